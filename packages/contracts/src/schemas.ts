@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { AppError } from './errors';
+
+/** A collection name: lowercase letters, digits, `-`, `_`, `.`; 1..64 characters, starting with a letter or digit. */
+export const CollectionName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'collection names use a-z, 0-9, ".", "_" and "-" (max 64), e.g. "pg15-docs"');
+export type CollectionName = z.infer<typeof CollectionName>;
+
+/** A regular expression source that must compile with `new RegExp(source)`. */
+export const RegexSource = z.string().superRefine((source, ctx) => {
+  try {
+    new RegExp(source);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+  }
+});
+
+/** Input formats the readers understand. */
+export const SourceFormat = z.enum(['html', 'markdown', 'jsonl', 'beir', 'xllm']);
+export type SourceFormat = z.infer<typeof SourceFormat>;
+
+/**
+ * Crawl options of a collection. Defaults: no include filter (everything in scope of the seeds), no exclude,
+ * maxDepth 8 links from a seed, maxPages 5000, allowPrivate false (private and loopback addresses refused).
+ */
+export const CrawlConfig = z.object({
+  seeds: z.array(z.string().url()).default([]),
+  include: z.array(RegexSource).default([]),
+  exclude: z.array(RegexSource).default([]),
+  maxDepth: z.number().int().min(0).max(100).default(8),
+  maxPages: z.number().int().min(1).max(10_000_000).default(5000),
+  allowPrivate: z.boolean().default(false),
+  format: SourceFormat.optional(),
+});
+export type CrawlConfig = z.infer<typeof CrawlConfig>;
+
+/** The configuration stored with a collection. */
+export const CollectionConfig = z.object({
+  name: CollectionName,
+  crawl: CrawlConfig.default(() => CrawlConfig.parse({})),
+  /** Query parameter defaults of the collection (keys as accepted by the engine's parseParams). */
+  defaults: z.record(z.string(), z.string()).default({}),
+});
+export type CollectionConfig = z.infer<typeof CollectionConfig>;
+
+// ---- jobs -------------------------------------------------------------------------------------------------
+
+export const CrawlFetchData = z.object({
+  collection: CollectionName,
+  url: z.string().url(),
+  depth: z.number().int().min(0),
+  sourceId: z.string().min(1),
+});
+export const DistillEntityData = z.object({ collection: CollectionName, documentId: z.string().min(1) });
+export const IndexBuildData = z.object({ collection: CollectionName });
+export const IndexPublishData = z.object({ collection: CollectionName, versionId: z.union([z.string().min(1), z.number().int()]) });
+
+/** Every job as a `{ name, data }` pair; the name is a stable dotted string. */
+export const JobItem = z.discriminatedUnion('name', [
+  z.object({ name: z.literal('crawl.fetch'), data: CrawlFetchData }),
+  z.object({ name: z.literal('distill.entity'), data: DistillEntityData }),
+  z.object({ name: z.literal('index.build'), data: IndexBuildData }),
+  z.object({ name: z.literal('index.publish'), data: IndexPublishData }),
+]);
+export type JobItem = z.infer<typeof JobItem>;
+export type JobName = JobItem['name'];
+export type JobData<N extends JobName> = Extract<JobItem, { name: N }>['data'];
+export const JOB_NAMES: readonly JobName[] = ['crawl.fetch', 'distill.entity', 'index.build', 'index.publish'];
+
+// ---- queries ----------------------------------------------------------------------------------------------
+
+/**
+ * The query body of the CLI and the gateway: the prompt (1..2000 characters, not blank) and frontend parameters
+ * as strings (validated by the engine's parseParams, which names an unknown key), plus an optional saved profile.
+ */
+export const QueryBody = z.object({
+  prompt: z.string().trim().min(1, 'prompt must not be empty').max(2000),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  profile: z.string().min(1).optional(),
+});
+export type QueryBody = z.infer<typeof QueryBody>;
+
+/** Formats a zod error as one line naming each bad field: `crawl.maxDepth: Too small ...; name: ...`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** Parses `value` with `schema`, or throws AppError('VALIDATION') naming `what` and every bad field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new AppError('VALIDATION', `invalid ${what}: ${describeIssues(result.error)}`, {
+      issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return result.data;
+}
+
+/** Validates a job item read from a queue (a trust boundary). Unknown names fail with code UNKNOWN_JOB. */
+export function parseJob(value: unknown): JobItem {
+  const name = (value as { name?: unknown } | null)?.name;
+  if (typeof name !== 'string' || !(JOB_NAMES as readonly string[]).includes(name)) {
+    throw new AppError('UNKNOWN_JOB', `unknown job name ${JSON.stringify(name)}; expected one of ${JOB_NAMES.join(', ')}`);
+  }
+  return parseOrThrow(JobItem, value, `payload of job ${name}`);
+}
