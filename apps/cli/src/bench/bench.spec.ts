@@ -1,0 +1,156 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Entity } from '@lexigraph/core';
+import { runBench } from './bench';
+import { beirQrels, loadDataset } from './datasets';
+import { percentile } from './measure';
+import { ENGINE_NAMES, Fts5Engine, MiniSearchEngine, WinkEngine, fts5Query } from './peers';
+
+const FIXTURE = path.join(__dirname, '__fixtures__', 'tiny');
+
+function fixtureEntities(): Entity[] {
+  return readFileSync(path.join(FIXTURE, 'corpus.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Entity);
+}
+
+describe('runBench on the tiny corpus', () => {
+  const lines: string[] = [];
+  let report: Awaited<ReturnType<typeof runBench>>;
+
+  beforeAll(async () => {
+    report = await runBench({ datasets: [FIXTURE], builds: 2, json: true, log: (l) => lines.push(l) });
+  });
+
+  it('runs every engine in process and reports metrics in [0, 1]', () => {
+    expect(report.mode).toBe('in-process');
+    expect(report.datasets).toHaveLength(1);
+    const d = report.datasets[0]!;
+    expect(d.entities).toBe(30);
+    expect(d.queries).toBe(5);
+    expect(d.engines.map((e) => e.engine)).toEqual([...ENGINE_NAMES]);
+    for (const e of d.engines) {
+      expect(e.error).toBeUndefined();
+      const m = e.metrics!;
+      expect(m.queries).toBe(5);
+      for (const v of [m.ndcg10, m.recall10, m.recall100, m.mrr10, m.map]) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(1);
+      }
+      expect(e.buildRunsMs).toHaveLength(2);
+      expect(e.latency!.p99Ms).toBeGreaterThanOrEqual(e.latency!.p50Ms);
+    }
+  });
+
+  it('prints a table with every engine, every metric and the ratios, then the JSON report', () => {
+    const table = report.datasets[0]!.table;
+    for (const h of ['nDCG@10', 'R@10', 'R@100', 'MRR@10', 'MAP', 'build ms', 'p50 ms', 'p99 ms']) expect(table).toContain(h);
+    const rows = table.split('\n');
+    for (const name of ENGINE_NAMES) expect(rows.some((r) => r.startsWith(name))).toBe(true);
+    expect(table).toMatch(/nDCG@10 ours\/best peer \((fts5|wink-bm25|minisearch)\) = \d+\.\d{3}/);
+    expect(table).toMatch(/build ours\/minisearch = \d+\.\d{2}/);
+    expect(lines).toContain(table);
+    const json = JSON.parse(lines[lines.length - 1]!) as { datasets: { engines: { engine: string }[] }[] };
+    expect(json.datasets[0]!.engines).toHaveLength(ENGINE_NAMES.length);
+  });
+
+  it('computes the nDCG ratio against the best peer', () => {
+    const d = report.datasets[0]!;
+    const peers = d.engines.filter((e) => e.engine !== 'lexigraph');
+    const best = Math.max(...peers.map((p) => p.metrics!.ndcg10));
+    const ours = d.engines.find((e) => e.engine === 'lexigraph')!.metrics!.ndcg10;
+    expect(d.ratios.ndcgVsBestPeer!.ratio).toBeCloseTo(ours / best, 10);
+  });
+
+  it('finds the easy judged pages with a BM25 peer', () => {
+    const fts = report.datasets[0]!.engines.find((e) => e.engine === 'fts5')!;
+    // Every query names its relevant pages' words; a BM25 engine should put one at rank 1 nearly always.
+    expect(fts.metrics!.mrr10).toBeGreaterThanOrEqual(0.8);
+    expect(fts.metrics!.recall10).toBe(1);
+  });
+});
+
+describe('peers', () => {
+  const entities = fixtureEntities();
+
+  it('FTS5 ranks an exact title match first over body mentions', () => {
+    const fts = new Fts5Engine();
+    fts.build(entities);
+    // "moon" is in many bodies; only one title is "Moon cakes".
+    expect(fts.search('moon cakes', 10)[0]?.id).toBe('/kitchen/moon-cakes.html');
+    expect(fts.search('Pruning roses', 10)[0]).toEqual({ id: '/garden/pruning-roses.html', url: 'http://127.0.0.1:8080/garden/pruning-roses.html' });
+    expect(fts.search('pruning roses', 1)).toHaveLength(1);
+    fts.close();
+  });
+
+  it('FTS5 quotes every term so query syntax in a prompt is inert', () => {
+    expect(fts5Query('c-d "NEAR" OR x*')).toBe('"c" OR "d" OR "NEAR" OR "OR" OR "x"');
+    expect(fts5Query('?!')).toBe('');
+    const fts = new Fts5Engine();
+    fts.build(entities);
+    expect(fts.search('NOT roses AND (', 5).map((r) => r.id)).toContain('/garden/pruning-roses.html');
+    expect(fts.search('!!!', 5)).toEqual([]);
+    fts.close();
+  });
+
+  it('wink-bm25 stems (tomatoes -> tomato) and weights titles', () => {
+    const wink = new WinkEngine();
+    wink.build(entities);
+    const ids = wink.search('tomato', 10).map((r) => r.id);
+    expect(ids).toContain('/garden/tomatoes.html');
+    expect(wink.search('pruning roses', 10)[0]?.id).toBe('/garden/pruning-roses.html');
+  });
+
+  it('MiniSearch matches exact terms only (no prefix, no fuzzy) and weights titles', () => {
+    const mini = new MiniSearchEngine();
+    mini.build(entities);
+    expect(mini.search('pruning roses', 10)[0]?.id).toBe('/garden/pruning-roses.html');
+    expect(mini.search('prun', 10)).toEqual([]);
+    expect(mini.search('ladybird', 10)).toEqual([]); // only "Ladybirds" occurs: no stemming, no prefix
+    expect(mini.search('ladybirds', 10)[0]?.id).toBe('/garden/aphids.html');
+  });
+});
+
+describe('datasets', () => {
+  it('joins BEIR queries and qrels, keeping scores as grades and skipping non-positive scores', () => {
+    const queries = '{"_id":"1","text":"claim one"}\n{"_id":"2","text":"claim two"}\n{"_id":"3","text":"unjudged"}\n';
+    const tsv = 'query-id\tcorpus-id\tscore\n1\t10\t1\n2\t20\t2\n1\t11\t1\n2\t21\t0\n';
+    expect(beirQrels(queries, tsv)).toEqual([
+      { query: 'claim one', relevant: ['10', '11'], grades: { '10': 1, '11': 1 } },
+      { query: 'claim two', relevant: ['20'], grades: { '20': 2 } },
+    ]);
+    expect(() => beirQrels(queries, 'query-id\tcorpus-id\tscore\n9\t10\t1\n')).toThrow(/line 2.*9/);
+  });
+
+  it('skips a dataset whose files are missing, saying which', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'bench-empty-'));
+    try {
+      const d = await loadDataset('scifact', empty);
+      expect(d).toMatchObject({ name: 'scifact' });
+      expect((d as { reason: string }).reason).toMatch(/missing .*corpus\.jsonl/);
+      const lines: string[] = [];
+      const r = await runBench({ datasets: ['pg', 'nope'], sharedDataDir: empty, log: (l) => lines.push(l) });
+      expect(r.datasets).toEqual([]);
+      expect(r.skipped.map((s) => s.name)).toEqual(['pg', 'nope']);
+      expect(lines.join('\n')).toMatch(/pg: skipped: missing .*pg15-docs\.tar\.xz/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects unknown engines', async () => {
+    await expect(runBench({ datasets: [FIXTURE], engines: ['lucene'], log: () => undefined })).rejects.toThrow(/lucene/);
+  });
+});
+
+describe('percentile', () => {
+  it('uses the nearest rank', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(xs, 50)).toBe(50);
+    expect(percentile(xs, 99)).toBe(99);
+    expect(percentile([3], 99)).toBe(3);
+    expect(percentile([], 50)).toBe(0);
+  });
+});

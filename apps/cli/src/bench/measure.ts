@@ -1,0 +1,123 @@
+import { performance } from 'node:perf_hooks';
+import type { Entity } from '@lexigraph/core';
+import { createEngine, type EngineName } from './peers';
+import type { SearchEngine } from './engine';
+
+/** Results per query asked of every engine for the quality metrics. */
+export const RANK_DEPTH = 100;
+/** Results per query in the timed pass (the default answer size). */
+export const TIMED_K = 10;
+
+export interface LatencySummary {
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+}
+
+/** What one engine did on one dataset, measured in one process. */
+export interface EngineMeasurement {
+  engine: EngineName;
+  /** Wall time of each build from scratch, in ms, in run order. */
+  buildMs: number[];
+  /** Top-100 entity ids per query, in the order of the queries given. */
+  rankings: string[][];
+  /** Latency of the reported query call (ours: `ask` with default params; peers: search top 10). */
+  latency: LatencySummary;
+  /** Latency of `search(q, 10)` for every engine, ours included, for a like-for-like ranking comparison. */
+  searchLatency: LatencySummary;
+  memory: {
+    /** 'child' = measured alone in a forked process; 'in-process' = shared with the caller, indicative only. */
+    mode: 'child' | 'in-process';
+    /** Growth of the peak resident set size over the first build, in MB (native memory included). */
+    maxRssDeltaMB: number;
+    /** Peak resident set size of the process at the end, in MB. */
+    peakRssMB: number;
+    /** JS heap retained by the built index (after a GC when available), in MB. */
+    heapUsedMB: number;
+  };
+}
+
+export interface MeasureRequest {
+  engine: EngineName;
+  entities: Entity[];
+  queries: string[];
+  /** Number of builds from scratch (the median is reported); at least 1. */
+  builds: number;
+  mode: 'child' | 'in-process';
+}
+
+const MB = 1024 * 1024;
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) g();
+}
+
+/** Nearest-rank percentile of ascending `sorted` (p in 0..100). */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
+}
+
+export function summarize(samples: number[]): LatencySummary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = sorted.length === 0 ? 0 : sorted.reduce((s, x) => s + x, 0) / sorted.length;
+  return { p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), meanMs: mean };
+}
+
+function timePass(queries: string[], call: (q: string) => void): number[] {
+  const out = new Array<number>(queries.length);
+  for (let i = 0; i < queries.length; i++) {
+    const t0 = performance.now();
+    call(queries[i] as string);
+    out[i] = performance.now() - t0;
+  }
+  return out;
+}
+
+/**
+ * Builds the engine `builds` times from scratch (memory is read around the first build), ranks every query to
+ * depth 100 (this pass doubles as the warm-up), then times one pass of the reported query call and one of
+ * `search(q, 10)`.
+ */
+export async function measureEngine(req: MeasureRequest): Promise<EngineMeasurement> {
+  gc();
+  const rss0 = process.resourceUsage().maxRSS;
+  const heap0 = process.memoryUsage().heapUsed;
+  const buildMs: number[] = [];
+  let engine: SearchEngine | undefined;
+  let maxRssDeltaMB = 0;
+  let heapUsedMB = 0;
+  for (let b = 0; b < Math.max(1, req.builds); b++) {
+    engine?.close?.();
+    engine = undefined;
+    if (b > 0) gc();
+    const fresh = createEngine(req.engine);
+    const t0 = performance.now();
+    await fresh.build(req.entities);
+    buildMs.push(performance.now() - t0);
+    engine = fresh;
+    if (b === 0) {
+      gc();
+      maxRssDeltaMB = (process.resourceUsage().maxRSS - rss0) / 1024;
+      heapUsedMB = Math.max(0, process.memoryUsage().heapUsed - heap0) / MB;
+    }
+  }
+  const built = engine as SearchEngine;
+  try {
+    const rankings = req.queries.map((q) => built.search(q, RANK_DEPTH).map((r) => r.id));
+    const searchSamples = timePass(req.queries, (q) => void built.search(q, TIMED_K));
+    const timed = built.timedQuery ? timePass(req.queries, (q) => built.timedQuery?.(q)) : searchSamples;
+    return {
+      engine: req.engine,
+      buildMs,
+      rankings,
+      latency: summarize(timed),
+      searchLatency: summarize(searchSamples),
+      memory: { mode: req.mode, maxRssDeltaMB, peakRssMB: process.resourceUsage().maxRSS / 1024, heapUsedMB },
+    };
+  } finally {
+    built.close?.();
+  }
+}
