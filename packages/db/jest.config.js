@@ -1,1 +1,3 @@
-module.exports = require('../../jest.preset')(__dirname);
+module.exports = require('../../jest.preset')(__dirname, {
+  globalSetup: '<rootDir>/scripts/jest-global-setup.js',
+});

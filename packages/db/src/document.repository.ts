@@ -1,0 +1,188 @@
+import type { Entity } from '@lexigraph/core';
+import type { PrismaClient } from './client';
+import { DbError, toDbError } from './errors';
+import { jsonBatches, parseJson, toInt, type RawRunner } from './sql';
+import type { DocumentInput, UpsertResult } from './types';
+
+/** Upper bound of one INSERT's JSON payload, in characters: big enough to amortize round trips, small enough
+ * to keep a statement's memory modest. */
+const BATCH_CHARS = 8_000_000;
+const BATCH_ITEMS = 2_000;
+
+/** One record of the jsonb payload; lower-case keys match the recordset column list below. */
+interface WireDoc {
+  eid: string;
+  url: string | null;
+  title: string;
+  raw: string | null;
+  hash: string;
+  meta: Record<string, unknown>;
+  entity: Entity;
+}
+
+const UPSERT_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($2::jsonb)
+    AS x(eid text, url text, title text, raw text, hash text, meta jsonb, entity jsonb)
+), written AS (
+  INSERT INTO "Document" ("collectionId", "externalId", url, title, "rawText", "contentHash", "fetchMeta", entity)
+  SELECT $1::uuid, eid, url, title, raw, hash, COALESCE(meta, '{}'::jsonb), entity FROM input
+  ON CONFLICT ("collectionId", "externalId") DO UPDATE SET
+    url = EXCLUDED.url,
+    title = EXCLUDED.title,
+    "rawText" = EXCLUDED."rawText",
+    "contentHash" = EXCLUDED."contentHash",
+    "fetchMeta" = EXCLUDED."fetchMeta",
+    entity = EXCLUDED.entity,
+    "deletedAt" = NULL,
+    "updatedAt" = now()
+  WHERE "Document"."contentHash" IS DISTINCT FROM EXCLUDED."contentHash"
+     OR "Document"."deletedAt" IS NOT NULL
+  RETURNING (xmax = 0) AS fresh
+)
+SELECT count(*) FILTER (WHERE fresh)::int AS inserted, count(*) FILTER (WHERE NOT fresh)::int AS updated
+FROM written`;
+
+function validate(doc: DocumentInput, i: number): void {
+  const bad = (what: string) =>
+    new DbError('INVALID_ARGUMENT', `Document #${i} (${JSON.stringify(doc?.externalId)}): ${what}.`);
+  if (!doc || typeof doc !== 'object') throw bad('not an object');
+  if (typeof doc.externalId !== 'string' || doc.externalId === '') throw bad('externalId must be a non-empty string');
+  if (typeof doc.title !== 'string') throw bad('title must be a string');
+  if (typeof doc.contentHash !== 'string' || doc.contentHash === '') throw bad('contentHash must be a non-empty string');
+  if (!doc.entity || typeof doc.entity !== 'object') throw bad('entity must be an object');
+}
+
+/**
+ * Documents of a collection. Deletion is soft: `remove` sets `deletedAt`, and deleted documents are invisible to
+ * `listEntities`, `count` and `hashes`; upserting the same externalId again brings the document back.
+ * `purgeDeleted` removes soft-deleted rows for good.
+ */
+export class DocumentRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  private get raw(): RawRunner {
+    return this.prisma as unknown as RawRunner;
+  }
+
+  /**
+   * Inserts or updates documents keyed by (collectionId, externalId), in one transaction.
+   * A document whose stored contentHash equals the new one (and is not deleted) is left untouched and counted as
+   * unchanged — its fetchMeta is not refreshed either. When the same externalId appears twice in `docs`, the last
+   * one wins and it is counted once. Throws DbError NOT_FOUND when the collection does not exist.
+   */
+  async upsertMany(collectionId: string, docs: readonly DocumentInput[]): Promise<UpsertResult> {
+    const unique = new Map<string, DocumentInput>();
+    docs.forEach((doc, i) => {
+      validate(doc, i);
+      unique.set(doc.externalId, doc);
+    });
+    if (unique.size === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+
+    const wire: WireDoc[] = [];
+    for (const d of unique.values()) {
+      wire.push({
+        eid: d.externalId,
+        url: d.url ?? null,
+        title: d.title,
+        raw: d.rawText ?? null,
+        hash: d.contentHash,
+        meta: (d.fetchMeta ?? {}) as Record<string, unknown>,
+        entity: d.entity,
+      });
+    }
+    const batches = jsonBatches(wire, BATCH_CHARS, BATCH_ITEMS);
+
+    try {
+      const written = await this.prisma.$transaction(
+        async (tx) => {
+          let inserted = 0;
+          let updated = 0;
+          for (const batch of batches) {
+            const rows = await (tx as unknown as RawRunner).$queryRawUnsafe<{ inserted: unknown; updated: unknown }[]>(
+              UPSERT_SQL,
+              collectionId,
+              batch,
+            );
+            inserted += toInt(rows[0]?.inserted);
+            updated += toInt(rows[0]?.updated);
+          }
+          return { inserted, updated };
+        },
+        { maxWait: 30_000, timeout: 300_000 },
+      );
+      return { ...written, unchanged: unique.size - written.inserted - written.updated };
+    } catch (err) {
+      throw toDbError(err, `upsert ${unique.size} documents into collection ${collectionId}`);
+    }
+  }
+
+  /** The entities of the live (not deleted) documents, ordered by externalId (bytewise). */
+  async listEntities(collectionId: string): Promise<Entity[]> {
+    try {
+      const rows = await this.raw.$queryRawUnsafe<{ entity: unknown }[]>(
+        `SELECT entity FROM "Document"
+         WHERE "collectionId" = $1::uuid AND "deletedAt" IS NULL
+         ORDER BY "externalId" COLLATE "C"`,
+        collectionId,
+      );
+      return rows.map((r) => parseJson<Entity>(r.entity));
+    } catch (err) {
+      throw toDbError(err, `list entities of collection ${collectionId}`);
+    }
+  }
+
+  /** Number of live (not deleted) documents. */
+  async count(collectionId: string): Promise<number> {
+    try {
+      const rows = await this.raw.$queryRawUnsafe<{ n: unknown }[]>(
+        `SELECT count(*)::int AS n FROM "Document" WHERE "collectionId" = $1::uuid AND "deletedAt" IS NULL`,
+        collectionId,
+      );
+      return toInt(rows[0]?.n);
+    } catch (err) {
+      throw toDbError(err, `count documents of collection ${collectionId}`);
+    }
+  }
+
+  /** externalId -> contentHash of the live documents (what a crawler compares against before re-fetching). */
+  async hashes(collectionId: string): Promise<Map<string, string>> {
+    try {
+      const rows = await this.raw.$queryRawUnsafe<{ eid: string; hash: string }[]>(
+        `SELECT "externalId" AS eid, "contentHash" AS hash FROM "Document"
+         WHERE "collectionId" = $1::uuid AND "deletedAt" IS NULL`,
+        collectionId,
+      );
+      return new Map(rows.map((r) => [r.eid, r.hash]));
+    } catch (err) {
+      throw toDbError(err, `read content hashes of collection ${collectionId}`);
+    }
+  }
+
+  /** Soft-deletes one document. Returns true when a live document was deleted, false when none was (idempotent). */
+  async remove(collectionId: string, externalId: string): Promise<boolean> {
+    try {
+      const n = await this.raw.$executeRawUnsafe(
+        `UPDATE "Document" SET "deletedAt" = now(), "updatedAt" = now()
+         WHERE "collectionId" = $1::uuid AND "externalId" = $2 AND "deletedAt" IS NULL`,
+        collectionId,
+        externalId,
+      );
+      return n > 0;
+    } catch (err) {
+      throw toDbError(err, `remove document "${externalId}" of collection ${collectionId}`);
+    }
+  }
+
+  /** Hard-deletes the soft-deleted documents of a collection; returns how many rows went. */
+  async purgeDeleted(collectionId: string): Promise<number> {
+    try {
+      return await this.raw.$executeRawUnsafe(
+        `DELETE FROM "Document" WHERE "collectionId" = $1::uuid AND "deletedAt" IS NOT NULL`,
+        collectionId,
+      );
+    } catch (err) {
+      throw toDbError(err, `purge deleted documents of collection ${collectionId}`);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+export { createStore, DEFAULT_DATA_DIR } from './store';
+export type { Store, StoreOptions } from './store';
+export { CollectionRepository } from './collection.repository';
+export { DocumentRepository } from './document.repository';
+export { IndexRepository } from './index.repository';
+export { DbError, isUniqueViolation, toDbError } from './errors';
+export type { DbErrorCode } from './errors';
+export {
+  runMigrations,
+  loadMigrations,
+  migrationLockKey,
+  MIGRATIONS_DIR,
+  MIGRATIONS_TABLE,
+} from './migrate';
+export type { Migration, MigrationResult, SqlSession } from './migrate';
+export { PrismaClient, Prisma } from './client';
+export type * from './types';

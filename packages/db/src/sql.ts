@@ -1,0 +1,66 @@
+// Small helpers shared by the repositories' raw SQL paths.
+
+/** Anything with Prisma's raw query methods: the client itself or an interactive transaction. */
+export interface RawRunner {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
+
+/**
+ * JSON text for a jsonb parameter. Postgres rejects the NUL character in text and jsonb, so NULs inside strings
+ * are dropped (the fast path serializes once; the slow path only runs when a NUL is present).
+ */
+export function toJsonParam(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) return 'null';
+  if (!text.includes('\\u0000')) return text;
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replace(/\u0000/g, '') : v));
+}
+
+/** Strips NULs from a text value bound as a parameter. */
+export function cleanText(value: string): string {
+  return value.includes('\u0000') ? value.replace(/\u0000/g, '') : value;
+}
+
+/**
+ * Splits items into batches whose serialized size stays under `maxChars` (and count under `maxItems`).
+ * Returns the JSON text of each batch so every item is serialized exactly once.
+ */
+export function jsonBatches<T>(items: readonly T[], maxChars: number, maxItems: number): string[] {
+  const out: string[] = [];
+  let parts: string[] = [];
+  let size = 0;
+  for (const item of items) {
+    const json = toJsonParam(item);
+    if (parts.length > 0 && (size + json.length > maxChars || parts.length >= maxItems)) {
+      out.push(`[${parts.join(',')}]`);
+      parts = [];
+      size = 0;
+    }
+    parts.push(json);
+    size += json.length + 1;
+  }
+  if (parts.length > 0) out.push(`[${parts.join(',')}]`);
+  return out;
+}
+
+/** A jsonb column value as returned by a driver: already parsed, or JSON text. */
+export function parseJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/** Bytes from base64 text (SQL `encode(x, 'base64')`, which wraps lines every 76 characters). */
+export function fromBase64(text: string | null): Uint8Array {
+  if (!text) return new Uint8Array(0);
+  const buf = Buffer.from(text.replace(/\s+/g, ''), 'base64');
+  // A copy on a fresh ArrayBuffer: a small Buffer may be a view into Node's shared pool.
+  return Uint8Array.from(buf);
+}
+
+/** Integer from a count(*) style column (bigint, number or string). */
+export function toInt(value: unknown): number {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') return Number.parseInt(value, 10);
+  return 0;
+}

@@ -1,0 +1,96 @@
+import type { Entity } from '@lexigraph/core';
+
+export type { Entity };
+
+/** A stored collection. `config` is the collection's free-form configuration (engine parameters, sources...). */
+export interface CollectionRecord {
+  id: string;
+  name: string;
+  config: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** Fetch metadata kept with a document; every field optional, extra fields allowed. */
+export interface FetchMeta {
+  status?: number;
+  etag?: string;
+  lastModified?: string;
+  contentType?: string;
+  /** Size of the fetched body, in bytes. */
+  bytes?: number;
+  /** ISO-8601 time of the fetch. */
+  fetchedAt?: string;
+  [key: string]: unknown;
+}
+
+/** One document to store, keyed by (collection, externalId). */
+export interface DocumentInput {
+  /** Stable id within the collection (usually the entity id); non-empty. */
+  externalId: string;
+  url?: string;
+  title: string;
+  rawText?: string;
+  /** Hash of the content; an equal hash means "unchanged" and the stored row is left alone. */
+  contentHash: string;
+  fetchMeta?: FetchMeta | Record<string, unknown>;
+  /** The distilled entity, stored as JSON. */
+  entity: Entity;
+}
+
+export interface UpsertResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+export type IndexStatusName = 'building' | 'published' | 'failed' | 'superseded';
+
+export interface IndexVersionInfo {
+  id: string;
+  collectionId: string;
+  version: number;
+  status: IndexStatusName;
+  stats: Record<string, unknown>;
+  error: string | null;
+  createdAt: Date;
+  publishedAt: Date | null;
+}
+
+export interface PublishedIndex {
+  id: string;
+  version: number;
+  /** The serialized index, byte for byte as published. */
+  data: Uint8Array;
+  stats: Record<string, unknown>;
+  publishedAt: Date | null;
+}
+
+export interface LexiconRow {
+  token: string;
+  display: string;
+  /** Total weighted count. */
+  count: number;
+  /** Document frequency (number of entities containing the token). */
+  df: number;
+}
+
+export interface XEmbeddingRow {
+  token: string;
+  related: string;
+  pmi: number;
+  /** Joint (co-occurrence) count n_ab. */
+  nab: number;
+}
+
+export interface TokenCategoryRow {
+  token: string;
+  category: string;
+  count: number;
+}
+
+/** The SQL-readable tables written with a published version. */
+export interface IndexTables {
+  lexicon: LexiconRow[];
+  xembeddings: XEmbeddingRow[];
+  categories: TokenCategoryRow[];
+}

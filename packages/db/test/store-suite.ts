@@ -1,0 +1,321 @@
+import { DbError, type Store } from '../src';
+import { makeDoc } from './fixtures';
+
+/** How a spec opens its store; `open` may be called again after `close` (re-open). */
+export interface StoreHarness {
+  open(): Promise<Store>;
+  /** Expected Store.kind. */
+  kind: Store['kind'];
+}
+
+async function expectDbError(promise: Promise<unknown>, code: DbError['code']): Promise<DbError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DbError);
+  expect((err as DbError).code).toBe(code);
+  return err as DbError;
+}
+
+function bytesPattern(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1664525 + 1013904223) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** The behaviour every store must have, whatever database backs it. */
+export function storeSuite(harness: StoreHarness): void {
+  let store: Store;
+
+  beforeAll(async () => {
+    store = await harness.open();
+  });
+
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  describe('migrations', () => {
+    it('applies each migration once; re-opening is a no-op', async () => {
+      expect(store.kind).toBe(harness.kind);
+      expect(store.migrations.applied.length + store.migrations.skipped.length).toBeGreaterThan(0);
+      const all = [...store.migrations.applied, ...store.migrations.skipped];
+
+      await store.close();
+      store = await harness.open();
+      expect(store.migrations.applied).toEqual([]);
+      expect(store.migrations.skipped).toEqual(all);
+
+      const rows = await store.prisma.$queryRaw<{ name: string }[]>`
+        SELECT name FROM _lexigraph_migrations ORDER BY name`;
+      expect(rows.map((r) => r.name)).toEqual(all);
+    });
+  });
+
+  describe('collections', () => {
+    it('ensure is idempotent and keeps one row per name', async () => {
+      const a = await store.collections.ensure('docs-a');
+      const b = await store.collections.ensure('docs-a');
+      expect(b.id).toBe(a.id);
+      expect(b.name).toBe('docs-a');
+      expect(a.config).toEqual({});
+      const both = await Promise.all([store.collections.ensure('docs-b'), store.collections.ensure('docs-b')]);
+      expect(both[0].id).toBe(both[1].id);
+      const names = (await store.collections.list()).map((c) => c.name);
+      expect(names.filter((n) => n === 'docs-a')).toHaveLength(1);
+      expect(names).toEqual([...names].sort());
+    });
+
+    it('stores config when given and keeps it when omitted', async () => {
+      const c = await store.collections.ensure('configured', { minPmi: 0.2, fields: ['title'] });
+      expect(c.config).toEqual({ minPmi: 0.2, fields: ['title'] });
+      expect((await store.collections.ensure('configured')).config).toEqual({ minPmi: 0.2, fields: ['title'] });
+      expect((await store.collections.ensure('configured', { minPmi: 0.5 })).config).toEqual({ minPmi: 0.5 });
+      expect((await store.collections.get('configured'))?.config).toEqual({ minPmi: 0.5 });
+      expect((await store.collections.getById(c.id))?.name).toBe('configured');
+    });
+
+    it('get returns null for an unknown name; remove reports whether it removed', async () => {
+      expect(await store.collections.get('nope')).toBeNull();
+      await store.collections.ensure('short-lived');
+      expect(await store.collections.remove('short-lived')).toBe(true);
+      expect(await store.collections.remove('short-lived')).toBe(false);
+      expect(await store.collections.get('short-lived')).toBeNull();
+      await expectDbError(store.collections.ensure(''), 'INVALID_ARGUMENT');
+    });
+  });
+
+  describe('documents', () => {
+    let cid: string;
+    beforeAll(async () => {
+      cid = (await store.collections.ensure('documents')).id;
+    });
+
+    it('counts inserted, updated and unchanged documents', async () => {
+      const docs = ['b', 'a', 'c'].map((id) => makeDoc(id));
+      expect(await store.documents.upsertMany(cid, docs)).toEqual({ inserted: 3, updated: 0, unchanged: 0 });
+      expect(await store.documents.upsertMany(cid, docs)).toEqual({ inserted: 0, updated: 0, unchanged: 3 });
+
+      const next = [makeDoc('a'), makeDoc('b', 200, 1), makeDoc('c'), makeDoc('d')];
+      expect(await store.documents.upsertMany(cid, next)).toEqual({ inserted: 1, updated: 1, unchanged: 2 });
+      expect(await store.documents.count(cid)).toBe(4);
+
+      const entities = await store.documents.listEntities(cid);
+      expect(entities.map((e) => e.id)).toEqual(['a', 'b', 'c', 'd']);
+      expect(entities[1]).toEqual(makeDoc('b', 200, 1).entity);
+
+      const hashes = await store.documents.hashes(cid);
+      expect(hashes.size).toBe(4);
+      expect(hashes.get('b')).toBe(makeDoc('b', 200, 1).contentHash);
+
+      const row = await store.prisma.document.findFirstOrThrow({ where: { collectionId: cid, externalId: 'b' } });
+      expect(row.title).toBe('Page b r1');
+      expect(row.fetchMeta).toMatchObject({ status: 200, contentType: 'text/html' });
+    });
+
+    it('keeps the last of duplicate ids in one call and strips NUL characters', async () => {
+      const first = makeDoc('dup');
+      const last = { ...makeDoc('dup', 100, 3), title: 'tab\u0000le' };
+      expect(await store.documents.upsertMany(cid, [first, last])).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
+      const row = await store.prisma.document.findFirstOrThrow({ where: { collectionId: cid, externalId: 'dup' } });
+      expect(row.contentHash).toBe(last.contentHash);
+      expect(row.title).toBe('table');
+      expect(await store.documents.upsertMany(cid, [])).toEqual({ inserted: 0, updated: 0, unchanged: 0 });
+    });
+
+    it('removes softly; a removed document disappears from reads and comes back on upsert', async () => {
+      const c2 = (await store.collections.ensure('removal')).id;
+      await store.documents.upsertMany(c2, [makeDoc('x'), makeDoc('y')]);
+      expect(await store.documents.remove(c2, 'x')).toBe(true);
+      expect(await store.documents.remove(c2, 'x')).toBe(false);
+      expect(await store.documents.remove(c2, 'never')).toBe(false);
+      expect(await store.documents.count(c2)).toBe(1);
+      expect((await store.documents.listEntities(c2)).map((e) => e.id)).toEqual(['y']);
+      expect([...(await store.documents.hashes(c2)).keys()]).toEqual(['y']);
+
+      expect(await store.documents.upsertMany(c2, [makeDoc('x')])).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+      expect(await store.documents.count(c2)).toBe(2);
+
+      await store.documents.remove(c2, 'y');
+      expect(await store.documents.purgeDeleted(c2)).toBe(1);
+      expect(await store.prisma.document.count({ where: { collectionId: c2 } })).toBe(1);
+    });
+
+    it('rejects bad input with typed errors', async () => {
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      await expectDbError(store.documents.upsertMany(unknown, [makeDoc('a')]), 'NOT_FOUND');
+      await expectDbError(store.documents.upsertMany('not-a-uuid', [makeDoc('a')]), 'INVALID_ARGUMENT');
+      await expectDbError(store.documents.upsertMany(cid, [{ ...makeDoc('a'), externalId: '' }]), 'INVALID_ARGUMENT');
+      expect(await store.documents.count(unknown)).toBe(0);
+    });
+
+    it('deleting a collection deletes its documents', async () => {
+      const c3 = (await store.collections.ensure('cascade-docs')).id;
+      await store.documents.upsertMany(c3, [makeDoc('p'), makeDoc('q')]);
+      await store.collections.remove('cascade-docs');
+      expect(await store.prisma.document.count({ where: { collectionId: c3 } })).toBe(0);
+    });
+
+    it('upserts 1,200 documents with ~15 KB entities in a few seconds', async () => {
+      const big = (await store.collections.ensure('bulk')).id;
+      const docs = Array.from({ length: 1200 }, (_, i) => makeDoc(`doc-${String(i).padStart(4, '0')}`, 15_000));
+      expect(JSON.stringify(docs[0]?.entity).length).toBeGreaterThan(15_000);
+
+      let t = performance.now();
+      expect(await store.documents.upsertMany(big, docs)).toEqual({ inserted: 1200, updated: 0, unchanged: 0 });
+      const insertMs = performance.now() - t;
+
+      const changed = docs.map((d, i) => (i % 10 === 0 ? makeDoc(d.externalId, 15_000, 1) : d));
+      t = performance.now();
+      expect(await store.documents.upsertMany(big, changed)).toEqual({ inserted: 0, updated: 120, unchanged: 1080 });
+      const updateMs = performance.now() - t;
+
+      t = performance.now();
+      const entities = await store.documents.listEntities(big);
+      const readMs = performance.now() - t;
+      expect(entities).toHaveLength(1200);
+      expect(entities[10]).toEqual(changed[10]?.entity);
+      expect(insertMs).toBeLessThan(15_000);
+      expect(updateMs).toBeLessThan(15_000);
+      expect(readMs).toBeLessThan(15_000);
+    });
+  });
+
+  describe('index versions', () => {
+    let cid: string;
+    beforeAll(async () => {
+      cid = (await store.collections.ensure('indexes')).id;
+    });
+
+    it('numbers versions from 1 per collection, distinct under concurrency', async () => {
+      expect(await store.indexes.latestVersionNumber(cid)).toBe(0);
+      expect(await store.indexes.latestPublished(cid)).toBeNull();
+      const v1 = await store.indexes.createVersion(cid);
+      const v2 = await store.indexes.createVersion(cid);
+      expect([v1.version, v2.version]).toEqual([1, 2]);
+      const many = await Promise.all(Array.from({ length: 6 }, () => store.indexes.createVersion(cid)));
+      expect(many.map((v) => v.version).sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8]);
+      expect(await store.indexes.latestVersionNumber(cid)).toBe(8);
+      expect((await store.indexes.get(v1.id))?.status).toBe('building');
+
+      const other = (await store.collections.ensure('indexes-other')).id;
+      expect((await store.indexes.createVersion(other)).version).toBe(1);
+    });
+
+    it('publishes: data round-trips byte for byte, tables are readable with SQL, the previous one is superseded', async () => {
+      const c = (await store.collections.ensure('publish')).id;
+      const first = await store.indexes.createVersion(c);
+      const data1 = bytesPattern(300_000, 1);
+      data1.set([0, 255, 0, 0, 128], 0);
+      const info = await store.indexes.publish(first.id, data1, { entities: 2, tokens: 3 }, {
+        lexicon: [
+          { token: 'vacuum', display: 'VACUUM', count: 4.5, df: 2 },
+          { token: 'wal', display: 'WAL', count: 2, df: 1 },
+          { token: 'vacuum~full', display: 'vacuum full', count: 1.25, df: 1 },
+        ],
+        xembeddings: [
+          { token: 'vacuum', related: 'vacuum~full', pmi: 0.75, nab: 1 },
+          { token: 'wal', related: 'vacuum', pmi: 0.1, nab: 0.5 },
+        ],
+        categories: [{ token: 'vacuum', category: 'Server Administration/Maintenance', count: 3 }],
+      });
+      expect(info).toMatchObject({ id: first.id, version: 1, status: 'published', stats: { entities: 2, tokens: 3 } });
+      expect(info.publishedAt).toBeInstanceOf(Date);
+
+      const latest = await store.indexes.latestPublished(c);
+      expect(latest?.id).toBe(first.id);
+      expect(latest?.version).toBe(1);
+      expect(latest?.stats).toEqual({ entities: 2, tokens: 3 });
+      expect(latest?.data).toBeInstanceOf(Uint8Array);
+      expect(latest?.data.byteLength).toBe(data1.byteLength);
+      expect(Buffer.compare(Buffer.from(latest!.data), Buffer.from(data1))).toBe(0);
+
+      const lex = await store.prisma.$queryRaw<{ token: string; display: string; count: number; df: number }[]>`
+        SELECT token, display, count, df FROM "LexiconEntry" WHERE "versionId" = ${first.id}::uuid
+        ORDER BY token COLLATE "C"`;
+      expect(lex).toEqual([
+        { token: 'vacuum', display: 'VACUUM', count: 4.5, df: 2 },
+        { token: 'vacuum~full', display: 'vacuum full', count: 1.25, df: 1 },
+        { token: 'wal', display: 'WAL', count: 2, df: 1 },
+      ]);
+      const xe = await store.prisma.$queryRaw<{ related: string; pmi: number }[]>`
+        SELECT related, pmi FROM "XEmbedding" WHERE "versionId" = ${first.id}::uuid AND token = 'vacuum'`;
+      expect(xe).toEqual([{ related: 'vacuum~full', pmi: 0.75 }]);
+      const cats = await store.prisma.$queryRaw<{ category: string; count: number }[]>`
+        SELECT category, count FROM "TokenCategory" WHERE "versionId" = ${first.id}::uuid`;
+      expect(cats).toEqual([{ category: 'Server Administration/Maintenance', count: 3 }]);
+
+      const second = await store.indexes.createVersion(c);
+      const data2 = new Uint8Array([9, 8, 7]);
+      await store.indexes.publish(second.id, data2, { entities: 3 }, { lexicon: [], xembeddings: [], categories: [] });
+      expect((await store.indexes.get(first.id))?.status).toBe('superseded');
+      const now = await store.indexes.latestPublished(c);
+      expect(now?.version).toBe(2);
+      expect(Array.from(now!.data)).toEqual([9, 8, 7]);
+      expect((await store.indexes.list(c)).map((v) => [v.version, v.status])).toEqual([
+        [2, 'published'],
+        [1, 'superseded'],
+      ]);
+
+      // The superseded version keeps its tables until the collection goes; then everything cascades.
+      await store.collections.remove('publish');
+      const left = await store.prisma.$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM "LexiconEntry" WHERE "versionId" = ${first.id}::uuid`;
+      expect(left[0]?.n).toBe(0);
+    });
+
+    it('refuses to publish twice, unknown ids, bad rows; a failed publish leaves no rows', async () => {
+      const c = (await store.collections.ensure('publish-errors')).id;
+      const v = await store.indexes.createVersion(c);
+      const empty = { lexicon: [], xembeddings: [], categories: [] };
+
+      const dup = {
+        ...empty,
+        lexicon: [
+          { token: 'a', display: 'a', count: 1, df: 1 },
+          { token: 'a', display: 'A', count: 2, df: 1 },
+        ],
+      };
+      await expectDbError(store.indexes.publish(v.id, new Uint8Array([1]), {}, dup), 'CONFLICT');
+      const after = await store.indexes.get(v.id);
+      expect(after?.status).toBe('building');
+      expect(await store.prisma.lexiconEntry.count({ where: { versionId: v.id } })).toBe(0);
+
+      const nan = { ...empty, xembeddings: [{ token: 'a', related: 'b', pmi: Number.NaN, nab: 1 }] };
+      await expectDbError(store.indexes.publish(v.id, new Uint8Array([1]), {}, nan), 'INVALID_ARGUMENT');
+
+      await store.indexes.publish(v.id, new Uint8Array([1]), {}, empty);
+      await expectDbError(store.indexes.publish(v.id, new Uint8Array([2]), {}, empty), 'INVALID_STATE');
+      await expectDbError(
+        store.indexes.publish('00000000-0000-4000-8000-000000000000', new Uint8Array([1]), {}, empty),
+        'NOT_FOUND',
+      );
+      expect(Array.from((await store.indexes.latestPublished(c))!.data)).toEqual([1]);
+    });
+
+    it('fails a building version with its reason; a published one cannot fail', async () => {
+      const c = (await store.collections.ensure('failing')).id;
+      const v = await store.indexes.createVersion(c);
+      await store.indexes.fail(v.id, 'tokenizer crashed');
+      await store.indexes.fail(v.id, 'tokenizer crashed');
+      const info = await store.indexes.get(v.id);
+      expect(info).toMatchObject({ status: 'failed', error: 'tokenizer crashed', publishedAt: null });
+      await expectDbError(
+        store.indexes.publish(v.id, new Uint8Array(), {}, { lexicon: [], xembeddings: [], categories: [] }),
+        'INVALID_STATE',
+      );
+      expect(await store.indexes.latestPublished(c)).toBeNull();
+
+      const w = await store.indexes.createVersion(c);
+      expect(w.version).toBe(2);
+      await store.indexes.publish(w.id, new Uint8Array([5]), {}, { lexicon: [], xembeddings: [], categories: [] });
+      await expectDbError(store.indexes.fail(w.id, 'late'), 'INVALID_STATE');
+      await expectDbError(store.indexes.fail('00000000-0000-4000-8000-000000000000', 'x'), 'NOT_FOUND');
+    });
+  });
+}
