@@ -1,0 +1,318 @@
+import type { Entity, EntityLink } from '@lexigraph/core';
+import type { AnyNode, Element } from 'domhandler';
+import { isTag, isText } from 'domhandler';
+import { textContent } from 'domutils';
+import { parseDocument } from 'htmlparser2';
+import { canonicalizeUrl, urlToId } from './url';
+
+export interface HtmlToEntityOptions {
+  /** Maps the canonical page URL to the entity id. Default: the URL's decoded pathname (plus query, if any). */
+  idFor?(url: string): string;
+}
+
+/** Elements whose content is never page text. */
+const DROP_TAGS = new Set([
+  'script', 'style', 'noscript', 'template', 'nav', 'aside', 'svg', 'iframe', 'object', 'canvas', 'select',
+  'head', 'title',
+]);
+/** Landmarks that are page chrome, except inside an article/main/section where they belong to the content. */
+const CHROME_TAGS = new Set(['header', 'footer']);
+const CHROME_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'search']);
+const BOILERPLATE_CLASSES = new Set(['navheader', 'navfooter']);
+const BLOCK_TAGS = new Set([
+  'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'dd', 'details', 'dialog', 'div', 'dl', 'dt',
+  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup',
+  'hr', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'thead', 'tfoot', 'tr',
+  'ul', 'html', 'center', 'legend', 'option',
+]);
+const CELL_TAGS = new Set(['td', 'th']);
+const HEADING = /^h([1-6])$/;
+const SEE_ALSO_TEXT = /^\s*(see\s+also|related\b)/i;
+const SEE_ALSO_ATTR = /see[\s_-]?also|related/i;
+/** Past this nesting depth children are ignored: it bounds recursion on hostile documents. */
+const MAX_DEPTH = 400;
+
+function collapse(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+function attr(el: Element, name: string): string {
+  return el.attribs[name] ?? '';
+}
+
+function classTokens(el: Element): string[] {
+  const c = attr(el, 'class');
+  return c ? c.toLowerCase().split(/\s+/) : [];
+}
+
+function isBreadcrumb(el: Element): boolean {
+  return /breadcrumb/i.test(attr(el, 'class')) || /breadcrumb/i.test(attr(el, 'aria-label'));
+}
+
+function isBoilerplate(el: Element): boolean {
+  return classTokens(el).some((c) => BOILERPLATE_CLASSES.has(c));
+}
+
+/** Chrome = navigation, site header/footer, docs nav tables, breadcrumbs: neither text nor body links. */
+function isChrome(el: Element, inContentSection: boolean): boolean {
+  if (el.name === 'nav') return true;
+  if (CHROME_TAGS.has(el.name) && !inContentSection) return true;
+  if (CHROME_ROLES.has(attr(el, 'role').toLowerCase())) return true;
+  return isBoilerplate(el) || isBreadcrumb(el);
+}
+
+function headingLevel(el: Element): number {
+  const m = HEADING.exec(el.name);
+  return m ? Number(m[1]) : 0;
+}
+
+function firstChildHeading(el: Element): Element | null {
+  for (const c of el.children) {
+    if (isTag(c)) return headingLevel(c) > 0 ? c : null;
+  }
+  return null;
+}
+
+function marksSeeAlso(el: Element): boolean {
+  if (SEE_ALSO_ATTR.test(attr(el, 'class')) || SEE_ALSO_ATTR.test(attr(el, 'id')) || SEE_ALSO_ATTR.test(attr(el, 'aria-label'))) {
+    return true;
+  }
+  const h = firstChildHeading(el);
+  return h !== null && SEE_ALSO_TEXT.test(textContent(h));
+}
+
+function findAll(nodes: AnyNode[], test: (el: Element) => boolean, out: Element[] = [], depth = 0): Element[] {
+  if (depth > MAX_DEPTH) return out;
+  for (const n of nodes) {
+    if (!isTag(n)) continue;
+    if (test(n)) out.push(n);
+    findAll(n.children, test, out, depth + 1);
+  }
+  return out;
+}
+
+function findFirst(nodes: AnyNode[], test: (el: Element) => boolean, depth = 0): Element | null {
+  if (depth > MAX_DEPTH) return null;
+  for (const n of nodes) {
+    if (!isTag(n)) continue;
+    if (test(n)) return n;
+    const hit = findFirst(n.children, test, depth + 1);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+function baseFor(nodes: AnyNode[], pageUrl: string, allowFile: boolean): string {
+  const base = findFirst(nodes, (el) => el.name === 'base' && attr(el, 'href') !== '');
+  if (!base) return pageUrl;
+  return canonicalizeUrl(attr(base, 'href'), pageUrl, allowFile) ?? pageUrl;
+}
+
+function nofollowPage(nodes: AnyNode[]): boolean {
+  return findAll(nodes, (el) => el.name === 'meta' && attr(el, 'name').toLowerCase() === 'robots').some((m) =>
+    /nofollow|none/i.test(attr(m, 'content')),
+  );
+}
+
+/**
+ * All `<a href>` / `<area href>` targets of `html` as absolute canonical URLs, deduplicated, in document order:
+ * the crawler's frontier (navigation links included). `rel="nofollow"` links and pages with a robots meta tag
+ * saying nofollow yield nothing.
+ */
+export function extractLinks(html: string, baseUrl: string): string[] {
+  const doc = parseDocument(html);
+  if (nofollowPage(doc.children)) return [];
+  const base = baseFor(doc.children, baseUrl, false);
+  const out = new Set<string>();
+  for (const a of findAll(doc.children, (el) => (el.name === 'a' || el.name === 'area') && 'href' in el.attribs)) {
+    if (/\bnofollow\b/i.test(attr(a, 'rel'))) continue;
+    const url = canonicalizeUrl(attr(a, 'href'), base);
+    if (url) out.add(url);
+  }
+  return [...out];
+}
+
+interface TextState {
+  parts: string[];
+  headings: string[];
+  terms: string[];
+}
+
+/** Appends the plain text of `nodes`; blocks start on new lines, table cells are space separated. */
+function collectText(nodes: AnyNode[], st: TextState, pre: boolean, inContentSection: boolean, depth: number): void {
+  if (depth > MAX_DEPTH) return;
+  for (const n of nodes) {
+    if (isText(n)) {
+      st.parts.push(pre ? n.data : n.data.replace(/\s+/g, ' '));
+      continue;
+    }
+    if (!isTag(n)) continue;
+    const name = n.name;
+    if (DROP_TAGS.has(name) || isChrome(n, inContentSection)) continue;
+    if ('hidden' in n.attribs || attr(n, 'aria-hidden') === 'true') continue;
+    if (name === 'br') {
+      st.parts.push('\n');
+      continue;
+    }
+    const level = headingLevel(n);
+    if (level > 0) {
+      const h = collapse(textContent(n));
+      if (h) st.headings.push(h);
+    } else if (name === 'dt') {
+      const t = collapse(textContent(n));
+      if (t && !st.terms.includes(t)) st.terms.push(t);
+    }
+    const block = BLOCK_TAGS.has(name);
+    if (block) st.parts.push('\n');
+    else if (CELL_TAGS.has(name)) st.parts.push(' ');
+    const section = inContentSection || name === 'article' || name === 'main' || name === 'section';
+    collectText(n.children, st, pre || name === 'pre' || name === 'textarea', section, depth + 1);
+    if (block) st.parts.push('\n');
+    else if (CELL_TAGS.has(name)) st.parts.push(' ');
+  }
+}
+
+function finishText(parts: string[]): string {
+  const lines: string[] = [];
+  for (const line of parts.join('').split('\n')) {
+    const t = line.trim();
+    if (t) lines.push(t);
+  }
+  return lines.join('\n');
+}
+
+interface LinkState {
+  base: string;
+  self: string;
+  allowFile: boolean;
+  links: EntityLink[];
+  keys: Set<string>;
+}
+
+/** Body links (chrome excluded) with their kind; "see also"/"related" regions are found by class or heading. */
+function collectLinks(nodes: AnyNode[], st: LinkState, seeAlso: boolean, inContentSection: boolean, depth: number): void {
+  if (depth > MAX_DEPTH) return;
+  // A "See also" heading marks the following siblings until a heading of the same or a higher level.
+  let siblingLevel = 0;
+  for (const n of nodes) {
+    if (!isTag(n)) continue;
+    if (isChrome(n, inContentSection) || n.name === 'script' || n.name === 'template') continue;
+    const level = headingLevel(n);
+    if (level > 0) {
+      if (siblingLevel > 0 && level <= siblingLevel) siblingLevel = 0;
+      if (SEE_ALSO_TEXT.test(textContent(n))) siblingLevel = level;
+    }
+    const here = seeAlso || siblingLevel > 0 || marksSeeAlso(n);
+    if ((n.name === 'a' || n.name === 'area') && 'href' in n.attribs) {
+      const url = canonicalizeUrl(attr(n, 'href'), st.base, st.allowFile);
+      if (url && url !== st.self) {
+        let text = collapse(textContent(n));
+        if (!text) text = collapse(attr(n, 'title') || attr(n, 'alt'));
+        if (!text) {
+          const img = findFirst(n.children, (el) => el.name === 'img');
+          text = img ? collapse(attr(img, 'alt')) : '';
+        }
+        const kind = here ? 'see-also' : 'body';
+        const key = `${url}\u0000${text}\u0000${kind}`;
+        if (!st.keys.has(key)) {
+          st.keys.add(key);
+          st.links.push({ url, text, kind });
+        }
+      }
+    }
+    const section = inContentSection || n.name === 'article' || n.name === 'main' || n.name === 'section';
+    collectLinks(n.children, st, here, section, depth + 1);
+  }
+}
+
+function breadcrumbCategory(nodes: AnyNode[], title: string): string[] | null {
+  const crumb = findFirst(nodes, isBreadcrumb);
+  if (!crumb) return null;
+  let items = findAll(crumb.children, (el) => el.name === 'li').map((li) => collapse(textContent(li)));
+  if (items.length === 0) items = findAll(crumb.children, (el) => el.name === 'a').map((a) => collapse(textContent(a)));
+  if (items.length === 0) {
+    items = collapse(textContent(crumb))
+      .split(/\s*[›»>/|]\s*/)
+      .map((s) => s.trim());
+  }
+  items = items.map((s) => s.replace(/^[›»>/|\s]+|[›»>/|\s]+$/g, '')).filter((s) => s.length > 0);
+  if (items.length > 0 && items[0]?.toLowerCase() === 'home') items.shift();
+  const last = items[items.length - 1];
+  if (last !== undefined && last.toLowerCase() === title.toLowerCase()) items.pop();
+  return items;
+}
+
+/** Category from the docs' "up" relation: `<link rel="up" title>` or the nav header's "Up" link. */
+function upCategory(nodes: AnyNode[]): string[] {
+  const link = findFirst(nodes, (el) => el.name === 'link' && /(^|\s)up(\s|$)/i.test(attr(el, 'rel')) && attr(el, 'title') !== '');
+  if (link) return [collapse(attr(link, 'title'))];
+  const header = findFirst(nodes, isBoilerplate);
+  if (header) {
+    const up = findFirst(
+      header.children,
+      (el) => el.name === 'a' && (attr(el, 'accesskey').toLowerCase() === 'u' || collapse(textContent(el)).toLowerCase() === 'up'),
+    );
+    if (up) {
+      const t = collapse(attr(up, 'title'));
+      if (t) return [t];
+    }
+  }
+  return [];
+}
+
+function mainRoot(nodes: AnyNode[]): AnyNode[] {
+  const main = findFirst(nodes, (el) => el.name === 'main' || attr(el, 'role').toLowerCase() === 'main');
+  if (main) return [main];
+  const articles = findAll(nodes, (el) => el.name === 'article');
+  if (articles.length === 1) return articles;
+  const body = findFirst(nodes, (el) => el.name === 'body');
+  return body ? [body] : nodes;
+}
+
+/** Internal variant used by the folder reader: `file:` page URLs allowed. */
+export function htmlToEntityImpl(html: string, url: string, opts: HtmlToEntityOptions, allowFile: boolean): Entity {
+  const canonical = canonicalizeUrl(url, undefined, allowFile) ?? url;
+  const doc = parseDocument(html);
+  const nodes = doc.children;
+  const titleEl = findFirst(nodes, (el) => el.name === 'title');
+  let title = titleEl ? collapse(textContent(titleEl)) : '';
+  if (!title) {
+    const h1 = findFirst(nodes, (el) => el.name === 'h1');
+    title = h1 ? collapse(textContent(h1)) : '';
+  }
+  const st: TextState = { parts: [], headings: [], terms: [] };
+  collectText(mainRoot(nodes), st, false, false, 0);
+  const ls: LinkState = { base: baseFor(nodes, canonical, allowFile), self: canonical, allowFile, links: [], keys: new Set() };
+  const body = findFirst(nodes, (el) => el.name === 'body');
+  collectLinks(body ? [body] : nodes, ls, false, false, 0);
+  const category = breadcrumbCategory(nodes, title) ?? upCategory(nodes);
+  const meta: Record<string, string> = {};
+  const description = findFirst(
+    nodes,
+    (el) => el.name === 'meta' && ['description', 'og:description'].includes((attr(el, 'name') || attr(el, 'property')).toLowerCase()),
+  );
+  if (description && collapse(attr(description, 'content'))) meta.description = collapse(attr(description, 'content'));
+  const text = finishText(st.parts);
+  return {
+    id: opts.idFor ? opts.idFor(canonical) : urlToId(canonical),
+    url: canonical,
+    title: title || (st.headings[0] ?? ''),
+    text,
+    headings: st.headings,
+    terms: st.terms,
+    category,
+    tags: [],
+    links: ls.links,
+    meta,
+  };
+}
+
+/**
+ * Converts an HTML page to an entity: title (`<title>`, else the first h1), headings (h1–h6), terms (`<dt>`),
+ * main-content text (blocks on separate lines; scripts, styles, nav, site header/footer, asides,
+ * role=navigation and docs navigation tables dropped), category (breadcrumbs, else the "up" chapter),
+ * body links as canonical absolute URLs ('see-also' inside a "See also"/"related" region), meta.description.
+ */
+export function htmlToEntity(html: string, url: string, opts: HtmlToEntityOptions = {}): Entity {
+  return htmlToEntityImpl(html, url, opts, false);
+}

@@ -1,0 +1,10 @@
+export { crawl } from './crawl';
+export type { CrawlOptions, CrawledPage, SkippedUrl, CrawlReport, CrawlHooks } from './crawl';
+export { isPrivateAddress, guardedLookup, PrivateAddressError, PRIVATE_ADDRESS_CODE } from './address-guard';
+export { parseRobots, productToken } from './robots';
+export type { RobotsRules } from './robots';
+export { parseSitemap } from './sitemap';
+export type { SitemapContent } from './sitemap';
+export { canonicalizeUrl, urlToId } from './url';
+export { htmlToEntity, extractLinks } from './html';
+export type { HtmlToEntityOptions } from './html';
