@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { evaluate, type Metrics, type Qrel, type RankedItem } from '@lexigraph/core';
-import { defaultSharedDataDir, isSkipped, loadDataset, type BenchDataset, type SkippedDataset } from './datasets';
+import { DATASET_NAMES, defaultSharedDataDir, isSkipped, loadDataset, type BenchDataset, type SkippedDataset } from './datasets';
 import { measureEngine, type EngineMeasurement, type LatencySummary } from './measure';
 import { ENGINE_NAMES, isEngineName, type EngineName } from './peers';
 
@@ -17,7 +17,10 @@ export interface BenchOptions {
   engines?: string[];
   /** Use only the first N judged queries of each dataset (default: all). */
   queriesLimit?: number;
-  /** Builds from scratch per engine; the median is reported (default 3, at least 1). */
+  /**
+   * Builds from scratch per engine; the median is reported (at least 1). Default: 3, except wink-bm25 (1: its
+   * build is slow and is not one of the ratios), to keep pg + scifact within about 3 minutes on 2 cores.
+   */
   builds?: number;
   /** Print the whole report as JSON after the tables. */
   json?: boolean;
@@ -69,6 +72,7 @@ export interface BenchReport {
 }
 
 const OURS: EngineName = 'lexigraph';
+const DEFAULT_BUILDS = 3;
 
 /** The compiled worker next to this file, or null when running from TypeScript sources (jest). */
 function workerFile(): string | null {
@@ -131,7 +135,7 @@ function computeRatios(results: EngineResult[]): DatasetRatios {
 
 /** One row per engine, ours first, then the ratios. */
 export function renderTable(d: Omit<DatasetReport, 'table'>, mode: BenchReport['mode']): string {
-  const head = ['engine', 'nDCG@10', 'R@10', 'R@100', 'MRR@10', 'MAP', 'build ms', 'p50 ms', 'p99 ms', 'srch p50', 'RSS+ MB', 'heap MB'];
+  const head = ['engine', 'nDCG@10', 'R@10', 'R@100', 'MRR@10', 'MAP', 'build ms', 'p50 ms', 'p99 ms', 'srch p50', 'peak+ MB', 'rss+ MB', 'heap MB'];
   const rows: string[][] = d.engines.map((r) =>
     r.error
       ? [r.engine, `error: ${r.error.split('\n')[0] ?? ''}`]
@@ -147,6 +151,7 @@ export function renderTable(d: Omit<DatasetReport, 'table'>, mode: BenchReport['
           fmt(r.latency?.p99Ms, 3),
           fmt(r.searchLatency?.p50Ms, 3),
           fmt(r.memory?.maxRssDeltaMB, 1),
+          fmt(r.memory?.rssDeltaMB, 1),
           fmt(r.memory?.heapUsedMB, 1),
         ],
   );
@@ -169,13 +174,14 @@ export function renderTable(d: Omit<DatasetReport, 'table'>, mode: BenchReport['
   if (r.buildVsMiniSearch !== undefined) parts.push(`build ours/minisearch = ${r.buildVsMiniSearch.toFixed(2)}`);
   out.push(parts.length > 0 ? `ratios: ${parts.join('; ')}` : 'ratios: - (ours or peers missing)');
   out.push('p50/p99: ours = ask() with default params (full answer); peers = top-10 search. srch p50 = top-10 search for all.');
+  out.push('peak+ = growth of maxRSS over the first build; rss+ = growth of current RSS; heap = JS heap kept by the index.');
   return out.join('\n');
 }
 
 async function benchDataset(
   ds: BenchDataset,
   engines: EngineName[],
-  builds: number,
+  builds: (engine: EngineName) => number,
   queriesLimit: number | undefined,
   mode: BenchReport['mode'],
   worker: string | null,
@@ -198,8 +204,8 @@ async function benchDataset(
       const t0 = performance.now();
       try {
         const m = worker
-          ? await measureInChild(worker, engine, dataFile, builds)
-          : await measureEngine({ engine, entities: ds.entities, queries, builds, mode: 'in-process' });
+          ? await measureInChild(worker, engine, dataFile, builds(engine))
+          : await measureEngine({ engine, entities: ds.entities, queries, builds: builds(engine), mode: 'in-process' });
         const rankingOf = new Map<Qrel, RankedItem[]>();
         qrels.forEach((q, i) => rankingOf.set(q, (m.rankings[i] ?? []).map((id) => byId.get(id) ?? { id })));
         const { perQuery: _perQuery, ...metrics } = evaluate(qrels, (q) => rankingOf.get(q) ?? []);
@@ -238,13 +244,17 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const engines = opts.engines ?? [...ENGINE_NAMES];
   const bad = engines.filter((e) => !isEngineName(e));
   if (bad.length > 0) throw new Error(`unknown engine(s) ${bad.join(', ')}: use ${ENGINE_NAMES.join(', ')}`);
-  const builds = Math.max(1, Math.floor(opts.builds ?? 3));
+  const builds = (engine: EngineName): number =>
+    Math.max(1, Math.floor(opts.builds ?? (engine === 'wink-bm25' ? 1 : DEFAULT_BUILDS)));
   const worker = workerFile();
   const mode: BenchReport['mode'] = worker ? 'child' : 'in-process';
-  const dataDir = opts.sharedDataDir ?? defaultSharedDataDir();
+  // Resolved only when a named dataset needs it, so folder datasets work outside the repository too.
+  let dataDir = opts.sharedDataDir;
   const report: BenchReport = { mode, node: process.version, datasets: [], skipped: [], totalMs: 0 };
   for (const name of opts.datasets) {
-    const loaded = await loadDataset(name, dataDir);
+    const needsShared = (DATASET_NAMES as readonly string[]).includes(name);
+    if (needsShared && dataDir === undefined) dataDir = defaultSharedDataDir();
+    const loaded = await loadDataset(name, dataDir ?? '');
     if (isSkipped(loaded)) {
       report.skipped.push(loaded);
       opts.log(`== ${loaded.name}: skipped: ${loaded.reason}`);

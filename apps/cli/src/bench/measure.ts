@@ -28,8 +28,13 @@ export interface EngineMeasurement {
   memory: {
     /** 'child' = measured alone in a forked process; 'in-process' = shared with the caller, indicative only. */
     mode: 'child' | 'in-process';
-    /** Growth of the peak resident set size over the first build, in MB (native memory included). */
+    /**
+     * Growth of the peak resident set size (`resourceUsage().maxRSS`) over the first build, in MB, native memory
+     * included. The baseline peak includes loading the dataset, so a small index can show 0 here.
+     */
     maxRssDeltaMB: number;
+    /** Growth of the current resident set size over the first build (after a GC when available), in MB. */
+    rssDeltaMB: number;
     /** Peak resident set size of the process at the end, in MB. */
     peakRssMB: number;
     /** JS heap retained by the built index (after a GC when available), in MB. */
@@ -85,10 +90,12 @@ export async function measureEngine(req: MeasureRequest): Promise<EngineMeasurem
   gc();
   const rss0 = process.resourceUsage().maxRSS;
   const heap0 = process.memoryUsage().heapUsed;
+  const cur0 = process.memoryUsage().rss;
   const buildMs: number[] = [];
   let engine: SearchEngine | undefined;
   let maxRssDeltaMB = 0;
   let heapUsedMB = 0;
+  let rssDeltaMB = 0;
   for (let b = 0; b < Math.max(1, req.builds); b++) {
     engine?.close?.();
     engine = undefined;
@@ -101,7 +108,9 @@ export async function measureEngine(req: MeasureRequest): Promise<EngineMeasurem
     if (b === 0) {
       gc();
       maxRssDeltaMB = (process.resourceUsage().maxRSS - rss0) / 1024;
-      heapUsedMB = Math.max(0, process.memoryUsage().heapUsed - heap0) / MB;
+      const mem = process.memoryUsage();
+      heapUsedMB = Math.max(0, mem.heapUsed - heap0) / MB;
+      rssDeltaMB = Math.max(0, mem.rss - cur0) / MB;
     }
   }
   const built = engine as SearchEngine;
@@ -115,7 +124,7 @@ export async function measureEngine(req: MeasureRequest): Promise<EngineMeasurem
       rankings,
       latency: summarize(timed),
       searchLatency: summarize(searchSamples),
-      memory: { mode: req.mode, maxRssDeltaMB, peakRssMB: process.resourceUsage().maxRSS / 1024, heapUsedMB },
+      memory: { mode: req.mode, maxRssDeltaMB, rssDeltaMB, peakRssMB: process.resourceUsage().maxRSS / 1024, heapUsedMB },
     };
   } finally {
     built.close?.();
