@@ -152,7 +152,7 @@ async function loadXllm(dir: string): Promise<BenchDataset | SkippedDataset> {
     name: 'xllm',
     entities: parsed.entities,
     qrels,
-    note: `xLLM enterprise repository3.txt, ${parsed.entities.length} entities (${parsed.duplicates.length} duplicates, ${parsed.errors.length} unreadable lines)`,
+    note: `xLLM enterprise repository3.txt, ${parsed.entities.length} entities (${parsed.duplicates} duplicates, ${parsed.errors.length} unreadable lines)`,
   };
 }
 
