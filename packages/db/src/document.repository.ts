@@ -79,27 +79,37 @@ export class DocumentRepository {
     });
     if (unique.size === 0) return { inserted: 0, updated: 0, unchanged: 0 };
 
-    const wire: WireDoc[] = [];
-    for (const d of unique.values()) {
-      wire.push({
-        eid: d.externalId,
-        url: d.url ?? null,
-        title: d.title,
-        raw: d.rawText ?? null,
-        hash: d.contentHash,
-        meta: (d.fetchMeta ?? {}) as Record<string, unknown>,
-        entity: d.entity,
-      });
-    }
-    const batches = jsonBatches(wire, BATCH_CHARS, BATCH_ITEMS);
-
     try {
       const written = await this.prisma.$transaction(
         async (tx) => {
+          const run = tx as unknown as RawRunner;
+          // Skip documents whose stored hash already matches before serializing them: re-crawls are mostly
+          // unchanged, and this keeps them to one small query. The upsert's WHERE still guards every write.
+          const stored = await run.$queryRawUnsafe<{ eid: string; hash: string }[]>(
+            `SELECT "externalId" AS eid, "contentHash" AS hash FROM "Document"
+             WHERE "collectionId" = $1::uuid AND "deletedAt" IS NULL
+               AND "externalId" IN (SELECT jsonb_array_elements_text($2::jsonb))`,
+            collectionId,
+            JSON.stringify([...unique.keys()]),
+          );
+          const same = new Map(stored.map((r) => [r.eid, r.hash]));
+          const wire: WireDoc[] = [];
+          for (const d of unique.values()) {
+            if (same.get(d.externalId) === d.contentHash) continue;
+            wire.push({
+              eid: d.externalId,
+              url: d.url ?? null,
+              title: d.title,
+              raw: d.rawText ?? null,
+              hash: d.contentHash,
+              meta: (d.fetchMeta ?? {}) as Record<string, unknown>,
+              entity: d.entity,
+            });
+          }
           let inserted = 0;
           let updated = 0;
-          for (const batch of batches) {
-            const rows = await (tx as unknown as RawRunner).$queryRawUnsafe<{ inserted: unknown; updated: unknown }[]>(
+          for (const batch of jsonBatches(wire, BATCH_CHARS, BATCH_ITEMS)) {
+            const rows = await run.$queryRawUnsafe<{ inserted: unknown; updated: unknown }[]>(
               UPSERT_SQL,
               collectionId,
               batch,
