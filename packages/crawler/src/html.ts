@@ -175,7 +175,7 @@ function collectText(nodes: AnyNode[], st: TextState, pre: boolean, inContentSec
 function finishText(parts: string[]): string {
   const lines: string[] = [];
   for (const line of parts.join('').split('\n')) {
-    const t = line.trim();
+    const t = line.replace(/[ \t\f\v\u00a0]+/g, ' ').trim();
     if (t) lines.push(t);
   }
   return lines.join('\n');
