@@ -1,0 +1,315 @@
+import type { Entity } from './entity';
+import type { LexIndex, QueryTerm } from './lexindex';
+import type { QueryParams } from './params';
+import { MT_SEP } from './tokenizer';
+
+export interface Snippet {
+  /** Verbatim slice of the entity's text: text === entity.text.slice(start, end). */
+  text: string;
+  start: number;
+  end: number;
+}
+
+export interface AnswerResult {
+  id: string;
+  title: string;
+  url?: string;
+  category: string[];
+  tags: string[];
+  /** Share of the best achievable score for this prompt, 0..1. */
+  score: number;
+  snippets: Snippet[];
+  parent?: string;
+}
+
+export interface Answer {
+  prompt: string;
+  matched: Array<{ token: string; count: number; weight: number; df: number }>;
+  results: AnswerResult[];
+  /** Extractive summary: each sentence verbatim from the entity it cites. */
+  summary: Array<{ sentence: string; sourceId: string; start: number; end: number }>;
+  categories: Array<{ path: string; score: number }>;
+  related: Array<{ token: string; pmi: number; count: number }>;
+  seeAlso: Array<{ title: string; url: string }>;
+  suggestions: string[];
+  noAnswer?: { reason: string };
+  params: QueryParams;
+  timings: { matchMs: number; rankMs: number; answerMs: number; totalMs: number };
+}
+
+/** Builds the answer object: match the prompt, rank, then cite. */
+export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, now: () => number): Answer {
+  const t0 = now();
+  const { terms, missing, words } = idx.matchPrompt(prompt, p);
+  const t1 = now();
+  const answer: Answer = {
+    prompt,
+    matched: terms
+      .filter((q) => !q.expansion)
+      .map((q) => ({ token: idx.display(q.key), count: idx.termCount(q.termId), weight: round(q.weight), df: idx.termDf(q.termId) })),
+    results: [],
+    summary: [],
+    categories: [],
+    related: [],
+    seeAlso: [],
+    suggestions: [],
+    params: p,
+    timings: { matchMs: 0, rankMs: 0, answerMs: 0, totalMs: 0 },
+  };
+  if (idx.size === 0) {
+    answer.noAnswer = { reason: 'the collection is empty: ingest documents first' };
+  } else if (words.length === 0) {
+    answer.noAnswer = { reason: 'the prompt has no searchable words (only stopwords, ignored words or punctuation)' };
+  } else if (terms.filter((q) => !q.expansion).length === 0) {
+    answer.noAnswer = {
+      reason: `none of the prompt's words occur in the collection (${missing.slice(0, 8).join(', ')})`,
+    };
+  }
+  let t2 = t1;
+  if (!answer.noAnswer) {
+    const r = idx.rank(terms, p, p.k);
+    t2 = now();
+    if (!r.slots.length) {
+      answer.noAnswer = { reason: p.category ? `no entity under category "${p.category}" matches the prompt` : 'no entity matches the prompt' };
+    } else {
+      const needles = needlesFor(idx, terms);
+      r.slots.forEach((slot, i) => {
+        const e = idx.slotEntity(slot) as Entity;
+        const score = r.maxScore > 0 ? Math.min(1, (r.scores[i] as number) / r.maxScore) : 0;
+        const res: AnswerResult = {
+          id: e.id,
+          title: e.title,
+          category: e.category,
+          tags: e.tags,
+          score: round(score),
+          snippets: p.snippetsPerResult > 0 ? snippetsFor(e.text, needles, p.snippetsPerResult, p.snippetChars) : [],
+        };
+        if (e.url) res.url = e.url;
+        if (e.parent) res.parent = e.parent;
+        answer.results.push(res);
+      });
+      if (p.sections) addSections(idx, answer, terms, r.slots, needles, p);
+    }
+  }
+  const t3 = now();
+  answer.timings = {
+    matchMs: round(t1 - t0),
+    rankMs: round(t2 - t1),
+    answerMs: round(t3 - t2),
+    totalMs: round(t3 - t0),
+  };
+  return answer;
+}
+
+function round(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}
+
+interface Needle {
+  /** lowercase surface form to find in text */
+  s: string;
+  /** which prompt word it stands for */
+  group: number;
+}
+
+/** Surface forms to look for in result text: every known surface of each matched single word. */
+function needlesFor(idx: LexIndex, terms: QueryTerm[]): Needle[] {
+  const out: Needle[] = [];
+  let group = 0;
+  const seen = new Set<string>();
+  for (const q of terms) {
+    if (q.expansion) continue;
+    for (const w of q.key.split(MT_SEP)) {
+      if (seen.has(w)) continue;
+      seen.add(w);
+      const forms = idx.surfacesOf(w, 6);
+      if (!forms.includes(w)) forms.push(w);
+      for (const s of forms) out.push({ s, group });
+      group++;
+    }
+  }
+  return out;
+}
+
+function isWordChar(c: number): boolean {
+  // letters, digits, underscore (ASCII fast path; any non-ASCII letter counts as a word char)
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
+}
+
+/** Positions of whole-word occurrences of each needle in lowercased text, at most `cap` per needle. */
+function findMatches(lower: string, needles: Needle[], cap: number): Array<{ pos: number; len: number; group: number }> {
+  const out: Array<{ pos: number; len: number; group: number }> = [];
+  for (const n of needles) {
+    let from = 0;
+    let found = 0;
+    while (found < cap) {
+      const i = lower.indexOf(n.s, from);
+      if (i < 0) break;
+      const before = i > 0 ? lower.charCodeAt(i - 1) : 32;
+      const after = i + n.s.length < lower.length ? lower.charCodeAt(i + n.s.length) : 32;
+      if (!isWordChar(before) && !isWordChar(after)) {
+        out.push({ pos: i, len: n.s.length, group: n.group });
+        found++;
+      }
+      from = i + n.s.length;
+    }
+  }
+  return out.sort((a, b) => a.pos - b.pos);
+}
+
+/** Bounds of the sentence around a position: up to `limit` characters each way. */
+function sentenceAround(text: string, pos: number, limit: number): { start: number; end: number } {
+  let start = pos;
+  const minStart = Math.max(0, pos - limit);
+  while (start > minStart) {
+    const c = text.charCodeAt(start - 1);
+    if (c === 10) break;
+    if ((c === 46 || c === 33 || c === 63) && start < text.length && /\s/.test(text[start] as string)) break;
+    start--;
+  }
+  let end = pos;
+  const maxEnd = Math.min(text.length, pos + limit);
+  while (end < maxEnd) {
+    const c = text.charCodeAt(end);
+    if (c === 10) break;
+    end++;
+    if ((c === 46 || c === 33 || c === 63) && (end >= text.length || /\s/.test(text[end] as string))) break;
+  }
+  while (start < end && /\s/.test(text[start] as string)) start++;
+  while (end > start && /\s/.test(text[end - 1] as string)) end--;
+  return { start, end };
+}
+
+interface Passage {
+  start: number;
+  end: number;
+  groups: number;
+  firstPos: number;
+}
+
+/** Candidate passages (sentences around matches) scored by the number of distinct prompt words they hold. */
+function passages(text: string, needles: Needle[], limit: number): Passage[] {
+  if (!needles.length || !text) return [];
+  const lower = text.toLowerCase();
+  if (lower.length !== text.length) return []; // offsets would not map back (rare Unicode case changes)
+  const matches = findMatches(lower, needles, 40);
+  const out: Passage[] = [];
+  let last: Passage | null = null;
+  let groups = new Set<number>();
+  for (const m of matches) {
+    if (last && m.pos < last.end) {
+      groups.add(m.group);
+      last.groups = groups.size;
+      continue;
+    }
+    const b = sentenceAround(text, m.pos, limit);
+    if (b.end <= b.start) continue;
+    groups = new Set([m.group]);
+    last = { start: b.start, end: b.end, groups: 1, firstPos: m.pos };
+    out.push(last);
+  }
+  return out;
+}
+
+function snippetsFor(text: string, needles: Needle[], count: number, chars: number): Snippet[] {
+  const ps = passages(text, needles, chars * 2);
+  ps.sort((a, b) => b.groups - a.groups || a.start - b.start);
+  const out: Snippet[] = [];
+  for (const ps1 of ps.slice(0, count)) {
+    let { start, end } = ps1;
+    // keep long sentences short: a window of `chars` on each side of the first match, cut at spaces
+    if (end - start > chars * 2) {
+      const s = Math.max(start, ps1.firstPos - chars);
+      const e = Math.min(end, ps1.firstPos + chars);
+      const sp = text.indexOf(' ', s);
+      start = s > start && sp >= 0 && sp < ps1.firstPos ? sp + 1 : s;
+      const ep = text.lastIndexOf(' ', e);
+      end = e < end && ep > ps1.firstPos ? ep : e;
+    }
+    out.push({ text: text.slice(start, end), start, end });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: number[], needles: Needle[], p: QueryParams): void {
+  // Summary: the best sentence of each of the top results, verbatim, in rank order.
+  const top = slots.slice(0, Math.max(p.summarySentences, 1) * 2);
+  const seen = new Set<string>();
+  for (const slot of top) {
+    if (answer.summary.length >= p.summarySentences) break;
+    const e = idx.slotEntity(slot) as Entity;
+    const ps = passages(e.text, needles, 300);
+    ps.sort((a, b) => b.groups - a.groups || a.start - b.start);
+    const best = ps.find((x) => x.end - x.start >= 25 && x.end - x.start <= 600);
+    if (!best) continue;
+    const sentence = e.text.slice(best.start, best.end);
+    if (seen.has(sentence)) continue;
+    seen.add(sentence);
+    answer.summary.push({ sentence, sourceId: e.id, start: best.start, end: best.end });
+  }
+
+  // Categories: the category paths of the results, weighted by score.
+  const cats = new Map<string, number>();
+  answer.results.forEach((r) => {
+    if (!r.category.length) return;
+    const path = r.category.join(' > ');
+    cats.set(path, (cats.get(path) ?? 0) + r.score);
+  });
+  const maxCat = Math.max(0, ...cats.values());
+  answer.categories = [...cats.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 5)
+    .map(([path, s]) => ({ path, score: round(maxCat > 0 ? s / maxCat : 0) }));
+
+  // Related: x-embeddings of the prompt's words (PMI), without the prompt's own words.
+  const own = new Set<string>();
+  for (const q of terms) for (const w of q.key.split(MT_SEP)) own.add(w);
+  const rel = new Map<number, { pmi: number; nab: number }>();
+  for (const q of terms) {
+    if (q.expansion) continue;
+    for (const w of q.key.split(MT_SEP)) {
+      const t = idx.termIdOf(w);
+      if (t === undefined) continue;
+      for (const a of idx.associations(t, p.pmi, p.minJointCount, p.relatedCount * 2)) {
+        if (a.pmi < p.minPmi) continue;
+        const key = idx.termKey(a.termId);
+        if (own.has(key)) continue;
+        const cur = rel.get(a.termId);
+        if (!cur || cur.pmi < a.pmi) rel.set(a.termId, { pmi: a.pmi, nab: a.nab });
+      }
+    }
+  }
+  answer.related = [...rel.entries()]
+    .sort((a, b) => b[1].pmi - a[1].pmi || b[1].nab - a[1].nab || (idx.termKey(a[0]) < idx.termKey(b[0]) ? -1 : 1))
+    .slice(0, p.relatedCount)
+    .map(([t, v]) => ({ token: idx.display(idx.termKey(t)), pmi: round(v.pmi), count: v.nab }));
+
+  // See also: explicit see-also links of the results, then the entities they link to most.
+  const inResults = new Set(answer.results.map((r) => r.url ?? r.id));
+  const linkScore = new Map<string, { title: string; url: string; score: number }>();
+  answer.results.forEach((r, rank) => {
+    const e = idx.get(r.id);
+    if (!e) return;
+    for (const l of e.links) {
+      const target = idx.get(l.url) ?? undefined;
+      const url = l.url.split('#')[0] as string;
+      if (inResults.has(url) || inResults.has(l.url)) continue;
+      const bonus = l.kind === 'see-also' || l.kind === 'related' ? 10 : 1;
+      const cur = linkScore.get(url) ?? { title: target?.title ?? l.text, url, score: 0 };
+      cur.score += bonus / (rank + 1);
+      linkScore.set(url, cur);
+    }
+  });
+  answer.seeAlso = [...linkScore.values()]
+    .filter((x) => x.title.trim())
+    .sort((a, b) => b.score - a.score || (a.url < b.url ? -1 : 1))
+    .slice(0, 5)
+    .map(({ title, url }) => ({ title: title.trim(), url }));
+
+  // Suggestions: follow-up prompts pairing the prompt's strongest token with its associated multi-tokens.
+  const head = [...terms].filter((q) => !q.expansion).sort((a, b) => b.words - a.words || b.weight - a.weight)[0];
+  if (head) {
+    const headText = idx.display(head.key);
+    answer.suggestions = answer.related.slice(0, 3).map((r) => `${headText} ${r.token}`);
+  }
+}

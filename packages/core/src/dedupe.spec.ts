@@ -1,0 +1,22 @@
+import { contentHash, dedupeEntities } from './dedupe';
+import type { Entity } from './entity';
+
+const base = (id: string, text: string): Entity => ({ id, title: 'T', text, category: [], tags: [], links: [] });
+const long = Array.from({ length: 120 }, (_, i) => `word${i % 37} token${i % 11} item${i}`).join(' ');
+
+describe('dedupe', () => {
+  it('drops exact duplicates by content hash, whatever their ids', () => {
+    const r = dedupeEntities([base('a', 'same text'), base('b', 'same  text'), base('c', 'other')]);
+    expect(r.kept.map((e) => e.id)).toEqual(['a', 'c']);
+    expect(r.dropped).toEqual([{ id: 'b', duplicateOf: 'a', kind: 'exact' }]);
+    expect(contentHash(base('x', 'q'))).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('drops near duplicates of long texts and keeps distinct ones', () => {
+    const near = long.replace('item5 ', 'item5b ');
+    const other = Array.from({ length: 120 }, (_, i) => `other${i}`).join(' ');
+    const r = dedupeEntities([base('a', long), base('b', near), base('c', other)]);
+    expect(r.kept.map((e) => e.id)).toEqual(['a', 'c']);
+    expect(r.dropped[0]).toMatchObject({ id: 'b', duplicateOf: 'a', kind: 'near' });
+  });
+});

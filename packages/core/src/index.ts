@@ -1,0 +1,14 @@
+/**
+ * @lexigraph/core — the untrained engine: text analysis, multi-token tables, PMI associations, the knowledge graph
+ * taken from the corpus's structure, ranking and cited answers. Pure: no I/O, no environment, no global state.
+ */
+export * from './entity';
+export * from './params';
+export * from './tokenizer';
+export { porterStem } from './porter';
+export { analyzeEntity } from './analyze';
+export * from './lexindex';
+export * from './answer';
+export * from './serialize';
+export * from './dedupe';
+export * from './metrics';

@@ -1,0 +1,160 @@
+import fc from 'fast-check';
+import type { Entity } from './entity';
+import { LexIndex } from './lexindex';
+import { ParamError, parseParams } from './params';
+
+function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
+  return { id, url: `http://docs.test/${id}`, title, text, category: [], tags: [], links: [], ...extra };
+}
+
+const CORPUS: Entity[] = [
+  ent('wal', 'Write-Ahead Logging', 'The max_wal_size setting bounds the WAL between checkpoints. Checkpoints flush dirty pages.', {
+    category: ['Server Administration', 'Reliability'],
+    headings: ['WAL Configuration'],
+    links: [{ url: 'http://docs.test/vacuum', text: 'routine vacuuming' }],
+  }),
+  ent('vacuum', 'Routine Vacuuming', 'VACUUM reclaims storage occupied by dead tuples. Vacuum freeze prevents transaction ID wraparound.', {
+    category: ['Server Administration', 'Maintenance'],
+    links: [{ url: 'http://docs.test/wal', text: 'write-ahead log', kind: 'see-also' }],
+  }),
+  ent('activity', 'Monitoring Activity', 'The pg_stat_activity view shows long running queries. Each row is one server process.', {
+    category: ['Server Administration', 'Monitoring'],
+    tags: ['statistics'],
+    links: [{ url: 'http://docs.test/vacuum#freeze', text: 'vacuum freeze' }],
+  }),
+  ent('index', 'Partial Indexes', 'A partial index is built over a subset of a table. Create a partial index with a WHERE clause.', {
+    category: ['The SQL Language', 'Indexes'],
+  }),
+  ent('cpp', 'Client Libraries', 'Drivers exist for C++, node.js and Python. The C++ driver wraps libpq.', { category: ['Interfaces'] }),
+];
+
+describe('LexIndex answering', () => {
+  const idx = LexIndex.build(CORPUS);
+
+  it('ranks the entity that holds an identifier first and keeps identifiers whole', () => {
+    expect(idx.search('max_wal_size')[0]?.id).toBe('wal');
+    expect(idx.search('pg_stat_activity long running queries')[0]?.id).toBe('activity');
+    expect(idx.dfOf('pg_stat_activity')).toBe(1);
+    expect(idx.dfOf('c++')).toBe(1);
+    expect(idx.dfOf('node.js')).toBe(1);
+  });
+
+  it('merges inflections (indexes → index) and displays the most frequent surface form', () => {
+    const a = idx.ask('partial indexes');
+    expect(a.results[0]?.id).toBe('index');
+    expect(a.matched.map((m) => m.token)).toContain('index');
+  });
+
+  it('uses anchor text of inbound links as evidence', () => {
+    // "write-ahead log" only occurs as the anchor text of the link from vacuum → wal (and in wal's title)
+    expect(idx.search('write ahead log')[0]?.id).toBe('wal');
+  });
+
+  it('answers with scores in 0..1, verbatim snippets and a cited extractive summary', () => {
+    const a = idx.ask('vacuum freeze wraparound');
+    expect(a.noAnswer).toBeUndefined();
+    expect(a.results[0]?.id).toBe('vacuum');
+    for (const r of a.results) {
+      expect(r.score).toBeGreaterThan(0);
+      expect(r.score).toBeLessThanOrEqual(1);
+      const e = CORPUS.find((x) => x.id === r.id) as Entity;
+      for (const s of r.snippets) expect(e.text.slice(s.start, s.end)).toBe(s.text);
+    }
+    expect(a.summary.length).toBeGreaterThan(0);
+    for (const s of a.summary) {
+      const e = CORPUS.find((x) => x.id === s.sourceId) as Entity;
+      expect(e.text.includes(s.sentence)).toBe(true);
+    }
+    expect(a.categories[0]?.path).toBe('Server Administration > Maintenance');
+    expect(a.timings.totalMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('says noAnswer with a reason when nothing matches', () => {
+    const a = idx.ask('zebra giraffe');
+    expect(a.results).toEqual([]);
+    expect(a.noAnswer?.reason).toMatch(/none of the prompt's words/);
+    expect(idx.ask('the of and').noAnswer?.reason).toMatch(/no searchable words/);
+    expect(new LexIndex().ask('vacuum').noAnswer?.reason).toMatch(/empty/);
+  });
+
+  it('matches a multi-token in any word order through the sorted-token table', () => {
+    const two = LexIndex.build([
+      ent('a', 'A', 'transaction wraparound happens. transaction wraparound again.'),
+      ent('b', 'B', 'transaction wraparound is bad.'),
+    ]);
+    const m = two.matchPrompt('wraparound transaction', { ...require('./params').DEFAULT_PARAMS });
+    expect(m.terms.some((t) => t.key === 'transact~wraparound')).toBe(true);
+  });
+
+  it('rejects unknown or out-of-range parameters with the key named', () => {
+    expect(() => parseParams({ nope: '1' })).toThrow(ParamError);
+    expect(() => parseParams({ nope: '1' })).toThrow(/nope/);
+    expect(() => parseParams({ k: '0' })).toThrow(/"k"/);
+    expect(parseParams({ k: '5', expand: 'true', ignore: 'data,table' })).toEqual({ k: 5, expand: true, ignore: ['data', 'table'] });
+    expect(() => idx.ask('vacuum', { bBody: 3 })).toThrow(ParamError);
+  });
+
+  it('changes ranking per query without a rebuild (field weights)', () => {
+    const twoDocs = LexIndex.build([ent('t', 'checkpoint', 'nothing here'), ent('b', 'other', 'checkpoint checkpoint checkpoint')]);
+    expect(twoDocs.search('checkpoint', { wTitle: 10, wBody: 1 })[0]?.id).toBe('t');
+    expect(twoDocs.search('checkpoint', { wTitle: 0, wBody: 1 })[0]?.id).toBe('b');
+  });
+
+  it('round-trips through its binary snapshot with identical tables and answers', () => {
+    const bytes = idx.serialize();
+    const back = LexIndex.deserialize(bytes);
+    expect(back.exportTables({ allTerms: true })).toEqual(idx.exportTables({ allTerms: true }));
+    expect(back.search('vacuum freeze')).toEqual(idx.search('vacuum freeze'));
+    // a loaded index still takes incremental updates
+    back.remove('vacuum');
+    const fresh = LexIndex.build(CORPUS.filter((e) => e.id !== 'vacuum'));
+    expect(back.exportTables({ allTerms: true })).toEqual(fresh.exportTables({ allTerms: true }));
+    expect(() => LexIndex.deserialize(bytes.subarray(0, 40))).toThrow(/truncated|snapshot/);
+  });
+});
+
+describe('incremental updates equal a rebuild (property)', () => {
+  const words = ['wal', 'vacuum', 'index', 'partial', 'freeze', 'query', 'checkpoint', 'the', 'of', 'tables', 'table', 'pg_class', 'node.js'];
+  const text = fc.array(fc.constantFrom(...words, '.', '\n'), { minLength: 0, maxLength: 25 }).map((a) => a.join(' '));
+  const entityArb = (id: string) =>
+    fc.record({
+      title: text,
+      text,
+      category: fc.array(fc.constantFrom('Admin', 'SQL', 'Admin > Tuning'), { maxLength: 2 }),
+      tags: fc.array(fc.constantFrom('perf', 'sql'), { maxLength: 2 }),
+      links: fc.array(
+        fc.record({ url: fc.constantFrom('e0', 'e1', 'e2', 'e3', 'e4', 'http://x/e1#a'), text: text }),
+        { maxLength: 3 },
+      ),
+    }).map((r) => ({ id, url: `http://x/${id}`, headings: [], ...r }) as Entity);
+
+  it('add / remove / replace in any order gives the tables of a fresh build', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(entityArb('e0'), entityArb('e1'), entityArb('e2'), entityArb('e3'), entityArb('e4')),
+        fc.array(fc.tuple(fc.constantFrom('add', 'remove'), fc.integer({ min: 0, max: 4 }), fc.boolean()), { maxLength: 12 }),
+        (ents, ops) => {
+          const inc = new LexIndex();
+          const live = new Map<string, Entity>();
+          for (const [op, i, variant] of ops) {
+            const base = ents[i] as Entity;
+            const e = variant ? { ...base, text: base.text + ' extra words here' } : base;
+            if (op === 'add') {
+              inc.add(e);
+              live.set(e.id, e);
+            } else {
+              expect(inc.remove(e.id)).toBe(live.delete(e.id));
+            }
+          }
+          const order = [...live.values()];
+          const fresh = LexIndex.build(order);
+          expect(inc.exportTables({ allTerms: true, minJoint: 1 })).toEqual(fresh.exportTables({ allTerms: true, minJoint: 1 }));
+          const s1 = inc.stats();
+          const s2 = fresh.stats();
+          expect({ ...s1 }).toEqual({ ...s2 });
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -1,0 +1,1108 @@
+import { analyzeEntity, unpackLocalPair, type TermBag } from './analyze';
+
+/** Per-field counts of one term in one entity. */
+export type FieldTf = ArrayLike<number>;
+import { buildAnswer, type Answer } from './answer';
+import type { Entity } from './entity';
+import {
+  DEFAULT_BUILD,
+  FIELD_COUNT,
+  resolveParams,
+  type BuildOptions,
+  type PmiVariant,
+  type QueryParams,
+} from './params';
+import { deserializeIndex, serializeIndex } from './serialize';
+import { Analyzer, MT_SEP } from './tokenizer';
+
+/**
+ * Postings and per-entity vectors pack the per-field counts of a term in two 31-bit integers:
+ *   A = title | heading << 7 | category << 14 | tags << 21   (each capped at 127)
+ *   B = anchor << 16 | body                                  (anchor capped at 32767, body at 65535)
+ * The caps are applied identically on every path, so incremental updates and rebuilds agree.
+ */
+export function packTf(tf: FieldTf): [number, number] {
+  const c7 = (x: number) => (x > 127 ? 127 : x);
+  const a = c7(tf[0] as number) | (c7(tf[1] as number) << 7) | (c7(tf[2] as number) << 14) | (c7(tf[3] as number) << 21);
+  const anchor = Math.min(tf[4] as number, 32767);
+  const body = Math.min(tf[5] as number, 65535);
+  return [a, (anchor << 16) | body];
+}
+
+export function unpackTf(a: number, b: number, out: number[]): void {
+  out[0] = a & 127;
+  out[1] = (a >>> 7) & 127;
+  out[2] = (a >>> 14) & 127;
+  out[3] = (a >>> 21) & 127;
+  out[4] = b >>> 16;
+  out[5] = b & 65535;
+}
+
+/** Multi-tokens at or above this document frequency are "distilled": used for matching and listed in the tables. */
+export const MIN_DF_DISTILLED = 2;
+
+export interface IndexStats {
+  entities: number;
+  /** distinct multi-tokens (1..maxWords words) with a non-zero count */
+  multiTokens: number;
+  /** of which single words */
+  singleTokens: number;
+  /** multi-tokens of 2+ words held by at least MIN_DF_DISTILLED entities */
+  distilledMultiTokens: number;
+  /** distinct co-occurring token pairs */
+  pairs: number;
+  /** total pair occurrences */
+  pairOccurrences: number;
+  postings: number;
+  categories: number;
+  links: number;
+  resolvedLinks: number;
+  sortedKeys: number;
+  buildOptions: BuildOptions;
+}
+
+export interface ExportedTables {
+  lexicon: Array<{ token: string; display: string; count: number; df: number }>;
+  xembeddings: Array<{ token: string; related: string; pmi: number; nab: number }>;
+  categories: Array<{ token: string; category: string; count: number }>;
+}
+
+export interface RankedHit {
+  id: string;
+  score: number;
+}
+
+/** A term of the prompt after matching, with its query weight. */
+export interface QueryTerm {
+  termId: number;
+  key: string;
+  weight: number;
+  words: number;
+  expansion: boolean;
+}
+
+interface InboundLink {
+  from: string;
+  text: string;
+}
+
+/** Key under which links and entities meet: a URL without fragment, or an id. */
+export function linkKey(url: string): string {
+  const h = url.indexOf('#');
+  return h >= 0 ? url.slice(0, h) : url;
+}
+
+const EMPTY: number[] = [];
+
+/** Growable typed column. */
+class IntColumn {
+  data: Int32Array;
+  length = 0;
+  constructor(capacity = 1024) {
+    this.data = new Int32Array(capacity);
+  }
+  static from(a: Int32Array): IntColumn {
+    const c = new IntColumn(Math.max(16, a.length));
+    c.data.set(a);
+    c.length = a.length;
+    return c;
+  }
+  grow(n: number): void {
+    if (n <= this.data.length) return;
+    let cap = this.data.length * 2;
+    while (cap < n) cap *= 2;
+    const d = new Int32Array(cap);
+    d.set(this.data.subarray(0, this.length));
+    this.data = d;
+  }
+  /** Appends `n` zeros. */
+  extend(n: number): void {
+    this.grow(this.length + n);
+    this.length += n;
+  }
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/** Pair key of two global term ids (unordered). Term ids stay below 2^26. */
+const PAIR_GLOBAL = 1 << 26;
+function pairKey(x: number, y: number): number {
+  return x < y ? x * PAIR_GLOBAL + y : y * PAIR_GLOBAL + x;
+}
+
+/**
+ * The distilled tables of a collection and the engine that answers from them.
+ *
+ * Invariant: every table is a sum of per-entity contributions, so `add` and `remove` keep the tables exactly equal
+ * to a rebuild from scratch over the live entities (checked by a property test).
+ *
+ * Storage: a term held by one entity keeps its only posting in three flat columns (sole*), not in an array of its
+ * own — most multi-tokens occur once, and this halves the memory of the tables.
+ */
+export class LexIndex {
+  readonly options: BuildOptions;
+  readonly analyzer: Analyzer;
+
+  // entities, by slot
+  private slots: Array<Entity | undefined> = [];
+  private slotOf = new Map<string, number>();
+  private freeSlots: number[] = [];
+  private live = 0;
+  /** link key (url or id) → slot, for resolving links to entities */
+  private keySlot = new Map<string, number>();
+  /** link key → links pointing at it (from any entity, resolved or not) */
+  private inbound = new Map<string, InboundLink[]>();
+
+  // lexicon
+  private termId = new Map<string, number>();
+  private terms: string[] = [];
+  /** per term: counts per field (FIELD_COUNT per term) */
+  private fieldCounts = new IntColumn(1 << 16);
+  private df = new IntColumn(1 << 14);
+  /** words per term (1..4) */
+  private words = new IntColumn(1 << 14);
+  private liveTerms = 0;
+  private liveSingles = 0;
+  /** surface form → occurrences; key → its surface forms. Display form = the most frequent surface. */
+  private surfaceCount = new Map<string, number>();
+  private keySurfaces = new Map<string, string[]>();
+  /** sorted words of a distilled multi-token → its term ids (word order of a prompt does not matter) */
+  private sorted = new Map<string, number[]>();
+
+  // postings: per term with df ≥ 2, triples (slot, A, B); with df = 1, the sole posting in the sole* columns
+  private postings: Array<number[] | Int32Array | undefined> = [];
+  private soleSlot = new IntColumn(1 << 14);
+  private soleA = new IntColumn(1 << 14);
+  private soleB = new IntColumn(1 << 14);
+  // per slot: triples (termId, A, B) and kept-word lengths per field
+  private vectors: Array<Int32Array | undefined> = [];
+  private lengths: number[] = [];
+  private lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
+
+  // pairs: unordered pair key → count (authoritative when present); CSR adjacency derived from it for reading
+  private pairMap: Map<number, number> | null = new Map();
+  private pairCsr: { off: Int32Array; data: Int32Array } | null = null;
+  private pairCount = 0;
+  private pairOccurrences = 0;
+  private tokenOccurrences = 0;
+
+  /** cache of per-slot length normalizers for one (bBody, bShort) setting */
+  private normCache: { key: string; norms: Float64Array } | null = null;
+  private version = 0;
+
+  constructor(opts: Partial<BuildOptions> = {}) {
+    this.options = { ...DEFAULT_BUILD, ...opts };
+    if (this.options.maxWords < 1 || this.options.maxWords > 4) throw new RangeError('maxWords must be within 1..4');
+    this.analyzer = new Analyzer({ stopwords: this.options.stopwords, stem: this.options.stem });
+  }
+
+  /** Builds an index over entities (duplicate ids: the last one wins). */
+  static build(
+    entities: readonly Entity[],
+    opts: Partial<BuildOptions> = {},
+    onProgress?: (done: number, total: number) => void,
+  ): LexIndex {
+    const idx = new LexIndex(opts);
+    // Register every entity and link first, so each entity is indexed once with all its inbound anchor text.
+    const unique = new Map<string, Entity>();
+    for (const e of entities) unique.set(e.id, e);
+    for (const e of unique.values()) idx.register(e);
+    for (const e of unique.values()) idx.registerLinks(e);
+    let done = 0;
+    for (const e of unique.values()) {
+      idx.indexSlot(idx.slotOf.get(e.id) as number, true);
+      done++;
+      if (onProgress && (done % 200 === 0 || done === unique.size)) onProgress(done, unique.size);
+    }
+    return idx;
+  }
+
+  /** Compact binary snapshot of every table (see serialize.ts). */
+  serialize(): Uint8Array {
+    return serializeIndex(this);
+  }
+
+  static deserialize(bytes: Uint8Array): LexIndex {
+    return deserializeIndex(bytes);
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  has(id: string): boolean {
+    return this.slotOf.has(id);
+  }
+
+  get(id: string): Entity | undefined {
+    const s = this.slotOf.get(id);
+    return s === undefined ? undefined : this.slots[s];
+  }
+
+  /** Live entities, in slot order. */
+  *entities(): IterableIterator<Entity> {
+    for (const e of this.slots) if (e) yield e;
+  }
+
+  /** Adds an entity, or replaces the entity with the same id. Updates every table exactly. */
+  add(e: Entity): void {
+    if (this.slotOf.has(e.id)) this.remove(e.id);
+    const slot = this.register(e);
+    const touched = this.registerLinks(e);
+    for (const t of touched) if (t !== slot) this.reindexAnchors(t);
+    this.indexSlot(slot, true);
+  }
+
+  /** Removes an entity by id; its contributions are subtracted exactly. Returns false when absent. */
+  remove(id: string): boolean {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return false;
+    const e = this.slots[slot] as Entity;
+    this.unindexSlot(slot, e, true);
+    // its outbound links no longer feed other entities' anchor text
+    const touched = new Set<number>();
+    for (const l of e.links) {
+      const k = linkKey(l.url);
+      const list = this.inbound.get(k);
+      if (!list) continue;
+      const rest = list.filter((x) => x.from !== id);
+      if (rest.length) this.inbound.set(k, rest);
+      else this.inbound.delete(k);
+      const t = this.keySlot.get(k);
+      if (t !== undefined && t !== slot) touched.add(t);
+    }
+    for (const k of this.entityKeys(e)) if (this.keySlot.get(k) === slot) this.keySlot.delete(k);
+    this.slotOf.delete(id);
+    this.slots[slot] = undefined;
+    this.freeSlots.push(slot);
+    this.live--;
+    for (const t of touched) this.reindexAnchors(t);
+    this.version++;
+    return true;
+  }
+
+  private entityKeys(e: Entity): string[] {
+    const keys = [e.id];
+    if (e.url) keys.push(linkKey(e.url));
+    return keys;
+  }
+
+  private register(e: Entity): number {
+    const slot = this.freeSlots.length ? (this.freeSlots.pop() as number) : this.slots.length;
+    this.slots[slot] = e;
+    this.slotOf.set(e.id, slot);
+    for (const k of this.entityKeys(e)) if (!this.keySlot.has(k)) this.keySlot.set(k, slot);
+    this.live++;
+    return slot;
+  }
+
+  /** Records the entity's outbound links; returns the slots whose anchor text changed. */
+  private registerLinks(e: Entity): Set<number> {
+    const touched = new Set<number>();
+    const own = new Set(this.entityKeys(e));
+    for (const l of e.links) {
+      const k = linkKey(l.url);
+      if (own.has(k) || !l.text.trim()) continue;
+      let list = this.inbound.get(k);
+      if (!list) {
+        list = [];
+        this.inbound.set(k, list);
+      }
+      list.push({ from: e.id, text: l.text });
+      const t = this.keySlot.get(k);
+      if (t !== undefined) touched.add(t);
+    }
+    return touched;
+  }
+
+  /** Anchor texts of links pointing at an entity, in a canonical order (independent of insertion order). */
+  private anchorTexts(e: Entity): string[] {
+    const out: Array<InboundLink> = [];
+    const seen = new Set<string>();
+    for (const k of this.entityKeys(e)) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const list = this.inbound.get(k);
+      if (list) for (const x of list) if (x.from !== e.id) out.push(x);
+    }
+    out.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+    return out.map((x) => x.text);
+  }
+
+  private indexSlot(slot: number, withOwn: boolean): void {
+    const e = this.slots[slot] as Entity;
+    const bag = analyzeEntity(this.analyzer, e, this.options, this.anchorTexts(e));
+    const ids = this.applyVector(slot, bag);
+    if (withOwn) this.applyOwn(bag, ids, +1);
+    this.version++;
+  }
+
+  private unindexSlot(slot: number, e: Entity, withOwn: boolean): void {
+    const vec = this.vectors[slot];
+    if (vec) {
+      const tf = new Array<number>(FIELD_COUNT).fill(0);
+      for (let i = 0; i < vec.length; i += 3) {
+        const t = vec[i] as number;
+        unpackTf(vec[i + 1] as number, vec[i + 2] as number, tf);
+        this.removePosting(t, slot);
+        this.addCounts(t, tf, -1);
+      }
+      this.vectors[slot] = undefined;
+      for (let f = 0; f < FIELD_COUNT; f++) {
+        this.lengthTotals[f] = (this.lengthTotals[f] as number) - (this.lengths[slot * FIELD_COUNT + f] as number);
+        this.lengths[slot * FIELD_COUNT + f] = 0;
+      }
+    }
+    if (withOwn) {
+      const bag = analyzeEntity(this.analyzer, e, this.options);
+      this.applyOwn(bag, bag.keys.map((k) => this.termId.get(k) as number), -1);
+    }
+    this.normCache = null;
+    this.version++;
+  }
+
+  /** Re-derives an entity's anchor field after the links pointing at it changed. */
+  private reindexAnchors(slot: number): void {
+    const e = this.slots[slot];
+    if (!e) return;
+    this.unindexSlot(slot, e, false);
+    this.indexSlot(slot, false);
+  }
+
+  private ensureTerm(key: string): number {
+    let id = this.termId.get(key);
+    if (id === undefined) {
+      id = this.terms.length;
+      if (id >= PAIR_GLOBAL) throw new RangeError('too many distinct multi-tokens for one index (2^26)');
+      this.termId.set(key, id);
+      this.terms.push(key);
+      this.fieldCounts.extend(FIELD_COUNT);
+      this.df.extend(1);
+      this.soleSlot.extend(1);
+      this.soleA.extend(1);
+      this.soleB.extend(1);
+      this.words.extend(1);
+      let w = 1;
+      for (let i = key.indexOf(MT_SEP); i >= 0; i = key.indexOf(MT_SEP, i + 1)) w++;
+      this.words.data[id] = w;
+      this.postings.push(undefined);
+    }
+    return id;
+  }
+
+  private addCounts(t: number, tf: ArrayLike<number>, sign: 1 | -1): void {
+    const base = t * FIELD_COUNT;
+    const fc = this.fieldCounts.data;
+    let occ = 0;
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      const v = tf[f] as number;
+      fc[base + f] = (fc[base + f] as number) + sign * v;
+      occ += v;
+    }
+    const before = this.df.data[t] as number;
+    const after = before + sign;
+    this.df.data[t] = after;
+    const single = this.words.data[t] === 1;
+    if (single) this.tokenOccurrences += sign * occ;
+    if (before === 0 && after > 0) {
+      this.liveTerms++;
+      if (single) this.liveSingles++;
+    } else if (before > 0 && after === 0) {
+      this.liveTerms--;
+      if (single) this.liveSingles--;
+    }
+    if (!single) {
+      if (before < MIN_DF_DISTILLED && after >= MIN_DF_DISTILLED) this.sortedAdd(this.terms[t] as string, t);
+      else if (before >= MIN_DF_DISTILLED && after < MIN_DF_DISTILLED) this.sortedRemove(this.terms[t] as string, t);
+    }
+  }
+
+  private sortedAdd(key: string, t: number): void {
+    const sk = sortedKey(key);
+    const list = this.sorted.get(sk);
+    if (list) list.push(t);
+    else this.sorted.set(sk, [t]);
+  }
+
+  private sortedRemove(key: string, t: number): void {
+    const sk = sortedKey(key);
+    const list = this.sorted.get(sk);
+    if (!list) return;
+    const i = list.indexOf(t);
+    if (i >= 0) list.splice(i, 1);
+    if (!list.length) this.sorted.delete(sk);
+  }
+
+  /** Adds the entity's term vector (counts, postings, lengths). Returns the global term id of each bag entry. */
+  private applyVector(slot: number, bag: TermBag): number[] {
+    const n = bag.size;
+    const vec = new Int32Array(n * 3);
+    const ids = new Array<number>(n);
+    const tfs = bag.tfs;
+    const capped = new Array<number>(FIELD_COUNT);
+    for (let i = 0; i < n; i++) {
+      const t = this.ensureTerm(bag.keys[i] as string);
+      ids[i] = t;
+      const [a, b] = packTf(tfs.subarray(i * FIELD_COUNT, i * FIELD_COUNT + FIELD_COUNT) as unknown as FieldTf);
+      // counts come from the packed (capped) values so that every path stores the same numbers
+      unpackTf(a, b, capped);
+      this.addPosting(t, slot, a, b);
+      this.addCounts(t, capped, 1);
+      vec[i * 3] = t;
+      vec[i * 3 + 1] = a;
+      vec[i * 3 + 2] = b;
+    }
+    this.vectors[slot] = vec;
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      const v = bag.lengths[f] as number;
+      this.lengths[slot * FIELD_COUNT + f] = v;
+      this.lengthTotals[f] = (this.lengthTotals[f] as number) + v;
+    }
+    this.normCache = null;
+    return ids;
+  }
+
+  /** Call before the df update. */
+  private addPosting(t: number, slot: number, a: number, b: number): void {
+    const df = this.df.data[t] as number;
+    if (df === 0) {
+      this.soleSlot.data[t] = slot;
+      this.soleA.data[t] = a;
+      this.soleB.data[t] = b;
+    } else if (df === 1) {
+      this.postings[t] = [this.soleSlot.data[t] as number, this.soleA.data[t] as number, this.soleB.data[t] as number, slot, a, b];
+    } else {
+      this.mutablePostings(t).push(slot, a, b);
+    }
+  }
+
+  /** Postings loaded from a snapshot are typed-array views; copy one on its first change. */
+  private mutablePostings(t: number): number[] {
+    let p = this.postings[t];
+    if (!Array.isArray(p)) {
+      p = Array.from(p ?? []);
+      this.postings[t] = p;
+    }
+    return p;
+  }
+
+  /** Call before the df update. */
+  private removePosting(t: number, slot: number): void {
+    const df = this.df.data[t] as number;
+    if (df === 1) {
+      if (this.soleSlot.data[t] !== slot) throw new Error(`index invariant broken: term ${t} is not held by slot ${slot}`);
+      return;
+    }
+    const p = this.mutablePostings(t);
+    for (let i = 0; i < p.length; i += 3) {
+      if (p[i] === slot) {
+        // swap-remove: postings order carries no meaning
+        const last = p.length - 3;
+        if (i !== last) {
+          p[i] = p[last] as number;
+          p[i + 1] = p[last + 1] as number;
+          p[i + 2] = p[last + 2] as number;
+        }
+        p.length = last;
+        if (df === 2) {
+          this.soleSlot.data[t] = p[0] as number;
+          this.soleA.data[t] = p[1] as number;
+          this.soleB.data[t] = p[2] as number;
+          this.postings[t] = undefined;
+        }
+        return;
+      }
+    }
+    throw new Error(`index invariant broken: no posting of term ${t} for slot ${slot}`);
+  }
+
+  /** Surface forms and pairs: contributions of an entity's own fields. */
+  private applyOwn(bag: TermBag, ids: number[], sign: 1 | -1): void {
+    for (const [sf, c] of bag.surfaces) {
+      const before = this.surfaceCount.get(sf) ?? 0;
+      const v = before + sign * c;
+      if (v > 0) this.surfaceCount.set(sf, v);
+      else this.surfaceCount.delete(sf);
+      if (before === 0 && v > 0) {
+        const k = this.analyzer.key(sf);
+        const l = this.keySurfaces.get(k);
+        if (l) l.push(sf);
+        else this.keySurfaces.set(k, [sf]);
+      } else if (before > 0 && v <= 0) {
+        const k = this.analyzer.key(sf);
+        const l = this.keySurfaces.get(k);
+        if (l) {
+          const i = l.indexOf(sf);
+          if (i >= 0) l.splice(i, 1);
+          if (!l.length) this.keySurfaces.delete(k);
+        }
+      }
+    }
+    if (bag.pairs.size) {
+      const pm = this.thawPairs();
+      this.pairCsr = null;
+      for (const [pk, c] of bag.pairs) {
+        const [la, lb] = unpackLocalPair(pk);
+        const key = pairKey(ids[la] as number, ids[lb] as number);
+        const before = pm.get(key) ?? 0;
+        const v = before + sign * c;
+        if (v > 0) pm.set(key, v);
+        else pm.delete(key);
+        if (before === 0 && v > 0) this.pairCount++;
+        else if (before > 0 && v <= 0) this.pairCount--;
+        this.pairOccurrences += sign * c;
+      }
+    }
+  }
+
+  /** The authoritative pair map; rebuilt from the CSR form after a snapshot load. */
+  private thawPairs(): Map<number, number> {
+    if (this.pairMap) return this.pairMap;
+    const m = new Map<number, number>();
+    const csr = this.pairCsr as { off: Int32Array; data: Int32Array };
+    for (let t = 0; t + 1 < csr.off.length; t++) {
+      for (let i = csr.off[t] as number; i < (csr.off[t + 1] as number); i += 2) {
+        const u = csr.data[i] as number;
+        if (t < u) m.set(pairKey(t, u), csr.data[i + 1] as number);
+      }
+    }
+    this.pairMap = m;
+    return m;
+  }
+
+  /** Adjacency of the pair table (both directions), derived and cached until the next change. */
+  pairAdjacency(): { off: Int32Array; data: Int32Array } {
+    if (this.pairCsr && this.pairCsr.off.length === this.terms.length + 1) return this.pairCsr;
+    const pm = this.thawPairs();
+    const n = this.terms.length;
+    const deg = new Int32Array(n + 1);
+    for (const key of pm.keys()) {
+      const x = Math.floor(key / PAIR_GLOBAL);
+      const y = key - x * PAIR_GLOBAL;
+      deg[x] = (deg[x] as number) + 1;
+      deg[y] = (deg[y] as number) + 1;
+    }
+    const off = new Int32Array(n + 1);
+    for (let t = 0; t < n; t++) off[t + 1] = (off[t] as number) + 2 * (deg[t] as number);
+    const fill = off.slice(0, n);
+    const data = new Int32Array(off[n] as number);
+    for (const [key, c] of pm) {
+      const x = Math.floor(key / PAIR_GLOBAL);
+      const y = key - x * PAIR_GLOBAL;
+      const fx = fill[x] as number;
+      data[fx] = y;
+      data[fx + 1] = c;
+      fill[x] = fx + 2;
+      const fy = fill[y] as number;
+      data[fy] = x;
+      data[fy + 1] = c;
+      fill[y] = fy + 2;
+    }
+    this.pairCsr = { off, data };
+    return this.pairCsr;
+  }
+
+  // ---------------------------------------------------------------- reading the tables
+
+  /** Document frequency of a key (0 when absent). */
+  dfOf(key: string): number {
+    const t = this.termId.get(key);
+    return t === undefined ? 0 : (this.df.data[t] as number);
+  }
+
+  termIdOf(key: string): number | undefined {
+    const t = this.termId.get(key);
+    return t !== undefined && (this.df.data[t] as number) > 0 ? t : undefined;
+  }
+
+  termKey(t: number): string {
+    return this.terms[t] as string;
+  }
+
+  termDf(t: number): number {
+    return this.df.data[t] as number;
+  }
+
+  /** Occurrences of a term over all fields. */
+  termCount(t: number): number {
+    let n = 0;
+    for (let f = 0; f < FIELD_COUNT; f++) n += this.fieldCounts.data[t * FIELD_COUNT + f] as number;
+    return n;
+  }
+
+  /** Field-weighted count of a term (title 3, heading 4, category 1, tags 2, anchor 3, body 1 by default). */
+  termWeightedCount(t: number, p: QueryParams): number {
+    const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
+    let n = 0;
+    for (let f = 0; f < FIELD_COUNT; f++) n += (w[f] as number) * (this.fieldCounts.data[t * FIELD_COUNT + f] as number);
+    return n;
+  }
+
+  /** The display form of a key: each word's most frequent surface form. */
+  display(key: string): string {
+    return key
+      .split(MT_SEP)
+      .map((w) => {
+        const l = this.keySurfaces.get(w);
+        if (!l) return w;
+        let best = w;
+        let bc = -1;
+        for (const sf of l) {
+          const c = this.surfaceCount.get(sf) ?? 0;
+          if (c > bc || (c === bc && sf < best)) [best, bc] = [sf, c];
+        }
+        return best;
+      })
+      .join(' ');
+  }
+
+  /** Surface forms of a single-word key, most frequent first. */
+  surfacesOf(key: string, limit = 6): string[] {
+    const l = this.keySurfaces.get(key);
+    if (!l) return [];
+    return l
+      .map((sf): [string, number] => [sf, this.surfaceCount.get(sf) ?? 0])
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, limit)
+      .map((x) => x[0]);
+  }
+
+  /** Multi-tokens whose words are these keys in any order (distilled ones only). */
+  sortedLookup(keys: string[]): number[] {
+    return this.sorted.get([...keys].sort().join(MT_SEP)) ?? EMPTY;
+  }
+
+  /** Postings of a term as triples (slot, A, B). */
+  postingsOf(t: number): ArrayLike<number> {
+    const df = this.df.data[t] ?? 0;
+    if (df === 0) return EMPTY;
+    if (df === 1) return [this.soleSlot.data[t] as number, this.soleA.data[t] as number, this.soleB.data[t] as number];
+    return this.postings[t] as ArrayLike<number>;
+  }
+
+  slotEntity(slot: number): Entity | undefined {
+    return this.slots[slot];
+  }
+
+  slotCapacity(): number {
+    return this.slots.length;
+  }
+
+  /** Per-slot field normalizers 1 / (1 − b + b·len/avglen), flat FIELD_COUNT per slot, cached per b setting. */
+  norms(p: QueryParams): Float64Array {
+    const key = `${p.bBody}|${p.bShort}|${this.version}`;
+    if (this.normCache && this.normCache.key === key) return this.normCache.norms;
+    const n = this.slots.length;
+    const out = new Float64Array(n * FIELD_COUNT);
+    const live = Math.max(1, this.live);
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      const avg = (this.lengthTotals[f] as number) / live || 1;
+      const b = f === FIELD_COUNT - 1 ? p.bBody : p.bShort;
+      for (let s = 0; s < n; s++) {
+        const len = this.lengths[s * FIELD_COUNT + f] ?? 0;
+        out[s * FIELD_COUNT + f] = 1 / (1 - b + (b * len) / avg);
+      }
+    }
+    this.normCache = { key, norms: out };
+    return out;
+  }
+
+  /** Associated tokens of a term by PMI (variant chosen per query), strongest first. */
+  associations(
+    t: number,
+    variant: PmiVariant,
+    minJoint: number,
+    limit: number,
+  ): Array<{ termId: number; pmi: number; nab: number }> {
+    const adj = this.pairAdjacency();
+    const from = adj.off[t] ?? 0;
+    const to = adj.off[t + 1] ?? 0;
+    if (from === to) return [];
+    const na = this.termCount(t);
+    const out: Array<{ termId: number; pmi: number; nab: number }> = [];
+    const totalTok = Math.max(1, this.tokenOccurrences);
+    const totalPairs = Math.max(1, this.pairOccurrences);
+    for (let i = from; i < to; i += 2) {
+      const u = adj.data[i] as number;
+      const nab = adj.data[i + 1] as number;
+      if (nab < minJoint) continue;
+      const nb = this.termCount(u);
+      if (nb <= 0 || na <= 0) continue;
+      out.push({ termId: u, pmi: pmiScore(variant, nab, na, nb, totalTok, totalPairs), nab });
+    }
+    out.sort((a, b) => b.pmi - a.pmi || b.nab - a.nab || cmpStr(this.terms[a.termId] as string, this.terms[b.termId] as string));
+    return out.slice(0, limit);
+  }
+
+  // ---------------------------------------------------------------- answering
+
+  /** Matches a prompt against the lexicon: the weighted query terms, and the prompt words found nowhere. */
+  matchPrompt(prompt: string, p: QueryParams): { terms: QueryTerm[]; missing: string[]; words: string[] } {
+    const ignore = new Set(p.ignore.map((w) => this.analyzer.key(w.toLowerCase())).filter(Boolean));
+    const byId = new Map<number, QueryTerm>();
+    const missing: string[] = [];
+    const words: string[] = [];
+    const n = Math.max(1, this.live);
+    const add = (key: string, weight: number, nw: number, expansion: boolean): boolean => {
+      const t = this.termIdOf(key);
+      if (t === undefined) return false;
+      if ((this.df.data[t] as number) / n > p.maxDfRatio) return true; // noise cut: known but not discriminating
+      const q = byId.get(t);
+      if (q) q.weight += weight;
+      else byId.set(t, { termId: t, key, weight, words: nw, expansion });
+      return true;
+    };
+    for (const s of this.analyzer.sentences(prompt)) {
+      const keys = s.keys.filter((k) => !ignore.has(k));
+      for (const k of keys) {
+        words.push(k);
+        if (p.minTokenWords <= 1 && !add(k, 1, 1, false)) missing.push(k);
+      }
+      // multi-tokens: longest match first, left to right, without overlaps; the sorted-token table makes word
+      // order free. At most keys.length × (maxTokenWords − 1) lookups: linear in the prompt length.
+      const maxW = Math.min(p.maxTokenWords, this.options.maxWords);
+      let i = 0;
+      while (i < keys.length) {
+        let taken = 0;
+        for (let w = Math.min(maxW, keys.length - i); w >= 2 && w >= p.minTokenWords; w--) {
+          const win = keys.slice(i, i + w);
+          const key = win.join(MT_SEP);
+          const t = this.termIdOf(key);
+          let hit = false;
+          if (t !== undefined && (this.df.data[t] as number) >= p.minDf) hit = add(key, p.multiTokenWeight, w, false);
+          if (!hit) {
+            for (const u of this.sortedLookup(win)) {
+              if ((this.df.data[u] as number) >= p.minDf) hit = add(this.terms[u] as string, p.multiTokenWeight, w, false) || hit;
+            }
+          }
+          if (hit) {
+            taken = w;
+            break;
+          }
+        }
+        i += taken > 0 ? taken : 1;
+      }
+    }
+    if (p.expand && p.expandPerToken > 0) {
+      const base = [...byId.values()].filter((q) => q.words === 1);
+      for (const q of base) {
+        for (const a of this.associations(q.termId, p.pmi, p.minJointCount, p.expandPerToken)) {
+          const key = this.terms[a.termId] as string;
+          if (byId.has(a.termId)) continue;
+          add(key, p.expandWeight, key.split(MT_SEP).length, true);
+        }
+      }
+    }
+    return { terms: [...byId.values()], missing, words };
+  }
+
+  /** Ranks entities for prompt terms with field-weighted BM25 (BM25F). Returns the top `k` slots with raw scores. */
+  rank(terms: QueryTerm[], p: QueryParams, k: number): { slots: number[]; scores: number[]; maxScore: number } {
+    const n = this.slots.length;
+    const norms = this.norms(p);
+    const scores = new Float64Array(n);
+    const touched: number[] = [];
+    const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
+    const [w0, w1, w2, w3, w4, w5] = w as [number, number, number, number, number, number];
+    const N = Math.max(1, this.live);
+    const k1 = p.k1;
+    let maxScore = 0;
+    const catFilter = p.category ? p.category.toLowerCase() : '';
+    for (const q of terms) {
+      const df = this.df.data[q.termId] as number;
+      const idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
+      const qw = q.weight * idf;
+      maxScore += qw * (k1 + 1);
+      const post = this.postingsOf(q.termId);
+      for (let i = 0; i < post.length; i += 3) {
+        const s = post[i] as number;
+        const a = post[i + 1] as number;
+        const b = post[i + 2] as number;
+        const o = s * FIELD_COUNT;
+        const tf =
+          w0 * (a & 127) * (norms[o] as number) +
+          w1 * ((a >>> 7) & 127) * (norms[o + 1] as number) +
+          w2 * ((a >>> 14) & 127) * (norms[o + 2] as number) +
+          w3 * ((a >>> 21) & 127) * (norms[o + 3] as number) +
+          w4 * (b >>> 16) * (norms[o + 4] as number) +
+          w5 * (b & 65535) * (norms[o + 5] as number);
+        if (tf <= 0) continue;
+        if (scores[s] === 0) touched.push(s);
+        scores[s] = (scores[s] as number) + (qw * tf * (k1 + 1)) / (k1 + tf);
+      }
+    }
+    // bounded selection of the k best (min-heap on score; ties broken by slot for determinism)
+    const heap: number[] = [];
+    const better = (x: number, y: number) => (scores[x] as number) > (scores[y] as number) || (scores[x] === scores[y] && x < y);
+    for (const s of touched) {
+      if (catFilter && !categoryStartsWith(this.slots[s] as Entity, catFilter)) continue;
+      if (heap.length < k) {
+        heap.push(s);
+        siftUp(heap, heap.length - 1, better);
+      } else if (better(s, heap[0] as number)) {
+        heap[0] = s;
+        siftDown(heap, 0, better);
+      }
+    }
+    heap.sort((x, y) => (better(x, y) ? -1 : 1));
+    return { slots: heap, scores: heap.map((s) => scores[s] as number), maxScore };
+  }
+
+  /** Ranking only: the top `k` entity ids with scores in 0..1 (share of the best achievable score). */
+  search(prompt: string, params: Partial<QueryParams> = {}): RankedHit[] {
+    const p = resolveParams(params);
+    const { terms } = this.matchPrompt(prompt, p);
+    if (!terms.length) return [];
+    const r = this.rank(terms, p, p.k);
+    return r.slots.map((s, i) => ({
+      id: (this.slots[s] as Entity).id,
+      score: r.maxScore > 0 ? Math.min(1, (r.scores[i] as number) / r.maxScore) : 0,
+    }));
+  }
+
+  /** The full answer object: ranked, cited results and the answer sections (DESIGN.md). */
+  ask(prompt: string, params: Partial<QueryParams> = {}, now: () => number = defaultClock): Answer {
+    return buildAnswer(this, prompt, resolveParams(params), now);
+  }
+
+  // ---------------------------------------------------------------- stats and tables
+
+  stats(): IndexStats {
+    let postings = 0;
+    for (let t = 0; t < this.terms.length; t++) {
+      const df = this.df.data[t] as number;
+      postings += df;
+    }
+    let distilled = 0;
+    for (const list of this.sorted.values()) distilled += list.length;
+    let resolved = 0;
+    let links = 0;
+    for (const e of this.slots) {
+      if (!e) continue;
+      links += e.links.length;
+      for (const l of e.links) if (this.keySlot.has(linkKey(l.url))) resolved++;
+    }
+    return {
+      entities: this.live,
+      multiTokens: this.liveTerms,
+      singleTokens: this.liveSingles,
+      distilledMultiTokens: distilled,
+      pairs: this.pairCount,
+      pairOccurrences: this.pairOccurrences,
+      postings,
+      categories: this.categoryTree().size,
+      links,
+      resolvedLinks: resolved,
+      sortedKeys: this.sorted.size,
+      buildOptions: { ...this.options },
+    };
+  }
+
+  /** Category paths (joined with " > ") with every prefix, → number of entities under it. */
+  categoryTree(): Map<string, number> {
+    const tree = new Map<string, number>();
+    for (const e of this.slots) {
+      if (!e) continue;
+      for (let i = 1; i <= e.category.length; i++) {
+        const path = e.category.slice(0, i).join(' > ');
+        tree.set(path, (tree.get(path) ?? 0) + 1);
+      }
+    }
+    return tree;
+  }
+
+  /**
+   * The distilled tables in a plain, canonical form (sorted), for SQL export and for comparing indexes:
+   * the lexicon (single words and multi-tokens held by ≥ 2 entities), the x-embeddings (top associations of each
+   * single word) and multi-token → category counts.
+   */
+  exportTables(opts: { maxRelatedPerToken?: number; pmi?: PmiVariant; minJoint?: number; allTerms?: boolean } = {}): ExportedTables {
+    const maxRel = opts.maxRelatedPerToken ?? 10;
+    const lexicon: ExportedTables['lexicon'] = [];
+    const xembeddings: ExportedTables['xembeddings'] = [];
+    const categories: ExportedTables['categories'] = [];
+    const order = this.terms
+      .map((key, t) => ({ key, t }))
+      .filter(({ key, t }) => {
+        const df = this.df.data[t] as number;
+        if (df <= 0) return false;
+        return opts.allTerms || this.words.data[t] === 1 || df >= MIN_DF_DISTILLED;
+      })
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const { key, t } of order) {
+      lexicon.push({ token: key, display: this.display(key), count: this.termCount(t), df: this.df.data[t] as number });
+      if (maxRel > 0) {
+        for (const a of this.associations(t, opts.pmi ?? 'xllm', opts.minJoint ?? 1, maxRel)) {
+          xembeddings.push({ token: key, related: this.terms[a.termId] as string, pmi: a.pmi, nab: a.nab });
+        }
+      }
+      const cats = new Map<string, number>();
+      const post = this.postingsOf(t);
+      const tf = new Array<number>(FIELD_COUNT);
+      for (let i = 0; i < post.length; i += 3) {
+        const e = this.slots[post[i] as number] as Entity;
+        if (!e.category.length) continue;
+        unpackTf(post[i + 1] as number, post[i + 2] as number, tf);
+        const c = tf.reduce((x, y) => x + y, 0);
+        const path = e.category.join(' > ');
+        cats.set(path, (cats.get(path) ?? 0) + c);
+      }
+      for (const [category, count] of [...cats.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        categories.push({ token: key, category, count });
+      }
+    }
+    return { lexicon, xembeddings, categories };
+  }
+
+  /** Internal state for the serializer. */
+  snapshotState() {
+    const adj = this.pairAdjacency();
+    return {
+      options: this.options,
+      slots: this.slots,
+      inbound: this.inbound,
+      terms: this.terms,
+      fieldCounts: this.fieldCounts.view(),
+      df: this.df.view(),
+      soleSlot: this.soleSlot.view(),
+      soleA: this.soleA.view(),
+      soleB: this.soleB.view(),
+      surfaceCount: this.surfaceCount,
+      postings: this.postings,
+      vectors: this.vectors,
+      lengths: this.lengths,
+      pairOff: adj.off,
+      pairData: adj.data,
+      counters: {
+        pairCount: this.pairCount,
+        pairOccurrences: this.pairOccurrences,
+        tokenOccurrences: this.tokenOccurrences,
+      },
+    };
+  }
+
+  /** Rebuilds derived maps after the serializer filled the raw state. */
+  restoreState(s: ReturnType<LexIndex['snapshotState']>): void {
+    this.slots = s.slots;
+    this.inbound = s.inbound;
+    this.terms = s.terms;
+    this.fieldCounts = IntColumn.from(s.fieldCounts);
+    this.df = IntColumn.from(s.df);
+    this.soleSlot = IntColumn.from(s.soleSlot);
+    this.soleA = IntColumn.from(s.soleA);
+    this.soleB = IntColumn.from(s.soleB);
+    this.surfaceCount = s.surfaceCount;
+    this.postings = s.postings;
+    this.vectors = s.vectors;
+    this.lengths = s.lengths;
+    this.pairMap = null;
+    this.pairCsr = { off: s.pairOff, data: s.pairData };
+    this.pairCount = s.counters.pairCount;
+    this.pairOccurrences = s.counters.pairOccurrences;
+    this.tokenOccurrences = s.counters.tokenOccurrences;
+    this.slotOf = new Map();
+    this.keySlot = new Map();
+    this.freeSlots = [];
+    this.live = 0;
+    this.slots.forEach((e, slot) => {
+      if (!e) {
+        this.freeSlots.push(slot);
+        return;
+      }
+      this.slotOf.set(e.id, slot);
+      this.live++;
+    });
+    // the first registered entity owns a shared key, as in `register`: slot order is registration order
+    this.slots.forEach((e, slot) => {
+      if (e) for (const k of this.entityKeys(e)) if (!this.keySlot.has(k)) this.keySlot.set(k, slot);
+    });
+    this.freeSlots.reverse();
+    this.keySurfaces = new Map();
+    for (const sf of this.surfaceCount.keys()) {
+      const k = this.analyzer.key(sf);
+      const l = this.keySurfaces.get(k);
+      if (l) l.push(sf);
+      else this.keySurfaces.set(k, [sf]);
+    }
+    this.termId = new Map();
+    this.words = new IntColumn(Math.max(16, this.terms.length));
+    this.words.length = this.terms.length;
+    this.liveTerms = 0;
+    this.liveSingles = 0;
+    this.sorted = new Map();
+    for (let t = 0; t < this.terms.length; t++) {
+      const key = this.terms[t] as string;
+      this.termId.set(key, t);
+      let w = 1;
+      for (let i = key.indexOf(MT_SEP); i >= 0; i = key.indexOf(MT_SEP, i + 1)) w++;
+      this.words.data[t] = w;
+      const df = this.df.data[t] as number;
+      if (df > 0) {
+        this.liveTerms++;
+        if (w === 1) this.liveSingles++;
+        else if (df >= MIN_DF_DISTILLED) this.sortedAdd(key, t);
+      }
+    }
+    this.lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
+    for (let i = 0; i < this.lengths.length; i++) {
+      const f = i % FIELD_COUNT;
+      this.lengthTotals[f] = (this.lengthTotals[f] as number) + (this.lengths[i] as number);
+    }
+    this.normCache = null;
+    this.version++;
+  }
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function defaultClock(): number {
+  return globalThis.performance.now();
+}
+
+export function sortedKey(key: string): string {
+  return key.split(MT_SEP).sort().join(MT_SEP);
+}
+
+function categoryStartsWith(e: Entity, prefix: string): boolean {
+  return e.category.join(' > ').toLowerCase().startsWith(prefix);
+}
+
+/** PMI of a pair in one of three variants; n counts are occurrences, totals normalize to probabilities. */
+export function pmiScore(v: PmiVariant, nab: number, na: number, nb: number, totalTok: number, totalPairs: number): number {
+  if (v === 'xllm') return nab / Math.sqrt(na * nb);
+  const pab = nab / totalPairs;
+  const pa = na / totalTok;
+  const pb = nb / totalTok;
+  const pmi = Math.log2(pab / (pa * pb));
+  if (v === 'log') return pmi;
+  const h = -Math.log2(pab);
+  return h > 0 ? Math.max(-1, Math.min(1, pmi / h)) : 1;
+}
+
+function siftUp(h: number[], i: number, better: (a: number, b: number) => boolean): void {
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    // min-heap: the worst element at the root
+    if (better(h[parent] as number, h[i] as number)) {
+      [h[parent], h[i]] = [h[i] as number, h[parent] as number];
+      i = parent;
+    } else return;
+  }
+}
+
+function siftDown(h: number[], i: number, better: (a: number, b: number) => boolean): void {
+  const n = h.length;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let worst = i;
+    if (l < n && better(h[worst] as number, h[l] as number)) worst = l;
+    if (r < n && better(h[worst] as number, h[r] as number)) worst = r;
+    if (worst === i) return;
+    [h[worst], h[i]] = [h[i] as number, h[worst] as number];
+    i = worst;
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * Frontend (query-time) parameters. Each one can be changed per query without a rebuild; the defaults are the values
+ * measured best across collections (see DESIGN.md in this package).
+ */
+
+/** Field order used in every per-field array of the engine. */
+export const FIELDS = ['title', 'heading', 'category', 'tags', 'anchor', 'body'] as const;
+export type FieldName = (typeof FIELDS)[number];
+export const FIELD_COUNT = FIELDS.length;
+
+export type PmiVariant = 'xllm' | 'log' | 'npmi';
+
+export interface QueryParams {
+  /** Number of results returned. Default 10, 1..1000. */
+  k: number;
+  /** BM25 saturation. Default 1.2. */
+  k1: number;
+  /** Per-field weight of a term occurrence (title, heading, category, tags, anchor, body). */
+  wTitle: number;
+  wHeading: number;
+  wCategory: number;
+  wTags: number;
+  wAnchor: number;
+  wBody: number;
+  /** Length normalization of the body field (BM25 b, 0..1). Default 0.4. */
+  bBody: number;
+  /** Length normalization of the short fields (title, headings, category, tags, anchor text). Default 0.3. */
+  bShort: number;
+  /** Query weight of a matched multi-token relative to a single word (1). Default 0.25. */
+  multiTokenWeight: number;
+  /** Minimum number of words of a matched multi-token (1..4). Default 1. */
+  minTokenWords: number;
+  /** Maximum number of words of a matched multi-token (1..4). Default 4. */
+  maxTokenWords: number;
+  /** A multi-token is used only when at least this many entities hold it (xLLM's minimum frequency). Default 2. */
+  minDf: number;
+  /** Noise cut: ignore prompt tokens held by more than this fraction of entities (0..1). Default 1 (off). */
+  maxDfRatio: number;
+  /** Expand the prompt with its x-embeddings (associated multi-tokens). Default false (expansion drifts). */
+  expand: boolean;
+  /** Weight of an expansion token relative to a prompt word. Default 0.1. */
+  expandWeight: number;
+  /** Expansion tokens added per prompt token. Default 3. */
+  expandPerToken: number;
+  /** PMI variant for x-embeddings: xLLM's n_ab/sqrt(n_a n_b), log-PMI, or normalized PMI. Default 'xllm'. */
+  pmi: PmiVariant;
+  /** Minimum PMI of a related multi-token (in the chosen variant's units). Default 0. */
+  minPmi: number;
+  /** Minimum joint count n_ab of a related multi-token. Default 2. */
+  minJointCount: number;
+  /** Related multi-tokens listed in the answer. Default 10. */
+  relatedCount: number;
+  /** Snippets per result. Default 2. */
+  snippetsPerResult: number;
+  /** Characters of context around a match in a snippet. Default 90. */
+  snippetChars: number;
+  /** Sentences in the extractive summary. Default 3. */
+  summarySentences: number;
+  /** Words ignored in prompts (xLLM's ignoreList), comma-separated in `parseParams`. Default []. */
+  ignore: string[];
+  /** Restrict results to entities whose category path starts with this (a sub-LLM). Default '' (all). */
+  category: string;
+  /** Compute the answer sections (summary, related, see-also, suggestions). Default true. */
+  sections: boolean;
+}
+
+export const DEFAULT_PARAMS: Readonly<QueryParams> = Object.freeze({
+  k: 10,
+  k1: 1.2,
+  wTitle: 3,
+  wHeading: 4,
+  wCategory: 1,
+  wTags: 2,
+  wAnchor: 3,
+  wBody: 1,
+  bBody: 0.4,
+  bShort: 0.3,
+  multiTokenWeight: 0.25,
+  minTokenWords: 1,
+  maxTokenWords: 4,
+  minDf: 2,
+  maxDfRatio: 1,
+  expand: false,
+  expandWeight: 0.1,
+  expandPerToken: 3,
+  pmi: 'xllm',
+  minPmi: 0,
+  minJointCount: 2,
+  relatedCount: 10,
+  snippetsPerResult: 2,
+  snippetChars: 90,
+  summarySentences: 3,
+  ignore: [],
+  category: '',
+  sections: true,
+});
+
+export class ParamError extends Error {
+  constructor(
+    readonly code: 'UNKNOWN_PARAM' | 'BAD_PARAM_VALUE',
+    readonly param: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ParamError';
+  }
+}
+
+type Kind = 'int' | 'num' | 'bool' | 'list' | 'string' | 'pmi';
+const SPEC: Record<keyof QueryParams, { kind: Kind; min?: number; max?: number }> = {
+  k: { kind: 'int', min: 1, max: 1000 },
+  k1: { kind: 'num', min: 0, max: 10 },
+  wTitle: { kind: 'num', min: 0, max: 100 },
+  wHeading: { kind: 'num', min: 0, max: 100 },
+  wCategory: { kind: 'num', min: 0, max: 100 },
+  wTags: { kind: 'num', min: 0, max: 100 },
+  wAnchor: { kind: 'num', min: 0, max: 100 },
+  wBody: { kind: 'num', min: 0, max: 100 },
+  bBody: { kind: 'num', min: 0, max: 1 },
+  bShort: { kind: 'num', min: 0, max: 1 },
+  multiTokenWeight: { kind: 'num', min: 0, max: 10 },
+  minTokenWords: { kind: 'int', min: 1, max: 4 },
+  maxTokenWords: { kind: 'int', min: 1, max: 4 },
+  minDf: { kind: 'int', min: 1, max: 1_000_000 },
+  maxDfRatio: { kind: 'num', min: 0, max: 1 },
+  expand: { kind: 'bool' },
+  expandWeight: { kind: 'num', min: 0, max: 10 },
+  expandPerToken: { kind: 'int', min: 0, max: 50 },
+  pmi: { kind: 'pmi' },
+  minPmi: { kind: 'num', min: -1e9, max: 1e9 },
+  minJointCount: { kind: 'int', min: 1, max: 1_000_000 },
+  relatedCount: { kind: 'int', min: 0, max: 100 },
+  snippetsPerResult: { kind: 'int', min: 0, max: 10 },
+  snippetChars: { kind: 'int', min: 20, max: 1000 },
+  summarySentences: { kind: 'int', min: 0, max: 20 },
+  ignore: { kind: 'list' },
+  category: { kind: 'string' },
+  sections: { kind: 'bool' },
+};
+
+/** Names of every frontend parameter. */
+export const PARAM_NAMES = Object.keys(SPEC) as Array<keyof QueryParams>;
+
+/**
+ * Parses `key=value` strings (CLI `--param`, HTTP query strings) into typed parameters.
+ * @throws ParamError naming the key when it is unknown or its value is out of range.
+ */
+export function parseParams(kv: Record<string, string>): Partial<QueryParams> {
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(kv)) {
+    const spec = (SPEC as Record<string, { kind: Kind; min?: number; max?: number }>)[key];
+    if (!spec) {
+      throw new ParamError('UNKNOWN_PARAM', key, `unknown parameter "${key}"; known: ${PARAM_NAMES.join(', ')}`);
+    }
+    out[key] = parseValue(key, raw, spec);
+  }
+  return validateParams(out as Partial<QueryParams>);
+}
+
+function parseValue(key: string, raw: string, spec: { kind: Kind; min?: number; max?: number }): unknown {
+  const v = raw.trim();
+  switch (spec.kind) {
+    case 'bool':
+      if (/^(true|1|yes|on)$/i.test(v)) return true;
+      if (/^(false|0|no|off)$/i.test(v)) return false;
+      throw new ParamError('BAD_PARAM_VALUE', key, `parameter "${key}" must be true or false, got "${raw}"`);
+    case 'list':
+      return v === '' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'string':
+      return v;
+    case 'pmi':
+      return v;
+    default: {
+      const n = Number(v);
+      if (v === '' || !Number.isFinite(n)) {
+        throw new ParamError('BAD_PARAM_VALUE', key, `parameter "${key}" must be a number, got "${raw}"`);
+      }
+      return n;
+    }
+  }
+}
+
+/** Checks typed parameters (ranges, integers, enums). Returns them unchanged when valid. */
+export function validateParams(p: Partial<QueryParams>): Partial<QueryParams> {
+  for (const [key, value] of Object.entries(p)) {
+    const spec = (SPEC as Record<string, { kind: Kind; min?: number; max?: number }>)[key];
+    if (!spec) throw new ParamError('UNKNOWN_PARAM', key, `unknown parameter "${key}"`);
+    const bad = (why: string): never => {
+      throw new ParamError('BAD_PARAM_VALUE', key, `parameter "${key}" ${why}, got ${JSON.stringify(value)}`);
+    };
+    if (spec.kind === 'int' || spec.kind === 'num') {
+      if (typeof value !== 'number' || !Number.isFinite(value)) bad('must be a number');
+      const n = value as number;
+      if (spec.kind === 'int' && !Number.isInteger(n)) bad('must be an integer');
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        bad(`must be within ${spec.min}..${spec.max}`);
+      }
+    } else if (spec.kind === 'bool' && typeof value !== 'boolean') bad('must be true or false');
+    else if (spec.kind === 'pmi' && value !== 'xllm' && value !== 'log' && value !== 'npmi') {
+      bad('must be one of xllm, log, npmi');
+    } else if (spec.kind === 'list' && !(Array.isArray(value) && value.every((x) => typeof x === 'string'))) {
+      bad('must be a list of words');
+    } else if (spec.kind === 'string' && typeof value !== 'string') bad('must be a string');
+  }
+  if (p.minTokenWords !== undefined && p.maxTokenWords !== undefined && p.minTokenWords > p.maxTokenWords) {
+    throw new ParamError('BAD_PARAM_VALUE', 'minTokenWords', 'parameter "minTokenWords" must not exceed maxTokenWords');
+  }
+  return p;
+}
+
+/** Defaults overlaid with the given values (validated). */
+export function resolveParams(p: Partial<QueryParams> = {}): QueryParams {
+  validateParams(p);
+  return { ...DEFAULT_PARAMS, ...p, ignore: [...(p.ignore ?? DEFAULT_PARAMS.ignore)] };
+}
+
+/** Build-time options: what the tables hold. Changing one needs a rebuild. */
+export interface BuildOptions {
+  /** Longest multi-token, in kept words (1..4). Default 4. */
+  maxWords: number;
+  /** Pairs are formed between tokens of at most this many words. Default 1. */
+  pairMaxWords: number;
+  /** Pair window: two tokens pair when their start positions differ by at most this (within a sentence). Default 3. */
+  pairWindow: number;
+  /** Stopwords (normalized); default: the engine's English list. */
+  stopwords?: string[];
+  /** Map inflections with the Porter stemmer. Default true. */
+  stem: boolean;
+}
+
+export const DEFAULT_BUILD: Readonly<BuildOptions> = Object.freeze({
+  maxWords: 4,
+  pairMaxWords: 1,
+  pairWindow: 3,
+  stem: true,
+});
