@@ -21,7 +21,10 @@ export interface CrawlOptions {
   maxPages?: number;
   /** Body bytes read per response before it is cut and reported 'too-large'. Default 5 MiB. */
   maxBytesPerPage?: number;
-  /** Body bytes read over the whole crawl (pages, robots.txt, sitemaps); then 'max-total-bytes'. Default 1 GiB. */
+  /**
+   * Body bytes read over the whole crawl (pages, robots.txt, sitemaps); then 'max-total-bytes'. Default 1 GiB.
+   * Pages kept stay within it; the bytes read may pass it by the chunk that crossed it, per request in flight.
+   */
   maxTotalBytes?: number;
   /** Per request, from connect to the last body byte, in ms. Default 15000. */
   timeoutMs?: number;

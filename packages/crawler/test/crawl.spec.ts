@@ -279,3 +279,69 @@ describe('crawl: address guard', () => {
     expect(site.hits.size).toBe(0);
   });
 });
+
+describe('crawl: budgets, politeness, abort and hooks', () => {
+  let site: Site;
+  const starts: number[] = [];
+  beforeAll(async () => {
+    const routes: Record<string, Handler> = {
+      '/': html(Array.from({ length: 6 }, (_, i) => `<a href="/p${i}">p${i}</a>`).join('')),
+    };
+    for (let i = 0; i < 6; i++) {
+      routes[`/p${i}`] = (req, res) => {
+        starts.push(Date.now());
+        html(`<p>${'x'.repeat(20000)}</p>`)(req, res);
+      };
+    }
+    site = await serve(routes);
+  });
+  afterAll(() => site.close());
+
+  it('spaces requests to one host by perHostDelayMs', async () => {
+    starts.length = 0;
+    const { pages } = await run({ seeds: [site.base + '/'], allowPrivate: true, perHostDelayMs: 60, concurrency: 4, useSitemaps: false, respectRobots: false });
+    expect(pages).toHaveLength(7);
+    const sorted = [...starts].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) expect((sorted[i] as number) - (sorted[i - 1] as number)).toBeGreaterThanOrEqual(50);
+  });
+
+  it('stops at maxTotalBytes and reports the rest', async () => {
+    const { pages, skips, report } = await run({ seeds: [site.base + '/'], allowPrivate: true, maxTotalBytes: 45000, useSitemaps: false, respectRobots: false, concurrency: 1 });
+    // Pages kept stay within the budget; bytes read may pass it by the one chunk that crossed it.
+    expect(pages.reduce((n, p) => n + p.bytes, 0)).toBeLessThanOrEqual(45000);
+    expect(report.bytes).toBeLessThan(45000 + 64 * 1024);
+    expect(pages.length).toBeLessThan(7);
+    expect(skips.length + pages.length).toBe(7);
+    expect(skips.every((s) => s.reason === 'max-total-bytes')).toBe(true);
+  });
+
+  it('reports queued URLs as aborted when the signal fires', async () => {
+    const ac = new AbortController();
+    const pages: CrawledPage[] = [];
+    const skips: SkippedUrl[] = [];
+    const report = await crawl(
+      { seeds: [site.base + '/'], allowPrivate: true, useSitemaps: false, respectRobots: false, concurrency: 1, signal: ac.signal },
+      {
+        onPage: (p) => {
+          pages.push(p);
+          if (pages.length === 2) ac.abort();
+        },
+        onSkip: (s) => void skips.push(s),
+      },
+    );
+    expect(pages).toHaveLength(2);
+    expect(report.fetched).toBe(2);
+    expect(skips).toHaveLength(5);
+    expect(skips.every((s) => s.reason === 'aborted')).toBe(true);
+  });
+
+  it('rejects with the error of a failing onPage hook', async () => {
+    await expect(
+      crawl({ seeds: [site.base + '/'], allowPrivate: true, useSitemaps: false }, {
+        onPage: () => {
+          throw new Error('store is down');
+        },
+      }),
+    ).rejects.toThrow('store is down');
+  });
+});
