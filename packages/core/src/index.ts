@@ -6,7 +6,7 @@ export * from './entity';
 export * from './params';
 export * from './tokenizer';
 export { porterStem } from './porter';
-export { analyzeEntity } from './analyze';
+export { entityTexts } from './analyze';
 export * from './lexindex';
 export * from './answer';
 export * from './serialize';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Entity } from './entity';
 import { LexIndex } from './lexindex';
-import { ParamError, parseParams } from './params';
+import { DEFAULT_PARAMS, ParamError, parseParams } from './params';
 
 function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
   return { id, url: `http://docs.test/${id}`, title, text, category: [], tags: [], links: [], ...extra };
@@ -82,7 +82,7 @@ describe('LexIndex answering', () => {
       ent('a', 'A', 'transaction wraparound happens. transaction wraparound again.'),
       ent('b', 'B', 'transaction wraparound is bad.'),
     ]);
-    const m = two.matchPrompt('wraparound transaction', { ...require('./params').DEFAULT_PARAMS });
+    const m = two.matchPrompt('wraparound transaction', { ...DEFAULT_PARAMS });
     expect(m.terms.some((t) => t.key === 'transact~wraparound')).toBe(true);
   });
 

@@ -1,4 +1,5 @@
-import { analyzeEntity, unpackLocalPair, type TermBag } from './analyze';
+import { entityTexts, F_ANCHOR, F_CATEGORY, F_TAGS } from './analyze';
+import { IntPairMap } from './intmap';
 
 /** Per-field counts of one term in one entity. */
 export type FieldTf = ArrayLike<number>;
@@ -154,9 +155,18 @@ export class LexIndex {
   /** link key → links pointing at it (from any entity, resolved or not) */
   private inbound = new Map<string, InboundLink[]>();
 
-  // lexicon
+  // lexicon: single words by string; a multi-token of n words is the child (parent, last word) of its first n−1
+  // words, so no multi-token string is ever built while indexing
   private termId = new Map<string, number>();
+  /** the word of a single-word term; '' for multi-tokens */
   private terms: string[] = [];
+  private parent = new IntColumn(1 << 14);
+  private lastWord = new IntColumn(1 << 14);
+  private child = new IntPairMap(1 << 14);
+  /** per-term scratch for collecting one entity's terms: stamp of the last entity that saw it, and its bag slot */
+  private stamp = new IntColumn(1 << 14);
+  private bagSlot = new IntColumn(1 << 14);
+  private stampNow = 0;
   /** per term: counts per field (FIELD_COUNT per term) */
   private fieldCounts = new IntColumn(1 << 16);
   private df = new IntColumn(1 << 14);
@@ -180,8 +190,8 @@ export class LexIndex {
   private lengths: number[] = [];
   private lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
 
-  // pairs: unordered pair key → count (authoritative when present); CSR adjacency derived from it for reading
-  private pairMap: Map<number, number> | null = new Map();
+  // pairs: unordered (min, max) word ids → count (authoritative when present); CSR adjacency derived from it
+  private pairMap: IntPairMap | null = new IntPairMap(1 << 14);
   private pairCsr: { off: Int32Array; data: Int32Array } | null = null;
   private pairCount = 0;
   private pairOccurrences = 0;
@@ -332,10 +342,113 @@ export class LexIndex {
 
   private indexSlot(slot: number, withOwn: boolean): void {
     const e = this.slots[slot] as Entity;
-    const bag = analyzeEntity(this.analyzer, e, this.options, this.anchorTexts(e));
-    const ids = this.applyVector(slot, bag);
-    if (withOwn) this.applyOwn(bag, ids, +1);
+    this.applyVector(slot, this.collect(e, this.anchorTexts(e)));
+    if (withOwn) this.applyOwn(e, +1);
     this.version++;
+  }
+
+  /**
+   * The multi-tokens of an entity with their per-field counts: every run of 1..maxWords kept words within a sentence
+   * (stopwords are not kept, so runs bridge them), plus kept-word lengths per field.
+   */
+  private collect(e: Entity, anchors: readonly string[]): { ids: number[]; tfs: Int32Array; lengths: number[] } {
+    const stampNow = ++this.stampNow;
+    const ids: number[] = [];
+    let tfs = new Int32Array(512 * FIELD_COUNT);
+    const lengths = new Array<number>(FIELD_COUNT).fill(0);
+    const maxW = this.options.maxWords;
+    const bump = (t: number, field: number) => {
+      let i: number;
+      if (this.stamp.data[t] === stampNow) i = this.bagSlot.data[t] as number;
+      else {
+        this.stamp.data[t] = stampNow;
+        i = ids.length;
+        this.bagSlot.data[t] = i;
+        ids.push(t);
+        if ((i + 1) * FIELD_COUNT > tfs.length) {
+          const g = new Int32Array(tfs.length * 2);
+          g.set(tfs);
+          tfs = g;
+        }
+      }
+      tfs[i * FIELD_COUNT + field] = (tfs[i * FIELD_COUNT + field] as number) + 1;
+    };
+    const texts = entityTexts(e);
+    for (const a of anchors) texts.push([F_ANCHOR, a]);
+    const words: number[] = [];
+    for (const [field, text] of texts) {
+      if (!text) continue;
+      for (const s of this.analyzer.sentences(text)) {
+        const n = s.keys.length;
+        lengths[field] = (lengths[field] as number) + n;
+        words.length = 0;
+        for (const k of s.keys) words.push(this.ensureWord(k));
+        for (let i = 0; i < n; i++) {
+          let t = words[i] as number;
+          bump(t, field);
+          for (let w = 2; w <= maxW && i + w <= n; w++) {
+            t = this.ensureChild(t, words[i + w - 1] as number);
+            bump(t, field);
+          }
+        }
+      }
+    }
+    return { ids, tfs, lengths };
+  }
+
+  /**
+   * Surface forms and pairs: contributions of an entity's own text (not anchors), added or subtracted. Pairs join
+   * single words whose positions are 1..pairWindow apart in a sentence (title, headings, body), per occurrence.
+   */
+  private applyOwn(e: Entity, sign: 1 | -1): void {
+    const win = this.options.pairWindow;
+    const words: number[] = [];
+    let pm: IntPairMap | null = null;
+    for (const [field, text] of entityTexts(e)) {
+      if (!text) continue;
+      for (const s of this.analyzer.sentences(text)) {
+        for (const sf of s.surfaces) this.addSurface(sf, sign);
+        if (field === F_CATEGORY || field === F_TAGS) continue;
+        const n = s.keys.length;
+        if (n < 2) continue;
+        words.length = 0;
+        for (const k of s.keys) words.push(this.ensureWord(k));
+        pm ??= this.thawPairs();
+        this.pairCsr = null;
+        for (let i = 0; i < n; i++) {
+          const a = words[i] as number;
+          for (let j = i + 1; j <= i + win && j < n; j++) {
+            const b = words[j] as number;
+            if (a === b) continue;
+            const [before, after] = a < b ? pm.add(a, b, sign) : pm.add(b, a, sign);
+            if (before === 0 && after > 0) this.pairCount++;
+            else if (before > 0 && after === 0) this.pairCount--;
+            this.pairOccurrences += sign;
+          }
+        }
+      }
+    }
+  }
+
+  private addSurface(sf: string, sign: 1 | -1): void {
+    const before = this.surfaceCount.get(sf) ?? 0;
+    const v = before + sign;
+    if (v > 0) this.surfaceCount.set(sf, v);
+    else this.surfaceCount.delete(sf);
+    if (before === 0 && v > 0) {
+      const k = this.analyzer.key(sf);
+      const l = this.keySurfaces.get(k);
+      if (l) l.push(sf);
+      else this.keySurfaces.set(k, [sf]);
+    } else if (before > 0 && v <= 0) {
+      const k = this.analyzer.key(sf);
+      const l = this.keySurfaces.get(k);
+      if (l) {
+        const i = l.indexOf(sf);
+        if (i >= 0) l.splice(i, 1);
+        if (!l.length) this.keySurfaces.delete(k);
+      }
+    }
   }
 
   private unindexSlot(slot: number, e: Entity, withOwn: boolean): void {
@@ -354,10 +467,7 @@ export class LexIndex {
         this.lengths[slot * FIELD_COUNT + f] = 0;
       }
     }
-    if (withOwn) {
-      const bag = analyzeEntity(this.analyzer, e, this.options);
-      this.applyOwn(bag, bag.keys.map((k) => this.termId.get(k) as number), -1);
-    }
+    if (withOwn) this.applyOwn(e, -1);
     this.normCache = null;
     this.version++;
   }
@@ -370,25 +480,63 @@ export class LexIndex {
     this.indexSlot(slot, false);
   }
 
-  private ensureTerm(key: string): number {
+  private newTerm(word: string, parent: number, last: number, words: number): number {
+    const id = this.terms.length;
+    if (id >= 0x7fffffff) throw new RangeError('too many distinct multi-tokens for one index');
+    this.terms.push(word);
+    this.fieldCounts.extend(FIELD_COUNT);
+    this.df.extend(1);
+    this.soleSlot.extend(1);
+    this.soleA.extend(1);
+    this.soleB.extend(1);
+    this.words.extend(1);
+    this.words.data[id] = words;
+    this.parent.extend(1);
+    this.parent.data[id] = parent;
+    this.lastWord.extend(1);
+    this.lastWord.data[id] = last;
+    this.stamp.extend(1);
+    this.bagSlot.extend(1);
+    this.postings.push(undefined);
+    return id;
+  }
+
+  private ensureWord(key: string): number {
     let id = this.termId.get(key);
     if (id === undefined) {
-      id = this.terms.length;
-      if (id >= PAIR_GLOBAL) throw new RangeError('too many distinct multi-tokens for one index (2^26)');
+      id = this.newTerm(key, -1, -1, 1);
       this.termId.set(key, id);
-      this.terms.push(key);
-      this.fieldCounts.extend(FIELD_COUNT);
-      this.df.extend(1);
-      this.soleSlot.extend(1);
-      this.soleA.extend(1);
-      this.soleB.extend(1);
-      this.words.extend(1);
-      let w = 1;
-      for (let i = key.indexOf(MT_SEP); i >= 0; i = key.indexOf(MT_SEP, i + 1)) w++;
-      this.words.data[id] = w;
-      this.postings.push(undefined);
     }
     return id;
+  }
+
+  /** The multi-token extending term `p` by word `w`. */
+  private ensureChild(p: number, w: number): number {
+    let id = this.child.get(p, w);
+    if (id < 0) {
+      id = this.newTerm('', p, w, (this.words.data[p] as number) + 1);
+      this.child.set(p, w, id);
+    }
+    return id;
+  }
+
+  /** Word ids of a term, first to last. */
+  private wordIds(t: number): number[] {
+    const out: number[] = [];
+    for (let x = t; x >= 0; x = this.parent.data[x] as number) {
+      if ((this.words.data[x] as number) === 1) {
+        out.push(x);
+        break;
+      }
+      out.push(this.lastWord.data[x] as number);
+    }
+    return out.reverse();
+  }
+
+  private sortedKeyOf(t: number): string {
+    return this.wordIds(t)
+      .sort((a, b) => a - b)
+      .join(',');
   }
 
   private addCounts(t: number, tf: ArrayLike<number>, sign: 1 | -1): void {
@@ -413,20 +561,20 @@ export class LexIndex {
       if (single) this.liveSingles--;
     }
     if (!single) {
-      if (before < MIN_DF_DISTILLED && after >= MIN_DF_DISTILLED) this.sortedAdd(this.terms[t] as string, t);
-      else if (before >= MIN_DF_DISTILLED && after < MIN_DF_DISTILLED) this.sortedRemove(this.terms[t] as string, t);
+      if (before < MIN_DF_DISTILLED && after >= MIN_DF_DISTILLED) this.sortedAdd(t);
+      else if (before >= MIN_DF_DISTILLED && after < MIN_DF_DISTILLED) this.sortedRemove(t);
     }
   }
 
-  private sortedAdd(key: string, t: number): void {
-    const sk = sortedKey(key);
+  private sortedAdd(t: number): void {
+    const sk = this.sortedKeyOf(t);
     const list = this.sorted.get(sk);
     if (list) list.push(t);
     else this.sorted.set(sk, [t]);
   }
 
-  private sortedRemove(key: string, t: number): void {
-    const sk = sortedKey(key);
+  private sortedRemove(t: number): void {
+    const sk = this.sortedKeyOf(t);
     const list = this.sorted.get(sk);
     if (!list) return;
     const i = list.indexOf(t);
@@ -434,17 +582,15 @@ export class LexIndex {
     if (!list.length) this.sorted.delete(sk);
   }
 
-  /** Adds the entity's term vector (counts, postings, lengths). Returns the global term id of each bag entry. */
-  private applyVector(slot: number, bag: TermBag): number[] {
-    const n = bag.size;
+  /** Adds the entity's term vector (counts, postings, lengths). */
+  private applyVector(slot: number, bag: { ids: number[]; tfs: Int32Array; lengths: number[] }): void {
+    const n = bag.ids.length;
     const vec = new Int32Array(n * 3);
-    const ids = new Array<number>(n);
     const tfs = bag.tfs;
     const capped = new Array<number>(FIELD_COUNT);
     for (let i = 0; i < n; i++) {
-      const t = this.ensureTerm(bag.keys[i] as string);
-      ids[i] = t;
-      const [a, b] = packTf(tfs.subarray(i * FIELD_COUNT, i * FIELD_COUNT + FIELD_COUNT) as unknown as FieldTf);
+      const t = bag.ids[i] as number;
+      const [a, b] = packTf(tfs.subarray(i * FIELD_COUNT, i * FIELD_COUNT + FIELD_COUNT));
       // counts come from the packed (capped) values so that every path stores the same numbers
       unpackTf(a, b, capped);
       this.addPosting(t, slot, a, b);
@@ -460,7 +606,6 @@ export class LexIndex {
       this.lengthTotals[f] = (this.lengthTotals[f] as number) + v;
     }
     this.normCache = null;
-    return ids;
   }
 
   /** Call before the df update. */
@@ -517,54 +662,15 @@ export class LexIndex {
     throw new Error(`index invariant broken: no posting of term ${t} for slot ${slot}`);
   }
 
-  /** Surface forms and pairs: contributions of an entity's own fields. */
-  private applyOwn(bag: TermBag, ids: number[], sign: 1 | -1): void {
-    for (const [sf, c] of bag.surfaces) {
-      const before = this.surfaceCount.get(sf) ?? 0;
-      const v = before + sign * c;
-      if (v > 0) this.surfaceCount.set(sf, v);
-      else this.surfaceCount.delete(sf);
-      if (before === 0 && v > 0) {
-        const k = this.analyzer.key(sf);
-        const l = this.keySurfaces.get(k);
-        if (l) l.push(sf);
-        else this.keySurfaces.set(k, [sf]);
-      } else if (before > 0 && v <= 0) {
-        const k = this.analyzer.key(sf);
-        const l = this.keySurfaces.get(k);
-        if (l) {
-          const i = l.indexOf(sf);
-          if (i >= 0) l.splice(i, 1);
-          if (!l.length) this.keySurfaces.delete(k);
-        }
-      }
-    }
-    if (bag.pairs.size) {
-      const pm = this.thawPairs();
-      this.pairCsr = null;
-      for (const [pk, c] of bag.pairs) {
-        const [la, lb] = unpackLocalPair(pk);
-        const key = pairKey(ids[la] as number, ids[lb] as number);
-        const before = pm.get(key) ?? 0;
-        const v = before + sign * c;
-        if (v > 0) pm.set(key, v);
-        else pm.delete(key);
-        if (before === 0 && v > 0) this.pairCount++;
-        else if (before > 0 && v <= 0) this.pairCount--;
-        this.pairOccurrences += sign * c;
-      }
-    }
-  }
-
   /** The authoritative pair map; rebuilt from the CSR form after a snapshot load. */
-  private thawPairs(): Map<number, number> {
+  private thawPairs(): IntPairMap {
     if (this.pairMap) return this.pairMap;
-    const m = new Map<number, number>();
     const csr = this.pairCsr as { off: Int32Array; data: Int32Array };
+    const m = new IntPairMap(Math.max(1024, csr.data.length >> 2));
     for (let t = 0; t + 1 < csr.off.length; t++) {
       for (let i = csr.off[t] as number; i < (csr.off[t + 1] as number); i += 2) {
         const u = csr.data[i] as number;
-        if (t < u) m.set(pairKey(t, u), csr.data[i + 1] as number);
+        if (t < u) m.set(t, u, csr.data[i + 1] as number);
       }
     }
     this.pairMap = m;
@@ -573,23 +679,19 @@ export class LexIndex {
 
   /** Adjacency of the pair table (both directions), derived and cached until the next change. */
   pairAdjacency(): { off: Int32Array; data: Int32Array } {
-    if (this.pairCsr && this.pairCsr.off.length === this.terms.length + 1) return this.pairCsr;
+    if (this.pairCsr && this.pairCsr.off.length >= 1) return this.pairCsr;
     const pm = this.thawPairs();
     const n = this.terms.length;
     const deg = new Int32Array(n + 1);
-    for (const key of pm.keys()) {
-      const x = Math.floor(key / PAIR_GLOBAL);
-      const y = key - x * PAIR_GLOBAL;
+    pm.forEach((x, y) => {
       deg[x] = (deg[x] as number) + 1;
       deg[y] = (deg[y] as number) + 1;
-    }
+    });
     const off = new Int32Array(n + 1);
     for (let t = 0; t < n; t++) off[t + 1] = (off[t] as number) + 2 * (deg[t] as number);
     const fill = off.slice(0, n);
     const data = new Int32Array(off[n] as number);
-    for (const [key, c] of pm) {
-      const x = Math.floor(key / PAIR_GLOBAL);
-      const y = key - x * PAIR_GLOBAL;
+    pm.forEach((x, y, c) => {
       const fx = fill[x] as number;
       data[fx] = y;
       data[fx + 1] = c;
@@ -598,7 +700,7 @@ export class LexIndex {
       data[fy] = x;
       data[fy + 1] = c;
       fill[y] = fy + 2;
-    }
+    });
     this.pairCsr = { off, data };
     return this.pairCsr;
   }
@@ -607,17 +709,39 @@ export class LexIndex {
 
   /** Document frequency of a key (0 when absent). */
   dfOf(key: string): number {
-    const t = this.termId.get(key);
+    const t = this.lookup(key.split(MT_SEP));
     return t === undefined ? 0 : (this.df.data[t] as number);
   }
 
+  /** The term of a multi-token key ("w1~w2~…"), when it occurs. */
   termIdOf(key: string): number | undefined {
-    const t = this.termId.get(key);
+    const t = this.lookup(key.split(MT_SEP));
     return t !== undefined && (this.df.data[t] as number) > 0 ? t : undefined;
   }
 
+  /** The term of a sequence of word keys, whether or not it occurs now. */
+  private lookup(keys: readonly string[]): number | undefined {
+    let t = this.termId.get(keys[0] as string);
+    for (let i = 1; i < keys.length && t !== undefined; i++) {
+      const w = this.termId.get(keys[i] as string);
+      if (w === undefined) return undefined;
+      const c = this.child.get(t, w);
+      t = c < 0 ? undefined : c;
+    }
+    return t;
+  }
+
+  /** The key of a term: its words' keys joined with "~". */
   termKey(t: number): string {
-    return this.terms[t] as string;
+    if (this.words.data[t] === 1) return this.terms[t] as string;
+    return this.wordIds(t)
+      .map((w) => this.terms[w] as string)
+      .join(MT_SEP);
+  }
+
+  /** Number of words of a term. */
+  termWords(t: number): number {
+    return this.words.data[t] as number;
   }
 
   termDf(t: number): number {
@@ -669,8 +793,14 @@ export class LexIndex {
   }
 
   /** Multi-tokens whose words are these keys in any order (distilled ones only). */
-  sortedLookup(keys: string[]): number[] {
-    return this.sorted.get([...keys].sort().join(MT_SEP)) ?? EMPTY;
+  sortedLookup(keys: readonly string[]): number[] {
+    const ids: number[] = [];
+    for (const k of keys) {
+      const w = this.termId.get(k);
+      if (w === undefined) return EMPTY;
+      ids.push(w);
+    }
+    return this.sorted.get(ids.sort((a, b) => a - b).join(',')) ?? EMPTY;
   }
 
   /** Postings of a term as triples (slot, A, B). */
@@ -731,7 +861,7 @@ export class LexIndex {
       if (nb <= 0 || na <= 0) continue;
       out.push({ termId: u, pmi: pmiScore(variant, nab, na, nb, totalTok, totalPairs), nab });
     }
-    out.sort((a, b) => b.pmi - a.pmi || b.nab - a.nab || cmpStr(this.terms[a.termId] as string, this.terms[b.termId] as string));
+    out.sort((a, b) => b.pmi - a.pmi || b.nab - a.nab || cmpStr(this.termKey(a.termId), this.termKey(b.termId)));
     return out.slice(0, limit);
   }
 
@@ -773,7 +903,7 @@ export class LexIndex {
           if (t !== undefined && (this.df.data[t] as number) >= p.minDf) hit = add(key, p.multiTokenWeight, w, false);
           if (!hit) {
             for (const u of this.sortedLookup(win)) {
-              if ((this.df.data[u] as number) >= p.minDf) hit = add(this.terms[u] as string, p.multiTokenWeight, w, false) || hit;
+              if ((this.df.data[u] as number) >= p.minDf) hit = add(this.termKey(u), p.multiTokenWeight, w, false) || hit;
             }
           }
           if (hit) {
@@ -788,7 +918,7 @@ export class LexIndex {
       const base = [...byId.values()].filter((q) => q.words === 1);
       for (const q of base) {
         for (const a of this.associations(q.termId, p.pmi, p.minJointCount, p.expandPerToken)) {
-          const key = this.terms[a.termId] as string;
+          const key = this.termKey(a.termId);
           if (byId.has(a.termId)) continue;
           add(key, p.expandWeight, key.split(MT_SEP).length, true);
         }
@@ -923,18 +1053,19 @@ export class LexIndex {
     const xembeddings: ExportedTables['xembeddings'] = [];
     const categories: ExportedTables['categories'] = [];
     const order = this.terms
-      .map((key, t) => ({ key, t }))
-      .filter(({ key, t }) => {
+      .map((_w, t) => t)
+      .filter((t) => {
         const df = this.df.data[t] as number;
         if (df <= 0) return false;
         return opts.allTerms || this.words.data[t] === 1 || df >= MIN_DF_DISTILLED;
       })
+      .map((t) => ({ key: this.termKey(t), t }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const { key, t } of order) {
       lexicon.push({ token: key, display: this.display(key), count: this.termCount(t), df: this.df.data[t] as number });
       if (maxRel > 0) {
         for (const a of this.associations(t, opts.pmi ?? 'xllm', opts.minJoint ?? 1, maxRel)) {
-          xembeddings.push({ token: key, related: this.terms[a.termId] as string, pmi: a.pmi, nab: a.nab });
+          xembeddings.push({ token: key, related: this.termKey(a.termId), pmi: a.pmi, nab: a.nab });
         }
       }
       const cats = new Map<string, number>();
@@ -965,6 +1096,8 @@ export class LexIndex {
       terms: this.terms,
       fieldCounts: this.fieldCounts.view(),
       df: this.df.view(),
+      parent: this.parent.view(),
+      lastWord: this.lastWord.view(),
       soleSlot: this.soleSlot.view(),
       soleA: this.soleA.view(),
       soleB: this.soleB.view(),
@@ -989,6 +1122,11 @@ export class LexIndex {
     this.terms = s.terms;
     this.fieldCounts = IntColumn.from(s.fieldCounts);
     this.df = IntColumn.from(s.df);
+    this.parent = IntColumn.from(s.parent);
+    this.lastWord = IntColumn.from(s.lastWord);
+    this.stamp = IntColumn.from(new Int32Array(s.df.length));
+    this.bagSlot = IntColumn.from(new Int32Array(s.df.length));
+    this.stampNow = 0;
     this.soleSlot = IntColumn.from(s.soleSlot);
     this.soleA = IntColumn.from(s.soleA);
     this.soleB = IntColumn.from(s.soleB);
@@ -1026,22 +1164,25 @@ export class LexIndex {
       else this.keySurfaces.set(k, [sf]);
     }
     this.termId = new Map();
-    this.words = new IntColumn(Math.max(16, this.terms.length));
-    this.words.length = this.terms.length;
+    const nTerms = this.df.length;
+    this.words = IntColumn.from(new Int32Array(nTerms));
+    this.child = new IntPairMap(Math.max(1024, nTerms));
     this.liveTerms = 0;
     this.liveSingles = 0;
     this.sorted = new Map();
-    for (let t = 0; t < this.terms.length; t++) {
-      const key = this.terms[t] as string;
-      this.termId.set(key, t);
-      let w = 1;
-      for (let i = key.indexOf(MT_SEP); i >= 0; i = key.indexOf(MT_SEP, i + 1)) w++;
+    const par = this.parent.data;
+    for (let t = 0; t < nTerms; t++) {
+      const p = par[t] as number;
+      // a parent is always created before its children, so its word count is known here
+      const w = p < 0 ? 1 : (this.words.data[p] as number) + 1;
       this.words.data[t] = w;
+      if (p < 0) this.termId.set(this.terms[t] as string, t);
+      else this.child.set(p, this.lastWord.data[t] as number, t);
       const df = this.df.data[t] as number;
       if (df > 0) {
         this.liveTerms++;
         if (w === 1) this.liveSingles++;
-        else if (df >= MIN_DF_DISTILLED) this.sortedAdd(key, t);
+        else if (df >= MIN_DF_DISTILLED) this.sortedAdd(t);
       }
     }
     this.lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
@@ -1062,9 +1203,6 @@ function defaultClock(): number {
   return globalThis.performance.now();
 }
 
-export function sortedKey(key: string): string {
-  return key.split(MT_SEP).sort().join(MT_SEP);
-}
 
 function categoryStartsWith(e: Entity, prefix: string): boolean {
   return e.category.join(' > ').toLowerCase().startsWith(prefix);

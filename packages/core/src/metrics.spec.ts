@@ -16,13 +16,20 @@ describe('parseQrels', () => {
     ]);
   });
 
+  it('accepts a prompt with no relevant entity (unanswerable) and ignores extra keys', () => {
+    expect(parseQrels('{"query":"q","expected":"none","relevant":[],"grades":{}}')).toEqual([
+      { query: 'q', relevant: [], grades: {} },
+    ]);
+  });
+
   it('names the line of bad JSON', () => {
     expect(() => parseQrels('{"query":"a","relevant":["x"]}\n{"query":')).toThrow(/line 2/);
   });
 
   it('names the line and field of a structurally bad entry', () => {
     const good = '{"query":"a","relevant":["x"]}';
-    expect(() => parseQrels(`${good}\n${good}\n{"query":"b","relevant":[]}`)).toThrow(/line 3.*relevant/);
+    expect(() => parseQrels(`${good}\n${good}\n{"query":"b","relevant":["x",7]}`)).toThrow(/line 3.*relevant/);
+    expect(() => parseQrels('{"query":"b","relevant":"x.html"}')).toThrow(/line 1.*relevant/);
     expect(() => parseQrels('{"relevant":["x"]}')).toThrow(/line 1.*query/);
     expect(() => parseQrels('[1,2]')).toThrow(/line 1/);
     expect(() => parseQrels('{"query":"a","relevant":["x"],"grades":{"x":"high"}}')).toThrow(/line 1.*grade/);
@@ -89,7 +96,8 @@ describe('evaluate', () => {
   it('treats grade 0 as not relevant and skips queries with nothing relevant', () => {
     const q1: Qrel = { query: 'q1', relevant: ['a', 'b'], grades: { a: 0 } };
     const q2: Qrel = { query: 'q2', relevant: ['c'], grades: { c: 0 } };
-    const m = evaluate([q1, q2], fixed(ids('a', 'b')));
+    const q3: Qrel = { query: 'q3', relevant: [] };
+    const m = evaluate([q1, q2, q3], fixed(ids('a', 'b')));
     expect(m.queries).toBe(1);
     expect(m.mrr10).toBe(0.5);
     expect(m.ndcg10).toBeCloseTo(1 / L(2), 10);

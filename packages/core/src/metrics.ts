@@ -6,7 +6,10 @@
 /** One judged query: the relevant entity ids (or URL/path suffixes) and optional graded relevance. */
 export interface Qrel {
   query: string;
-  /** Ids or URL path suffixes of the relevant entities (see {@link itemMatches}). */
+  /**
+   * Ids or URL path suffixes of the relevant entities (see {@link itemMatches}). May be empty: a prompt the corpus
+   * cannot answer; {@link evaluate} leaves such queries out.
+   */
   relevant: string[];
   /** Gain per relevant entry (key = an entry of `relevant`); missing entries have grade 1; grade 0 = not relevant. */
   grades?: Record<string, number>;
@@ -45,8 +48,8 @@ const DEEP = 100;
 const SHALLOW = 10;
 
 /**
- * Parses a qrels file: one JSON object per line, `{ "query": string, "relevant": string[], "grades"?: {id: number} }`.
- * Blank lines are skipped. Throws an Error naming the 1-based line number and the problem on the first bad line.
+ * Parses a qrels file: one JSON object per line, `{ "query": string, "relevant": string[], "grades"?: {id: number} }`
+ * (other keys, e.g. an expected answer, are ignored). Blank lines are skipped. Throws an Error naming the 1-based line number and the problem on the first bad line.
  */
 export function parseQrels(text: string): Qrel[] {
   const out: Qrel[] = [];
@@ -75,8 +78,8 @@ function toQrel(value: unknown, where: string): Qrel {
     throw new Error(`${where}: "query" must be a non-empty string`);
   }
   const rel = obj.relevant;
-  if (!Array.isArray(rel) || rel.length === 0 || !rel.every((r) => typeof r === 'string' && r !== '')) {
-    throw new Error(`${where}: "relevant" must be a non-empty array of non-empty strings`);
+  if (!Array.isArray(rel) || !rel.every((r) => typeof r === 'string' && r !== '')) {
+    throw new Error(`${where}: "relevant" must be an array of non-empty strings`);
   }
   const qrel: Qrel = { query: obj.query, relevant: rel as string[] };
   if (obj.grades !== undefined) {

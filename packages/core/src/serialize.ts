@@ -44,6 +44,8 @@ export function serializeIndex(idx: LexIndex): Uint8Array {
   const sections: Array<[string, Int32Array]> = [
     ['fieldCounts', s.fieldCounts],
     ['df', s.df],
+    ['parent', s.parent],
+    ['lastWord', s.lastWord],
     ['soleSlot', s.soleSlot],
     ['soleA', s.soleA],
     ['soleB', s.soleB],
@@ -140,6 +142,8 @@ export function deserializeIndex(bytes: Uint8Array): LexIndex {
     terms,
     fieldCounts: need('fieldCounts'),
     df: need('df'),
+    parent: need('parent'),
+    lastWord: need('lastWord'),
     soleSlot: need('soleSlot'),
     soleA: need('soleA'),
     soleB: need('soleB'),
