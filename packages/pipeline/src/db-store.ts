@@ -1,0 +1,96 @@
+import { CollectionConfig } from '@lexigraph/contracts';
+import type { Store } from '@lexigraph/db';
+import type { IndexVersionRef, PipelineStore, PublishedIndex, StoredDocument, UpsertCounts } from './ports';
+
+/**
+ * Adapts the db package's Store (repositories keyed by collection id) to the pipeline's port (keyed by collection
+ * name). Collection ids are cached per adapter; a collection's config is stored as `{ crawl, defaults }`.
+ */
+export function fromDbStore(store: Store): PipelineStore {
+  const ids = new Map<string, string>();
+
+  async function idOf(name: string): Promise<string | null> {
+    const cached = ids.get(name);
+    if (cached) return cached;
+    const row = await store.collections.get(name);
+    if (!row) return null;
+    ids.set(name, row.id);
+    return row.id;
+  }
+
+  async function requireId(name: string): Promise<string> {
+    const id = await idOf(name);
+    if (id) return id;
+    // Writes into a collection create it with the default configuration.
+    const row = await store.collections.ensure(name);
+    ids.set(name, row.id);
+    return row.id;
+  }
+
+  function toConfig(name: string, stored: Record<string, unknown>): CollectionConfig {
+    const parsed = CollectionConfig.safeParse({ ...stored, name });
+    return parsed.success ? parsed.data : CollectionConfig.parse({ name });
+  }
+
+  return {
+    async ensureCollection(name, config) {
+      const { name: _name, ...rest } = config;
+      const row = await store.collections.ensure(name, rest as Record<string, unknown>);
+      ids.set(name, row.id);
+    },
+    async getCollection(name) {
+      const row = await store.collections.get(name);
+      return row ? toConfig(name, row.config) : null;
+    },
+    async listCollections() {
+      return (await store.collections.list()).map((c) => c.name);
+    },
+    async upsertDocuments(collection: string, docs: StoredDocument[]): Promise<UpsertCounts> {
+      const id = await requireId(collection);
+      return store.documents.upsertMany(
+        id,
+        docs.map(({ entity, hash }) => ({
+          externalId: entity.id,
+          url: entity.url,
+          title: entity.title,
+          contentHash: hash,
+          entity,
+        })),
+      );
+    },
+    async documentHashes(collection) {
+      const id = await idOf(collection);
+      return id ? store.documents.hashes(id) : new Map<string, string>();
+    },
+    async listEntities(collection) {
+      const id = await idOf(collection);
+      return id ? store.documents.listEntities(id) : [];
+    },
+    async countDocuments(collection) {
+      const id = await idOf(collection);
+      return id ? store.documents.count(id) : 0;
+    },
+    async removeDocument(collection, docId) {
+      const id = await idOf(collection);
+      return id ? store.documents.remove(id, docId) : false;
+    },
+    async createIndexVersion(collection): Promise<IndexVersionRef> {
+      const v = await store.indexes.createVersion(await requireId(collection));
+      return { id: v.id, version: v.version };
+    },
+    async publishIndex(_collection, ref, bytes, stats, tables): Promise<PublishedIndex> {
+      const v = await store.indexes.publish(ref.id, bytes, stats as Record<string, unknown>, tables as never);
+      return { version: v.version, bytes, publishedAt: v.publishedAt ?? new Date() };
+    },
+    async failIndex(ref, reason) {
+      await store.indexes.fail(ref.id, reason);
+    },
+    async latestPublished(collection) {
+      const id = await idOf(collection);
+      if (!id) return null;
+      const p = await store.indexes.latestPublished(id);
+      return p ? { version: p.version, bytes: p.data, publishedAt: p.publishedAt ?? new Date(0) } : null;
+    },
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,178 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { AppError, type SourceFormat } from '@lexigraph/contracts';
+import type { Entity } from '@lexigraph/core';
+
+export interface IngestSourceOptions {
+  /** An http(s) URL to crawl, or a file or folder to read. */
+  source: string;
+  /** Input format; detected from the file name / folder content / URL when omitted (URLs default to html). */
+  format?: SourceFormat;
+  /** Crawl scope (URLs only): regexes on the absolute URL; a URL must match one include (if any) and no exclude. */
+  include?: string[];
+  exclude?: string[];
+  /** Allow private and loopback addresses (default false: refused). */
+  allowPrivate?: boolean;
+  /** Crawl limits (URLs only). Defaults: 5000 pages, depth 8. */
+  maxPages?: number;
+  maxDepth?: number;
+}
+
+export interface IngestHooks {
+  /** Pages or records handled so far; total is unknown (0) while a crawl is discovering pages. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface IngestReport {
+  kind: 'url' | 'file' | 'folder';
+  format: SourceFormat;
+  entities: Entity[];
+  /** Bad input lines of a line-based file, 1-based. */
+  badLines: { line: number; message: string }[];
+  /** URLs (or files) left out, with the reason. */
+  skipped: { url: string; reason: string }[];
+  /** Pages fetched or files read. */
+  pages: number;
+  /** Records the reader itself recognised as repeated (xllm). */
+  duplicates: number;
+}
+
+const FORMATS: readonly SourceFormat[] = ['html', 'markdown', 'jsonl', 'beir', 'xllm'];
+
+type Crawler = typeof import('@lexigraph/crawler');
+
+function detect(crawler: Crawler, source: string): SourceFormat {
+  try {
+    const f = crawler.detectFormat(source);
+    return f === 'url' ? 'html' : f;
+  } catch (err) {
+    throw new AppError('BAD_INPUT', `cannot tell the format of ${source} (${(err as Error).message}); pass --format (${FORMATS.join('|')})`, {
+      source,
+    });
+  }
+}
+
+/** UTF-8 when the bytes are valid UTF-8, else windows-1252 (the xLLM corpus files are cp1252). */
+function decodeText(crawler: Crawler, bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return crawler.decodeCp1252(bytes);
+  }
+}
+
+/** Runs a strict reader; its first bad line becomes AppError BAD_INPUT naming the source and the line. */
+function strict<T>(source: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new AppError('BAD_INPUT', `${source}: ${(err as Error).message}`, { source });
+  }
+}
+
+/**
+ * Reads a source into entities: crawls an http(s) URL (pages through the crawler's HTML reader), or reads a file
+ * (jsonl, xllm, html, markdown) or a folder (html, markdown, or a BEIR folder with corpus.jsonl). Bad lines and
+ * skipped URLs are reported, never thrown; an unreadable source throws AppError BAD_INPUT naming it.
+ */
+export async function ingestSource(options: IngestSourceOptions, hooks: IngestHooks = {}): Promise<IngestReport> {
+  const { source } = options;
+  // Loaded on use: readers of a published index (cold `ask`) never pay for the crawler's HTTP stack.
+  const crawler = await import('@lexigraph/crawler');
+  if (/^https?:\/\//i.test(source)) return crawlUrl(crawler, options, hooks);
+  let stat;
+  try {
+    stat = await fs.stat(source);
+  } catch (err) {
+    throw new AppError('BAD_INPUT', `cannot read source ${source}: ${(err as Error).message}`, { source });
+  }
+  if (stat.isDirectory()) {
+    const format = options.format ?? detect(crawler, source);
+    if (format === 'beir') {
+      const file = path.join(source, 'corpus.jsonl');
+      const corpus = await fs.readFile(file, 'utf8');
+      const entities = strict(file, () => crawler.readBeirCorpus(corpus));
+      hooks.onProgress?.(entities.length, entities.length);
+      return { kind: 'folder', format, entities, badLines: [], skipped: [], pages: 1, duplicates: 0 };
+    }
+    if (format !== 'html' && format !== 'markdown') {
+      throw new AppError('BAD_INPUT', `format ${format} is read from a file, not a folder (${source})`, { source });
+    }
+    const entities = await crawler.readFolder(source, format);
+    hooks.onProgress?.(entities.length, entities.length);
+    return { kind: 'folder', format, entities, badLines: [], skipped: [], pages: entities.length, duplicates: 0 };
+  }
+  const format = options.format ?? detect(crawler, source);
+  const text = decodeText(crawler, await fs.readFile(source));
+  let entities: Entity[];
+  let badLines: { line: number; message: string }[] = [];
+  let duplicates = 0;
+  switch (format) {
+    case 'jsonl': {
+      const read = crawler.readJsonl(text);
+      entities = read.entities;
+      badLines = read.errors;
+      break;
+    }
+    case 'beir': {
+      entities = strict(source, () => crawler.readBeirCorpus(text));
+      break;
+    }
+    case 'xllm': {
+      const read = crawler.readXllm(text);
+      entities = read.entities;
+      badLines = read.errors;
+      duplicates = read.duplicates;
+      break;
+    }
+    case 'html': {
+      entities = toList(crawler.htmlToEntity(text, `file://${path.resolve(source)}`));
+      break;
+    }
+    default:
+      throw new AppError('BAD_INPUT', `read a ${format} source as a folder, not a single file (${source})`, { source });
+  }
+  hooks.onProgress?.(entities.length, entities.length);
+  return { kind: 'file', format, entities, badLines, skipped: [], pages: 1, duplicates };
+}
+
+async function crawlUrl(
+  crawler: Crawler,
+  options: IngestSourceOptions,
+  hooks: IngestHooks,
+): Promise<IngestReport> {
+  const entities: Entity[] = [];
+  const skipped: { url: string; reason: string }[] = [];
+  let pages = 0;
+  await crawler.crawl(
+    {
+      seeds: [options.source],
+      include: options.include ?? [],
+      exclude: options.exclude ?? [],
+      allowPrivate: options.allowPrivate ?? false,
+      maxPages: options.maxPages ?? 5000,
+      maxDepth: options.maxDepth ?? 8,
+    },
+    {
+      onPage: (page) => {
+        pages++;
+        if (page.contentType === 'text/html' || page.contentType === 'application/xhtml+xml') {
+          entities.push(...toList(crawler.htmlToEntity(page.body, page.url)));
+        } else {
+          skipped.push({ url: page.url, reason: `content-type:${page.contentType}` });
+        }
+      },
+      onSkip: (s) => {
+        skipped.push({ url: s.url, reason: s.reason });
+      },
+      onProgress: (p) => hooks.onProgress?.(p.fetched, p.fetched + p.queued),
+    },
+  );
+  return { kind: 'url', format: options.format ?? 'html', entities, badLines: [], skipped, pages, duplicates: 0 };
+}
+
+function toList<T>(value: T | T[] | null | undefined): T[] {
+  if (value === null || value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}

@@ -1,0 +1,59 @@
+import { AppError } from '@lexigraph/contracts';
+import { LexIndex } from '@lexigraph/core';
+import type { PipelineStore } from './ports';
+import { readManifest, readSnapshotBytes, writeSnapshot } from './snapshot';
+
+export interface LoadedIndex {
+  index: LexIndex;
+  version: number;
+  /** Where the bytes came from: the snapshot file (fast path) or the database (then the file was rewritten). */
+  source: 'snapshot' | 'database';
+  loadMs: number;
+}
+
+export interface LoadIndexOptions {
+  dataDir: string;
+  collection: string;
+  /**
+   * Opens the store, only called when the snapshot is missing (the database is the source of truth). Booting an
+   * embedded database takes seconds, so a cold reader with a snapshot never calls it.
+   */
+  openStore: () => Promise<PipelineStore>;
+}
+
+/**
+ * Loads the published index of a collection: from `<dataDir>/indexes/<collection>.json` and the file it names when
+ * both are present, else from the latest published version in the database (and then rewrites the snapshot so the
+ * next cold start is fast). Throws AppError UNKNOWN_COLLECTION or NO_INDEX naming the collection.
+ */
+export async function loadIndex(options: LoadIndexOptions): Promise<LoadedIndex> {
+  const { dataDir, collection } = options;
+  const t0 = performance.now();
+  const manifest = await readManifest(dataDir, collection);
+  if (manifest) {
+    const bytes = await readSnapshotBytes(dataDir, manifest);
+    if (bytes) {
+      return { index: LexIndex.deserialize(bytes), version: manifest.version, source: 'snapshot', loadMs: performance.now() - t0 };
+    }
+  }
+  const store = await options.openStore();
+  const published = await store.latestPublished(collection);
+  if (!published) {
+    if (!(await store.getCollection(collection))) {
+      const known = await store.listCollections();
+      throw new AppError(
+        'UNKNOWN_COLLECTION',
+        `unknown collection "${collection}"${known.length ? ` (known: ${known.join(', ')})` : ' (no collections yet)'}; create it with "lexigraph ingest <source> --collection ${collection}"`,
+        { collection },
+      );
+    }
+    throw new AppError('NO_INDEX', `collection "${collection}" has no published index; ingest documents into it first`, { collection });
+  }
+  await writeSnapshot(dataDir, collection, published.version, published.bytes, published.publishedAt);
+  return {
+    index: LexIndex.deserialize(published.bytes),
+    version: published.version,
+    source: 'database',
+    loadMs: performance.now() - t0,
+  };
+}

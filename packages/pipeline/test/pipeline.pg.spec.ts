@@ -1,0 +1,156 @@
+import { promises as fs } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createStore, type Store } from '@lexigraph/db';
+import {
+  InProcessRunner,
+  buildIndex,
+  createHandlers,
+  distill,
+  fromDbStore,
+  ingestSource,
+  loadIndex,
+  readManifest,
+  type CrawlFetchResult,
+  type PipelineStore,
+} from '../src';
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const FIXTURE = path.join(__dirname, 'fixtures', 'docs.jsonl');
+const SCHEMA = `pipeline_${process.pid}_${Date.now().toString(36)}`;
+
+const PAGES: Record<string, string> = {
+  '/': `<html><head><title>Garden handbook</title></head><body><h1>Garden handbook</h1>
+    <p>Start with <a href="/soil.html">soil preparation</a>, then <a href="/compost.html">composting</a>.</p>
+    <p><a href="/private/secret.html">staff notes</a></p></body></html>`,
+  '/soil.html': `<html><head><title>Soil preparation</title></head><body><h1>Soil preparation</h1>
+    <p>Loosen clay soil with a fork and mix in compost before planting tomatoes.</p>
+    <p>Test the soil acidity each spring; most vegetables like a slightly acid soil.</p>
+    <a href="/compost.html">composting</a></body></html>`,
+  '/compost.html': `<html><head><title>Composting</title></head><body><h1>Composting</h1>
+    <p>A compost heap turns kitchen scraps and leaves into humus within a year.</p>
+    <p>Turn the compost heap monthly so air reaches the middle.</p>
+    <a href="/soil.html">soil preparation</a></body></html>`,
+  '/private/secret.html': `<html><head><title>Secret</title></head><body><p>Do not index the staff notes.</p></body></html>`,
+};
+
+function startSite(): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const body = PAGES[new URL(req.url ?? '/', 'http://x').pathname];
+    if (!body) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }));
+  });
+}
+
+describe('pipeline on PostgreSQL', () => {
+  let db: Store;
+  let store: PipelineStore;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    db = await createStore({ databaseUrl: DATABASE_URL, schema: SCHEMA });
+    store = fromDbStore(db);
+    dataDir = await fs.mkdtemp(path.join(tmpdir(), 'lexigraph-pipeline-'));
+  });
+
+  afterAll(async () => {
+    if (db) {
+      await db.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
+      await db.close();
+    }
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('ingests a JSONL file, reports bad lines by number, stores, builds, publishes and loads', async () => {
+    const report = await ingestSource({ source: FIXTURE });
+    expect(report.format).toBe('jsonl');
+    expect(report.badLines.map((b) => b.line)).toEqual([4, 8]);
+    expect(report.entities).toHaveLength(8);
+
+    await store.ensureCollection('kb', { name: 'kb', crawl: { seeds: [], include: [], exclude: [], maxDepth: 8, maxPages: 10, allowPrivate: false }, defaults: {} });
+    const first = await distill(store, 'kb', report.entities);
+    expect(first).toMatchObject({ received: 8, kept: 8, inserted: 8, updated: 0, unchanged: 0 });
+    // Idempotent: the same input writes nothing.
+    const again = await distill(store, 'kb', report.entities);
+    expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 8 });
+    expect(await store.countDocuments('kb')).toBe(8);
+
+    const built = await buildIndex(store, dataDir, 'kb');
+    expect(built.entities).toBe(8);
+    expect(built.version).toBeGreaterThanOrEqual(1);
+    expect(built.bytes).toBeGreaterThan(0);
+    const manifest = await readManifest(dataDir, 'kb');
+    expect(manifest).toMatchObject({ version: built.version, file: `kb.v${built.version}.lxg` });
+
+    // Fast path: from the snapshot, never touching the store.
+    const openStore = jest.fn(async () => store);
+    const fast = await loadIndex({ dataDir, collection: 'kb', openStore });
+    expect(fast.source).toBe('snapshot');
+    expect(openStore).not.toHaveBeenCalled();
+    const hits = fast.index.search('vacuum freeze wraparound');
+    expect(hits[0]?.id).toBe('vacuum');
+
+    // A missing file is rebuilt from the database, which stays the source of truth.
+    await fs.rm(path.join(dataDir, 'indexes', `kb.v${built.version}.lxg`));
+    const slow = await loadIndex({ dataDir, collection: 'kb', openStore });
+    expect(slow.source).toBe('database');
+    expect(slow.version).toBe(built.version);
+    expect(slow.index.search('partial index predicate')[0]?.id).toBe('index-partial');
+    expect((await fs.readdir(path.join(dataDir, 'indexes'))).sort()).toEqual(['kb.json', `kb.v${built.version}.lxg`]);
+  });
+
+  it('refuses to build an empty collection and to load an unknown one', async () => {
+    await store.ensureCollection('empty', { name: 'empty', crawl: { seeds: [], include: [], exclude: [], maxDepth: 1, maxPages: 1, allowPrivate: false }, defaults: {} });
+    await expect(buildIndex(store, dataDir, 'empty')).rejects.toMatchObject({ code: 'EMPTY_COLLECTION' });
+    await expect(loadIndex({ dataDir, collection: 'empty', openStore: async () => store })).rejects.toMatchObject({ code: 'NO_INDEX' });
+    await expect(loadIndex({ dataDir, collection: 'nope', openStore: async () => store })).rejects.toMatchObject({
+      code: 'UNKNOWN_COLLECTION',
+      message: expect.stringContaining('"nope"'),
+    });
+  });
+
+  it('crawls a loopback site through the crawl.fetch job, honouring exclude and allowPrivate', async () => {
+    const site = await startSite();
+    try {
+      const runner = new InProcessRunner(createHandlers({ store, dataDir }));
+      const seed = site.url;
+
+      await store.ensureCollection('garden-closed', {
+        name: 'garden-closed',
+        crawl: { seeds: [seed], include: [], exclude: [], maxDepth: 3, maxPages: 10, allowPrivate: false },
+        defaults: {},
+      });
+      // Loopback refused unless the collection allows it: nothing stored, so the build refuses.
+      await expect(runner.run({ name: 'crawl.fetch', data: { collection: 'garden-closed', url: seed, depth: 0, sourceId: 's0' } })).rejects.toMatchObject({
+        code: 'EMPTY_COLLECTION',
+      });
+
+      await store.ensureCollection('garden', {
+        name: 'garden',
+        crawl: { seeds: [seed], include: [], exclude: ['/private/'], maxDepth: 3, maxPages: 10, allowPrivate: true },
+        defaults: {},
+      });
+      const records = await runner.run({ name: 'crawl.fetch', data: { collection: 'garden', url: seed, depth: 0, sourceId: 's1' } });
+      expect(records.map((r) => r.job.name)).toEqual(['crawl.fetch', 'index.build']);
+      const crawled = records[0]?.result as CrawlFetchResult;
+      expect(crawled.ingest.pages).toBe(3);
+      expect(crawled.ingest.skipped.some((s) => s.url.includes('/private/') && s.reason === 'excluded')).toBe(true);
+      const entities = await store.listEntities('garden');
+      expect(entities.some((e) => e.url?.includes('secret'))).toBe(false);
+
+      const { index } = await loadIndex({ dataDir, collection: 'garden', openStore: async () => store });
+      const answer = index.ask('compost heap');
+      expect(answer.results[0]?.url).toContain('/compost.html');
+    } finally {
+      await new Promise((resolve) => site.server.close(resolve));
+    }
+  });
+});
