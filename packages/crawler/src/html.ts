@@ -225,9 +225,68 @@ function collectLinks(nodes: AnyNode[], st: LinkState, seeAlso: boolean, inConte
   }
 }
 
-function breadcrumbCategory(nodes: AnyNode[], title: string): string[] | null {
-  const crumb = findFirst(nodes, isBreadcrumb);
-  if (!crumb) return null;
+/** The landmarks extraction needs, found in one pass over the document (first match of each). */
+interface DocIndex {
+  title: Element | null;
+  h1: Element | null;
+  main: Element | null;
+  articles: Element[];
+  body: Element | null;
+  breadcrumb: Element | null;
+  upLink: Element | null;
+  navHeader: Element | null;
+  description: Element | null;
+  base: Element | null;
+}
+
+function indexDocument(nodes: AnyNode[]): DocIndex {
+  const ix: DocIndex = {
+    title: null, h1: null, main: null, articles: [], body: null, breadcrumb: null, upLink: null, navHeader: null,
+    description: null, base: null,
+  };
+  const visit = (list: AnyNode[], depth: number): void => {
+    if (depth > MAX_DEPTH) return;
+    for (const n of list) {
+      if (!isTag(n)) continue;
+      switch (n.name) {
+        case 'title':
+          ix.title ??= n;
+          break;
+        case 'h1':
+          ix.h1 ??= n;
+          break;
+        case 'main':
+          ix.main ??= n;
+          break;
+        case 'article':
+          ix.articles.push(n);
+          break;
+        case 'body':
+          ix.body ??= n;
+          break;
+        case 'base':
+          if (attr(n, 'href') !== '') ix.base ??= n;
+          break;
+        case 'link':
+          if (/(^|\s)up(\s|$)/i.test(attr(n, 'rel')) && attr(n, 'title') !== '') ix.upLink ??= n;
+          break;
+        case 'meta':
+          if (!ix.description && ['description', 'og:description'].includes((attr(n, 'name') || attr(n, 'property')).toLowerCase())) {
+            ix.description = n;
+          }
+          break;
+      }
+      if (!ix.main && attr(n, 'role').toLowerCase() === 'main') ix.main = n;
+      if (!ix.breadcrumb && isBreadcrumb(n)) ix.breadcrumb = n;
+      if (!ix.navHeader && isBoilerplate(n)) ix.navHeader = n;
+      visit(n.children, depth + 1);
+    }
+  };
+  visit(nodes, 0);
+  return ix;
+}
+
+function breadcrumbItems(crumb: Element, title: string): string[] {
   let items = findAll(crumb.children, (el) => el.name === 'li').map((li) => collapse(textContent(li)));
   if (items.length === 0) items = findAll(crumb.children, (el) => el.name === 'a').map((a) => collapse(textContent(a)));
   if (items.length === 0) {
@@ -243,13 +302,11 @@ function breadcrumbCategory(nodes: AnyNode[], title: string): string[] | null {
 }
 
 /** Category from the docs' "up" relation: `<link rel="up" title>` or the nav header's "Up" link. */
-function upCategory(nodes: AnyNode[]): string[] {
-  const link = findFirst(nodes, (el) => el.name === 'link' && /(^|\s)up(\s|$)/i.test(attr(el, 'rel')) && attr(el, 'title') !== '');
-  if (link) return [collapse(attr(link, 'title'))];
-  const header = findFirst(nodes, isBoilerplate);
-  if (header) {
+function upCategory(ix: DocIndex): string[] {
+  if (ix.upLink) return [collapse(attr(ix.upLink, 'title'))];
+  if (ix.navHeader) {
     const up = findFirst(
-      header.children,
+      ix.navHeader.children,
       (el) => el.name === 'a' && (attr(el, 'accesskey').toLowerCase() === 'u' || collapse(textContent(el)).toLowerCase() === 'up'),
     );
     if (up) {
@@ -260,13 +317,10 @@ function upCategory(nodes: AnyNode[]): string[] {
   return [];
 }
 
-function mainRoot(nodes: AnyNode[]): AnyNode[] {
-  const main = findFirst(nodes, (el) => el.name === 'main' || attr(el, 'role').toLowerCase() === 'main');
-  if (main) return [main];
-  const articles = findAll(nodes, (el) => el.name === 'article');
-  if (articles.length === 1) return articles;
-  const body = findFirst(nodes, (el) => el.name === 'body');
-  return body ? [body] : nodes;
+function mainRoot(ix: DocIndex, nodes: AnyNode[]): AnyNode[] {
+  if (ix.main) return [ix.main];
+  if (ix.articles.length === 1) return ix.articles;
+  return ix.body ? [ix.body] : nodes;
 }
 
 /** Internal variant used by the folder reader: `file:` page URLs allowed. */
@@ -274,30 +328,23 @@ export function htmlToEntityImpl(html: string, url: string, opts: HtmlToEntityOp
   const canonical = canonicalizeUrl(url, undefined, allowFile) ?? url;
   const doc = parseDocument(html);
   const nodes = doc.children;
-  const titleEl = findFirst(nodes, (el) => el.name === 'title');
-  let title = titleEl ? collapse(textContent(titleEl)) : '';
-  if (!title) {
-    const h1 = findFirst(nodes, (el) => el.name === 'h1');
-    title = h1 ? collapse(textContent(h1)) : '';
-  }
+  const ix = indexDocument(nodes);
+  let title = ix.title ? collapse(textContent(ix.title)) : '';
+  if (!title && ix.h1) title = collapse(textContent(ix.h1));
   const st: TextState = { parts: [], headings: [], terms: [] };
-  collectText(mainRoot(nodes), st, false, false, 0);
-  const ls: LinkState = { base: baseFor(nodes, canonical, allowFile), self: canonical, allowFile, links: [], keys: new Set() };
-  const body = findFirst(nodes, (el) => el.name === 'body');
-  collectLinks(body ? [body] : nodes, ls, false, false, 0);
-  const category = breadcrumbCategory(nodes, title) ?? upCategory(nodes);
+  collectText(mainRoot(ix, nodes), st, false, false, 0);
+  const base = ix.base ? (canonicalizeUrl(attr(ix.base, 'href'), canonical, allowFile) ?? canonical) : canonical;
+  const ls: LinkState = { base, self: canonical, allowFile, links: [], keys: new Set() };
+  collectLinks(ix.body ? [ix.body] : nodes, ls, false, false, 0);
+  const category = ix.breadcrumb ? breadcrumbItems(ix.breadcrumb, title) : upCategory(ix);
   const meta: Record<string, string> = {};
-  const description = findFirst(
-    nodes,
-    (el) => el.name === 'meta' && ['description', 'og:description'].includes((attr(el, 'name') || attr(el, 'property')).toLowerCase()),
-  );
-  if (description && collapse(attr(description, 'content'))) meta.description = collapse(attr(description, 'content'));
-  const text = finishText(st.parts);
+  const description = ix.description ? collapse(attr(ix.description, 'content')) : '';
+  if (description) meta.description = description;
   return {
     id: opts.idFor ? opts.idFor(canonical) : urlToId(canonical),
     url: canonical,
     title: title || (st.headings[0] ?? ''),
-    text,
+    text: finishText(st.parts),
     headings: st.headings,
     terms: st.terms,
     category,
