@@ -82,7 +82,9 @@ describe('peers', () => {
     expect(fts.search('moon cakes', 10)[0]?.id).toBe('/kitchen/moon-cakes.html');
     expect(fts.search('Pruning roses', 10)[0]).toEqual({ id: '/garden/pruning-roses.html', url: 'http://127.0.0.1:8080/garden/pruning-roses.html' });
     expect(fts.search('pruning roses', 1)).toHaveLength(1);
+    expect(fts.nativeBytes()).toBeGreaterThan(0);
     fts.close();
+    expect(fts.nativeBytes()).toBe(0);
   });
 
   it('FTS5 quotes every term so query syntax in a prompt is inert', () => {

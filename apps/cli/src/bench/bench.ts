@@ -160,8 +160,9 @@ export function renderTable(d: Omit<DatasetReport, 'table'>, mode: BenchReport['
     cells.length === head.length
       ? cells.map((c, i) => (i === 0 ? c.padEnd(widths[0] as number) : c.padStart(widths[i] as number))).join('  ')
       : `${(cells[0] ?? '').padEnd(widths[0] as number)}  ${cells.slice(1).join(' ')}`;
+  const scored = d.engines.find((e) => e.metrics)?.metrics?.queries ?? 0;
   const out = [
-    `== ${d.dataset}: ${d.entities} entities, ${d.queries} queries; memory ${mode === 'child' ? 'measured in one forked process per engine' : 'in-process (indicative only)'}`,
+    `== ${d.dataset}: ${d.entities} entities, ${d.queries} queries (${scored} with a relevant entity); memory ${mode === 'child' ? 'measured in one forked process per engine' : 'in-process (indicative only)'}`,
     `   ${d.note}`,
     line(head),
     ...rows.map(line),
@@ -175,6 +176,10 @@ export function renderTable(d: Omit<DatasetReport, 'table'>, mode: BenchReport['
   out.push(parts.length > 0 ? `ratios: ${parts.join('; ')}` : 'ratios: - (ours or peers missing)');
   out.push('p50/p99: ours = ask() with default params (full answer); peers = top-10 search. srch p50 = top-10 search for all.');
   out.push('peak+ = growth of maxRSS over the first build; rss+ = growth of current RSS; heap = JS heap kept by the index.');
+  const native = d.engines.filter((e) => e.memory?.nativeMB !== undefined);
+  if (native.length > 0) {
+    out.push(`outside the JS heap: ${native.map((e) => `${e.engine} ${fmt(e.memory?.nativeMB, 1)} MB`).join(', ')}`);
+  }
   return out.join('\n');
 }
 

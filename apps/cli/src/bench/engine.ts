@@ -13,6 +13,8 @@ export interface SearchEngine {
    * Defaults to `search(q, 10)`.
    */
   timedQuery?(q: string): void;
+  /** Optional: bytes the index holds outside the JS heap, when the engine can tell (the SQLite database). */
+  nativeBytes?(): number;
   /** Optional: release native resources (the SQLite database). */
   close?(): void;
 }

@@ -39,6 +39,8 @@ export interface EngineMeasurement {
     peakRssMB: number;
     /** JS heap retained by the built index (after a GC when available), in MB. */
     heapUsedMB: number;
+    /** Memory the engine reports holding outside the JS heap (FTS5: its database), in MB; absent if unknown. */
+    nativeMB?: number;
   };
 }
 
@@ -96,6 +98,7 @@ export async function measureEngine(req: MeasureRequest): Promise<EngineMeasurem
   let maxRssDeltaMB = 0;
   let heapUsedMB = 0;
   let rssDeltaMB = 0;
+  let nativeMB: number | undefined;
   for (let b = 0; b < Math.max(1, req.builds); b++) {
     engine?.close?.();
     engine = undefined;
@@ -111,6 +114,7 @@ export async function measureEngine(req: MeasureRequest): Promise<EngineMeasurem
       const mem = process.memoryUsage();
       heapUsedMB = Math.max(0, mem.heapUsed - heap0) / MB;
       rssDeltaMB = Math.max(0, mem.rss - cur0) / MB;
+      if (fresh.nativeBytes) nativeMB = fresh.nativeBytes() / MB;
     }
   }
   const built = engine as SearchEngine;
@@ -124,7 +128,14 @@ export async function measureEngine(req: MeasureRequest): Promise<EngineMeasurem
       rankings,
       latency: summarize(timed),
       searchLatency: summarize(searchSamples),
-      memory: { mode: req.mode, maxRssDeltaMB, rssDeltaMB, peakRssMB: process.resourceUsage().maxRSS / 1024, heapUsedMB },
+      memory: {
+        mode: req.mode,
+        maxRssDeltaMB,
+        rssDeltaMB,
+        peakRssMB: process.resourceUsage().maxRSS / 1024,
+        heapUsedMB,
+        ...(nativeMB === undefined ? {} : { nativeMB }),
+      },
     };
   } finally {
     built.close?.();

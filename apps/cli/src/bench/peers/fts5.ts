@@ -44,6 +44,14 @@ export class Fts5Engine implements SearchEngine {
     return this.stmt.all(match, k).map((r) => this.items[r.rowid] as RankedItem);
   }
 
+  /** Size of the in-memory database (pages × page size). */
+  nativeBytes(): number {
+    if (!this.db) return 0;
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const size = this.db.pragma('page_size', { simple: true }) as number;
+    return pages * size;
+  }
+
   close(): void {
     this.db?.close();
     this.db = undefined;
