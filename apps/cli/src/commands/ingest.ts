@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { CollectionName, CrawlConfig, SourceFormat, parseOrThrow, type CollectionConfig } from '@lexigraph/contracts';
+import {
+  InProcessRunner,
+  createHandlers,
+  distill,
+  ingestSource,
+  type CrawlFetchResult,
+  type DistillReport,
+  type IndexBuildResult,
+  type IngestReport,
+  type JobRecord,
+} from '@lexigraph/pipeline';
+import type { CliContext } from '../context';
+import { println, type Writable } from '../io';
+import { createProgress } from '../progress';
+
+export interface IngestOptions {
+  collection: string;
+  format?: string;
+  include: string[];
+  exclude: string[];
+  allowPrivate?: boolean;
+  maxPages?: string;
+  maxDepth?: string;
+  verbose?: boolean;
+  /** Show progress (default true). */
+  progress?: boolean;
+}
+
+/** Skipped URLs listed without --verbose. */
+const SKIPPED_SHOWN = 5;
+
+function intOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : Number.NaN; // NaN is rejected by the schema, which names the option
+}
+
+/** Prints what an ingest did: counts, bad lines by number, skipped URLs (grouped), distill and build results. */
+export function printIngest(
+  out: Writable,
+  report: Omit<IngestReport, 'entities'> & { entities: number },
+  distilled: DistillReport,
+  built: IndexBuildResult | undefined,
+  verbose: boolean,
+): void {
+  const unit = report.kind === 'url' ? 'pages fetched' : report.kind === 'folder' ? 'files read' : 'file read';
+  println(out, `${report.pages} ${unit} (${report.format}) -> ${report.entities} entities`);
+  if (report.badLines.length) {
+    println(out, `${report.badLines.length} bad input line(s) skipped:`);
+    for (const bad of report.badLines) println(out, `  line ${bad.line}: ${bad.message}`);
+  }
+  if (report.duplicates) println(out, `${report.duplicates} repeated record(s) merged by the reader`);
+  if (report.skipped.length) {
+    const byReason = new Map<string, number>();
+    for (const s of report.skipped) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
+    const summary = [...byReason.entries()].sort((a, b) => b[1] - a[1]).map(([reason, n]) => `${n} ${reason}`);
+    println(out, `${report.skipped.length} URL(s) skipped: ${summary.join('; ')}`);
+    const shown = verbose ? report.skipped : report.skipped.slice(0, SKIPPED_SHOWN);
+    for (const s of shown) println(out, `  ${s.url}: ${s.reason}`);
+    if (shown.length < report.skipped.length) println(out, `  ... ${report.skipped.length - shown.length} more (--verbose lists all)`);
+  }
+  const exact = distilled.dropped.filter((d) => d.kind === 'exact').length;
+  const near = distilled.dropped.length - exact;
+  println(
+    out,
+    `kept ${distilled.kept} of ${distilled.received} entities (${exact} exact and ${near} near duplicates dropped); ` +
+      `stored ${distilled.inserted} new, ${distilled.updated} updated, ${distilled.unchanged} unchanged`,
+  );
+  if (verbose) for (const d of distilled.dropped) println(out, `  dropped ${d.id}: ${d.kind} duplicate of ${d.duplicateOf}`);
+  if (built) {
+    const s = built.stats;
+    println(
+      out,
+      `index v${built.version} of "${built.collection}" published: ${s.entities} entities, ${s.multiTokens} multi-tokens, ` +
+        `${s.pairs} pairs, ${built.bytes} bytes (build ${Math.round(built.timings.buildMs)} ms)`,
+    );
+  }
+}
+
+function resultOf<T>(records: JobRecord[], name: string): T | undefined {
+  return records.find((r) => r.job.name === name)?.result as T | undefined;
+}
+
+/**
+ * `ingest <source>`: crawls a URL (as a `crawl.fetch` job) or reads a file / folder, stores the deduplicated
+ * entities, then builds and publishes the index, all through the same job handlers the workers run.
+ */
+export async function ingestCommand(ctx: CliContext, source: string, opts: IngestOptions): Promise<number> {
+  const collection = parseOrThrow(CollectionName, opts.collection, '--collection');
+  const format = opts.format === undefined ? undefined : parseOrThrow(SourceFormat, opts.format, '--format');
+  const isUrl = /^https?:\/\//i.test(source);
+  const crawlInput = {
+    seeds: isUrl ? [source] : [],
+    include: opts.include,
+    exclude: opts.exclude,
+    allowPrivate: opts.allowPrivate ?? false,
+    ...(opts.maxPages !== undefined ? { maxPages: intOption('--max-pages', opts.maxPages) } : {}),
+    ...(opts.maxDepth !== undefined ? { maxDepth: intOption('--max-depth', opts.maxDepth) } : {}),
+    ...(format ? { format } : {}),
+  };
+  const crawl = parseOrThrow(CrawlConfig, crawlInput, 'crawl options');
+  const store = await ctx.store();
+  const previous = await store.getCollection(collection);
+  const config: CollectionConfig = { name: collection, crawl, defaults: previous?.defaults ?? {} };
+  await store.ensureCollection(collection, config);
+  return runIngest(ctx, collection, source, { crawl, verbose: opts.verbose ?? false, progress: opts.progress ?? true });
+}
+
+/** Shared by `ingest` and `demo`: runs the jobs with progress and prints the report. */
+export async function runIngest(
+  ctx: CliContext,
+  collection: string,
+  source: string,
+  opts: { crawl: CrawlConfig; verbose: boolean; progress: boolean },
+): Promise<number> {
+  const out = ctx.io.stdout;
+  const store = await ctx.store();
+  const crawlBar = createProgress(out, 'crawl', opts.progress);
+  const storeBar = createProgress(out, 'store', opts.progress);
+  const buildBar = createProgress(out, 'build', opts.progress);
+  const handlers = createHandlers({
+    store,
+    dataDir: ctx.dataDir,
+    progress: {
+      crawl: (d, t) => crawlBar.update(d, t),
+      store: (d, t) => {
+        crawlBar.stop();
+        storeBar.update(d, t);
+      },
+      build: (d, t) => {
+        storeBar.stop();
+        buildBar.update(d, t);
+      },
+    },
+  });
+  const runner = new InProcessRunner(handlers);
+  let ingest: CrawlFetchResult['ingest'];
+  let distilled: DistillReport;
+  let records: JobRecord[];
+  let printed = false;
+  try {
+    if (/^https?:\/\//i.test(source)) {
+      const sourceId = createHash('sha256').update(`${collection}\n${source}`).digest('hex').slice(0, 16);
+      records = await runner.run({ name: 'crawl.fetch', data: { collection, url: source, depth: 0, sourceId } });
+      const fetched = resultOf<CrawlFetchResult>(records, 'crawl.fetch');
+      if (!fetched) throw new Error('crawl.fetch returned no result');
+      ingest = fetched.ingest;
+      distilled = fetched.distill;
+    } else {
+      const report = await ingestSource(
+        { source: path.resolve(ctx.io.cwd, source), format: opts.crawl.format },
+        { onProgress: (d, t) => crawlBar.update(d, t) },
+      );
+      crawlBar.stop();
+      distilled = await distill(store, collection, report.entities, (d, t) => storeBar.update(d, t));
+      storeBar.stop();
+      ingest = { ...report, entities: report.entities.length };
+      // A file with nothing usable still reports its bad lines before the build refuses an empty collection.
+      if (report.entities.length === 0) {
+        printIngest(out, ingest, distilled, undefined, opts.verbose);
+        printed = true;
+      }
+      records = await runner.run({ name: 'index.build', data: { collection } });
+    }
+  } finally {
+    crawlBar.stop();
+    storeBar.stop();
+    buildBar.stop();
+  }
+  const built = resultOf<IndexBuildResult>(records, 'index.build');
+  if (!printed) printIngest(out, ingest, distilled, built, opts.verbose);
+  return 0;
+}

@@ -1,0 +1,4 @@
+export { run } from './main';
+export type { CliIO, Writable } from './io';
+export { readTar, readTarBrotli, type TarEntry } from './demo/tar';
+export { serveFiles, type StaticSite } from './demo/static-server';

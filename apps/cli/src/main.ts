@@ -1,0 +1,161 @@
+import * as path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import type { AskOptions } from './commands/ask';
+import type { BenchCommandOptions } from './commands/bench';
+import type { EvalOptions } from './commands/eval';
+import type { IngestOptions } from './commands/ingest';
+import type { StatsOptions } from './commands/stats';
+import { CliContext, type GlobalOptions } from './context';
+import { EXIT, report } from './errors';
+import { defaultIO, type CliIO } from './io';
+
+// Command modules load on use: `ask` must not pay for the crawler, the benchmark peers or progress bars.
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * Runs the `lexigraph` command line in this process: parses `argv` (the arguments after the program name), runs
+ * the command and resolves to its exit code (0 ok, 1 failure, 2 bad usage or input). Output goes to `io`, so tests
+ * drive the real commands; nothing calls process.exit.
+ */
+export async function run(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+  const cli: CliIO = { ...defaultIO(), ...io };
+  let ctx: CliContext | undefined;
+  let exit: number = EXIT.OK;
+  let verbose = false;
+
+  const program = new Command('lexigraph')
+    .description('Lexigraph: an untrained LLM for specialized corpora (distilled tables, ranked and cited answers)')
+    .option('--data <dir>', 'data directory (default: $LEXIGRAPH_DATA or ./.lexigraph)')
+    .option('--database-url <url>', 'PostgreSQL connection string instead of the embedded database (default: $DATABASE_URL)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => cli.stdout.write(s),
+      writeErr: (s) => cli.stderr.write(s),
+    });
+
+  const context = (cmd: Command): CliContext => {
+    ctx ??= new CliContext(cli, cmd.optsWithGlobals<GlobalOptions>());
+    return ctx;
+  };
+  const action =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      exit = await fn(...args);
+    };
+
+  program
+    .command('demo')
+    .description('index the vendored PostgreSQL 15 manual (crawled over HTTP from 127.0.0.1) and answer sample prompts')
+    .option('--no-progress', 'no progress output')
+    .addOption(new Option('--archive <file>', 'another .tar.br site to crawl (tests)').hideHelp())
+    .addOption(new Option('--prompt <text>', 'prompt to answer instead of the samples (repeatable)').argParser(collect).default([]).hideHelp())
+    .action(
+      action(async (opts: { progress: boolean; archive?: string; prompt?: string[] }, cmd: Command) =>
+        (await import('./commands/demo')).demoCommand(context(cmd), {
+          progress: opts.progress,
+          archive: opts.archive ? path.resolve(cli.cwd, opts.archive) : undefined,
+          prompts: opts.prompt?.length ? opts.prompt : undefined,
+        }),
+      ),
+    );
+
+  program
+    .command('ingest')
+    .description('crawl a URL or read a file/folder into a collection, then build and publish its index')
+    .argument('<source>', 'http(s) URL, file or folder')
+    .requiredOption('-c, --collection <name>', 'collection name')
+    .addOption(new Option('--format <format>', 'input format').choices(['jsonl', 'beir', 'html', 'markdown', 'xllm']))
+    .option('--include <regex>', 'only crawl URLs matching (repeatable)', collect, [])
+    .option('--exclude <regex>', 'never crawl URLs matching (repeatable)', collect, [])
+    .option('--allow-private', 'allow private and loopback addresses (refused by default)')
+    .option('--max-pages <n>', 'crawl at most N pages (default 5000)')
+    .option('--max-depth <n>', 'follow links at most N deep (default 8)')
+    .option('-v, --verbose', 'list every skipped URL and dropped duplicate')
+    .option('--no-progress', 'no progress output')
+    .action(
+      action(async (source: string, opts: IngestOptions, cmd: Command) => {
+        verbose = opts.verbose ?? false;
+        return (await import('./commands/ingest')).ingestCommand(context(cmd), source, opts);
+      }),
+    );
+
+  program
+    .command('ask')
+    .description('answer a prompt from a collection (or every line of --batch FILE)')
+    .argument('[prompt]', 'the prompt')
+    .requiredOption('-c, --collection <name>', 'collection name')
+    .option('--json', 'print the answer as JSON (one line per prompt)')
+    .option('-p, --param <key=value>', 'query parameter (repeatable), e.g. k=20', collect, [])
+    .option('--profile <name>', 'saved parameter profile (built in: default, broad, precise)')
+    .option('--batch <file>', 'one prompt per line; answers printed in the same order')
+    .action(
+      action(async (prompt: string | undefined, opts: AskOptions, cmd: Command) =>
+        (await import('./commands/ask')).askCommand(context(cmd), prompt, opts),
+      ),
+    );
+
+  program
+    .command('eval')
+    .description('relevance of a collection on a qrels file: nDCG@10, Recall@10, Recall@100, MRR@10, MAP')
+    .requiredOption('-c, --collection <name>', 'collection name')
+    .requiredOption('--qrels <file>', 'JSONL: {"query": "...", "relevant": ["id or url suffix", ...]}')
+    .option('--json', 'print the metrics as JSON')
+    .option('-p, --param <key=value>', 'query parameter (repeatable)', collect, [])
+    .option('--profile <name>', 'saved parameter profile')
+    .action(
+      action(async (opts: EvalOptions, cmd: Command) => (await import('./commands/eval')).evalCommand(context(cmd), opts)),
+    );
+
+  program
+    .command('stats')
+    .description('table sizes, index version and size of a collection')
+    .requiredOption('-c, --collection <name>', 'collection name')
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (opts: StatsOptions, cmd: Command) => (await import('./commands/stats')).statsCommand(context(cmd), opts)),
+    );
+
+  program
+    .command('bench')
+    .description('benchmarks against BM25 peers on the shared datasets')
+    .option('--datasets <list>', 'comma-separated: pg, scifact, xllm', 'pg,scifact,xllm')
+    .option('--json', 'also print the report as JSON')
+    .action(
+      action(async (opts: BenchCommandOptions, cmd: Command) =>
+        (await import('./commands/bench')).benchCommand(context(cmd), opts),
+      ),
+    );
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end with code 0; usage errors were already printed by commander.
+      exit = err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    } else {
+      exit = report(err, cli.stderr, verbose);
+    }
+  } finally {
+    if (ctx) {
+      try {
+        await ctx.close();
+      } catch (err) {
+        if (exit === EXIT.OK) exit = report(err, cli.stderr, verbose);
+      }
+    }
+  }
+  return exit;
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
