@@ -72,7 +72,7 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, now: 
     if (!r.slots.length) {
       answer.noAnswer = { reason: p.category ? `no entity under category "${p.category}" matches the prompt` : 'no entity matches the prompt' };
     } else {
-      const needles = needlesFor(idx, terms);
+      const needles = compileNeedles(needlesFor(idx, terms));
       r.slots.forEach((slot, i) => {
         const e = idx.slotEntity(slot) as Entity;
         const score = r.maxScore > 0 ? Math.min(1, (r.scores[i] as number) / r.maxScore) : 0;
@@ -82,7 +82,7 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, now: 
           category: e.category,
           tags: e.tags,
           score: round(score),
-          snippets: p.snippetsPerResult > 0 ? snippetsFor(e.text, needles, p.snippetsPerResult, p.snippetChars) : [],
+          snippets: p.snippetsPerResult > 0 ? snippetsFor(e, needles, p.snippetsPerResult, p.snippetChars) : [],
         };
         if (e.url) res.url = e.url;
         if (e.parent) res.parent = e.parent;
@@ -122,7 +122,7 @@ function needlesFor(idx: LexIndex, terms: QueryTerm[]): Needle[] {
     for (const w of q.key.split(MT_SEP)) {
       if (seen.has(w)) continue;
       seen.add(w);
-      const forms = idx.surfacesOf(w, 6);
+      const forms = idx.surfacesOf(w, 4);
       if (!forms.includes(w)) forms.push(w);
       for (const s of forms) out.push({ s, group });
       group++;
@@ -131,18 +131,32 @@ function needlesFor(idx: LexIndex, terms: QueryTerm[]): Needle[] {
   return out;
 }
 
+/** The needles of one query, de-duplicated. */
+interface NeedleSet {
+  needles: Needle[];
+}
+
+function compileNeedles(needles: Needle[]): NeedleSet {
+  const seen = new Set<string>();
+  return { needles: needles.filter((n) => (seen.has(n.s) ? false : (seen.add(n.s), true))) };
+}
+
+/** Matches kept per needle, and characters scanned: bound the cost of citing very long entities. */
+const MAX_MATCHES_PER_NEEDLE = 24;
+const MAX_SCAN_CHARS = 40_000;
+
 function isWordChar(c: number): boolean {
-  // letters, digits, underscore (ASCII fast path; any non-ASCII letter counts as a word char)
+  // letters, digits, underscore (ASCII fast path; any non-ASCII character counts as a word char)
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
 }
 
-/** Positions of whole-word occurrences of each needle in lowercased text, at most `cap` per needle. */
-function findMatches(lower: string, needles: Needle[], cap: number): Array<{ pos: number; len: number; group: number }> {
+/** Whole-word occurrences of the needles in (the first MAX_SCAN_CHARS of) lowercased text, in text order. */
+function findMatches(lower: string, set: NeedleSet): Array<{ pos: number; len: number; group: number }> {
   const out: Array<{ pos: number; len: number; group: number }> = [];
-  for (const n of needles) {
+  for (const n of set.needles) {
     let from = 0;
     let found = 0;
-    while (found < cap) {
+    while (found < MAX_MATCHES_PER_NEEDLE) {
       const i = lower.indexOf(n.s, from);
       if (i < 0) break;
       const before = i > 0 ? lower.charCodeAt(i - 1) : 32;
@@ -188,11 +202,26 @@ interface Passage {
 }
 
 /** Candidate passages (sentences around matches) scored by the number of distinct prompt words they hold. */
-function passages(text: string, needles: Needle[], limit: number): Passage[] {
-  if (!needles.length || !text) return [];
-  const lower = text.toLowerCase();
-  if (lower.length !== text.length) return []; // offsets would not map back (rare Unicode case changes)
-  const matches = findMatches(lower, needles, 40);
+const lowered = new WeakMap<Entity, string>();
+
+/** Lowercased text of an entity, computed once per entity object. */
+function lowerText(e: Entity): string {
+  let l = lowered.get(e);
+  if (l === undefined) {
+    // only the head of a very long text is scanned for citations, so only the head is kept
+    l = (e.text.length > MAX_SCAN_CHARS ? e.text.slice(0, MAX_SCAN_CHARS) : e.text).toLowerCase();
+    lowered.set(e, l);
+  }
+  return l;
+}
+
+function passages(e: Entity, needles: NeedleSet, limit: number): Passage[] {
+  const text = e.text;
+  if (!needles.needles.length || !text) return [];
+  const lower = lowerText(e);
+  // offsets would not map back after a length-changing case fold (rare Unicode cases)
+  if (lower.length !== Math.min(text.length, MAX_SCAN_CHARS)) return [];
+  const matches = findMatches(lower, needles);
   const out: Passage[] = [];
   let last: Passage | null = null;
   let groups = new Set<number>();
@@ -211,8 +240,9 @@ function passages(text: string, needles: Needle[], limit: number): Passage[] {
   return out;
 }
 
-function snippetsFor(text: string, needles: Needle[], count: number, chars: number): Snippet[] {
-  const ps = passages(text, needles, chars * 2);
+function snippetsFor(e: Entity, needles: NeedleSet, count: number, chars: number): Snippet[] {
+  const text = e.text;
+  const ps = passages(e, needles, chars * 2);
   ps.sort((a, b) => b.groups - a.groups || a.start - b.start);
   const out: Snippet[] = [];
   for (const ps1 of ps.slice(0, count)) {
@@ -231,14 +261,14 @@ function snippetsFor(text: string, needles: Needle[], count: number, chars: numb
   return out.sort((a, b) => a.start - b.start);
 }
 
-function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: number[], needles: Needle[], p: QueryParams): void {
+function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: number[], needles: NeedleSet, p: QueryParams): void {
   // Summary: the best sentence of each of the top results, verbatim, in rank order.
   const top = slots.slice(0, Math.max(p.summarySentences, 1) * 2);
   const seen = new Set<string>();
   for (const slot of top) {
     if (answer.summary.length >= p.summarySentences) break;
     const e = idx.slotEntity(slot) as Entity;
-    const ps = passages(e.text, needles, 300);
+    const ps = passages(e, needles, 300);
     ps.sort((a, b) => b.groups - a.groups || a.start - b.start);
     const best = ps.find((x) => x.end - x.start >= 25 && x.end - x.start <= 600);
     if (!best) continue;

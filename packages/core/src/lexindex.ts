@@ -126,12 +126,6 @@ class IntColumn {
   }
 }
 
-/** Pair key of two global term ids (unordered). Term ids stay below 2^26. */
-const PAIR_GLOBAL = 1 << 26;
-function pairKey(x: number, y: number): number {
-  return x < y ? x * PAIR_GLOBAL + y : y * PAIR_GLOBAL + x;
-}
-
 /**
  * The distilled tables of a collection and the engine that answers from them.
  *
@@ -850,19 +844,34 @@ export class LexIndex {
     const to = adj.off[t + 1] ?? 0;
     if (from === to) return [];
     const na = this.termCount(t);
-    const out: Array<{ termId: number; pmi: number; nab: number }> = [];
     const totalTok = Math.max(1, this.tokenOccurrences);
     const totalPairs = Math.max(1, this.pairOccurrences);
+    // bounded selection: keep the `limit` best in a small array sorted best-first
+    const out: Array<{ termId: number; pmi: number; nab: number }> = [];
+    const worse = (x: { termId: number; pmi: number; nab: number }, y: { termId: number; pmi: number; nab: number }) =>
+      x.pmi - y.pmi || x.nab - y.nab || cmpStr(this.termKey(y.termId), this.termKey(x.termId));
     for (let i = from; i < to; i += 2) {
-      const u = adj.data[i] as number;
       const nab = adj.data[i + 1] as number;
       if (nab < minJoint) continue;
+      const u = adj.data[i] as number;
       const nb = this.termCount(u);
       if (nb <= 0 || na <= 0) continue;
-      out.push({ termId: u, pmi: pmiScore(variant, nab, na, nb, totalTok, totalPairs), nab });
+      const pmi = pmiScore(variant, nab, na, nb, totalTok, totalPairs);
+      if (out.length >= limit) {
+        const last = out[out.length - 1] as { termId: number; pmi: number; nab: number };
+        if (pmi < last.pmi || (pmi === last.pmi && nab < last.nab)) continue;
+      }
+      const item = { termId: u, pmi, nab };
+      let j = out.length;
+      out.push(item);
+      while (j > 0 && worse(out[j - 1] as typeof item, item) < 0) {
+        out[j] = out[j - 1] as typeof item;
+        j--;
+      }
+      out[j] = item;
+      if (out.length > limit) out.pop();
     }
-    out.sort((a, b) => b.pmi - a.pmi || b.nab - a.nab || cmpStr(this.termKey(a.termId), this.termKey(b.termId)));
-    return out.slice(0, limit);
+    return out;
   }
 
   // ---------------------------------------------------------------- answering
