@@ -26,7 +26,7 @@ module.exports = function preset(dir, extra = {}) {
       '^@lexigraph/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
     },
     testTimeout: 60000,
-    ...(resultsDir ? { reporters: ['default'] } : {}),
+    ...(resultsDir ? { testResultsProcessor: path.join(__dirname, 'scripts/jest-results.js') } : {}),
     displayName: name,
     ...extra,
   };

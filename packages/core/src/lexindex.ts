@@ -336,8 +336,7 @@ export class LexIndex {
 
   private indexSlot(slot: number, withOwn: boolean): void {
     const e = this.slots[slot] as Entity;
-    this.applyVector(slot, this.collect(e, this.anchorTexts(e)));
-    if (withOwn) this.applyOwn(e, +1);
+    this.applyVector(slot, this.collect(e, this.anchorTexts(e), withOwn));
     this.version++;
   }
 
@@ -345,7 +344,7 @@ export class LexIndex {
    * The multi-tokens of an entity with their per-field counts: every run of 1..maxWords kept words within a sentence
    * (stopwords are not kept, so runs bridge them), plus kept-word lengths per field.
    */
-  private collect(e: Entity, anchors: readonly string[]): { ids: number[]; tfs: Int32Array; lengths: number[] } {
+  private collect(e: Entity, anchors: readonly string[], withOwn: boolean): { ids: number[]; tfs: Int32Array; lengths: number[] } {
     const stampNow = ++this.stampNow;
     const ids: number[] = [];
     let tfs = new Int32Array(512 * FIELD_COUNT);
@@ -368,15 +367,19 @@ export class LexIndex {
       tfs[i * FIELD_COUNT + field] = (tfs[i * FIELD_COUNT + field] as number) + 1;
     };
     const texts = entityTexts(e);
+    const own = texts.length;
     for (const a of anchors) texts.push([F_ANCHOR, a]);
     const words: number[] = [];
-    for (const [field, text] of texts) {
+    for (let x = 0; x < texts.length; x++) {
+      const [field, text] = texts[x] as [number, string];
       if (!text) continue;
       for (const s of this.analyzer.sentences(text)) {
         const n = s.keys.length;
         lengths[field] = (lengths[field] as number) + n;
         words.length = 0;
         for (const k of s.keys) words.push(this.ensureWord(k));
+        // surfaces and pairs of the entity's own text, from the same pass (see applyOwn)
+        if (withOwn && x < own) this.ownSentence(field, s.surfaces, words, +1);
         for (let i = 0; i < n; i++) {
           let t = words[i] as number;
           bump(t, field);
@@ -395,31 +398,33 @@ export class LexIndex {
    * single words whose positions are 1..pairWindow apart in a sentence (title, headings, body), per occurrence.
    */
   private applyOwn(e: Entity, sign: 1 | -1): void {
-    const win = this.options.pairWindow;
     const words: number[] = [];
-    let pm: IntPairMap | null = null;
     for (const [field, text] of entityTexts(e)) {
       if (!text) continue;
       for (const s of this.analyzer.sentences(text)) {
-        for (const sf of s.surfaces) this.addSurface(sf, sign);
-        if (field === F_CATEGORY || field === F_TAGS) continue;
-        const n = s.keys.length;
-        if (n < 2) continue;
         words.length = 0;
         for (const k of s.keys) words.push(this.ensureWord(k));
-        pm ??= this.thawPairs();
-        this.pairCsr = null;
-        for (let i = 0; i < n; i++) {
-          const a = words[i] as number;
-          for (let j = i + 1; j <= i + win && j < n; j++) {
-            const b = words[j] as number;
-            if (a === b) continue;
-            const [before, after] = a < b ? pm.add(a, b, sign) : pm.add(b, a, sign);
-            if (before === 0 && after > 0) this.pairCount++;
-            else if (before > 0 && after === 0) this.pairCount--;
-            this.pairOccurrences += sign;
-          }
-        }
+        this.ownSentence(field, s.surfaces, words, sign);
+      }
+    }
+  }
+
+  private ownSentence(field: number, surfaces: readonly string[], words: readonly number[], sign: 1 | -1): void {
+    for (const sf of surfaces) this.addSurface(sf, sign);
+    const n = words.length;
+    if (field === F_CATEGORY || field === F_TAGS || n < 2) return;
+    const win = this.options.pairWindow;
+    const pm = this.thawPairs();
+    this.pairCsr = null;
+    for (let i = 0; i < n; i++) {
+      const a = words[i] as number;
+      for (let j = i + 1; j <= i + win && j < n; j++) {
+        const b = words[j] as number;
+        if (a === b) continue;
+        const [before, after] = a < b ? pm.add(a, b, sign) : pm.add(b, a, sign);
+        if (before === 0 && after > 0) this.pairCount++;
+        else if (before > 0 && after === 0) this.pairCount--;
+        this.pairOccurrences += sign;
       }
     }
   }
