@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { contentHash, dedupeEntities, type Entity } from '@lexigraph/core';
 import type { PipelineStore, StoredDocument } from './ports';
 
@@ -12,11 +13,21 @@ export interface DistillReport {
   unchanged: number;
 }
 
+/**
+ * Hash of everything stored for an entity: the engine's content hash (title, text, category, tags) plus the fields
+ * it leaves out but the index uses or shows (url, headings, terms, links, parent, meta, acl). A page whose links or
+ * address changed is therefore stored again, while an identical re-crawl writes nothing.
+ */
+export function documentHash(entity: Entity): string {
+  const rest = [entity.url ?? null, entity.headings ?? [], entity.terms ?? [], entity.links, entity.parent ?? null, entity.meta ?? {}, entity.acl ?? null];
+  return createHash('sha256').update(contentHash(entity)).update('\u0001').update(JSON.stringify(rest)).digest('hex');
+}
+
 /** Documents written per upsert call (bounds statement size and memory). */
 const BATCH = 250;
 
 /**
- * Deduplicates `entities` (exact and near duplicates, via the engine), hashes each kept entity and upserts into
+ * Deduplicates `entities` (exact and near duplicates, via the engine), hashes each kept entity (documentHash) and upserts into
  * `collection` only those whose hash differs from the stored one, so re-running an ingest writes nothing new.
  * `onProgress(done, total)` counts kept entities handled.
  */
@@ -31,7 +42,7 @@ export async function distill(
   const changed: StoredDocument[] = [];
   let unchanged = 0;
   for (const entity of kept) {
-    const hash = contentHash(entity);
+    const hash = documentHash(entity);
     if (stored.get(entity.id) === hash) unchanged++;
     else changed.push({ entity, hash });
   }

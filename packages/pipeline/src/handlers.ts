@@ -1,7 +1,6 @@
 import { AppError, type JobData } from '@lexigraph/contracts';
-import { contentHash } from '@lexigraph/core';
 import { buildIndex, type BuildReport } from './build';
-import { distill, type DistillReport } from './distill';
+import { distill, documentHash, type DistillReport } from './distill';
 import { ingestSource, type IngestReport } from './ingest';
 import type { PipelineStore } from './ports';
 import type { HandlerMap, JobOutcome } from './runner';
@@ -74,7 +73,7 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
       if (!entity) {
         throw new AppError('NOT_FOUND', `document "${data.documentId}" not found in collection "${data.collection}"`, data);
       }
-      const hash = contentHash(entity);
+      const hash = documentHash(entity);
       const stored = (await store.documentHashes(data.collection)).get(entity.id);
       if (stored === hash) return { result: { changed: false } };
       await store.upsertDocuments(data.collection, [{ entity, hash }]);

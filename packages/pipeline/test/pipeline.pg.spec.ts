@@ -82,6 +82,10 @@ describe('pipeline on PostgreSQL', () => {
     const again = await distill(store, 'kb', report.entities);
     expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 8 });
     expect(await store.countDocuments('kb')).toBe(8);
+    // A changed address (not part of the engine's content hash) is still stored again.
+    const moved = report.entities.map((e) => (e.id === 'wal' ? { ...e, url: 'https://docs.example.org/v2/wal.html' } : e));
+    expect(await distill(store, 'kb', moved)).toMatchObject({ inserted: 0, updated: 1, unchanged: 7 });
+    expect((await store.listEntities('kb')).find((e) => e.id === 'wal')?.url).toBe('https://docs.example.org/v2/wal.html');
 
     const built = await buildIndex(store, dataDir, 'kb');
     expect(built.entities).toBe(8);

@@ -155,6 +155,11 @@ export async function runIngest(
         { onProgress: (d, t) => crawlBar.update(d, t) },
       );
       crawlBar.stop();
+      if (!opts.crawl.format) {
+        // Remember the detected format (stats compares xllm collections with the reference).
+        const config = await store.getCollection(collection);
+        if (config) await store.ensureCollection(collection, { ...config, crawl: { ...config.crawl, format: report.format } });
+      }
       distilled = await distill(store, collection, report.entities, (d, t) => storeBar.update(d, t));
       storeBar.stop();
       ingest = { ...report, entities: report.entities.length };
