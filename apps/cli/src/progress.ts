@@ -27,9 +27,11 @@ export function createProgress(out: Writable, label: string, enabled = true): Pr
     );
     let started = false;
     let stopped = false;
+    let lastDone = 0;
     return {
       update(done, total) {
         if (stopped) return;
+        lastDone = done;
         const shown = Math.max(total, done);
         if (!started) {
           bar.start(shown, done);
@@ -40,7 +42,12 @@ export function createProgress(out: Writable, label: string, enabled = true): Pr
         }
       },
       stop() {
-        if (started && !stopped) bar.stop();
+        if (started && !stopped) {
+          // The step is over: what was done is the whole (queued URLs may have been skipped).
+          bar.setTotal(Math.max(1, lastDone));
+          bar.update(lastDone);
+          bar.stop();
+        }
         stopped = true;
       },
     };

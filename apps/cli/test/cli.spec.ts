@@ -72,6 +72,22 @@ describe('lexigraph CLI (embedded database)', () => {
     expect(bad.stderr).toMatch(/\bk\b/);
   });
 
+  it('applies a parameter profile (built in or from profiles.json), with --param winning over it', async () => {
+    const builtin = await cli([...data(), 'ask', '-c', 'kb', '--json', '--profile', 'precise', 'vacuum'], work);
+    expect(builtin.code).toBe(0);
+    expect(JSON.parse(builtin.stdout).params.k).toBe(20);
+
+    await fs.writeFile(path.join(work, 'data', 'profiles.json'), JSON.stringify({ short: { k: '2' } }));
+    const fromFile = await cli([...data(), 'ask', '-c', 'kb', '--json', '--profile', 'short', 'vacuum'], work);
+    expect(JSON.parse(fromFile.stdout).params.k).toBe(2);
+    const overridden = await cli([...data(), 'ask', '-c', 'kb', '--json', '--profile', 'short', '--param', 'k=4', 'vacuum'], work);
+    expect(JSON.parse(overridden.stdout).params.k).toBe(4);
+
+    const unknown = await cli([...data(), 'ask', '-c', 'kb', '--profile', 'nosuch', 'vacuum'], work);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown profile "nosuch"/);
+  });
+
   it('evaluates a collection on a tiny qrels file', async () => {
     const r = await cli([...data(), 'eval', '--collection', 'kb', '--qrels', path.join(FIXTURES, 'qrels.jsonl'), '--json'], work);
     expect(r.stderr).toBe('');
