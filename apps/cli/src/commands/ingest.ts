@@ -43,7 +43,6 @@ export function printIngest(
   out: Writable,
   report: Omit<IngestReport, 'entities'> & { entities: number },
   distilled: DistillReport,
-  built: IndexBuildResult | undefined,
   verbose: boolean,
 ): void {
   const unit = report.kind === 'url' ? 'pages fetched' : report.kind === 'folder' ? 'files read' : 'file read';
@@ -70,14 +69,16 @@ export function printIngest(
       `stored ${distilled.inserted} new, ${distilled.updated} updated, ${distilled.unchanged} unchanged`,
   );
   if (verbose) for (const d of distilled.dropped) println(out, `  dropped ${d.id}: ${d.kind} duplicate of ${d.duplicateOf}`);
-  if (built) {
-    const s = built.stats;
-    println(
-      out,
-      `index v${built.version} of "${built.collection}" published: ${s.entities} entities, ${s.multiTokens} multi-tokens, ` +
-        `${s.pairs} pairs, ${built.bytes} bytes (build ${Math.round(built.timings.buildMs)} ms)`,
-    );
-  }
+}
+
+/** Prints the published index version and its main figures. */
+export function printBuild(out: Writable, built: IndexBuildResult): void {
+  const s = built.stats;
+  println(
+    out,
+    `index v${built.version} of "${built.collection}" published: ${s.entities} entities, ${s.multiTokens} multi-tokens, ` +
+      `${s.pairs} pairs, ${built.bytes} bytes (build ${Math.round(built.timings.buildMs)} ms, publish ${Math.round(built.timings.publishMs)} ms)`,
+  );
 }
 
 function resultOf<T>(records: JobRecord[], name: string): T | undefined {
@@ -109,7 +110,10 @@ export async function ingestCommand(ctx: CliContext, source: string, opts: Inges
   return runIngest(ctx, collection, source, { crawl, verbose: opts.verbose ?? false, progress: opts.progress ?? true });
 }
 
-/** Shared by `ingest` and `demo`: runs the jobs with progress and prints the report. */
+/**
+ * Shared by `ingest` and `demo`: reads or crawls (a URL as a `crawl.fetch` job), prints what was read and stored,
+ * then builds and publishes through the `index.build` job and prints the new version.
+ */
 export async function runIngest(
   ctx: CliContext,
   collection: string,
@@ -121,34 +125,31 @@ export async function runIngest(
   const crawlBar = createProgress(out, 'crawl', opts.progress);
   const storeBar = createProgress(out, 'store', opts.progress);
   const buildBar = createProgress(out, 'build', opts.progress);
-  const handlers = createHandlers({
-    store,
-    dataDir: ctx.dataDir,
-    progress: {
-      crawl: (d, t) => crawlBar.update(d, t),
-      store: (d, t) => {
-        crawlBar.stop();
-        storeBar.update(d, t);
+  const runner = new InProcessRunner(
+    createHandlers({
+      store,
+      dataDir: ctx.dataDir,
+      // The CLI runs the build itself, after printing what the crawl found.
+      buildAfterIngest: false,
+      progress: {
+        crawl: (d, t) => crawlBar.update(d, t),
+        store: (d, t) => {
+          crawlBar.stop();
+          storeBar.update(d, t);
+        },
+        build: (d, t) => buildBar.update(d, t),
       },
-      build: (d, t) => {
-        storeBar.stop();
-        buildBar.update(d, t);
-      },
-    },
-  });
-  const runner = new InProcessRunner(handlers);
-  let ingest: CrawlFetchResult['ingest'];
-  let distilled: DistillReport;
-  let records: JobRecord[];
-  let printed = false;
+    }),
+  );
   try {
+    let ingest: CrawlFetchResult['ingest'];
+    let distilled: DistillReport;
     if (/^https?:\/\//i.test(source)) {
       const sourceId = createHash('sha256').update(`${collection}\n${source}`).digest('hex').slice(0, 16);
-      records = await runner.run({ name: 'crawl.fetch', data: { collection, url: source, depth: 0, sourceId } });
+      const records = await runner.run({ name: 'crawl.fetch', data: { collection, url: source, depth: 0, sourceId } });
       const fetched = resultOf<CrawlFetchResult>(records, 'crawl.fetch');
       if (!fetched) throw new Error('crawl.fetch returned no result');
-      ingest = fetched.ingest;
-      distilled = fetched.distill;
+      ({ ingest, distill: distilled } = fetched);
     } else {
       const report = await ingestSource(
         { source: path.resolve(ctx.io.cwd, source), format: opts.crawl.format },
@@ -161,21 +162,19 @@ export async function runIngest(
         if (config) await store.ensureCollection(collection, { ...config, crawl: { ...config.crawl, format: report.format } });
       }
       distilled = await distill(store, collection, report.entities, (d, t) => storeBar.update(d, t));
-      storeBar.stop();
       ingest = { ...report, entities: report.entities.length };
-      // A file with nothing usable still reports its bad lines before the build refuses an empty collection.
-      if (report.entities.length === 0) {
-        printIngest(out, ingest, distilled, undefined, opts.verbose);
-        printed = true;
-      }
-      records = await runner.run({ name: 'index.build', data: { collection } });
     }
+    crawlBar.stop();
+    storeBar.stop();
+    printIngest(out, ingest, distilled, opts.verbose);
+    const records = await runner.run({ name: 'index.build', data: { collection } });
+    buildBar.stop();
+    const built = resultOf<IndexBuildResult>(records, 'index.build');
+    if (built) printBuild(out, built);
   } finally {
     crawlBar.stop();
     storeBar.stop();
     buildBar.stop();
   }
-  const built = resultOf<IndexBuildResult>(records, 'index.build');
-  if (!printed) printIngest(out, ingest, distilled, built, opts.verbose);
   return 0;
 }
