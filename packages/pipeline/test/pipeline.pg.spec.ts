@@ -111,6 +111,23 @@ describe('pipeline on PostgreSQL', () => {
     expect((await fs.readdir(path.join(dataDir, 'indexes'))).sort()).toEqual(['kb.json', `kb.v${built.version}.lxg`]);
   });
 
+  it('index.publish rewrites the snapshot of the latest version; distill.entity checks one stored document', async () => {
+    const runner = new InProcessRunner(createHandlers({ store, dataDir }));
+    const before = await readManifest(dataDir, 'kb');
+    expect(before).not.toBeNull();
+    await fs.rm(path.join(dataDir, 'indexes'), { recursive: true });
+    const records = await runner.run({ name: 'index.publish', data: { collection: 'kb', versionId: String(before?.version) } });
+    expect(records[0]?.result).toMatchObject({ version: before?.version, file: before?.file });
+    expect(await readManifest(dataDir, 'kb')).toMatchObject({ version: before?.version });
+
+    const checked = await runner.run({ name: 'distill.entity', data: { collection: 'kb', documentId: 'vacuum' } });
+    expect(checked[0]?.result).toEqual({ changed: false });
+    await expect(runner.run({ name: 'distill.entity', data: { collection: 'kb', documentId: 'ghost' } })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining('"ghost"'),
+    });
+  });
+
   it('refuses to build an empty collection and to load an unknown one', async () => {
     await store.ensureCollection('empty', { name: 'empty', crawl: { seeds: [], include: [], exclude: [], maxDepth: 1, maxPages: 1, allowPrivate: false }, defaults: {} });
     await expect(buildIndex(store, dataDir, 'empty')).rejects.toMatchObject({ code: 'EMPTY_COLLECTION' });
