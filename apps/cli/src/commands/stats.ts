@@ -8,14 +8,14 @@ export const XLLM_REFERENCE = { multiTokens: 12_575, pairs: 223_154 } as const;
 
 /**
  * Why our figures differ from the reference's (printed under the comparison by `stats` on an xllm collection).
- * Measured on repository.txt: 313 entities, 13,242 multi-tokens (1,183 single words), 10,021 distinct pairs.
+ * Measured on repository.txt: 311 entities after de-duplication, 13,240 multi-tokens, 10,020 distinct pairs.
  */
 export const XLLM_DIFFERENCE_REASONS = [
-  'Why the figures differ from the xLLM reference (same 313 unique entities, 213 duplicate lines dropped by both):',
-  '- multi-tokens: close (13,242 vs 12,575). We fold inflections with a Porter stemmer (xLLM only merges some',
+  'Why the figures differ from the xLLM reference (313 unique records as in xLLM; we also drop 1 exact and 1 near duplicate):',
+  '- multi-tokens: close (13,240 vs 12,575). We fold inflections with a Porter stemmer (xLLM only merges some',
   '  plurals), keep identifiers whole, split sentences at all terminal punctuation, and let the first kept word of a',
   '  sentence start a multi-token (xLLM never does: a flaw). Each moves the count a little, in both directions.',
-  '- pairs: far fewer (10,021 vs 223,154). We pair single words within one sentence, 1..3 positions apart, and',
+  '- pairs: far fewer (10,020 vs 223,154). We pair single words within one sentence, 1..3 positions apart, and',
   '  count a pair once however many multi-tokens contain it. xLLM pairs every multi-token of up to 3 words with',
   '  every other within distance 3, across sentence boundaries (its positions restart per sentence but pairs are',
   '  formed over the whole entity), so each co-occurrence is counted many times over overlapping multi-tokens.',
