@@ -45,8 +45,9 @@ export function printIngest(
   distilled: DistillReport,
   verbose: boolean,
 ): void {
-  const unit = report.kind === 'url' ? 'pages fetched' : report.kind === 'folder' ? 'files read' : 'file read';
-  println(out, `${report.pages} ${unit} (${report.format}) -> ${report.entities} entities`);
+  const n = report.pages;
+  const unit = report.kind === 'url' ? (n === 1 ? 'page fetched' : 'pages fetched') : n === 1 ? 'file read' : 'files read';
+  println(out, `${n} ${unit} (${report.format}) -> ${report.entities} entities`);
   if (report.badLines.length) {
     println(out, `${report.badLines.length} bad input line(s) skipped:`);
     for (const bad of report.badLines) println(out, `  line ${bad.line}: ${bad.message}`);
