@@ -30,6 +30,9 @@ export function packTf(tf: FieldTf): [number, number] {
   return [a, (anchor << 16) | body];
 }
 
+/** Per-field caps of the packed counts (see packTf). */
+const FIELD_CAP = [127, 127, 127, 127, 32767, 65535];
+
 export function unpackTf(a: number, b: number, out: number[]): void {
   out[0] = a & 127;
   out[1] = (a >>> 7) & 127;
@@ -589,9 +592,14 @@ export class LexIndex {
     const capped = new Array<number>(FIELD_COUNT);
     for (let i = 0; i < n; i++) {
       const t = bag.ids[i] as number;
-      const [a, b] = packTf(tfs.subarray(i * FIELD_COUNT, i * FIELD_COUNT + FIELD_COUNT));
-      // counts come from the packed (capped) values so that every path stores the same numbers
-      unpackTf(a, b, capped);
+      const o = i * FIELD_COUNT;
+      // counts come from the capped values that are packed, so that every path stores the same numbers
+      for (let f = 0; f < FIELD_COUNT; f++) {
+        const v = tfs[o + f] as number;
+        capped[f] = v > FIELD_CAP[f]! ? FIELD_CAP[f]! : v;
+      }
+      const a = capped[0]! | (capped[1]! << 7) | (capped[2]! << 14) | (capped[3]! << 21);
+      const b = (capped[4]! << 16) | capped[5]!;
       this.addPosting(t, slot, a, b);
       this.addCounts(t, capped, 1);
       vec[i * 3] = t;
