@@ -1,7 +1,0 @@
-'use strict';
-// Generates the db package's Prisma client when missing, so the pipeline tests run on a fresh clone without a build.
-const { ensureGenerated } = require('../../db/scripts/generate');
-
-module.exports = async function globalSetup() {
-  ensureGenerated();
-};
