@@ -125,32 +125,29 @@ export class IndexRepository {
               `Index version ${versionId} is ${version.status}; only a building version can be published.`,
             );
           }
-          for (const batch of lexicon) {
-            await run.$executeRawUnsafe(
+          // each table's rows as JSON batches, unpacked by jsonb_to_recordset: one statement per batch
+          const inserts: Array<[string, readonly string[]]> = [
+            [
               `INSERT INTO "LexiconEntry" ("versionId", token, display, count, df)
                SELECT $1::uuid, token, display, count, df
                FROM jsonb_to_recordset($2::jsonb) AS x(token text, display text, count float8, df int)`,
-              versionId,
-              batch,
-            );
-          }
-          for (const batch of xembeddings) {
-            await run.$executeRawUnsafe(
+              lexicon,
+            ],
+            [
               `INSERT INTO "XEmbedding" ("versionId", token, related, pmi, nab)
                SELECT $1::uuid, token, related, pmi, nab
                FROM jsonb_to_recordset($2::jsonb) AS x(token text, related text, pmi float8, nab float8)`,
-              versionId,
-              batch,
-            );
-          }
-          for (const batch of categories) {
-            await run.$executeRawUnsafe(
+              xembeddings,
+            ],
+            [
               `INSERT INTO "TokenCategory" ("versionId", token, category, count)
                SELECT $1::uuid, token, category, count
                FROM jsonb_to_recordset($2::jsonb) AS x(token text, category text, count float8)`,
-              versionId,
-              batch,
-            );
+              categories,
+            ],
+          ];
+          for (const [sql, batches] of inserts) {
+            for (const batch of batches) await run.$executeRawUnsafe(sql, versionId, batch);
           }
           await run.$executeRawUnsafe(
             `UPDATE "IndexVersion" SET status = 'superseded'
