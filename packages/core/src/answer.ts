@@ -72,7 +72,7 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, now: 
     if (!r.slots.length) {
       answer.noAnswer = { reason: p.category ? `no entity under category "${p.category}" matches the prompt` : 'no entity matches the prompt' };
     } else {
-      const needles = compileNeedles(needlesFor(idx, terms));
+      const needles = needlesFor(idx, terms);
       r.slots.forEach((slot, i) => {
         const e = idx.slotEntity(slot) as Entity;
         const score = r.maxScore > 0 ? Math.min(1, (r.scores[i] as number) / r.maxScore) : 0;
@@ -117,6 +117,7 @@ function needlesFor(idx: LexIndex, terms: QueryTerm[]): Needle[] {
   const out: Needle[] = [];
   let group = 0;
   const seen = new Set<string>();
+  const found = new Set<string>();
   for (const q of terms) {
     if (q.expansion) continue;
     for (const w of q.key.split(MT_SEP)) {
@@ -124,21 +125,15 @@ function needlesFor(idx: LexIndex, terms: QueryTerm[]): Needle[] {
       seen.add(w);
       const forms = idx.surfacesOf(w, 4);
       if (!forms.includes(w)) forms.push(w);
-      for (const s of forms) out.push({ s, group });
+      for (const s of forms) {
+        if (found.has(s)) continue;
+        found.add(s);
+        out.push({ s, group });
+      }
       group++;
     }
   }
   return out;
-}
-
-/** The needles of one query, de-duplicated. */
-interface NeedleSet {
-  needles: Needle[];
-}
-
-function compileNeedles(needles: Needle[]): NeedleSet {
-  const seen = new Set<string>();
-  return { needles: needles.filter((n) => (seen.has(n.s) ? false : (seen.add(n.s), true))) };
 }
 
 /** Matches kept per needle, and characters scanned: bound the cost of citing very long entities. */
@@ -151,9 +146,9 @@ function isWordChar(c: number): boolean {
 }
 
 /** Whole-word occurrences of the needles in (the first MAX_SCAN_CHARS of) lowercased text, in text order. */
-function findMatches(lower: string, set: NeedleSet): Array<{ pos: number; len: number; group: number }> {
+function findMatches(lower: string, needles: readonly Needle[]): Array<{ pos: number; len: number; group: number }> {
   const out: Array<{ pos: number; len: number; group: number }> = [];
-  for (const n of set.needles) {
+  for (const n of needles) {
     let from = 0;
     let found = 0;
     while (found < MAX_MATCHES_PER_NEEDLE) {
@@ -215,9 +210,9 @@ function lowerText(e: Entity): string {
   return l;
 }
 
-function passages(e: Entity, needles: NeedleSet, limit: number): Passage[] {
+function passages(e: Entity, needles: readonly Needle[], limit: number): Passage[] {
   const text = e.text;
-  if (!needles.needles.length || !text) return [];
+  if (!needles.length || !text) return [];
   const lower = lowerText(e);
   // offsets would not map back after a length-changing case fold (rare Unicode cases)
   if (lower.length !== Math.min(text.length, MAX_SCAN_CHARS)) return [];
@@ -240,7 +235,7 @@ function passages(e: Entity, needles: NeedleSet, limit: number): Passage[] {
   return out;
 }
 
-function snippetsFor(e: Entity, needles: NeedleSet, count: number, chars: number): Snippet[] {
+function snippetsFor(e: Entity, needles: readonly Needle[], count: number, chars: number): Snippet[] {
   const text = e.text;
   const ps = passages(e, needles, chars * 2);
   ps.sort((a, b) => b.groups - a.groups || a.start - b.start);
@@ -261,7 +256,7 @@ function snippetsFor(e: Entity, needles: NeedleSet, count: number, chars: number
   return out.sort((a, b) => a.start - b.start);
 }
 
-function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: number[], needles: NeedleSet, p: QueryParams): void {
+function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: number[], needles: readonly Needle[], p: QueryParams): void {
   // Summary: the best sentence of each of the top results, verbatim, in rank order.
   const top = slots.slice(0, Math.max(p.summarySentences, 1) * 2);
   const seen = new Set<string>();

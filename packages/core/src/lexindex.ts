@@ -1,8 +1,6 @@
 import { entityTexts, F_ANCHOR, F_CATEGORY, F_TAGS } from './analyze';
 import { IntPairMap } from './intmap';
 
-/** Per-field counts of one term in one entity. */
-export type FieldTf = ArrayLike<number>;
 import { buildAnswer, type Answer } from './answer';
 import type { Entity } from './entity';
 import {
@@ -20,17 +18,8 @@ import { Analyzer, MT_SEP } from './tokenizer';
  * Postings and per-entity vectors pack the per-field counts of a term in two 31-bit integers:
  *   A = title | heading << 7 | category << 14 | tags << 21   (each capped at 127)
  *   B = anchor << 16 | body                                  (anchor capped at 32767, body at 65535)
- * The caps are applied identically on every path, so incremental updates and rebuilds agree.
+ * The caps (FIELD_CAP) are applied identically on every path, so incremental updates and rebuilds agree.
  */
-export function packTf(tf: FieldTf): [number, number] {
-  const c7 = (x: number) => (x > 127 ? 127 : x);
-  const a = c7(tf[0] as number) | (c7(tf[1] as number) << 7) | (c7(tf[2] as number) << 14) | (c7(tf[3] as number) << 21);
-  const anchor = Math.min(tf[4] as number, 32767);
-  const body = Math.min(tf[5] as number, 65535);
-  return [a, (anchor << 16) | body];
-}
-
-/** Per-field caps of the packed counts (see packTf). */
 const FIELD_CAP = [127, 127, 127, 127, 32767, 65535];
 
 export function unpackTf(a: number, b: number, out: number[]): void {
@@ -245,11 +234,6 @@ export class LexIndex {
   get(id: string): Entity | undefined {
     const s = this.slotOf.get(id);
     return s === undefined ? undefined : this.slots[s];
-  }
-
-  /** Live entities, in slot order. */
-  *entities(): IterableIterator<Entity> {
-    for (const e of this.slots) if (e) yield e;
   }
 
   /** Adds an entity, or replaces the entity with the same id. Updates every table exactly. */
@@ -746,11 +730,6 @@ export class LexIndex {
       .join(MT_SEP);
   }
 
-  /** Number of words of a term. */
-  termWords(t: number): number {
-    return this.words.data[t] as number;
-  }
-
   termDf(t: number): number {
     return this.df.data[t] as number;
   }
@@ -759,14 +738,6 @@ export class LexIndex {
   termCount(t: number): number {
     let n = 0;
     for (let f = 0; f < FIELD_COUNT; f++) n += this.fieldCounts.data[t * FIELD_COUNT + f] as number;
-    return n;
-  }
-
-  /** Field-weighted count of a term (title 3, heading 4, category 1, tags 2, anchor 3, body 1 by default). */
-  termWeightedCount(t: number, p: QueryParams): number {
-    const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
-    let n = 0;
-    for (let f = 0; f < FIELD_COUNT; f++) n += (w[f] as number) * (this.fieldCounts.data[t * FIELD_COUNT + f] as number);
     return n;
   }
 
@@ -820,10 +791,6 @@ export class LexIndex {
 
   slotEntity(slot: number): Entity | undefined {
     return this.slots[slot];
-  }
-
-  slotCapacity(): number {
-    return this.slots.length;
   }
 
   /** Per-slot field normalizers 1 / (1 − b + b·len/avglen), flat FIELD_COUNT per slot, cached per b setting. */
