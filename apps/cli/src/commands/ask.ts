@@ -31,7 +31,7 @@ export async function askCommand(ctx: CliContext, prompt: string | undefined, op
   const collection = parseOrThrow(CollectionName, opts.collection, '--collection');
   if (opts.batch && prompt) throw usage('give either a prompt or --batch FILE, not both');
   if (!opts.batch && (!prompt || prompt.trim() === '')) throw usage('missing prompt: lexigraph ask --collection NAME "your question"');
-  const params = await resolveParams(ctx.dataDir, opts.param, opts.profile);
+  const params = await resolveParams(ctx.dataDir, opts.param, opts.profile, collection);
   let prompts: string[];
   if (opts.batch) {
     const file = path.resolve(ctx.io.cwd, opts.batch);

@@ -22,7 +22,7 @@ const DEPTH = 100;
 /** `eval`: asks every qrels query for its top 100 and prints nDCG@10, Recall@10, Recall@100, MRR@10 and MAP. */
 export async function evalCommand(ctx: CliContext, opts: EvalOptions): Promise<number> {
   const collection = parseOrThrow(CollectionName, opts.collection, '--collection');
-  const params = await resolveParams(ctx.dataDir, opts.param, opts.profile);
+  const params = await resolveParams(ctx.dataDir, opts.param, opts.profile, collection);
   let text: string;
   try {
     text = await fs.readFile(path.resolve(ctx.io.cwd, opts.qrels), 'utf8');
