@@ -5,6 +5,7 @@ import type { BenchCommandOptions } from './commands/bench';
 import type { EvalOptions } from './commands/eval';
 import type { IngestOptions } from './commands/ingest';
 import type { StatsOptions } from './commands/stats';
+import type { TuneOptions } from './commands/tune';
 import { CliContext, type GlobalOptions } from './context';
 import { EXIT, report } from './errors';
 import { defaultIO, type CliIO } from './io';
@@ -105,6 +106,21 @@ export async function run(argv: readonly string[], io: Partial<CliIO> = {}): Pro
     .option('--profile <name>', 'saved parameter profile')
     .action(
       action(async (opts: EvalOptions, cmd: Command) => (await import('./commands/eval')).evalCommand(context(cmd), opts)),
+    );
+
+  program
+    .command('tune')
+    .description('search the query parameters that maximize a metric on a dev split of the qrels; report dev and held-out')
+    .requiredOption('-c, --collection <name>', 'collection name')
+    .requiredOption('--qrels <file>', 'JSONL: {"query": "...", "relevant": ["id or url suffix", ...]}')
+    .option('--metric <metric>', 'ndcg@10, mrr@10 or recall@100', 'ndcg@10')
+    .option('--seed <n>', 'seed of the dev/held-out shuffle', '1')
+    .option('--dev-fraction <x>', 'share of the judged queries tuned on', '0.5')
+    .option('--budget <n>', 'evaluations of the dev split at most', '150')
+    .option('--save-profile <name>', 'save the winning values as a profile of the collection')
+    .option('--json', 'print the report as JSON')
+    .action(
+      action(async (opts: TuneOptions, cmd: Command) => (await import('./commands/tune')).tuneCommand(context(cmd), opts)),
     );
 
   program
