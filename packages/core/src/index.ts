@@ -12,3 +12,4 @@ export * from './answer';
 export * from './serialize';
 export * from './dedupe';
 export * from './metrics';
+export * from './taxonomy';

@@ -15,3 +15,4 @@ export { markdownToEntity } from './markdown';
 export type { MarkdownOptions } from './markdown';
 export { readJsonl, readBeirCorpus, readXllm, decodeCp1252, readFolder, detectFormat } from './readers';
 export type { LineError, SourceFormat } from './readers';
+export { readReuters, modApteSplit } from './reuters';
