@@ -27,6 +27,13 @@ export class IntPairMap {
     return h & this.mask;
   }
 
+  /** Makes room for `n` entries in all, so that filling it up to `n` never rehashes. */
+  reserve(n: number): void {
+    let cap = this.ka.length;
+    while (cap < n * 2) cap *= 2;
+    if (cap > this.ka.length) this.resize(cap);
+  }
+
   /** The value for (a, b), or `missing` when absent. */
   get(a: number, b: number, missing = -1): number {
     let i = this.slot(a, b);

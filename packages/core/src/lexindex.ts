@@ -12,7 +12,7 @@ import {
   type QueryParams,
 } from './params';
 import { deserializeIndex, serializeIndex } from './serialize';
-import { Analyzer, MT_SEP } from './tokenizer';
+import { Analyzer, forEachWord, MT_SEP, normalize } from './tokenizer';
 
 /**
  * Postings and per-entity vectors pack the per-field counts of a term in two 31-bit integers:
@@ -160,9 +160,19 @@ export class LexIndex {
   private words = new IntColumn(1 << 14);
   private liveTerms = 0;
   private liveSingles = 0;
-  /** surface form → occurrences; key → its surface forms. Display form = the most frequent surface. */
-  private surfaceCount = new Map<string, number>();
-  private keySurfaces = new Map<string, string[]>();
+  /**
+   * Surface forms, interned: surface → id; per id its string, its word (term id, −1 for a stopword) and its
+   * occurrences in entities' own text; per word the ids of its live surfaces. Display form = the most frequent.
+   * Every word of every text is looked up here once, which also replaces the analyzer's key lookup.
+   */
+  private surfId = new Map<string, number>();
+  private surfStr: string[] = [];
+  private surfWord = new IntColumn(1 << 14);
+  private surfCnt = new IntColumn(1 << 14);
+  private wordSurfaces: Array<number[] | undefined> = [];
+  /** scratch of `scan` (one sentence's word ids and surface ids) */
+  private readonly scanWords: number[] = [];
+  private readonly scanSids: number[] = [];
   /** sorted words of a distilled multi-token → its term ids (word order of a prompt does not matter) */
   private sorted = new Map<string, number[]>();
 
@@ -203,8 +213,13 @@ export class LexIndex {
     // Register every entity and link first, so each entity is indexed once with all its inbound anchor text.
     const unique = new Map<string, Entity>();
     for (const e of entities) unique.set(e.id, e);
-    for (const e of unique.values()) idx.register(e);
+    let chars = 0;
+    for (const e of unique.values()) {
+      idx.register(e);
+      for (const [, text] of entityTexts(e)) chars += text.length;
+    }
     for (const e of unique.values()) idx.registerLinks(e);
+    idx.reserve(chars);
     let done = 0;
     for (const e of unique.values()) {
       idx.indexSlot(idx.slotOf.get(e.id) as number, true);
@@ -212,6 +227,18 @@ export class LexIndex {
       if (onProgress && (done % 200 === 0 || done === unique.size)) onProgress(done, unique.size);
     }
     return idx;
+  }
+
+  /**
+   * Sizes the term columns, the trie and the pair map for about `chars` characters of text (one multi-token per
+   * ~8 characters, one pair per ~16, as measured on documentation and abstracts), so a bulk build rarely rehashes.
+   */
+  private reserve(chars: number): void {
+    const terms = this.terms.length + (chars >> 3);
+    for (const c of [this.parent, this.lastWord, this.stamp, this.bagSlot, this.df, this.words, this.soleSlot, this.soleA, this.soleB]) c.grow(terms);
+    this.fieldCounts.grow(terms * FIELD_COUNT);
+    this.child.reserve(this.child.size + (chars >> 3));
+    this.thawPairs().reserve(this.pairCount + (chars >> 4));
   }
 
   /** Compact binary snapshot of every table (see serialize.ts). */
@@ -356,17 +383,15 @@ export class LexIndex {
     const texts = entityTexts(e);
     const own = texts.length;
     for (const a of anchors) texts.push([F_ANCHOR, a]);
-    const words: number[] = [];
     for (let x = 0; x < texts.length; x++) {
       const [field, text] = texts[x] as [number, string];
       if (!text) continue;
-      for (const s of this.analyzer.sentences(text)) {
-        const n = s.keys.length;
+      const ownText = withOwn && x < own;
+      this.scan(text, (words, sids) => {
+        const n = words.length;
         lengths[field] = (lengths[field] as number) + n;
-        words.length = 0;
-        for (const k of s.keys) words.push(this.ensureWord(k));
         // surfaces and pairs of the entity's own text, from the same pass (see applyOwn)
-        if (withOwn && x < own) this.ownSentence(field, s.surfaces, words, +1);
+        if (ownText) this.ownSentence(field, sids, words, +1);
         for (let i = 0; i < n; i++) {
           let t = words[i] as number;
           bump(t, field);
@@ -375,7 +400,7 @@ export class LexIndex {
             bump(t, field);
           }
         }
-      }
+      });
     }
     return { ids, tfs, lengths };
   }
@@ -385,19 +410,53 @@ export class LexIndex {
    * single words whose positions are 1..pairWindow apart in a sentence (title, headings, body), per occurrence.
    */
   private applyOwn(e: Entity, sign: 1 | -1): void {
-    const words: number[] = [];
     for (const [field, text] of entityTexts(e)) {
       if (!text) continue;
-      for (const s of this.analyzer.sentences(text)) {
-        words.length = 0;
-        for (const k of s.keys) words.push(this.ensureWord(k));
-        this.ownSentence(field, s.surfaces, words, sign);
-      }
+      this.scan(text, (words, sids) => this.ownSentence(field, sids, words, sign));
     }
   }
 
-  private ownSentence(field: number, surfaces: readonly string[], words: readonly number[], sign: 1 | -1): void {
-    for (const sf of surfaces) this.addSurface(sf, sign);
+  /**
+   * The kept words of a text by sentence, as the analyzer splits them (stopwords skipped, so runs bridge them):
+   * calls `onSentence(wordIds, surfaceIds)` with scratch arrays that are reused for the next sentence.
+   */
+  private scan(text: string, onSentence: (words: readonly number[], sids: readonly number[]) => void): void {
+    const words = this.scanWords;
+    const sids = this.scanSids;
+    words.length = 0;
+    sids.length = 0;
+    forEachWord(normalize(text), (sf, boundaryBefore) => {
+      if (boundaryBefore && words.length > 0) {
+        onSentence(words, sids);
+        words.length = 0;
+        sids.length = 0;
+      }
+      let id = this.surfId.get(sf);
+      if (id === undefined) id = this.newSurface(sf);
+      const w = this.surfWord.data[id] as number;
+      if (w >= 0) {
+        words.push(w);
+        sids.push(id);
+      }
+    });
+    if (words.length > 0) onSentence(words, sids);
+    words.length = 0;
+    sids.length = 0;
+  }
+
+  private newSurface(sf: string): number {
+    const id = this.surfStr.length;
+    const k = this.analyzer.key(sf);
+    this.surfStr.push(sf);
+    this.surfWord.extend(1);
+    this.surfWord.data[id] = k ? this.ensureWord(k) : -1;
+    this.surfCnt.extend(1);
+    this.surfId.set(sf, id);
+    return id;
+  }
+
+  private ownSentence(field: number, sids: readonly number[], words: readonly number[], sign: 1 | -1): void {
+    for (const sid of sids) this.addSurface(sid, sign);
     const n = words.length;
     if (field === F_CATEGORY || field === F_TAGS || n < 2) return;
     const win = this.options.pairWindow;
@@ -416,25 +475,32 @@ export class LexIndex {
     }
   }
 
-  private addSurface(sf: string, sign: 1 | -1): void {
-    const before = this.surfaceCount.get(sf) ?? 0;
+  private addSurface(sid: number, sign: 1 | -1): void {
+    const cnt = this.surfCnt.data;
+    const before = cnt[sid] as number;
     const v = before + sign;
-    if (v > 0) this.surfaceCount.set(sf, v);
-    else this.surfaceCount.delete(sf);
+    cnt[sid] = v;
     if (before === 0 && v > 0) {
-      const k = this.analyzer.key(sf);
-      const l = this.keySurfaces.get(k);
-      if (l) l.push(sf);
-      else this.keySurfaces.set(k, [sf]);
+      const w = this.surfWord.data[sid] as number;
+      const l = this.wordSurfaces[w];
+      if (l) l.push(sid);
+      else this.wordSurfaces[w] = [sid];
     } else if (before > 0 && v <= 0) {
-      const k = this.analyzer.key(sf);
-      const l = this.keySurfaces.get(k);
+      const w = this.surfWord.data[sid] as number;
+      const l = this.wordSurfaces[w];
       if (l) {
-        const i = l.indexOf(sf);
+        const i = l.indexOf(sid);
         if (i >= 0) l.splice(i, 1);
-        if (!l.length) this.keySurfaces.delete(k);
+        if (!l.length) this.wordSurfaces[w] = undefined;
       }
     }
+  }
+
+  /** Live surface forms of a single word (term id), with their occurrence counts. */
+  private surfaceCounts(word: number | undefined): Array<[string, number]> {
+    const l = word === undefined ? undefined : this.wordSurfaces[word];
+    if (!l) return [];
+    return l.map((sid): [string, number] => [this.surfStr[sid] as string, this.surfCnt.data[sid] as number]);
   }
 
   private unindexSlot(slot: number, e: Entity, withOwn: boolean): void {
@@ -520,9 +586,7 @@ export class LexIndex {
   }
 
   private sortedKeyOf(t: number): string {
-    return this.wordIds(t)
-      .sort((a, b) => a - b)
-      .join(',');
+    return sortedKey(this.wordIds(t));
   }
 
   private addCounts(t: number, tf: ArrayLike<number>, sign: 1 | -1): void {
@@ -746,12 +810,9 @@ export class LexIndex {
     return key
       .split(MT_SEP)
       .map((w) => {
-        const l = this.keySurfaces.get(w);
-        if (!l) return w;
         let best = w;
         let bc = -1;
-        for (const sf of l) {
-          const c = this.surfaceCount.get(sf) ?? 0;
+        for (const [sf, c] of this.surfaceCounts(this.termId.get(w))) {
           if (c > bc || (c === bc && sf < best)) [best, bc] = [sf, c];
         }
         return best;
@@ -761,10 +822,7 @@ export class LexIndex {
 
   /** Surface forms of a single-word key, most frequent first. */
   surfacesOf(key: string, limit = 6): string[] {
-    const l = this.keySurfaces.get(key);
-    if (!l) return [];
-    return l
-      .map((sf): [string, number] => [sf, this.surfaceCount.get(sf) ?? 0])
+    return this.surfaceCounts(this.termId.get(key))
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .slice(0, limit)
       .map((x) => x[0]);
@@ -778,7 +836,7 @@ export class LexIndex {
       if (w === undefined) return EMPTY;
       ids.push(w);
     }
-    return this.sorted.get(ids.sort((a, b) => a - b).join(',')) ?? EMPTY;
+    return this.sorted.get(sortedKey(ids)) ?? EMPTY;
   }
 
   /** Postings of a term as triples (slot, A, B). */
@@ -1090,7 +1148,7 @@ export class LexIndex {
       soleSlot: this.soleSlot.view(),
       soleA: this.soleA.view(),
       soleB: this.soleB.view(),
-      surfaceCount: this.surfaceCount,
+      surfaceCount: this.liveSurfaces(),
       postings: this.postings,
       vectors: this.vectors,
       lengths: this.lengths,
@@ -1102,6 +1160,14 @@ export class LexIndex {
         tokenOccurrences: this.tokenOccurrences,
       },
     };
+  }
+
+  /** Surface form → occurrences, for the live surfaces in id (first-seen) order. */
+  private liveSurfaces(): Map<string, number> {
+    const out = new Map<string, number>();
+    const cnt = this.surfCnt.data;
+    for (let id = 0; id < this.surfStr.length; id++) if ((cnt[id] as number) > 0) out.set(this.surfStr[id] as string, cnt[id] as number);
+    return out;
   }
 
   /** Rebuilds derived maps after the serializer filled the raw state. */
@@ -1119,7 +1185,6 @@ export class LexIndex {
     this.soleSlot = IntColumn.from(s.soleSlot);
     this.soleA = IntColumn.from(s.soleA);
     this.soleB = IntColumn.from(s.soleB);
-    this.surfaceCount = s.surfaceCount;
     this.postings = s.postings;
     this.vectors = s.vectors;
     this.lengths = s.lengths;
@@ -1145,13 +1210,6 @@ export class LexIndex {
       if (e) for (const k of this.entityKeys(e)) if (!this.keySlot.has(k)) this.keySlot.set(k, slot);
     });
     this.freeSlots.reverse();
-    this.keySurfaces = new Map();
-    for (const sf of this.surfaceCount.keys()) {
-      const k = this.analyzer.key(sf);
-      const l = this.keySurfaces.get(k);
-      if (l) l.push(sf);
-      else this.keySurfaces.set(k, [sf]);
-    }
     this.termId = new Map();
     const nTerms = this.df.length;
     this.words = IntColumn.from(new Int32Array(nTerms));
@@ -1174,6 +1232,16 @@ export class LexIndex {
         else if (df >= MIN_DF_DISTILLED) this.sortedAdd(t);
       }
     }
+    this.surfId = new Map();
+    this.surfStr = [];
+    this.surfWord = new IntColumn(1 << 10);
+    this.surfCnt = new IntColumn(1 << 10);
+    this.wordSurfaces = [];
+    for (const [sf, c] of s.surfaceCount) {
+      const id = this.newSurface(sf);
+      this.addSurface(id, 1);
+      this.surfCnt.data[id] = c;
+    }
     this.lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
     for (let i = 0; i < this.lengths.length; i++) {
       const f = i % FIELD_COUNT;
@@ -1182,6 +1250,14 @@ export class LexIndex {
     this.normCache = null;
     this.version++;
   }
+}
+
+/** Key of the sorted-token table: the word ids in ascending order, two UTF-16 units each (no separator needed). */
+function sortedKey(ids: number[]): string {
+  ids.sort((a, b) => a - b);
+  let k = '';
+  for (const id of ids) k += String.fromCharCode(id & 0xffff, id >>> 16);
+  return k;
 }
 
 function cmpStr(a: string, b: string): number {

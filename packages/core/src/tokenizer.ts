@@ -66,7 +66,8 @@ export function tokenizeWords(text: string): WordToken[] {
   return out;
 }
 
-function hasBoundary(text: string, from: number, to: number): boolean {
+/** Whether a sentence boundary lies in `text[from, to)`, the gap between two words. */
+export function hasBoundary(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c === 10) return true; // \n
@@ -77,6 +78,22 @@ function hasBoundary(text: string, from: number, to: number): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Calls `onWord(surface, boundaryBefore)` for each word of normalized text, in order, where `boundaryBefore` tells
+ * that a sentence boundary separates the word from the previous one. The allocation-free form of tokenizeWords,
+ * for the indexing hot path (same words, same boundaries).
+ */
+export function forEachWord(text: string, onWord: (surface: string, boundaryBefore: boolean) => void): void {
+  WORD_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  let prevEnd = -1;
+  while ((m = WORD_RE.exec(text)) !== null) {
+    const sf = m[0];
+    onWord(sf, prevEnd >= 0 && hasBoundary(text, prevEnd, m.index));
+    prevEnd = m.index + sf.length;
+  }
 }
 
 /** Splits raw text into sentences with offsets into `text` (verbatim slices, trimmed). */
