@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Entity } from '@lexigraph/core';
-import { runBench } from './bench';
+import { renderQualityTable, runBench, summarizeRanks } from './bench';
 import { beirQrels, loadDataset } from './datasets';
 import { percentile } from './measure';
 import { ENGINE_NAMES, Fts5Engine, MiniSearchEngine, WinkEngine, fts5Query } from './peers';
@@ -62,6 +62,32 @@ describe('runBench on the tiny corpus', () => {
     const best = Math.max(...peers.map((p) => p.metrics!.ndcg10));
     const ours = d.engines.find((e) => e.engine === 'lexigraph')!.metrics!.ndcg10;
     expect(d.ratios.ndcgVsBestPeer!.ratio).toBeCloseTo(ours / best, 10);
+  });
+
+  it('prints one quality table for the run: every engine, the four metrics, ours over the best peer, answer ranks', () => {
+    const q = report.qualityTable;
+    expect(lines).toContain(q);
+    const rows = q.split('\n');
+    const header = rows[1]!;
+    for (const h of ['collection', 'engine', 'nDCG@10', 'R@10', 'R@100', 'MRR@10', 'med rank', 'hits@1', 'hits@10']) expect(header).toContain(h);
+    for (const name of ENGINE_NAMES) expect(rows.some((r) => r.trim().split(/\s+/).slice(0, 2).includes(name))).toBe(true);
+    expect(rows[2]!.startsWith('tiny')).toBe(true);
+    const d = report.datasets[0]!;
+    const vs = d.ratios.vsBestPeer!;
+    const ours = d.engines.find((e) => e.engine === 'lexigraph')!.metrics!;
+    for (const m of ['ndcg10', 'recall10', 'recall100', 'mrr10'] as const) {
+      const best = Math.max(...d.engines.filter((e) => e.engine !== 'lexigraph').map((e) => e.metrics![m]));
+      expect(vs[m]!.ratio).toBeCloseTo(ours[m] / best, 10);
+    }
+    const ratioRow = rows.find((r) => r.includes('ours/best peer'))!;
+    expect(ratioRow).toContain(`${vs.ndcg10!.ratio.toFixed(3)}x`);
+    // The per-engine answer rank summary agrees with the metrics: hits@1 of 5 queries is MRR's share of rank-1 hits.
+    for (const e of d.engines) {
+      const a = e.answerRank!;
+      expect(a.prompts).toBe(5);
+      expect(a.hits10).toBeGreaterThanOrEqual(a.hits1);
+      expect(a.ranks).toHaveLength(5);
+    }
   });
 
   it('finds the easy judged pages with a BM25 peer', () => {
@@ -144,6 +170,43 @@ describe('datasets', () => {
 
   it('rejects unknown engines', async () => {
     await expect(runBench({ datasets: [FIXTURE], engines: ['lucene'], log: () => undefined })).rejects.toThrow(/lucene/);
+  });
+});
+
+describe('quality table', () => {
+  it('summarizes first-relevant ranks: lower median, misses sort last, hits at 1 and 10', () => {
+    expect(summarizeRanks([3, 1, null, 12, 1])).toEqual({ prompts: 5, medianRank: 3, hits1: 2, hits10: 3, ranks: [3, 1, null, 12, 1] });
+    expect(summarizeRanks([2, null, null]).medianRank).toBeNull();
+    expect(summarizeRanks([2, null, null, 1]).medianRank).toBe(2);
+    expect(summarizeRanks([4, 2]).medianRank).toBe(2);
+    expect(summarizeRanks([])).toMatchObject({ prompts: 0, medianRank: null, hits1: 0, hits10: 0 });
+  });
+
+  it('lists the per-prompt answer ranks of the datasets that ask for them', () => {
+    const metrics = { queries: 3, ndcg10: 0.5, recall10: 0.6, recall100: 0.9, mrr10: 0.4, map: 0.3 };
+    const peer = { queries: 3, ndcg10: 0.25, recall10: 0.6, recall100: 1, mrr10: 0.2, map: 0.2 };
+    const table = renderQualityTable(
+      [
+        {
+          dataset: 'xllm',
+          note: '',
+          entities: 10,
+          queries: 3,
+          engines: [
+            { engine: 'lexigraph', metrics, answerRank: summarizeRanks([1, 4, null]) },
+            { engine: 'fts5', metrics: peer, answerRank: summarizeRanks([2, null, null]) },
+          ],
+          ratios: { p50VsPeer: {}, vsBestPeer: { ndcg10: { peer: 'fts5', ratio: 2 }, recall100: { peer: 'fts5', ratio: 0.9 } } },
+          table: '',
+        },
+      ],
+      new Set(['xllm']),
+    );
+    expect(table).toMatch(/^xllm\s+lexigraph\s+0\.500\s+0\.600\s+0\.900\s+0\.400\s+4\s+1\/3\s+2\/3$/m);
+    expect(table).toMatch(/^\s+fts5\s+0\.250\s+0\.600\s+1\.000\s+0\.200\s+>100\s+0\/3\s+1\/3$/m);
+    expect(table).toMatch(/ours\/best peer\s+2\.000x\s+-\s+0\.900x\s+-/);
+    expect(table).toContain('xllm rank of the answer entity per prompt, lexigraph: 1 4 -');
+    expect(table).toContain('xllm rank of the answer entity per prompt, fts5: 2 - -');
   });
 });
 

@@ -40,11 +40,35 @@ export interface EngineResult {
   /** Latency of a top-10 `search` for every engine. */
   searchLatency?: LatencySummary;
   memory?: EngineMeasurement['memory'];
+  /** Where the first judged entity (the one holding the expected answer) came in each query's ranking. */
+  answerRank?: AnswerRankSummary;
 }
+
+/**
+ * Rank of the first result matching a judged entity, per scored query (null: not in the top 100), and its summary.
+ * On the xLLM prompts this is the rank of the entity that holds the expected answer.
+ */
+export interface AnswerRankSummary {
+  /** Scored queries (those with at least one judged entity). */
+  prompts: number;
+  /** Median rank (the lower middle for an even count); null when more than half the queries miss the top 100. */
+  medianRank: number | null;
+  /** Queries whose first judged entity is at rank 1, and within the top 10. */
+  hits1: number;
+  hits10: number;
+  ranks: Array<number | null>;
+}
+
+/** The quality metrics compared in the collection-wide table. */
+export const QUALITY_METRICS = ['ndcg10', 'recall10', 'recall100', 'mrr10'] as const;
+export type QualityMetric = (typeof QUALITY_METRICS)[number];
+const METRIC_LABEL: Record<QualityMetric, string> = { ndcg10: 'nDCG@10', recall10: 'R@10', recall100: 'R@100', mrr10: 'MRR@10' };
 
 export interface DatasetRatios {
   /** Our nDCG@10 over the best peer's, and that peer. */
   ndcgVsBestPeer?: { peer: string; ratio: number };
+  /** Per quality metric: ours over the best peer on that metric, and that peer. */
+  vsBestPeer?: Partial<Record<QualityMetric, { peer: string; ratio: number }>>;
   /** Our reported p50 latency over each peer's p50. */
   p50VsPeer: Record<string, number>;
   /** Our median build time over MiniSearch's. */
@@ -68,6 +92,8 @@ export interface BenchReport {
   node: string;
   datasets: DatasetReport[];
   skipped: SkippedDataset[];
+  /** One table of quality figures over every collection of the run (engines, metrics, ratios, answer ranks). */
+  qualityTable: string;
   totalMs: number;
 }
 
@@ -125,12 +151,85 @@ function computeRatios(results: EngineResult[]): DatasetRatios {
   if (best?.metrics && best.metrics.ndcg10 > 0) {
     ratios.ndcgVsBestPeer = { peer: best.engine, ratio: ours.metrics.ndcg10 / best.metrics.ndcg10 };
   }
+  ratios.vsBestPeer = {};
+  for (const metric of QUALITY_METRICS) {
+    const top = peers.reduce<EngineResult | undefined>(
+      (b, r) => ((r.metrics?.[metric] ?? -1) > (b?.metrics?.[metric] ?? -1) ? r : b),
+      undefined,
+    );
+    const value = top?.metrics?.[metric];
+    if (top && value !== undefined && value > 0) ratios.vsBestPeer[metric] = { peer: top.engine, ratio: ours.metrics[metric] / value };
+  }
   for (const p of peers) {
     if (p.latency && p.latency.p50Ms > 0) ratios.p50VsPeer[p.engine] = ours.latency.p50Ms / p.latency.p50Ms;
   }
   const mini = peers.find((p) => p.engine === 'minisearch');
   if (mini?.buildMs && ours.buildMs !== undefined) ratios.buildVsMiniSearch = ours.buildMs / mini.buildMs;
   return ratios;
+}
+
+/** Median (lower middle), hits@1 and hits@10 of first-relevant ranks; null ranks sort last. */
+export function summarizeRanks(ranks: Array<number | null>): AnswerRankSummary {
+  const sorted = ranks.map((r) => r ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+  const mid = sorted.length === 0 ? undefined : sorted[Math.ceil(sorted.length / 2) - 1];
+  return {
+    prompts: ranks.length,
+    medianRank: mid === undefined || !Number.isFinite(mid) ? null : mid,
+    hits1: ranks.filter((r) => r === 1).length,
+    hits10: ranks.filter((r) => r !== null && r <= 10).length,
+    ranks,
+  };
+}
+
+/**
+ * The quality table of a whole run: for every collection, one row per engine (nDCG@10, R@10, R@100, MRR@10, and the
+ * rank of the first judged entity: median, hits@1, hits@10), then a row of ours over the best peer on each metric.
+ * Datasets marked `answerRanks` (xLLM) also list that rank per prompt for every engine.
+ */
+export function renderQualityTable(datasets: readonly DatasetReport[], answerRankSets: ReadonlySet<string> = new Set()): string {
+  const head = ['collection', 'engine', ...QUALITY_METRICS.map((m) => METRIC_LABEL[m]), 'med rank', 'hits@1', 'hits@10'];
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const d of datasets) {
+    d.engines.forEach((r, i) => {
+      const name = i === 0 ? d.dataset : '';
+      if (r.error || !r.metrics) {
+        rows.push([name, r.engine, 'error', '', '', '', '', '', '']);
+        return;
+      }
+      const a = r.answerRank;
+      rows.push([
+        name,
+        r.engine,
+        ...QUALITY_METRICS.map((m) => fmt(r.metrics?.[m], 3)),
+        a ? (a.medianRank === null ? '>100' : String(a.medianRank)) : '-',
+        a ? `${a.hits1}/${a.prompts}` : '-',
+        a ? `${a.hits10}/${a.prompts}` : '-',
+      ]);
+    });
+    const vs = d.ratios.vsBestPeer;
+    if (vs && Object.keys(vs).length > 0) {
+      rows.push(['', 'ours/best peer', ...QUALITY_METRICS.map((m) => (vs[m] ? `${vs[m].ratio.toFixed(3)}x` : '-')), '', '', '']);
+      const peers = QUALITY_METRICS.map((m) => (vs[m] ? `${METRIC_LABEL[m]} ${vs[m].peer}` : '')).filter(Boolean);
+      notes.push(`${d.dataset}: best peer per metric: ${peers.join(', ')}`);
+    }
+    if (answerRankSets.has(d.dataset)) {
+      for (const r of d.engines) {
+        if (!r.answerRank) continue;
+        notes.push(`${d.dataset} rank of the answer entity per prompt, ${r.engine}: ${r.answerRank.ranks.map((x) => (x === null ? '-' : String(x))).join(' ')}`);
+      }
+    }
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ').trimEnd();
+  return [
+    `== quality, every collection of this run: ours vs the BM25 peers (top 100 per query)`,
+    line(head),
+    ...rows.map(line),
+    ...notes,
+    'med rank / hits@k: rank of the first judged entity (on xllm: the entity holding the expected answer); - = not in the top 100.',
+  ].join('\n');
 }
 
 /** One row per engine, ours first, then the ratios. */
@@ -213,10 +312,11 @@ async function benchDataset(
           : await measureEngine({ engine, entities: ds.entities, queries, builds: builds(engine), mode: 'in-process' });
         const rankingOf = new Map<Qrel, RankedItem[]>();
         qrels.forEach((q, i) => rankingOf.set(q, (m.rankings[i] ?? []).map((id) => byId.get(id) ?? { id })));
-        const { perQuery: _perQuery, ...metrics } = evaluate(qrels, (q) => rankingOf.get(q) ?? []);
+        const { perQuery, ...metrics } = evaluate(qrels, (q) => rankingOf.get(q) ?? []);
         results.push({
           engine,
           metrics,
+          answerRank: summarizeRanks(perQuery.map((q) => q.firstRelevantRank)),
           buildMs: median(m.buildMs),
           buildRunsMs: m.buildMs,
           latency: m.latency,
@@ -255,7 +355,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const mode: BenchReport['mode'] = worker ? 'child' : 'in-process';
   // Resolved only when a named dataset needs it, so folder datasets work outside the repository too.
   let dataDir = opts.sharedDataDir;
-  const report: BenchReport = { mode, node: process.version, datasets: [], skipped: [], totalMs: 0 };
+  const report: BenchReport = { mode, node: process.version, datasets: [], skipped: [], qualityTable: '', totalMs: 0 };
+  const answerRankSets = new Set<string>();
   for (const name of opts.datasets) {
     const needsShared = (DATASET_NAMES as readonly string[]).includes(name);
     if (needsShared && dataDir === undefined) dataDir = defaultSharedDataDir();
@@ -266,9 +367,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       continue;
     }
     opts.log(`== ${loaded.name}: loaded ${loaded.entities.length} entities, ${loaded.qrels.length} judged queries`);
+    if (loaded.answerRanks) answerRankSets.add(loaded.name);
     const d = await benchDataset(loaded, engines as EngineName[], builds, opts.queriesLimit, mode, worker, opts.log);
     report.datasets.push(d);
     opts.log(d.table);
+  }
+  if (report.datasets.length > 0) {
+    report.qualityTable = renderQualityTable(report.datasets, answerRankSets);
+    opts.log('');
+    opts.log(report.qualityTable);
   }
   report.totalMs = performance.now() - t0;
   if (opts.json) opts.log(JSON.stringify(report, null, 2));

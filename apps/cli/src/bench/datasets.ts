@@ -15,6 +15,8 @@ export interface BenchDataset {
   qrels: Qrel[];
   /** What was read and how, for the report. */
   note: string;
+  /** List the rank of the first judged entity per query in the quality table (the xLLM prompts). */
+  answerRanks?: boolean;
 }
 
 /** A dataset that could not be loaded, with a message saying what is missing. */
@@ -152,6 +154,7 @@ async function loadXllm(dir: string): Promise<BenchDataset | SkippedDataset> {
     name: 'xllm',
     entities: parsed.entities,
     qrels,
+    answerRanks: true,
     note: `xLLM enterprise repository3.txt, ${parsed.entities.length} entities (${parsed.duplicates} duplicates, ${parsed.errors.length} unreadable lines)`,
   };
 }
