@@ -5,7 +5,7 @@ describe('IntPairMap', () => {
   it('behaves like a Map under random set/add/delete (including deletions inside probe chains)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.constantFrom('set', 'add', 'del'), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: -3, max: 3 }))),
+        fc.array(fc.tuple(fc.constantFrom('set', 'add', 'del', 'get'), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: -3, max: 3 }))),
         (ops) => {
           const m = new IntPairMap(2);
           const ref = new Map<string, number>();
@@ -15,10 +15,15 @@ describe('IntPairMap', () => {
               m.set(a, b, v);
               ref.set(k, v);
             } else if (op === 'add') {
-              const [before, after] = m.add(a, b, v);
+              const before = m.add(a, b, v);
               expect(before).toBe(ref.get(k) ?? 0);
+              const after = before + v;
               if (after === 0) ref.delete(k);
               else ref.set(k, after);
+            } else if (op === 'get') {
+              const had = ref.get(k);
+              expect(m.getOrSet(a, b, 99)).toBe(had ?? 99);
+              if (had === undefined) ref.set(k, 99);
             } else {
               expect(m.delete(a, b)).toBe(ref.delete(k));
             }

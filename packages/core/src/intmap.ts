@@ -1,25 +1,31 @@
 /**
  * A hash map from pairs of non-negative 31-bit integers to 32-bit integers: open addressing with linear probing over
- * typed arrays, deletion by backward shift (no tombstones). It stores the multi-token trie and the pair counts,
+ * one typed array, deletion by backward shift (no tombstones). It stores the multi-token trie and the pair counts,
  * where a JS Map with number keys above 2^31 would hash heap numbers and allocate per entry.
+ *
+ * Layout: entry i occupies cells [4i, 4i+4) = (a, b, value, unused); a = −1 marks a free entry. Keys and value
+ * of an entry share a 16-byte block, so a probe touches one cache line instead of three arrays.
  */
 export class IntPairMap {
-  private ka: Int32Array;
-  private kb: Int32Array;
-  private vals: Int32Array;
+  private cells: Int32Array;
+  /** entries − 1 (entries is a power of two) */
   private mask: number;
   size = 0;
 
   constructor(capacity = 1024) {
     let cap = 16;
     while (cap < capacity * 2) cap *= 2;
-    this.ka = new Int32Array(cap).fill(-1);
-    this.kb = new Int32Array(cap);
-    this.vals = new Int32Array(cap);
+    this.cells = IntPairMap.empty(cap);
     this.mask = cap - 1;
   }
 
-  private slot(a: number, b: number): number {
+  private static empty(entries: number): Int32Array {
+    const c = new Int32Array(entries * 4);
+    for (let i = 0; i < c.length; i += 4) c[i] = -1;
+    return c;
+  }
+
+  private home(a: number, b: number): number {
     let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b);
     h ^= h >>> 15;
     h = Math.imul(h, 0x2c1b3c6d);
@@ -27,98 +33,105 @@ export class IntPairMap {
     return h & this.mask;
   }
 
+  /** Cell offset of (a, b), or of the free entry where it would go. */
+  private find(a: number, b: number): number {
+    const c = this.cells;
+    let i = this.home(a, b);
+    for (;;) {
+      const o = i << 2;
+      const x = c[o] as number;
+      if (x === -1 || (x === a && c[o + 1] === b)) return o;
+      i = (i + 1) & this.mask;
+    }
+  }
+
   /** Makes room for `n` entries in all, so that filling it up to `n` never rehashes. */
   reserve(n: number): void {
-    let cap = this.ka.length;
+    let cap = this.mask + 1;
     while (cap < n * 2) cap *= 2;
-    if (cap > this.ka.length) this.resize(cap);
+    if (cap > this.mask + 1) this.resize(cap);
   }
 
   /** The value for (a, b), or `missing` when absent. */
   get(a: number, b: number, missing = -1): number {
-    let i = this.slot(a, b);
-    const ka = this.ka;
-    for (;;) {
-      const x = ka[i] as number;
-      if (x === -1) return missing;
-      if (x === a && this.kb[i] === b) return this.vals[i] as number;
-      i = (i + 1) & this.mask;
-    }
+    const o = this.find(a, b);
+    return this.cells[o] === -1 ? missing : (this.cells[o + 2] as number);
   }
 
   set(a: number, b: number, v: number): void {
-    if ((this.size + 1) * 2 > this.ka.length) this.resize(this.ka.length * 2);
-    let i = this.slot(a, b);
-    for (;;) {
-      const x = this.ka[i] as number;
-      if (x === -1) {
-        this.ka[i] = a;
-        this.kb[i] = b;
-        this.vals[i] = v;
-        this.size++;
-        return;
+    let o = this.find(a, b);
+    if (this.cells[o] === -1) {
+      if ((this.size + 1) * 2 > this.mask + 1) {
+        this.resize((this.mask + 1) * 2);
+        o = this.find(a, b);
       }
-      if (x === a && this.kb[i] === b) {
-        this.vals[i] = v;
-        return;
-      }
-      i = (i + 1) & this.mask;
+      this.cells[o] = a;
+      this.cells[o + 1] = b;
+      this.size++;
     }
+    this.cells[o + 2] = v;
   }
 
-  /** Adds delta to the value of (a, b) (absent = 0); removes the entry when it reaches 0. Returns [before, after]. */
-  add(a: number, b: number, delta: number): [number, number] {
-    const before = this.get(a, b, 0);
-    const after = before + delta;
-    if (after === 0) {
-      if (before !== 0) this.delete(a, b);
-    } else this.set(a, b, after);
-    return [before, after];
+  /** The value of (a, b); when absent, stores `v` and returns it. One probe sequence either way. */
+  getOrSet(a: number, b: number, v: number): number {
+    const o = this.find(a, b);
+    if (this.cells[o] !== -1) return this.cells[o + 2] as number;
+    this.set(a, b, v);
+    return v;
+  }
+
+  /** Adds delta to the value of (a, b) (absent = 0); removes the entry when it reaches 0. Returns the value before. */
+  add(a: number, b: number, delta: number): number {
+    const o = this.find(a, b);
+    const c = this.cells;
+    if (c[o] === -1) {
+      if (delta !== 0) this.set(a, b, delta);
+      return 0;
+    }
+    const before = c[o + 2] as number;
+    if (before + delta === 0) this.delete(a, b);
+    else c[o + 2] = before + delta;
+    return before;
   }
 
   delete(a: number, b: number): boolean {
-    let i = this.slot(a, b);
-    for (;;) {
-      const x = this.ka[i] as number;
-      if (x === -1) return false;
-      if (x === a && this.kb[i] === b) break;
-      i = (i + 1) & this.mask;
-    }
+    const c = this.cells;
+    let i = this.find(a, b) >> 2;
+    if (c[i << 2] === -1) return false;
     // backward-shift deletion keeps every probe chain unbroken
     let j = i;
     for (;;) {
       j = (j + 1) & this.mask;
-      const x = this.ka[j] as number;
+      const x = c[j << 2] as number;
       if (x === -1) break;
-      const home = this.slot(x, this.kb[j] as number);
+      const home = this.home(x, c[(j << 2) + 1] as number);
       // move j into the hole at i when its home is not in the cyclic range (i, j]
       const inRange = i <= j ? home > i && home <= j : home > i || home <= j;
       if (!inRange) {
-        this.ka[i] = x;
-        this.kb[i] = this.kb[j] as number;
-        this.vals[i] = this.vals[j] as number;
+        c[i << 2] = x;
+        c[(i << 2) + 1] = c[(j << 2) + 1] as number;
+        c[(i << 2) + 2] = c[(j << 2) + 2] as number;
         i = j;
       }
     }
-    this.ka[i] = -1;
+    c[i << 2] = -1;
     this.size--;
     return true;
   }
 
   forEach(fn: (a: number, b: number, v: number) => void): void {
-    for (let i = 0; i < this.ka.length; i++) {
-      const a = this.ka[i] as number;
-      if (a !== -1) fn(a, this.kb[i] as number, this.vals[i] as number);
+    const c = this.cells;
+    for (let o = 0; o < c.length; o += 4) {
+      const a = c[o] as number;
+      if (a !== -1) fn(a, c[o + 1] as number, c[o + 2] as number);
     }
   }
 
-  private resize(cap: number): void {
-    const { ka, kb, vals } = this;
-    this.ka = new Int32Array(cap).fill(-1);
-    this.kb = new Int32Array(cap);
-    this.vals = new Int32Array(cap);
-    this.mask = cap - 1;
+  private resize(entries: number): void {
+    const old = this.cells;
+    this.cells = IntPairMap.empty(entries);
+    this.mask = entries - 1;
     this.size = 0;
-    for (let i = 0; i < ka.length; i++) if ((ka[i] as number) !== -1) this.set(ka[i] as number, kb[i] as number, vals[i] as number);
+    for (let o = 0; o < old.length; o += 4) if ((old[o] as number) !== -1) this.set(old[o] as number, old[o + 1] as number, old[o + 2] as number);
   }
 }

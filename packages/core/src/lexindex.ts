@@ -467,7 +467,8 @@ export class LexIndex {
       for (let j = i + 1; j <= i + win && j < n; j++) {
         const b = words[j] as number;
         if (a === b) continue;
-        const [before, after] = a < b ? pm.add(a, b, sign) : pm.add(b, a, sign);
+        const before = a < b ? pm.add(a, b, sign) : pm.add(b, a, sign);
+        const after = before + sign;
         if (before === 0 && after > 0) this.pairCount++;
         else if (before > 0 && after === 0) this.pairCount--;
         this.pairOccurrences += sign;
@@ -564,11 +565,9 @@ export class LexIndex {
 
   /** The multi-token extending term `p` by word `w`. */
   private ensureChild(p: number, w: number): number {
-    let id = this.child.get(p, w);
-    if (id < 0) {
-      id = this.newTerm('', p, w, (this.words.data[p] as number) + 1);
-      this.child.set(p, w, id);
-    }
+    const next = this.terms.length;
+    const id = this.child.getOrSet(p, w, next);
+    if (id === next) this.newTerm('', p, w, (this.words.data[p] as number) + 1);
     return id;
   }
 
