@@ -46,11 +46,31 @@ export type CollectionConfig = z.infer<typeof CollectionConfig>;
 
 // ---- jobs -------------------------------------------------------------------------------------------------
 
+/**
+ * The scope of one crawl, carried by each of its `crawl.fetch` jobs: the seeds' origins (links to other origins
+ * are refused), include / exclude regexes, link depth and page limits, private addresses.
+ */
+export const CrawlScope = z.object({
+  origins: z.array(z.string().url()).default([]),
+  include: z.array(RegexSource).default([]),
+  exclude: z.array(RegexSource).default([]),
+  maxDepth: z.number().int().min(0).max(100).default(8),
+  maxPages: z.number().int().min(1).max(10_000_000).default(5000),
+  allowPrivate: z.boolean().default(false),
+});
+export type CrawlScope = z.infer<typeof CrawlScope>;
+
+/**
+ * One URL of a crawl. `runId` names the crawl run (a URL is fetched once per run; defaults to `sourceId`);
+ * `scope` defaults to the collection's crawl options.
+ */
 export const CrawlFetchData = z.object({
   collection: CollectionName,
   url: z.string().url(),
   depth: z.number().int().min(0),
   sourceId: z.string().min(1),
+  runId: z.string().min(1).max(200).optional(),
+  scope: CrawlScope.optional(),
 });
 export const DistillEntityData = z.object({ collection: CollectionName, documentId: z.string().min(1) });
 export const IndexBuildData = z.object({ collection: CollectionName });
@@ -67,6 +87,46 @@ export type JobItem = z.infer<typeof JobItem>;
 export type JobName = JobItem['name'];
 export type JobData<N extends JobName> = Extract<JobItem, { name: N }>['data'];
 export const JOB_NAMES: readonly JobName[] = ['crawl.fetch', 'distill.entity', 'index.build', 'index.publish'];
+
+// ---- ingest API bodies -------------------------------------------------------------------------------------
+
+/** `POST /v1/collections`: a name, optional crawl defaults and query parameter defaults. */
+export const CreateCollectionBody = CollectionConfig;
+export type CreateCollectionBody = z.infer<typeof CreateCollectionBody>;
+
+/** A refresh schedule: a positive interval in ms (at least a second) or a 5-field cron expression. */
+export const SourceSchedule = z.union([
+  z.object({ everyMs: z.number().int().min(1000).max(366 * 24 * 3600 * 1000) }).strict(),
+  z
+    .object({
+      cron: z
+        .string()
+        .regex(/^\s*(\S+\s+){4}\S+\s*$/, 'cron must have 5 fields (minute hour day-of-month month day-of-week)'),
+    })
+    .strict(),
+]);
+export type SourceSchedule = z.infer<typeof SourceSchedule>;
+
+/** `POST /v1/collections/:c/sources`: a crawl from seeds (http or https URLs), scope, limits and a schedule. */
+export const SourceBody = z
+  .object({
+    seeds: z
+      .array(
+        z
+          .string()
+          .url()
+          .refine((u) => /^https?:\/\//i.test(u), 'seeds must be http or https URLs'),
+      )
+      .min(1, 'at least one seed URL'),
+    include: z.array(RegexSource).default([]),
+    exclude: z.array(RegexSource).default([]),
+    maxDepth: z.number().int().min(0).max(100).default(8),
+    maxPages: z.number().int().min(1).max(10_000_000).default(5000),
+    allowPrivate: z.boolean().default(false),
+    schedule: SourceSchedule.optional(),
+  })
+  .strict();
+export type SourceBody = z.infer<typeof SourceBody>;
 
 // ---- queries ----------------------------------------------------------------------------------------------
 

@@ -46,6 +46,11 @@ export interface CrawlOptions {
   sameOrigin?: boolean;
   /** Aborting stops the crawl: requests in flight and URLs still queued are reported 'aborted'. */
   signal?: AbortSignal;
+  /**
+   * robots.txt rules per origin, shared between crawls (e.g. the single-page fetches of one worker). Default: a
+   * cache of this crawl only.
+   */
+  robotsCache?: Map<string, Promise<RobotsRules>>;
 }
 
 export interface CrawledPage {
@@ -183,7 +188,9 @@ class Crawler {
 
   private readonly seen = new Set<string>();
   private readonly seedOrigins = new Set<string>();
-  private readonly robots = new Map<string, Promise<RobotsRules>>();
+  private readonly robots: Map<string, Promise<RobotsRules>>;
+  /** Validators sent with the request for this URL (single-page fetch): a 304 answer is 'not-modified'. */
+  private conditional: { url: string; etag?: string; lastModified?: string } | null = null;
   private readonly hostNext = new Map<string, number>();
   private readonly queue: Item[] = [];
   private head = 0;
@@ -214,6 +221,7 @@ class Crawler {
     this.sameOrigin = opts.sameOrigin ?? true;
     this.include = toMatchers(opts.include);
     this.exclude = toMatchers(opts.exclude);
+    this.robots = opts.robotsCache ?? new Map();
     this.agent = new Agent({
       connect: {
         timeout: this.timeoutMs,
@@ -259,6 +267,39 @@ class Crawler {
     }
     if (this.fatal) throw this.fatal;
     return { fetched: this.fetched, skipped: this.skipped, bytes: this.totalBytes, durationMs: Date.now() - started };
+  }
+
+  /**
+   * Fetches one URL at `depth` (scope, robots, redirects and limits as in a crawl) and returns the links of the
+   * page that are in scope at depth + 1; out-of-scope links and the URL itself when not fetched go to onSkip.
+   */
+  async single(raw: string, depth: number, origins: readonly string[], validators?: { etag?: string; lastModified?: string }): Promise<{ url: string; links: { url: string; depth: number }[] }> {
+    try {
+      const url = canonicalizeUrl(raw);
+      if (!url) {
+        this.skip(raw, 'invalid-url');
+        return { url: raw, links: [] };
+      }
+      const scope = origins.length > 0 ? origins : [new URL(url).origin];
+      for (const origin of scope) {
+        try {
+          this.seedOrigins.add(new URL(origin).origin);
+        } catch {
+          // an unparsable origin admits nothing
+        }
+      }
+      if (validators) this.conditional = { url, ...validators };
+      this.enqueue(url, depth);
+      const item = this.queue[this.head];
+      if (item) {
+        this.head++;
+        await this.process(item);
+      }
+      if (this.fatal) throw this.fatal;
+      return { url, links: this.queue.slice(this.head).map((i) => ({ url: i.url, depth: i.depth })) };
+    } finally {
+      await this.agent.destroy();
+    }
   }
 
   private skip(url: string, reason: string): void {
@@ -509,6 +550,11 @@ class Crawler {
       return { kind: 'fail', reason: 'private-address' };
     }
     await this.hostSlot(u.host);
+    const validators: Record<string, string> = {};
+    if (this.conditional && this.conditional.url === url) {
+      if (this.conditional.etag) validators['if-none-match'] = this.conditional.etag;
+      if (this.conditional.lastModified) validators['if-modified-since'] = this.conditional.lastModified;
+    }
     const timer = new AbortController();
     let timedOut = false;
     const t = setTimeout(() => {
@@ -527,6 +573,7 @@ class Crawler {
           'user-agent': this.userAgent,
           accept: 'text/html,application/xhtml+xml,text/plain;q=0.9,text/markdown;q=0.9,*/*;q=0.1',
           'accept-encoding': 'identity',
+          ...validators,
         },
         signal,
       });
@@ -540,6 +587,10 @@ class Crawler {
       if (status >= 300 && status < 400 && status !== 304) {
         res.body.destroy();
         return { kind: 'redirect', location: headerValue(res.headers.location) ?? null };
+      }
+      if (status === 304 && Object.keys(validators).length > 0) {
+        res.body.destroy();
+        return { kind: 'fail', reason: 'not-modified' };
       }
       if (status < 200 || status >= 300) {
         res.body.destroy();
@@ -596,4 +647,56 @@ class Crawler {
  */
 export function crawl(opts: CrawlOptions, hooks: CrawlHooks = {}): Promise<CrawlReport> {
   return new Crawler(opts, hooks).run();
+}
+
+export interface PageFetchOptions extends Omit<CrawlOptions, 'seeds' | 'maxPages' | 'useSitemaps' | 'concurrency' | 'maxTotalBytes'> {
+  /** Link hops from the seed of this page (default 0); links found are at depth + 1. */
+  depth?: number;
+  /** Origins in scope (with sameOrigin); default the page's own origin. */
+  origins?: string[];
+  /** Validators of a stored copy: sent as If-None-Match / If-Modified-Since; a 304 answer is `notModified`. */
+  validators?: { etag?: string; lastModified?: string };
+}
+
+export interface PageFetchResult {
+  /** Canonical form of the requested URL. */
+  url: string;
+  /** The page, when fetched (its url is the canonical URL after redirects). */
+  page: CrawledPage | null;
+  /** Why the page itself was not fetched ('not-modified' for a 304 to a conditional request). */
+  skipReason: string | null;
+  /** Links of the page in scope, at depth + 1 (navigation included, nofollow excluded), each once. */
+  links: { url: string; depth: number }[];
+  /** Links left out, with the reason (excluded, not-included, off-origin, max-depth...). */
+  skippedLinks: SkippedUrl[];
+}
+
+/**
+ * Fetches one page the way `crawl` fetches each page of a crawl (address guard, robots.txt, redirects, content
+ * types, size and time limits, canonical URLs) and classifies its links: the unit of work of a distributed crawl,
+ * where the frontier lives in a job queue. Never throws for a page it cannot fetch: `skipReason` says why.
+ */
+export async function fetchPage(url: string, opts: PageFetchOptions = {}): Promise<PageFetchResult> {
+  let page: CrawledPage | null = null;
+  const skips: SkippedUrl[] = [];
+  const crawler = new Crawler(
+    { ...opts, seeds: [], useSitemaps: false, maxPages: 1, concurrency: 1 },
+    {
+      onPage: (p) => {
+        page = p;
+      },
+      onSkip: (s) => {
+        skips.push(s);
+      },
+    },
+  );
+  const { url: canonical, links } = await crawler.single(url, opts.depth ?? 0, opts.origins ?? [], opts.validators);
+  const own = skips.find((s) => s.url === canonical || s.url === url);
+  return {
+    url: canonical,
+    page,
+    skipReason: page ? null : (own?.reason ?? 'aborted'),
+    links,
+    skippedLinks: skips.filter((s) => s !== own),
+  };
 }

@@ -1,5 +1,5 @@
-export { crawl } from './crawl';
-export type { CrawlOptions, CrawledPage, SkippedUrl, CrawlReport, CrawlHooks } from './crawl';
+export { crawl, fetchPage } from './crawl';
+export type { CrawlOptions, CrawledPage, SkippedUrl, CrawlReport, CrawlHooks, PageFetchOptions, PageFetchResult } from './crawl';
 export { isPrivateAddress, guardedLookup, PrivateAddressError, PRIVATE_ADDRESS_CODE } from './address-guard';
 export { parseRobots, productToken } from './robots';
 export type { RobotsRules } from './robots';

@@ -142,6 +142,30 @@ export class DocumentRepository {
     }
   }
 
+  /** One live document: its entity, content hash and fetch metadata, or null (missing or deleted). */
+  async get(
+    collectionId: string,
+    externalId: string,
+  ): Promise<{ entity: Entity; contentHash: string; fetchMeta: Record<string, unknown> } | null> {
+    try {
+      const rows = await this.raw.$queryRawUnsafe<{ entity: unknown; hash: string; meta: unknown }[]>(
+        `SELECT entity, "contentHash" AS hash, "fetchMeta" AS meta FROM "Document"
+         WHERE "collectionId" = $1::uuid AND "externalId" = $2 AND "deletedAt" IS NULL`,
+        collectionId,
+        externalId,
+      );
+      const row = rows[0];
+      if (!row) return null;
+      return {
+        entity: parseJson<Entity>(row.entity),
+        contentHash: row.hash,
+        fetchMeta: parseJson<Record<string, unknown>>(row.meta) ?? {},
+      };
+    } catch (err) {
+      throw toDbError(err, `get document "${externalId}" of collection ${collectionId}`);
+    }
+  }
+
   /** Number of live (not deleted) documents. */
   async count(collectionId: string): Promise<number> {
     try {

@@ -1,5 +1,5 @@
 import { AppError } from '@lexigraph/contracts';
-import { LexIndex, type IndexStats } from '@lexigraph/core';
+import { dedupeEntities, LexIndex, type IndexStats } from '@lexigraph/core';
 import type { PipelineStore } from './ports';
 import { writeSnapshot, type SnapshotManifest } from './snapshot';
 
@@ -7,6 +7,8 @@ export interface BuildReport {
   collection: string;
   version: number;
   entities: number;
+  /** Stored documents left out as exact or near duplicates of another (in id order, the first one is kept). */
+  duplicates: number;
   stats: IndexStats;
   /** Size of the serialized index in bytes. */
   bytes: number;
@@ -25,7 +27,8 @@ export interface BuildIndexOptions {
 /**
  * Builds the index of `collection` from its stored documents and publishes it: creates an index version, stores
  * the serialized index with its stats and exported tables (the database stays the source of truth), then writes the
- * cold-start snapshot file and manifest under `<dataDir>/indexes/`. A failed build marks the version failed and
+ * cold-start snapshot file and manifest under `<dataDir>/indexes/`. Exact and near duplicates among the stored
+ * documents (in id order) are left out. A failed build marks the version failed and
  * rethrows; the previously published version keeps serving. Throws AppError EMPTY_COLLECTION when there is nothing
  * to index.
  */
@@ -36,7 +39,10 @@ export async function buildIndex(
   options: BuildIndexOptions = {},
 ): Promise<BuildReport> {
   const t0 = performance.now();
-  const entities = await store.listEntities(collection);
+  const stored = await store.listEntities(collection);
+  // Pages of a distributed crawl are stored one by one in no fixed order: near-duplicate removal happens here,
+  // over the documents in id order, so the index does not depend on which worker stored what first.
+  const { kept: entities, dropped } = dedupeEntities(stored);
   if (entities.length === 0) {
     throw new AppError('EMPTY_COLLECTION', `collection "${collection}" has no documents to index; ingest some first`, { collection });
   }
@@ -58,6 +64,7 @@ export async function buildIndex(
       collection,
       version: published.version,
       entities: entities.length,
+      duplicates: dropped.length,
       stats,
       bytes: bytes.length,
       manifest,

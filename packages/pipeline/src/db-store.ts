@@ -49,12 +49,13 @@ export function fromDbStore(store: Store): PipelineStore {
       const id = await requireId(collection);
       return store.documents.upsertMany(
         id,
-        docs.map(({ entity, hash }) => ({
+        docs.map(({ entity, hash, fetchMeta }) => ({
           externalId: entity.id,
           url: entity.url,
           title: entity.title,
           contentHash: hash,
           entity,
+          ...(fetchMeta ? { fetchMeta } : {}),
         })),
       );
     },
@@ -65,6 +66,11 @@ export function fromDbStore(store: Store): PipelineStore {
     async listEntities(collection) {
       const id = await idOf(collection);
       return id ? store.documents.listEntities(id) : [];
+    },
+    async getDocument(collection, docId) {
+      const id = await idOf(collection);
+      const row = id ? await store.documents.get(id, docId) : null;
+      return row ? { entity: row.entity, hash: row.contentHash, fetchMeta: row.fetchMeta } : null;
     },
     async countDocuments(collection) {
       const id = await idOf(collection);

@@ -20,7 +20,21 @@ export interface DistillReport {
  */
 export function documentHash(entity: Entity): string {
   const rest = [entity.url ?? null, entity.headings ?? [], entity.terms ?? [], entity.links, entity.parent ?? null, entity.meta ?? {}, entity.acl ?? null];
-  return createHash('sha256').update(contentHash(entity)).update('\u0001').update(JSON.stringify(rest)).digest('hex');
+  return createHash('sha256').update(contentHash(entity)).update('\u0001').update(stableJson(rest)).digest('hex');
+}
+
+/**
+ * JSON with object keys in sorted order and undefined members left out, so an entity read back from a jsonb
+ * column (which reorders keys) hashes like the one that was written.
+ */
+export function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stableJson(v))).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`).join(',')}}`;
 }
 
 /** Documents written per upsert call (bounds statement size and memory). */

@@ -1,15 +1,13 @@
-import { AppError, type JobData } from '@lexigraph/contracts';
+import { AppError, CrawlScope, type CollectionConfig, type JobData, type JobItem } from '@lexigraph/contracts';
+import type { Entity } from '@lexigraph/core';
 import { buildIndex, type BuildReport } from './build';
-import { distill, documentHash, type DistillReport } from './distill';
-import { ingestSource, type IngestReport } from './ingest';
-import type { PipelineStore } from './ports';
+import { documentHash } from './distill';
+import type { PipelineStore, UpsertCounts } from './ports';
 import type { HandlerMap, JobOutcome } from './runner';
 import { writeSnapshot } from './snapshot';
 
 /** Progress callbacks of the long steps: (done, total); total 0 means "not known yet". */
 export interface PipelineProgress {
-  crawl?: (done: number, total: number) => void;
-  store?: (done: number, total: number) => void;
   build?: (done: number, total: number) => void;
 }
 
@@ -18,70 +16,181 @@ export interface PipelineContext {
   /** Directory of the cold-start snapshots (`<dataDir>/indexes`). */
   dataDir: string;
   progress?: PipelineProgress;
-  /** Whether a crawl job is followed by an index build (default true). */
+  /** Whether a stored page is followed by an (debounced) index build (default true). */
   buildAfterIngest?: boolean;
+  /** Called after a new index version is published (the indexer announces it to the gateways). */
+  onPublished?: (event: { collection: string; version: number; publishedAt: Date }) => void | Promise<void>;
+  /** Per-request timeout of page fetches in ms (default 15000). */
+  fetchTimeoutMs?: number;
+  /** How long robots.txt rules are reused by this handler map, in ms (default 5 minutes). */
+  robotsTtlMs?: number;
 }
 
-export interface CrawlFetchResult {
-  ingest: Omit<IngestReport, 'entities'> & { entities: number };
-  distill: DistillReport;
+/** What `crawl.fetch` did with its URL. */
+export interface CrawlPageResult {
+  url: string;
+  depth: number;
+  /** stored: fetched and upserted; not-modified: a 304 to a conditional request; skipped: not fetched; removed: gone (404/410), its document deleted. */
+  status: 'stored' | 'not-modified' | 'skipped' | 'removed';
+  /** Why it was skipped or removed (e.g. excluded, robots, http-404, content-type:image/png). */
+  reason?: string;
+  /** Entities read from the page (0 or 1). */
+  entities: number;
+  counts: UpsertCounts;
+  /** Links handed on as follow-up fetches. */
+  links: number;
+  /** Links of the page left out, with the reason. */
+  skipped: { url: string; reason: string }[];
 }
 
 export type IndexBuildResult = Omit<BuildReport, 'index'>;
 
-async function requireCollection(store: PipelineStore, collection: string) {
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+const GONE = new Set(['http-404', 'http-410']);
+const NO_COUNTS: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
+
+async function requireCollection(store: PipelineStore, collection: string): Promise<CollectionConfig> {
   const config = await store.getCollection(collection);
   if (!config) throw new AppError('UNKNOWN_COLLECTION', `unknown collection "${collection}"`, { collection });
   return config;
 }
 
+/** The scope of a crawl.fetch: its own, else the collection's crawl options around the seeds' origins (or the URL's). */
+export function scopeOf(data: JobData<'crawl.fetch'>, config: CollectionConfig): CrawlScope {
+  if (data.scope) return data.scope;
+  const seeds = config.crawl.seeds.length > 0 ? config.crawl.seeds : [data.url];
+  return CrawlScope.parse({
+    origins: [...new Set(seeds.map((s) => new URL(s).origin))],
+    include: config.crawl.include,
+    exclude: config.crawl.exclude,
+    maxDepth: config.crawl.maxDepth,
+    maxPages: config.crawl.maxPages,
+    allowPrivate: config.crawl.allowPrivate,
+  });
+}
+
+function stringOf(meta: Record<string, unknown>, key: string): string | undefined {
+  const v = meta[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
 /**
- * The job handlers, keyed by job name, shared by queue workers and the in-process runner:
- * - `crawl.fetch`: crawls `url` with the collection's crawl options (depth budget reduced by `depth`), stores the
- *   deduplicated entities; then `index.build` unless `buildAfterIngest` is false.
- * - `distill.entity`: re-hashes one stored document and rewrites it when its hash is stale.
- * - `index.build`: builds and publishes a new index version (and its snapshot file).
+ * The job handlers, keyed by job name, shared by the queue workers and the in-process runner:
+ * - `crawl.fetch`: fetches ONE URL of a crawl (scope, robots, redirects and guards of the crawler), sending the
+ *   stored copy's ETag / Last-Modified; stores the page's entity keyed by its content hash (an unchanged page
+ *   writes nothing), deletes the stored document of a URL that is gone (404 / 410), and returns the follow-up
+ *   jobs: a `crawl.fetch` per in-scope link at depth + 1 (a 304 reuses the stored page's links), a
+ *   `distill.entity` for the stored document and a (debounced) `index.build`.
+ * - `distill.entity`: re-hashes one stored document and rewrites it when its stored hash is stale.
+ * - `index.build`: builds and publishes a new index version atomically (and its snapshot file).
  * - `index.publish`: (re)writes the snapshot file of the latest published version (e.g. after a remote build).
  */
 export function createHandlers(ctx: PipelineContext): HandlerMap {
   const { store } = ctx;
+  const robotsTtl = ctx.robotsTtlMs ?? 5 * 60_000;
+  let robotsCache = new Map<string, Promise<import('@lexigraph/crawler').RobotsRules>>();
+  let robotsSince = Date.now();
+
+  function buildJobs(collection: string): JobItem[] {
+    return ctx.buildAfterIngest === false ? [] : [{ name: 'index.build', data: { collection } }];
+  }
+
   return {
     'crawl.fetch': async (data: JobData<'crawl.fetch'>): Promise<JobOutcome> => {
       const config = await requireCollection(store, data.collection);
-      const report = await ingestSource(
-        {
-          source: data.url,
-          format: 'html',
-          include: config.crawl.include,
-          exclude: config.crawl.exclude,
-          allowPrivate: config.crawl.allowPrivate,
-          maxPages: config.crawl.maxPages,
-          maxDepth: Math.max(0, config.crawl.maxDepth - data.depth),
-        },
-        { onProgress: ctx.progress?.crawl },
-      );
-      const distilled = await distill(store, data.collection, report.entities, ctx.progress?.store);
-      const result: CrawlFetchResult = { ingest: { ...report, entities: report.entities.length }, distill: distilled };
-      return {
-        result,
-        next: ctx.buildAfterIngest === false ? [] : [{ name: 'index.build', data: { collection: data.collection } }],
+      const scope = scopeOf(data, config);
+      // Loaded on use: readers of a published index never pay for the crawler's HTTP stack.
+      const crawler = await import('@lexigraph/crawler');
+      if (Date.now() - robotsSince > robotsTtl) {
+        robotsCache = new Map();
+        robotsSince = Date.now();
+      }
+      const canonical = crawler.canonicalizeUrl(data.url) ?? data.url;
+      const known = await store.getDocument(data.collection, crawler.urlToId(canonical));
+      const validators = known
+        ? { etag: stringOf(known.fetchMeta, 'etag'), lastModified: stringOf(known.fetchMeta, 'lastModified') }
+        : undefined;
+      const fetched = await crawler.fetchPage(canonical, {
+        depth: data.depth,
+        origins: scope.origins,
+        include: scope.include,
+        exclude: scope.exclude,
+        maxDepth: scope.maxDepth,
+        allowPrivate: scope.allowPrivate,
+        robotsCache,
+        ...(ctx.fetchTimeoutMs ? { timeoutMs: ctx.fetchTimeoutMs } : {}),
+        ...(validators && (validators.etag || validators.lastModified) ? { validators } : {}),
+      });
+      const result: CrawlPageResult = {
+        url: fetched.url,
+        depth: data.depth,
+        status: 'skipped',
+        entities: 0,
+        counts: NO_COUNTS,
+        links: 0,
+        skipped: fetched.skippedLinks.map((s) => ({ url: s.url, reason: s.reason })),
       };
+      let links = fetched.links;
+      const next: JobItem[] = [];
+      const page = fetched.page;
+      if (fetched.skipReason === 'not-modified' && known) {
+        result.status = 'not-modified';
+        const stored = known.fetchMeta.links;
+        links = Array.isArray(stored) && data.depth + 1 <= scope.maxDepth ? stored.filter((u): u is string => typeof u === 'string').map((u) => ({ url: u, depth: data.depth + 1 })) : [];
+      } else if (!page) {
+        result.reason = fetched.skipReason ?? 'aborted';
+        if (known && GONE.has(result.reason) && (await store.removeDocument(data.collection, known.entity.id))) {
+          result.status = 'removed';
+          next.push(...buildJobs(data.collection));
+        }
+      } else if (!HTML_TYPES.has(page.contentType)) {
+        result.reason = `content-type:${page.contentType}`;
+      } else {
+        const entity: Entity = crawler.htmlToEntity(page.body, page.url);
+        const fetchMeta: Record<string, unknown> = {
+          status: page.status,
+          contentType: page.contentType,
+          bytes: page.bytes,
+          fetchedAt: page.fetchedAt,
+          links: links.map((l) => l.url),
+          ...(page.etag ? { etag: page.etag } : {}),
+          ...(page.lastModified ? { lastModified: page.lastModified } : {}),
+        };
+        result.counts = await store.upsertDocuments(data.collection, [{ entity, hash: documentHash(entity), fetchMeta }]);
+        result.status = 'stored';
+        result.entities = 1;
+        next.push({ name: 'distill.entity', data: { collection: data.collection, documentId: entity.id } });
+        next.push(...buildJobs(data.collection));
+      }
+      result.links = links.length;
+      const follow: JobItem[] = links.map((l) => ({
+        name: 'crawl.fetch',
+        data: {
+          collection: data.collection,
+          url: l.url,
+          depth: l.depth,
+          sourceId: data.sourceId,
+          ...(data.runId ? { runId: data.runId } : {}),
+          scope,
+        },
+      }));
+      return { result, next: [...follow, ...next] };
     },
     'distill.entity': async (data: JobData<'distill.entity'>): Promise<JobOutcome> => {
       await requireCollection(store, data.collection);
-      const entity = (await store.listEntities(data.collection)).find((e) => e.id === data.documentId);
-      if (!entity) {
+      const doc = await store.getDocument(data.collection, data.documentId);
+      if (!doc) {
         throw new AppError('NOT_FOUND', `document "${data.documentId}" not found in collection "${data.collection}"`, data);
       }
-      const hash = documentHash(entity);
-      const stored = (await store.documentHashes(data.collection)).get(entity.id);
-      if (stored === hash) return { result: { changed: false } };
-      await store.upsertDocuments(data.collection, [{ entity, hash }]);
+      const hash = documentHash(doc.entity);
+      if (doc.hash === hash) return { result: { changed: false } };
+      await store.upsertDocuments(data.collection, [{ entity: doc.entity, hash, fetchMeta: doc.fetchMeta }]);
       return { result: { changed: true } };
     },
     'index.build': async (data: JobData<'index.build'>): Promise<JobOutcome> => {
       await requireCollection(store, data.collection);
       const { index: _index, ...report } = await buildIndex(store, ctx.dataDir, data.collection, { onProgress: ctx.progress?.build });
+      await ctx.onPublished?.({ collection: data.collection, version: report.version, publishedAt: new Date(report.manifest.publishedAt) });
       const result: IndexBuildResult = report;
       return { result };
     },

@@ -1,5 +1,6 @@
 export * from './ports';
 export * from './runner';
+export * from './job-id';
 export * from './snapshot';
 export * from './ingest';
 export * from './distill';

@@ -5,6 +5,15 @@ import type { Entity } from '@lexigraph/core';
 export interface StoredDocument {
   entity: Entity;
   hash: string;
+  /** Fetch metadata of a crawled page (status, etag, lastModified, contentType, bytes, fetchedAt, links). */
+  fetchMeta?: Record<string, unknown>;
+}
+
+/** One live stored document. */
+export interface DocumentRecord {
+  entity: Entity;
+  hash: string;
+  fetchMeta: Record<string, unknown>;
 }
 
 export interface UpsertCounts {
@@ -35,6 +44,8 @@ export interface PipelineStore {
   upsertDocuments(collection: string, docs: StoredDocument[]): Promise<UpsertCounts>;
   documentHashes(collection: string): Promise<Map<string, string>>;
   listEntities(collection: string): Promise<Entity[]>;
+  /** One live document, or null. */
+  getDocument(collection: string, id: string): Promise<DocumentRecord | null>;
   countDocuments(collection: string): Promise<number>;
   removeDocument(collection: string, id: string): Promise<boolean>;
   createIndexVersion(collection: string): Promise<IndexVersionRef>;

@@ -13,7 +13,7 @@ import {
   ingestSource,
   loadIndex,
   readManifest,
-  type CrawlFetchResult,
+  type CrawlPageResult,
   type PipelineStore,
 } from '../src';
 
@@ -149,10 +149,11 @@ describe('pipeline on PostgreSQL', () => {
         crawl: { seeds: [seed], include: [], exclude: [], maxDepth: 3, maxPages: 10, allowPrivate: false },
         defaults: {},
       });
-      // Loopback refused unless the collection allows it: nothing stored, so the build refuses.
-      await expect(runner.run({ name: 'crawl.fetch', data: { collection: 'garden-closed', url: seed, depth: 0, sourceId: 's0' } })).rejects.toMatchObject({
-        code: 'EMPTY_COLLECTION',
-      });
+      // Loopback refused unless the collection allows it: nothing stored, so no build is asked for.
+      const refused = await runner.run({ name: 'crawl.fetch', data: { collection: 'garden-closed', url: seed, depth: 0, sourceId: 's0' } });
+      expect(refused.map((r) => r.job.name)).toEqual(['crawl.fetch']);
+      expect(refused[0]?.result).toMatchObject({ status: 'skipped', reason: 'private-address' });
+      await expect(buildIndex(store, dataDir, 'garden-closed')).rejects.toMatchObject({ code: 'EMPTY_COLLECTION' });
 
       await store.ensureCollection('garden', {
         name: 'garden',
@@ -160,10 +161,15 @@ describe('pipeline on PostgreSQL', () => {
         defaults: {},
       });
       const records = await runner.run({ name: 'crawl.fetch', data: { collection: 'garden', url: seed, depth: 0, sourceId: 's1' } });
-      expect(records.map((r) => r.job.name)).toEqual(['crawl.fetch', 'index.build']);
-      const crawled = records[0]?.result as CrawlFetchResult;
-      expect(crawled.ingest.pages).toBe(3);
-      expect(crawled.ingest.skipped.some((s) => s.url.includes('/private/') && s.reason === 'excluded')).toBe(true);
+      // One crawl.fetch per page (each URL once although pages link each other), a distill per stored page, one build.
+      const names = records.map((r) => r.job.name);
+      expect(names.filter((n) => n === 'crawl.fetch')).toHaveLength(3);
+      expect(names.filter((n) => n === 'distill.entity')).toHaveLength(3);
+      expect(names.filter((n) => n === 'index.build')).toHaveLength(1);
+      expect(names[names.length - 1]).toBe('index.build');
+      const pages = records.filter((r) => r.job.name === 'crawl.fetch').map((r) => r.result as CrawlPageResult);
+      expect(pages.every((p) => p.status === 'stored')).toBe(true);
+      expect(pages.flatMap((p) => p.skipped).some((s) => s.url.includes('/private/') && s.reason === 'excluded')).toBe(true);
       const entities = await store.listEntities('garden');
       expect(entities.some((e) => e.url?.includes('secret'))).toBe(false);
 

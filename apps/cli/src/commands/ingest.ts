@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { CollectionName, CrawlConfig, SourceFormat, parseOrThrow, type CollectionConfig } from '@lexigraph/contracts';
+import { CollectionName, CrawlConfig, CrawlScope, SourceFormat, parseOrThrow, type CollectionConfig } from '@lexigraph/contracts';
+import { canonicalizeUrl } from '@lexigraph/crawler';
 import {
   InProcessRunner,
   createHandlers,
   distill,
   ingestSource,
-  type CrawlFetchResult,
+  type CrawlPageResult,
   type DistillReport,
   type IndexBuildResult,
   type IngestReport,
@@ -80,6 +81,35 @@ export function printBuild(out: Writable, built: IndexBuildResult): void {
     `index v${built.version} of "${built.collection}" published: ${s.entities} entities, ${s.multiTokens} multi-tokens, ` +
       `${s.pairs} pairs, ${built.bytes} bytes (build ${Math.round(built.timings.buildMs)} ms, publish ${Math.round(built.timings.publishMs)} ms)`,
   );
+  if (built.duplicates > 0) println(out, `${built.duplicates} stored document(s) left out as duplicates of another`);
+}
+
+/** Page fetches in flight during a CLI crawl. */
+const CRAWL_CONCURRENCY = 4;
+
+/** Sums the per-page results of a crawl into the report of a whole ingest (each skipped URL once). */
+function crawlReport(pages: CrawlPageResult[], refused: string[]): { ingest: Omit<IngestReport, 'entities'> & { entities: number }; distilled: DistillReport } {
+  const skipped = new Map<string, string>();
+  const fetched = new Set(pages.filter((p) => p.status !== 'skipped').map((p) => p.url));
+  for (const p of pages) {
+    if (p.status === 'skipped' && p.reason) skipped.set(p.url, p.reason);
+    for (const s of p.skipped) if (!fetched.has(s.url) && !skipped.has(s.url)) skipped.set(s.url, s.reason);
+  }
+  for (const url of refused) if (!skipped.has(url)) skipped.set(url, 'max-pages');
+  const entities = pages.reduce((n, p) => n + p.entities, 0);
+  const sum = (k: 'inserted' | 'updated' | 'unchanged') => pages.reduce((n, p) => n + p.counts[k], 0);
+  return {
+    ingest: {
+      kind: 'url',
+      format: 'html',
+      entities,
+      badLines: [],
+      skipped: [...skipped.entries()].map(([url, reason]) => ({ url, reason })),
+      pages: pages.filter((p) => p.status === 'stored' || p.status === 'not-modified' || p.reason?.startsWith('content-type:')).length,
+      duplicates: 0,
+    },
+    distilled: { received: entities, kept: entities, dropped: [], inserted: sum('inserted'), updated: sum('updated'), unchanged: sum('unchanged') },
+  };
 }
 
 function resultOf<T>(records: JobRecord[], name: string): T | undefined {
@@ -126,31 +156,40 @@ export async function runIngest(
   const crawlBar = createProgress(out, 'crawl', opts.progress);
   const storeBar = createProgress(out, 'store', opts.progress);
   const buildBar = createProgress(out, 'build', opts.progress);
+  const refused: string[] = [];
   const runner = new InProcessRunner(
     createHandlers({
       store,
       dataDir: ctx.dataDir,
       // The CLI runs the build itself, after printing what the crawl found.
       buildAfterIngest: false,
-      progress: {
-        crawl: (d, t) => crawlBar.update(d, t),
-        store: (d, t) => {
-          crawlBar.stop();
-          storeBar.update(d, t);
-        },
-        build: (d, t) => buildBar.update(d, t),
-      },
+      progress: { build: (d, t) => buildBar.update(d, t) },
     }),
+    {
+      concurrency: CRAWL_CONCURRENCY,
+      onProgress: (d, t) => crawlBar.update(d, t),
+      onRefused: (job) => {
+        if (job.name === 'crawl.fetch') refused.push(job.data.url);
+      },
+    },
   );
   try {
-    let ingest: CrawlFetchResult['ingest'];
+    let ingest: Omit<IngestReport, 'entities'> & { entities: number };
     let distilled: DistillReport;
     if (/^https?:\/\//i.test(source)) {
       const sourceId = createHash('sha256').update(`${collection}\n${source}`).digest('hex').slice(0, 16);
-      const records = await runner.run({ name: 'crawl.fetch', data: { collection, url: source, depth: 0, sourceId } });
-      const fetched = resultOf<CrawlFetchResult>(records, 'crawl.fetch');
-      if (!fetched) throw new Error('crawl.fetch returned no result');
-      ({ ingest, distill: distilled } = fetched);
+      const seed = canonicalizeUrl(source) ?? source;
+      const scope = CrawlScope.parse({
+        origins: [new URL(seed).origin],
+        include: opts.crawl.include,
+        exclude: opts.crawl.exclude,
+        maxDepth: opts.crawl.maxDepth,
+        maxPages: opts.crawl.maxPages,
+        allowPrivate: opts.crawl.allowPrivate,
+      });
+      const records = await runner.run({ name: 'crawl.fetch', data: { collection, url: seed, depth: 0, sourceId, scope } });
+      const pages = records.filter((r) => r.job.name === 'crawl.fetch').map((r) => r.result as CrawlPageResult);
+      ({ ingest, distilled } = crawlReport(pages, refused));
     } else {
       const report = await ingestSource(
         { source: path.resolve(ctx.io.cwd, source), format: opts.crawl.format },
