@@ -98,12 +98,18 @@ export async function run(argv: readonly string[], io: Partial<CliIO> = {}): Pro
 
   program
     .command('eval')
-    .description('relevance of a collection on a qrels file: nDCG@10, Recall@10, Recall@100, MRR@10, MAP')
+    .description('relevance on a qrels file (nDCG@10, Recall@10/100, MRR@10, MAP), or --taxonomy recovery')
     .requiredOption('-c, --collection <name>', 'collection name')
-    .requiredOption('--qrels <file>', 'JSONL: {"query": "...", "relevant": ["id or url suffix", ...]}')
+    .option('--qrels <file>', 'JSONL: {"query": "...", "relevant": ["id or url suffix", ...]} (required without --taxonomy)')
     .option('--json', 'print the metrics as JSON')
     .option('-p, --param <key=value>', 'query parameter (repeatable)', collect, [])
     .option('--profile <name>', 'saved parameter profile')
+    .option('--taxonomy', 'taxonomy recovery: hide each category, predict it, compare with a kNN vote over FTS5 BM25')
+    .option('--reuters <file>', 'with --taxonomy: Reuters-21578 archive or folder (ModApte split) instead of the collection')
+    .option('--k <n>', 'with --taxonomy: neighbours of both kNN votes (default: chosen on held-out documents)')
+    .option('--depth <n>', 'with --taxonomy: category levels used as the label (default 2)')
+    .option('--seed <n>', 'with --taxonomy: seed of the held-out split (default 1)')
+    .option('--no-progress', 'no progress output')
     .action(
       action(async (opts: EvalOptions, cmd: Command) => (await import('./commands/eval')).evalCommand(context(cmd), opts)),
     );

@@ -10,10 +10,18 @@ import { resolveParams } from '../params';
 
 export interface EvalOptions {
   collection: string;
-  qrels: string;
+  /** Required unless `taxonomy` is set. */
+  qrels?: string;
   json?: boolean;
   param: string[];
   profile?: string;
+  /** Taxonomy recovery instead of relevance (see taxonomy/command.ts), with its options. */
+  taxonomy?: boolean;
+  reuters?: string;
+  k?: string;
+  depth?: string;
+  seed?: string;
+  progress?: boolean;
 }
 
 /** Results retrieved per query for the deep metrics (Recall@100, MAP). */
@@ -23,6 +31,8 @@ const DEPTH = 100;
 export async function evalCommand(ctx: CliContext, opts: EvalOptions): Promise<number> {
   const collection = parseOrThrow(CollectionName, opts.collection, '--collection');
   const params = await resolveParams(ctx.dataDir, opts.param, opts.profile, collection);
+  if (opts.taxonomy) return (await import('../taxonomy/command')).taxonomyEval(ctx, opts, params);
+  if (opts.qrels === undefined) throw usage('--qrels <file> is required (or --taxonomy for taxonomy recovery)');
   let text: string;
   try {
     text = await fs.readFile(path.resolve(ctx.io.cwd, opts.qrels), 'utf8');
