@@ -173,6 +173,7 @@ export class LexIndex {
   /** scratch of `scan` (one sentence's word ids and surface ids) */
   private readonly scanWords: number[] = [];
   private readonly scanSids: number[] = [];
+  private readonly keyScratch: number[] = [];
   /** sorted words of a distilled multi-token → its term ids (word order of a prompt does not matter) */
   private sorted = new Map<string, number[]>();
 
@@ -585,7 +586,16 @@ export class LexIndex {
   }
 
   private sortedKeyOf(t: number): string {
-    return sortedKey(this.wordIds(t));
+    const ids = this.keyScratch;
+    ids.length = 0;
+    for (let x = t; x >= 0; x = this.parent.data[x] as number) {
+      if ((this.words.data[x] as number) === 1) {
+        ids.push(x);
+        break;
+      }
+      ids.push(this.lastWord.data[x] as number);
+    }
+    return sortedKey(ids);
   }
 
   private addCounts(t: number, tf: ArrayLike<number>, sign: 1 | -1): void {
@@ -1253,7 +1263,16 @@ export class LexIndex {
 
 /** Key of the sorted-token table: the word ids in ascending order, two UTF-16 units each (no separator needed). */
 function sortedKey(ids: number[]): string {
-  ids.sort((a, b) => a - b);
+  // insertion sort: at most maxWords (4) ids
+  for (let i = 1; i < ids.length; i++) {
+    const v = ids[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (ids[j] as number) > v) {
+      ids[j + 1] = ids[j] as number;
+      j--;
+    }
+    ids[j + 1] = v;
+  }
   let k = '';
   for (const id of ids) k += String.fromCharCode(id & 0xffff, id >>> 16);
   return k;
