@@ -98,6 +98,15 @@ function recordToEntity(o: Obj): Entity {
  * arrays default to []; a string where an array is expected counts as a one-item array. Blank lines are
  * ignored; malformed JSON and invalid shapes are reported by 1-based line number and the good lines kept.
  */
+/**
+ * Validates one decoded JSON record (as in a JSON Lines file) into an entity; throws an Error naming the bad field
+ * (e.g. for uploads of JSON arrays).
+ */
+export function readEntityRecord(value: unknown): Entity {
+  if (!isObj(value)) throw new Error('expected a JSON object');
+  return recordToEntity(value);
+}
+
 export function readJsonl(text: string): { entities: Entity[]; errors: LineError[] } {
   const entities: Entity[] = [];
   const errors: LineError[] = [];

@@ -1,0 +1,51 @@
+import * as path from 'node:path';
+import { queueConfig, type QueueConfig } from '@lexigraph/queue';
+
+export interface IndexerOptions {
+  /** PostgreSQL connection string (`DATABASE_URL`); required: several indexers share one database. */
+  databaseUrl?: string;
+  /** PostgreSQL schema of the tables (default: the URL's `?schema=`, else public). */
+  schema?: string;
+  /** Folder of the published snapshots (`LEXIGRAPH_DATA`, default ./.lexigraph). */
+  dataDir?: string;
+  /** Jobs run at once per queue (`INDEXER_CONCURRENCY`, default 4). */
+  concurrency?: number;
+  /** Queue settings (`REDIS_URL`, `QUEUE_PREFIX`, ...); see @lexigraph/queue. */
+  queue?: Partial<QueueConfig>;
+  /** Per-request timeout of page fetches in ms (default 15000). */
+  fetchTimeoutMs?: number;
+  /** Log lines (default: one JSON line per failed job and per publish to stderr; false: silent). */
+  log?: ((line: Record<string, unknown>) => void) | false;
+}
+
+export interface IndexerConfig {
+  databaseUrl: string;
+  schema?: string;
+  dataDir: string;
+  concurrency: number;
+  queue: QueueConfig;
+  fetchTimeoutMs?: number;
+  log: (line: Record<string, unknown>) => void;
+}
+
+export const INDEXER_CONFIG = Symbol('INDEXER_CONFIG');
+
+export function resolveConfig(opts: IndexerOptions = {}, env: NodeJS.ProcessEnv = process.env): IndexerConfig {
+  const databaseUrl = opts.databaseUrl ?? env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('DATABASE_URL is required: indexers share one PostgreSQL database');
+  const concurrency = opts.concurrency ?? Number(env.INDEXER_CONCURRENCY || 4);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`INDEXER_CONCURRENCY must be a positive integer`);
+  const log =
+    opts.log === false
+      ? () => undefined
+      : (opts.log ?? ((line: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ service: 'indexer', ...line })}\n`)));
+  return {
+    databaseUrl,
+    ...(opts.schema ? { schema: opts.schema } : {}),
+    dataDir: path.resolve(opts.dataDir ?? env.LEXIGRAPH_DATA ?? './.lexigraph'),
+    concurrency,
+    queue: queueConfig(opts.queue ?? {}, env),
+    ...(opts.fetchTimeoutMs ? { fetchTimeoutMs: opts.fetchTimeoutMs } : {}),
+    log,
+  };
+}

@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+
+export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+let counter = 0;
+
+/** A fresh PostgreSQL database for one test file; returns its URL and a function dropping it. */
+export async function createDatabase(tag: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `lexigraph_svc_${tag}_${process.pid}_${counter++}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  u.search = '';
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A BullMQ key prefix no other run uses. */
+export function uniquePrefix(tag: string): string {
+  return `lxtest-${tag}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+}
+
+export interface Site {
+  url: string;
+  hits: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** Serves `pages` (path -> html, or a function of the request) on 127.0.0.1, counting hits per path. */
+export async function serveSite(pages: Record<string, string> | ((path: string, req: IncomingMessage) => { status: number; body?: string; headers?: Record<string, string> })): Promise<Site> {
+  const hits = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    if (typeof pages === 'function') {
+      const r = pages(path, req);
+      res.writeHead(r.status, { 'content-type': 'text/html; charset=utf-8', ...(r.headers ?? {}) }).end(r.body ?? '');
+      return;
+    }
+    const body = pages[path];
+    if (body === undefined) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Polls `probe` every `everyMs` until it returns a value (not undefined), or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/**
+ * A generated site of `n` pages about numbered topics: page i links its three children (3i+1..3i+3), the next
+ * page and its parent, so a crawl from "/" reaches every page within log3(n) + 1 hops. Deterministic content.
+ */
+export function generatedSite(n: number): Record<string, string> {
+  const words = ['vacuum', 'index', 'replication', 'checkpoint', 'planner', 'partition', 'trigger', 'sequence', 'tablespace', 'cursor', 'extension', 'collation'];
+  const pages: Record<string, string> = {};
+  const path = (i: number) => (i === 0 ? '/' : `/p${i}.html`);
+  for (let i = 0; i < n; i++) {
+    const a = words[i % words.length] as string;
+    const b = words[(i * 7 + 3) % words.length] as string;
+    const links = [3 * i + 1, 3 * i + 2, 3 * i + 3, i + 1].filter((j) => j < n).map((j) => `<a href="${path(j)}">page ${j}</a>`);
+    if (i > 0) links.push(`<a href="${path(Math.floor((i - 1) / 3))}">up</a>`);
+    pages[path(i)] = `<html><head><title>Topic ${i}: ${a} and ${b}</title></head><body><h1>Topic ${i}</h1>
+      <p>Notes on ${a} number ${i}. The ${a} settings interact with ${b} in release ${i % 17}.</p>
+      <p>See how ${b} tuning changes ${a} behaviour under load ${i * 13}.</p>${links.join(' ')}</body></html>`;
+  }
+  return pages;
+}

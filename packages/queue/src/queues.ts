@@ -1,0 +1,248 @@
+import { AppError, JOB_NAMES, parseJob, type JobItem, type JobName } from '@lexigraph/contracts';
+import { crawlRunOf, DEBOUNCED_JOBS, JOB_ID_SEPARATOR, jobIdOf } from '@lexigraph/pipeline';
+import { Queue, type Job, type JobsOptions } from 'bullmq';
+import IORedis, { type Redis } from 'ioredis';
+import type { QueueConfig } from './config';
+
+/** The queue of each job name: one queue per name, named after it. */
+export const QUEUE_NAMES: Readonly<Record<JobName, string>> = {
+  'crawl.fetch': 'crawl.fetch',
+  'distill.entity': 'distill.entity',
+  'index.build': 'index.build',
+  'index.publish': 'index.publish',
+};
+
+/** A Redis connection as BullMQ wants it for blocking commands (no per-request retry limit). */
+export function redisConnection(url: string): Redis {
+  return new IORedis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
+
+/**
+ * Admits a URL into a crawl run once and only while the run has admitted fewer than maxPages URLs; the answer for
+ * a URL is remembered, so a re-delivered parent job gets the same one. KEYS: url hash, counter; ARGV: job id,
+ * maxPages, ttl seconds. Returns 1 (admitted) or 0.
+ */
+const ADMIT_LUA = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v then return tonumber(v) end
+local n = tonumber(redis.call('GET', KEYS[2]) or '0')
+local ok = 0
+if n < tonumber(ARGV[2]) then
+  redis.call('INCR', KEYS[2])
+  ok = 1
+end
+redis.call('HSET', KEYS[1], ARGV[1], ok)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return ok`;
+
+export interface JobCounts {
+  queued: number;
+  active: number;
+  done: number;
+  failed: number;
+}
+
+export interface CollectionProgress extends JobCounts {
+  byJob: Record<JobName, JobCounts>;
+  /** Pages fetched (crawl.fetch done) over the span between the first and the last one, per second. */
+  pagesPerSecond: number;
+  pagesDone: number;
+}
+
+export interface JobView {
+  id: string;
+  name: string;
+  state: string;
+  data: unknown;
+  attemptsMade: number;
+  failedReason?: string;
+  result?: unknown;
+  createdAt: string;
+  finishedAt?: string;
+}
+
+const QUEUED_LISTS = ['wait', 'paused'] as const;
+const QUEUED_SETS = ['delayed', 'prioritized', 'waiting-children'] as const;
+
+/**
+ * The four job queues of the pipeline. `add` gives every job its deterministic id (jobIdOf), so adding the same
+ * job twice (e.g. a parent job re-delivered after its worker died) enqueues it once; `index.build` gets one id per
+ * collection and debounce window and a delay to the end of the window; `crawl.fetch` jobs are admitted against
+ * their crawl run's page budget. Retries: exponential backoff; jobs are kept after they finish (crawl fetches for
+ * `keepDays`, which is what makes a URL be fetched once per crawl run).
+ */
+export class JobQueues {
+  readonly connection: Redis;
+  private readonly queues: Map<JobName, Queue>;
+  private readonly ownConnection: boolean;
+
+  constructor(
+    readonly config: QueueConfig,
+    connection?: Redis,
+  ) {
+    this.ownConnection = !connection;
+    this.connection = connection ?? redisConnection(config.redisUrl);
+    this.queues = new Map(JOB_NAMES.map((name) => [name, new Queue(QUEUE_NAMES[name], { connection: this.connection, prefix: config.prefix })]));
+  }
+
+  queue(name: JobName): Queue {
+    return this.queues.get(name) as Queue;
+  }
+
+  /** BullMQ options of a job: id, retries, retention, and the debounce delay of index.build. */
+  optionsOf(job: JobItem, now = Date.now()): JobsOptions {
+    const keep = this.config.keepDays * 24 * 3600;
+    const base: JobsOptions = {
+      jobId: jobIdOf(job),
+      attempts: this.config.attempts,
+      backoff: { type: 'exponential', delay: this.config.backoffMs },
+      removeOnFail: { age: keep },
+    };
+    switch (job.name) {
+      case 'crawl.fetch':
+        return { ...base, removeOnComplete: { age: keep } };
+      case 'index.build': {
+        const window = Math.max(1, this.config.buildDebounceMs);
+        const bucket = Math.floor(now / window) + 1;
+        return { ...base, jobId: `${base.jobId}${JOB_ID_SEPARATOR}${bucket}`, delay: bucket * window - now, removeOnComplete: { age: keep } };
+      }
+      default:
+        return { ...base, removeOnComplete: true };
+    }
+  }
+
+  /** Whether a crawl.fetch may enter its run (page budget); other jobs always may. */
+  private async admit(job: JobItem, jobId: string): Promise<boolean> {
+    if (job.name !== 'crawl.fetch' || !job.data.scope) return true;
+    const run = `${this.config.prefix}:crawl-run:${job.data.collection}:${crawlRunOf(job.data)}`;
+    const ttl = this.config.keepDays * 24 * 3600;
+    const ok = await this.connection.eval(ADMIT_LUA, 2, `${run}:urls`, `${run}:count`, jobId, job.data.scope.maxPages, ttl);
+    return Number(ok) === 1;
+  }
+
+  /** Validates and enqueues jobs (deduplicated by id); returns the ids of the jobs now queued or already known. */
+  async add(jobs: readonly unknown[]): Promise<string[]> {
+    const now = Date.now();
+    const byQueue = new Map<JobName, { name: string; data: unknown; opts: JobsOptions }[]>();
+    const ids: string[] = [];
+    const seen = new Set<string>();
+    for (const raw of jobs) {
+      const job = parseJob(raw);
+      const opts = this.optionsOf(job, now);
+      const id = opts.jobId as string;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      if (!(await this.admit(job, id))) continue;
+      ids.push(id);
+      const list = byQueue.get(job.name) ?? [];
+      list.push({ name: job.name, data: job.data, opts });
+      byQueue.set(job.name, list);
+    }
+    for (const [name, list] of byQueue) await this.queue(name).addBulk(list);
+    return ids;
+  }
+
+  /** A job by id (the job name is part of the id), or null. */
+  async getJob(id: string): Promise<JobView | null> {
+    const name = id.split(JOB_ID_SEPARATOR)[1] as JobName | undefined;
+    if (!name || !(JOB_NAMES as readonly string[]).includes(name)) return null;
+    const job: Job | undefined = await this.queue(name).getJob(id);
+    if (!job) return null;
+    const state = await job.getState();
+    return {
+      id,
+      name: job.name,
+      state,
+      data: job.data,
+      attemptsMade: job.attemptsMade,
+      ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+      ...(job.returnvalue !== undefined && job.returnvalue !== null ? { result: job.returnvalue } : {}),
+      createdAt: new Date(job.timestamp).toISOString(),
+      ...(job.finishedOn ? { finishedAt: new Date(job.finishedOn).toISOString() } : {}),
+    };
+  }
+
+  /**
+   * Queued / active / done / failed jobs of one collection (job ids start with `<collection>~`), per job name and
+   * in total, and the crawl's pages per second. Reads job ids only, not the jobs.
+   */
+  async progress(collection: string): Promise<CollectionProgress> {
+    const prefix = `${collection}${JOB_ID_SEPARATOR}`;
+    const mine = (ids: string[]) => ids.filter((id) => id.startsWith(prefix));
+    const byJob = {} as Record<JobName, JobCounts>;
+    const total: JobCounts = { queued: 0, active: 0, done: 0, failed: 0 };
+    let pagesDone = 0;
+    let pagesPerSecond = 0;
+    for (const name of JOB_NAMES) {
+      const q = this.queue(name);
+      const tx = this.connection.multi();
+      for (const l of QUEUED_LISTS) tx.lrange(q.toKey(l), 0, -1);
+      for (const s of QUEUED_SETS) tx.zrange(q.toKey(s), 0, -1);
+      tx.lrange(q.toKey('active'), 0, -1);
+      tx.zrange(q.toKey('completed'), 0, -1, 'WITHSCORES');
+      tx.zrange(q.toKey('failed'), 0, -1);
+      const res = ((await tx.exec()) ?? []).map(([err, value]) => {
+        if (err) throw err;
+        return value as string[];
+      });
+      const queued = res.slice(0, QUEUED_LISTS.length + QUEUED_SETS.length).reduce((n, ids) => n + mine(ids).length, 0);
+      const active = mine(res[5] ?? []).length;
+      const completedRaw = res[6] ?? [];
+      const finished: number[] = [];
+      for (let i = 0; i + 1 < completedRaw.length; i += 2) {
+        if ((completedRaw[i] as string).startsWith(prefix)) finished.push(Number(completedRaw[i + 1]));
+      }
+      const failed = mine(res[7] ?? []).length;
+      const counts = { queued, active, done: finished.length, failed };
+      byJob[name] = counts;
+      total.queued += queued;
+      total.active += active;
+      total.done += counts.done;
+      total.failed += failed;
+      if (name === 'crawl.fetch') {
+        pagesDone = finished.length;
+        if (finished.length >= 2) {
+          const span = (Math.max(...finished) - Math.min(...finished)) / 1000;
+          pagesPerSecond = span > 0 ? (finished.length - 1) / span : 0;
+        }
+      }
+    }
+    return { ...total, byJob, pagesDone, pagesPerSecond };
+  }
+
+  /** Removes every key of this prefix (tests). */
+  async obliterate(): Promise<void> {
+    for (const q of this.queues.values()) await q.obliterate({ force: true });
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.connection.scan(cursor, 'MATCH', `${this.config.prefix}:*`, 'COUNT', 500);
+      if (keys.length) await this.connection.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  async close(): Promise<void> {
+    for (const q of this.queues.values()) await q.close();
+    if (this.ownConnection) await this.connection.quit().catch(() => undefined);
+  }
+}
+
+/** Codes of AppErrors that retrying cannot fix: the job fails at once and keeps its reason. */
+export const PERMANENT_CODES = new Set([
+  'VALIDATION',
+  'UNKNOWN_PARAM',
+  'BAD_PARAM_VALUE',
+  'UNKNOWN_COLLECTION',
+  'EMPTY_COLLECTION',
+  'NO_INDEX',
+  'NOT_FOUND',
+  'UNKNOWN_JOB',
+  'BAD_INPUT',
+]);
+
+export function isPermanent(err: unknown): boolean {
+  return AppError.is(err) && PERMANENT_CODES.has(err.code);
+}
+
+export { DEBOUNCED_JOBS };

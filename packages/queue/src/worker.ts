@@ -1,0 +1,81 @@
+import { JOB_NAMES, parseJob, type JobName } from '@lexigraph/contracts';
+import type { HandlerMap, JobOutcome } from '@lexigraph/pipeline';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { isPermanent, JobQueues, QUEUE_NAMES, redisConnection } from './queues';
+
+export interface WorkerOptions {
+  /** Jobs run at once per queue, except index.build (one at a time across all workers). Default 4. */
+  concurrency?: number;
+  /** Called after each job completes or fails (for logs and metrics). */
+  onJob?: (event: { name: string; id: string; ms: number; error?: string; permanent?: boolean }) => void;
+  /** Errors of the workers themselves (e.g. Redis reconnecting). */
+  onError?: (err: Error) => void;
+}
+
+export interface Workers {
+  workers: Worker[];
+  /** Stops taking jobs, waits for the running ones, closes connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one BullMQ worker per job queue running the pipeline's handler map (the same one the CLI runs
+ * in-process). A job's payload is validated again; its follow-up jobs are enqueued (with their deterministic ids)
+ * before it completes, so a worker killed in between leaves a job that runs again and re-adds the same ids. An
+ * AppError with a permanent code fails the job at once (UnrecoverableError, reason kept); anything else is retried
+ * with exponential backoff. Index builds run one at a time across every worker (global concurrency 1), so versions
+ * are published in the order they were built.
+ */
+export async function startWorkers(handlers: HandlerMap, queues: JobQueues, options: WorkerOptions = {}): Promise<Workers> {
+  const cfg = queues.config;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  await queues.queue('index.build').setGlobalConcurrency(1);
+  const run = handlers as unknown as Record<string, (data: unknown) => Promise<JobOutcome | void>>;
+  const workers: Worker[] = [];
+  const connections: ReturnType<typeof redisConnection>[] = [];
+  for (const name of JOB_NAMES) {
+    const processor = async (job: Job): Promise<unknown> => {
+      const t0 = performance.now();
+      try {
+        const item = parseJob({ name: job.name, data: job.data });
+        const handler = run[item.name] as (data: unknown) => Promise<JobOutcome | void>;
+        const outcome = await handler(item.data);
+        if (outcome?.next?.length) await queues.add(outcome.next);
+        options.onJob?.({ name: job.name, id: job.id ?? '', ms: performance.now() - t0 });
+        return outcome?.result ?? null;
+      } catch (err) {
+        const permanent = isPermanent(err);
+        options.onJob?.({ name: job.name, id: job.id ?? '', ms: performance.now() - t0, error: (err as Error).message, permanent });
+        if (permanent) {
+          const e = err as Error & { code: string };
+          throw new UnrecoverableError(`${e.code}: ${e.message}`);
+        }
+        throw err;
+      }
+    };
+    const connection = redisConnection(cfg.redisUrl);
+    connections.push(connection);
+    const worker = new Worker(QUEUE_NAMES[name as JobName], processor, {
+      connection,
+      prefix: cfg.prefix,
+      concurrency: name === 'index.build' ? 1 : concurrency,
+      lockDuration: cfg.lockDurationMs,
+      stalledInterval: cfg.stalledIntervalMs,
+      // A worker killed again and again (the fault test) must not turn its jobs into failures.
+      maxStalledCount: 10,
+      autorun: true,
+    });
+    // Errors of the worker itself (e.g. Redis reconnecting) are reported on this event; without a listener Node
+    // would treat them as unhandled.
+    worker.on('error', (err) => options.onError?.(err));
+    workers.push(worker);
+  }
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
+    },
+  };
+}
