@@ -1,0 +1,130 @@
+import type { INestApplication } from '@nestjs/common';
+import { JobQueues, queueConfig } from '@lexigraph/queue';
+import { createIngestApp } from '../src/main';
+import { createDatabase, REDIS_URL, uniquePrefix } from './helpers';
+
+jest.setTimeout(60_000);
+
+const LIMIT = 64 * 1024;
+
+describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a job', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let app: INestApplication;
+  let base: string;
+  let queues: JobQueues;
+
+  beforeAll(async () => {
+    db = await createDatabase('ingest');
+    const prefix = uniquePrefix('ingest');
+    app = await createIngestApp({ databaseUrl: db.url, queue: { redisUrl: REDIS_URL, prefix }, maxUploadBytes: LIMIT, maxBodyBytes: 16 * 1024 });
+    await app.listen(0, '127.0.0.1');
+    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    queues = new JobQueues(queueConfig({ redisUrl: REDIS_URL, prefix }));
+    const r = await send('POST', '/v1/collections', { name: 'docs' });
+    expect(r.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await queues?.obliterate();
+    await queues?.close();
+    await app?.close();
+    await db?.drop();
+  });
+
+  async function send(method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; json: { error?: { code: string; message: string } } & Record<string, unknown> }> {
+    const init: RequestInit = { method, headers: { 'content-type': type } };
+    if (body !== undefined) init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as string) : JSON.stringify(body);
+    const r = await fetch(base + path, init);
+    const text = await r.text();
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      json = { raw: text };
+    }
+    return { status: r.status, json: json as { error?: { code: string; message: string } } & Record<string, unknown> };
+  }
+
+  function expectError(r: { status: number; json: { error?: { message: string } } }, status: number, field: RegExp): void {
+    expect(r.status).toBe(status);
+    expect(r.json.error?.message).toMatch(field);
+  }
+
+  it('malformed JSON bodies and wrong content types', async () => {
+    expectError(await send('POST', '/v1/collections', '{"name": "x",'), 400, /body: malformed JSON/);
+    expectError(await send('POST', '/v1/collections/docs/sources', '{oops'), 400, /body: malformed JSON/);
+    expectError(await send('POST', '/v1/collections', 'name=x', 'application/x-www-form-urlencoded'), 415, /body: expected content-type application\/json/);
+    expectError(await send('POST', '/v1/collections', 'x'.repeat(20 * 1024)), 413, /body: larger than the limit/);
+  });
+
+  it('invalid collection bodies and names', async () => {
+    expectError(await send('POST', '/v1/collections', {}), 400, /name:/);
+    expectError(await send('POST', '/v1/collections', { name: 'Bad Name' }), 400, /name: collection names use/);
+    expectError(await send('POST', '/v1/collections', { name: 'ok', crawl: { maxDepth: -1 } }), 400, /crawl\.maxDepth/);
+    expectError(await send('GET', '/v1/collections/BAD!'), 400, /path parameter "collection"/);
+  });
+
+  it('unknown collections on every route', async () => {
+    expectError(await send('GET', '/v1/collections/nope'), 404, /collection: unknown collection "nope"/);
+    expectError(await send('GET', '/v1/collections/nope/progress'), 404, /unknown collection "nope"/);
+    expectError(await send('POST', '/v1/collections/nope/sources', { seeds: ['http://example.test/'] }), 404, /unknown collection "nope"/);
+    expectError(await send('POST', '/v1/collections/nope/documents', [{ id: 'a', title: 'A' }]), 404, /unknown collection "nope"/);
+    expectError(await send('DELETE', '/v1/collections/nope/documents/a'), 404, /unknown collection "nope"/);
+  });
+
+  it('invalid sources: URLs, regexes, limits, schedules, unknown fields', async () => {
+    expectError(await send('POST', '/v1/collections/docs/sources', {}), 400, /seeds:/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: [] }), 400, /seeds: at least one seed URL/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['not a url'] }), 400, /seeds\.0:/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['ftp://example.test/x'] }), 400, /seeds\.0: seeds must be http or https/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], exclude: ['ok', '(unclosed'] }), 400, /exclude\.1: not a valid regular expression/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], include: ['[z-a]'] }), 400, /include\.0: not a valid regular expression/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], maxPages: 0 }), 400, /maxPages/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], schedule: { everyMs: 5 } }), 400, /schedule/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], schedule: { cron: 'often' } }), 400, /schedule/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], depth: 3 }), 400, /depth/);
+  });
+
+  it('invalid and oversized uploads', async () => {
+    expectError(await send('POST', '/v1/collections/docs/documents', { id: 'a' }), 400, /body: expected a JSON array/);
+    expectError(await send('POST', '/v1/collections/docs/documents', [{ id: 'a', title: 'A' }, { title: 'no id' }]), 400, /\[1\]: missing "id"/);
+    expectError(await send('POST', '/v1/collections/docs/documents', '{"id":"a","title":"A"}\n{"id":\n{"id":"c"}\n', 'application/x-ndjson'), 400, /line 2: malformed JSON.*line 3: needs "title" or "text"/);
+    expectError(await send('POST', '/v1/collections/docs/documents', '', 'application/x-ndjson'), 400, /body: no documents/);
+    expectError(await send('POST', '/v1/collections/docs/documents', 'a,b\n', 'text/csv'), 415, /content-type: expected application\/json/);
+    const big = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: `d${i}`, title: `Document ${i}`, text: 'lorem ipsum dolor sit amet '.repeat(4) })).join('\n');
+    expect(big.length).toBeGreaterThan(LIMIT);
+    expectError(await send('POST', '/v1/collections/docs/documents', big, 'application/x-ndjson'), 413, /body: larger than the limit of 65536 bytes/);
+    // nothing of the rejected uploads was stored
+    const view = await send('GET', '/v1/collections/docs');
+    expect(view.json.documents).toBe(0);
+  });
+
+  it('unknown jobs and documents', async () => {
+    expectError(await send('GET', '/v1/jobs/docs~crawl.fetch~0000'), 404, /id: no job/);
+    expectError(await send('GET', '/v1/jobs/whatever'), 404, /id: no job/);
+    expectError(await send('DELETE', '/v1/collections/docs/documents/missing'), 404, /id: no document "missing"/);
+    expectError(await send('GET', '/v1/nothing-here'), 404, /Cannot GET/);
+  });
+
+  it('left no job behind for any rejected request', async () => {
+    const p = await queues.progress('docs');
+    expect({ queued: p.queued, active: p.active, done: p.done, failed: p.failed }).toEqual({ queued: 0, active: 0, done: 0, failed: 0 });
+    const other = await queues.progress('nope');
+    expect(other.queued + other.active + other.done + other.failed).toBe(0);
+  });
+
+  it('accepts a good source and upload (202) and queues their jobs', async () => {
+    const src = await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/a/../b#frag'], allowPrivate: false });
+    expect(src.status).toBe(202);
+    expect(src.json.jobs).toHaveLength(1);
+    const job = await send('GET', `/v1/jobs/${encodeURIComponent((src.json.jobs as string[])[0]!)}`);
+    expect(job.status).toBe(200);
+    expect(job.json).toMatchObject({ name: 'crawl.fetch', state: 'waiting', data: { url: 'http://example.test/b', depth: 0 } });
+    const up = await send('POST', '/v1/collections/docs/documents', '{"id":"a","title":"Alpha","text":"first"}\n{"id":"b","text":"second"}\n', 'application/x-ndjson');
+    expect(up.status).toBe(202);
+    expect(up.json).toMatchObject({ received: 2, inserted: 2 });
+    const p = await queues.progress('docs');
+    expect(p.byJob['crawl.fetch'].queued).toBe(1);
+    expect(p.byJob['index.build'].queued).toBe(1);
+  });
+});
