@@ -1,0 +1,64 @@
+import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { createStore, type Store } from '@lexigraph/db';
+import Redis from 'ioredis';
+import { redisOptions, type GatewayConfig } from './config';
+import { EventsController } from './events.controller';
+import { HealthController } from './health.controller';
+import { IndexRegistry } from './index-registry';
+import { GatewayLifecycle } from './lifecycle';
+import { GatewayMetrics } from './metrics';
+import { QueryController } from './query.controller';
+import { QueryService, type ProfileLoader } from './query.service';
+import { GATEWAY_CONFIG, PROFILES, REDIS, STORE } from './tokens';
+
+export interface GatewayModuleOptions {
+  config: GatewayConfig;
+  profiles: ProfileLoader;
+  /** Collect the process's default metrics (CPU, memory, event loop) too. Default true. */
+  defaultMetrics?: boolean;
+}
+
+function redisClient(url: string): Redis {
+  const log = new Logger('Redis');
+  // No offline queue and one retry per command: a health check must fail fast while Redis is down.
+  const client = new Redis({ ...redisOptions(url), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  let down = false;
+  client.on('error', (err: Error) => {
+    if (!down) log.warn(`Redis at ${url} unreachable: ${err.message}`);
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) log.log(`Redis at ${url} reachable again`);
+    down = false;
+  });
+  return client;
+}
+
+@Module({})
+export class GatewayModule {
+  static forRoot(options: GatewayModuleOptions): DynamicModule {
+    const providers: Provider[] = [
+      { provide: GATEWAY_CONFIG, useValue: options.config },
+      { provide: PROFILES, useValue: options.profiles },
+      { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(options.defaultMetrics ?? true) },
+      { provide: STORE, useFactory: () => createStore({ databaseUrl: options.config.databaseUrl }) },
+      { provide: REDIS, useFactory: () => redisClient(options.config.redisUrl) },
+      {
+        provide: IndexRegistry,
+        inject: [STORE, GatewayMetrics],
+        useFactory: (store: Store, metrics: GatewayMetrics) => new IndexRegistry(store, metrics, options.config.dataDir),
+      },
+      {
+        provide: QueryService,
+        inject: [IndexRegistry, GatewayMetrics, PROFILES],
+        useFactory: (registry: IndexRegistry, metrics: GatewayMetrics, profiles: ProfileLoader) => new QueryService(registry, metrics, profiles),
+      },
+      GatewayLifecycle,
+    ];
+    return {
+      module: GatewayModule,
+      controllers: [QueryController, HealthController, EventsController],
+      providers,
+    };
+  }
+}

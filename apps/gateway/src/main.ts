@@ -1,0 +1,96 @@
+import 'reflect-metadata';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppError } from '@lexigraph/contracts';
+import { loadConfig, redisOptions, type GatewayConfig } from './config';
+import { ErrorFilter } from './error.filter';
+import { GatewayModule } from './gateway.module';
+import { GatewayMetrics } from './metrics';
+import type { ProfileLoader } from './query.service';
+
+export { loadConfig, type GatewayConfig } from './config';
+export { IndexRegistry, type ServedIndex } from './index-registry';
+export type { GatewayAnswer, ProfileLoader } from './query.service';
+
+/** Largest accepted request body: a prompt is at most 2000 characters, so 64 KiB leaves room for parameters. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface GatewayAppOptions {
+  /** Parsed configuration; default: `loadConfig(process.env)`. */
+  config?: GatewayConfig;
+  /** Subscribe to `index.published` on Redis (hybrid app). Default true. */
+  events?: boolean;
+  /** Nest log levels, or false for none. Default: log, warn, error. */
+  logger?: LogLevel[] | false;
+  /** Saved parameter profiles; default: none (a `profile` in a query is a 400 naming it). */
+  profiles?: ProfileLoader;
+  /** Collect the process's default metrics. Default true. */
+  defaultMetrics?: boolean;
+}
+
+const noProfiles: ProfileLoader = async (collection, name) => {
+  throw new AppError('VALIDATION', `profile: unknown profile "${name}" for collection "${collection}"`, { field: 'profile' });
+};
+
+/**
+ * Creates the gateway app (fastify) without listening: routes, the one error filter, request metrics, OpenAPI at
+ * `/docs` and, unless `events: false`, the Redis microservice that receives `index.published`.
+ */
+export async function createGatewayApp(options: GatewayAppOptions = {}): Promise<NestFastifyApplication> {
+  const config = options.config ?? loadConfig(process.env);
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayModule.forRoot({ config, profiles: options.profiles ?? noProfiles, defaultMetrics: options.defaultMetrics ?? true }),
+    adapter,
+    { logger: options.logger ?? ['log', 'warn', 'error'] },
+  );
+  app.useGlobalFilters(new ErrorFilter());
+
+  const metrics = app.get(GatewayMetrics);
+  adapter.getInstance().addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requestSeconds.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Lexigraph query gateway')
+      .setDescription('Ranked, cited answers from the published index of each collection.')
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+
+  if (options.events ?? true) {
+    app.connectMicroservice<MicroserviceOptions>({ transport: Transport.REDIS, options: redisOptions(config.redisUrl) }, { inheritAppConfig: true });
+  }
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Creates the gateway, starts its event listener and listens on `config.host:config.port`; resolves to its URL. */
+export async function startGateway(options: GatewayAppOptions = {}): Promise<{ app: NestFastifyApplication; url: string }> {
+  const config = options.config ?? loadConfig(process.env);
+  const app = await createGatewayApp({ ...options, config });
+  await app.startAllMicroservices();
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return { app, url: `http://${host}:${port}` };
+}
+
+if (require.main === module) {
+  startGateway().then(
+    ({ url }) => new Logger('Gateway').log(`listening on ${url} (OpenAPI at ${url}/docs)`),
+    (err: Error) => {
+      console.error(`gateway failed to start: ${err.message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,51 @@
+import { AppError, CollectionName, QueryBody, parseOrThrow } from '@lexigraph/contracts';
+import { ParamError, parseParams, validateParams, type Answer, type QueryParams } from '@lexigraph/core';
+import type { IndexRegistry } from './index-registry';
+import type { GatewayMetrics } from './metrics';
+
+/** The gateway's answer: the engine's answer plus the collection and the index version that produced it. */
+export type GatewayAnswer = Answer & { collection: string; indexVersion: number };
+
+/** Values of a saved parameter profile for a collection; throws AppError VALIDATION for an unknown name. */
+export type ProfileLoader = (collection: string, name: string) => Promise<Record<string, string>>;
+
+/** Parses `key=value` strings with the engine, reporting a bad key as the field `<where>.<key>`. */
+function parseNamed(kv: Record<string, string>, where: string): Partial<QueryParams> {
+  try {
+    return parseParams(kv);
+  } catch (err) {
+    if (err instanceof ParamError) throw new AppError(err.code, `${where}.${err.param}: ${err.message}`, { field: `${where}.${err.param}` });
+    throw err;
+  }
+}
+
+/**
+ * Answers a query: validates the collection name and the body (zod, then the engine's parameter parser), layers
+ * the parameters (collection defaults < profile < the body's params), and asks the served index.
+ */
+export class QueryService {
+  constructor(
+    private readonly registry: IndexRegistry,
+    private readonly metrics: GatewayMetrics,
+    private readonly profiles: ProfileLoader,
+  ) {}
+
+  async answer(collection: unknown, body: unknown): Promise<GatewayAnswer> {
+    const name = parseOrThrow(CollectionName, collection, 'collection name in the path');
+    const query = parseOrThrow(QueryBody, body ?? {}, 'query body');
+    const given = parseNamed(query.params, 'params');
+    const served = this.registry.get(name) ?? (await this.registry.require(name));
+    const profile = query.profile ? parseNamed(await this.profiles(name, query.profile), `profile ${query.profile}`) : {};
+    const params = { ...served.defaults, ...profile, ...given };
+    try {
+      validateParams(params);
+    } catch (err) {
+      if (err instanceof ParamError) throw new AppError(err.code, `params.${err.param}: ${err.message}`, { field: `params.${err.param}` });
+      throw err;
+    }
+    const answer = served.index.ask(query.prompt, params);
+    if (answer.noAnswer || answer.results.length === 0) this.metrics.noAnswers.inc({ collection: name });
+    else this.metrics.answers.inc({ collection: name });
+    return Object.assign(answer, { collection: name, indexVersion: served.version });
+  }
+}

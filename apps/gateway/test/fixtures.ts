@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Entity } from '@lexigraph/core';
+import { createStore, type Store } from '@lexigraph/db';
+import { buildIndex, documentHash, fromDbStore, type PipelineStore } from '@lexigraph/pipeline';
+import type { GatewayConfig } from '../src/config';
+
+export const BASE_URL = process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
+function entity(id: string, title: string, text: string, category: string[], tags: string[] = []): Entity {
+  return { id, url: `https://docs.example.test/${id}.html`, title, text, category, tags, links: [] };
+}
+
+/** A small database manual written for these tests. */
+export const DOCS: Entity[] = [
+  entity('vacuum', 'Routine Vacuuming', 'VACUUM reclaims storage occupied by dead tuples. Autovacuum runs vacuum and analyze automatically. Freezing old transaction ids prevents wraparound.', ['Administration', 'Maintenance'], ['vacuum']),
+  entity('wal', 'Write-Ahead Logging', 'The write-ahead log records every change before data files are written. The max_wal_size setting bounds the log between checkpoints.', ['Administration', 'Reliability'], ['wal']),
+  entity('replication', 'Logical Replication', 'Logical replication publishes table changes to subscribers. A replication slot keeps the log a standby still needs.', ['Administration', 'Replication'], ['replication']),
+  entity('indexes', 'Partial Indexes', 'A partial index covers only the rows that satisfy its predicate. Create a partial index with a WHERE clause to keep it small.', ['SQL', 'Indexes'], ['index']),
+  entity('json', 'JSON Types', 'The jsonb type stores parsed JSON in a binary form. GIN indexes speed up containment queries on jsonb columns.', ['SQL', 'Data Types'], ['json']),
+  entity('locks', 'Explicit Locking', 'Row-level locks block concurrent writers of the same row. Deadlocks are detected and one transaction is aborted.', ['SQL', 'Concurrency'], ['locks']),
+];
+
+/** A page that only the second version of the index holds. */
+export const ZEPPELIN: Entity = entity(
+  'zeppelin',
+  'Zeppelin Storage Tiers',
+  'Zeppelin tiers move cold vacuum statistics to cheap storage. Each zeppelin tier keeps its own checkpoint.',
+  ['Administration', 'Storage'],
+  ['zeppelin'],
+);
+
+export interface TestDb {
+  schema: string;
+  url: string;
+  store: Store;
+  pipeline: PipelineStore;
+  dataDir: string;
+  /** Stores `entities` in `collection` and builds and publishes a new index version; resolves to its number. */
+  publish(collection: string, entities: Entity[]): Promise<number>;
+  config(overrides?: Partial<GatewayConfig>): GatewayConfig;
+  drop(): Promise<void>;
+}
+
+/** A fresh PostgreSQL schema (dropped by `drop`) and a data directory for one suite. */
+export async function testDb(prefix: string): Promise<TestDb> {
+  const schema = `gw_${prefix}_${randomBytes(4).toString('hex')}`;
+  const u = new URL(BASE_URL);
+  u.searchParams.set('schema', schema);
+  const url = u.toString();
+  const store = await createStore({ databaseUrl: BASE_URL, schema });
+  const pipeline = fromDbStore(store);
+  const dataDir = await mkdtemp(path.join(tmpdir(), `lexigraph-gw-${prefix}-`));
+  return {
+    schema,
+    url,
+    store,
+    pipeline,
+    dataDir,
+    async publish(collection, entities) {
+      await pipeline.upsertDocuments(collection, entities.map((e) => ({ entity: e, hash: documentHash(e) })));
+      const report = await buildIndex(pipeline, dataDir, collection);
+      return report.version;
+    },
+    config(overrides = {}) {
+      return { databaseUrl: url, redisUrl: REDIS_URL, port: 0, host: '127.0.0.1', pollMs: 0, ...overrides };
+    },
+    async drop() {
+      await store.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Parsed JSON as the assertions read it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests index into arbitrary answer JSON
+export type Json = any;
+
+/** GETs a JSON document. */
+export async function getJson(url: string): Promise<Json> {
+  return (await fetch(url)).json();
+}
+
+/** POSTs JSON (or a raw string) and returns the status and parsed body. */
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = (res.headers.get('content-type') ?? '').includes('application/json');
+  return { status: res.status, body: json ? JSON.parse(text) : text };
+}
