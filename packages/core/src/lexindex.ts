@@ -174,6 +174,8 @@ export class LexIndex {
   private readonly scanWords: number[] = [];
   private readonly scanSids: number[] = [];
   private readonly keyScratch: number[] = [];
+  /** per-field counts of the entity being collected (FIELD_COUNT per bag entry), all zero between entities */
+  private tfScratch = new Int32Array(4096 * FIELD_COUNT);
   /** sorted words of a distilled multi-token → its term ids (word order of a prompt does not matter) */
   private sorted = new Map<string, number[]>();
 
@@ -362,7 +364,8 @@ export class LexIndex {
   private collect(e: Entity, anchors: readonly string[], withOwn: boolean): { ids: number[]; tfs: Int32Array; lengths: number[] } {
     const stampNow = ++this.stampNow;
     const ids: number[] = [];
-    let tfs = new Int32Array(512 * FIELD_COUNT);
+    // the count buffer is reused from entity to entity; applyVector zeroes what it read
+    let tfs = this.tfScratch;
     const lengths = new Array<number>(FIELD_COUNT).fill(0);
     const maxW = this.options.maxWords;
     const bump = (t: number, field: number) => {
@@ -377,6 +380,7 @@ export class LexIndex {
           const g = new Int32Array(tfs.length * 2);
           g.set(tfs);
           tfs = g;
+          this.tfScratch = g;
         }
       }
       tfs[i * FIELD_COUNT + field] = (tfs[i * FIELD_COUNT + field] as number) + 1;
@@ -653,6 +657,7 @@ export class LexIndex {
       // counts come from the capped values that are packed, so that every path stores the same numbers
       for (let f = 0; f < FIELD_COUNT; f++) {
         const v = tfs[o + f] as number;
+        tfs[o + f] = 0;
         capped[f] = v > FIELD_CAP[f]! ? FIELD_CAP[f]! : v;
       }
       const a = capped[0]! | (capped[1]! << 7) | (capped[2]! << 14) | (capped[3]! << 21);
