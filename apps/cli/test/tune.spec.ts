@@ -86,6 +86,28 @@ describe('tuneParams', () => {
     expect(r.evaluations).toBeLessThanOrEqual(200);
     // Once nothing improves any more the search stops by itself.
     expect(r.stop).toBe('converged');
+    // Every query gains alike: as significant as can be.
+    expect(r.significant).toBe(true);
+  });
+
+  it('keeps the defaults when the only gain comes from one query (not significant), unless told to take any gain', () => {
+    // wTitle >= 5 lifts the first query from rank 10 to rank 1 and changes nothing else: t = 1 on 20 queries.
+    const dev = qrelsOf(20);
+    const search: Searcher = (query, p) => {
+      const rel: RankedItem = { id: `d${query.slice(1)}` };
+      const ranked: RankedItem[] = Array.from({ length: 9 }, (_, i) => ({ id: `other${i}` }));
+      ranked.splice(query === 'q0' && (p.wTitle ?? 0) >= 5 ? 0 : 9, 0, rel);
+      return ranked;
+    };
+    const strict = tuneParams({ dev, search, metric: 'mrr@10', budget: 100 });
+    expect(strict.significant).toBe(false);
+    expect(strict.best).toEqual(strict.start);
+    expect(strict.bestScore).toBe(strict.startScore);
+    expect(strict.ascentBestScore).toBeCloseTo(strict.startScore + 0.9 / 20, 10);
+    const loose = tuneParams({ dev, search, metric: 'mrr@10', budget: 100, minT: 0 });
+    expect(loose.significant).toBe(true);
+    expect(loose.best.wTitle).toBeGreaterThanOrEqual(5);
+    expect(loose.bestScore).toBeCloseTo(strict.startScore + 0.9 / 20, 10);
   });
 
   it('stops at the budget', () => {
@@ -174,6 +196,7 @@ describe('lexigraph tune (embedded database)', () => {
     expect(r.stdout).toMatch(/^defaults\s+(\d\.\d{4}\s+){4}\|(\s+\d\.\d{4}){4}$/m);
     expect(r.stdout).toMatch(/^tuned\s+(\d\.\d{4}\s+){4}\|(\s+\d\.\d{4}){4}$/m);
     expect(r.stdout).toMatch(/held-out mrr@10: [+-]\d\.\d{4} over the defaults/);
+    expect(r.stdout).toMatch(/^(winner: dev mrr@10 \+\d\.\d{4} over the defaults, t = |no setting beat the defaults by 2 standard errors)/m);
 
     const badMetric = await cli([...data(), 'tune', '-c', 'tiny', '--qrels', TUNE_QRELS, '--metric', 'map'], work);
     expect(badMetric.code).toBe(2);
@@ -181,5 +204,8 @@ describe('lexigraph tune (embedded database)', () => {
     const badFraction = await cli([...data(), 'tune', '-c', 'tiny', '--qrels', TUNE_QRELS, '--dev-fraction', '1.5'], work);
     expect(badFraction.code).toBe(2);
     expect(badFraction.stderr).toMatch(/--dev-fraction/);
+    const badT = await cli([...data(), 'tune', '-c', 'tiny', '--qrels', TUNE_QRELS, '--min-t', '-1'], work);
+    expect(badT.code).toBe(2);
+    expect(badT.stderr).toMatch(/--min-t/);
   });
 });

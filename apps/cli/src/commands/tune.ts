@@ -17,6 +17,7 @@ export interface TuneOptions {
   seed: string;
   devFraction: string;
   budget: string;
+  minT: string;
   saveProfile?: string;
   json?: boolean;
 }
@@ -67,6 +68,8 @@ export async function tuneCommand(ctx: CliContext, opts: TuneOptions): Promise<n
   if (!isTuneMetric(metric)) throw usage(`--metric must be one of ${TUNE_METRICS.join(', ')}, got "${opts.metric}"`);
   const seed = intOption(opts.seed, '--seed', 0);
   const budget = intOption(opts.budget, '--budget', 1);
+  const minT = Number(opts.minT);
+  if (!(minT >= 0)) throw usage(`--min-t must be a number >= 0, got "${opts.minT}"`);
   const devFraction = Number(opts.devFraction);
   if (!(devFraction > 0 && devFraction < 1)) throw usage(`--dev-fraction must be between 0 and 1 (exclusive), got "${opts.devFraction}"`);
   if (opts.saveProfile !== undefined && !/^[A-Za-z0-9][\w.-]{0,63}$/.test(opts.saveProfile)) {
@@ -104,6 +107,7 @@ export async function tuneCommand(ctx: CliContext, opts: TuneOptions): Promise<n
     search,
     metric: metric as TuneMetric,
     budget,
+    minT,
     onRound: (r) =>
       log(`  round ${r.round}: dev ${metric} ${r.score.toFixed(4)} after ${r.evaluations} evaluations${r.changed.length ? ` (changed ${r.changed.join(', ')})` : ' (no change)'}`),
   });
@@ -132,6 +136,10 @@ export async function tuneCommand(ctx: CliContext, opts: TuneOptions): Promise<n
         evaluations: result.evaluations,
         rounds: result.rounds,
         stop: result.stop,
+        minT,
+        significant: result.significant,
+        t: result.t,
+        ascentBestDev: result.ascentBestScore,
         seconds,
         defaults: { params: result.start, ...figures.defaults },
         tuned: { params: result.best, ...figures.tuned },
@@ -143,6 +151,17 @@ export async function tuneCommand(ctx: CliContext, opts: TuneOptions): Promise<n
     return 0;
   }
   log(`search stopped (${result.stop}) after ${result.rounds} round(s), ${result.evaluations} evaluations, ${seconds.toFixed(1)} s`);
+  const devGain = (x: number): string => {
+    const g = x - result.startScore;
+    return `${g >= 0 ? '+' : ''}${g.toFixed(4)}`;
+  };
+  if (result.significant) {
+    log(`winner: dev ${metric} ${devGain(result.bestScore)} over the defaults, t = ${Number.isFinite(result.t) ? result.t.toFixed(2) : 'inf'} (at least ${minT} standard errors)`);
+  } else {
+    log(
+      `no setting beat the defaults by ${minT} standard errors on dev (best found ${devGain(result.ascentBestScore)}): the defaults are kept`,
+    );
+  }
   log('');
   const heads = HEADS.map((h) => h.padStart(7)).join('  ');
   const devHead = `dev (${split.dev.length} queries)`;

@@ -79,6 +79,13 @@ export interface TuneOptions {
   maxRounds?: number;
   /** A change is kept only when it raises the dev metric by more than this. Default 1e-4. */
   minGain?: number;
+  /**
+   * The winner must beat the start by at least this many standard errors of the per-query differences (a paired t
+   * statistic over the dev queries): of the settings the ascent went through, the best one that does is returned, else
+   * the start. A gain carried by a handful of queries is noise and does not hold on unseen queries. Default 2;
+   * 0 returns the best setting found whatever its margin.
+   */
+  minT?: number;
   /** Parameters to search; default {@link SEARCH_SPACE}. */
   space?: readonly Dimension[];
   /** Starting values; default the engine's defaults. */
@@ -92,9 +99,18 @@ export interface TuneResult {
   /** The starting values of the searched parameters and their dev score. */
   start: Partial<QueryParams>;
   startScore: number;
-  /** The best values found (every searched parameter) and their dev score (>= startScore). */
+  /**
+   * The winner (every searched parameter) and its dev score (>= startScore): the best setting of the ascent that beats
+   * the start by `minT` standard errors, else the start itself.
+   */
   best: Partial<QueryParams>;
   bestScore: number;
+  /** The best dev score the ascent reached, significant or not. */
+  ascentBestScore: number;
+  /** Paired t statistic of the winner over the start on dev (0 when the start is kept). */
+  t: number;
+  /** False when no setting beat the start by `minT` standard errors (the start is returned). */
+  significant: boolean;
   /** Dev evaluations run (cached repeats not counted). */
   evaluations: number;
   rounds: number;
@@ -110,20 +126,26 @@ function keyOf(p: Partial<QueryParams>, space: readonly Dimension[]): string {
 
 /**
  * Candidate values of a dimension around `current`: the grid, plus (from round 2 on) the midpoints between the
- * current value and its neighbours in the grid, so later rounds search finer where the optimum is.
+ * current value and its neighbours in the grid, so later rounds search finer where the optimum is, and one step
+ * beyond the grid when the current value is at one of its ends (within the parameter's range).
  */
 function candidates(d: Dimension, grid: Value[], current: Value, refine: boolean): Value[] {
   if (d.kind === 'bool' || d.kind === 'enum' || !refine) return grid;
   const sorted = [...new Set([...(grid as number[]), current as number])].sort((a, b) => a - b);
   const i = sorted.indexOf(current as number);
   const out = new Set<number>(sorted);
+  const cur = current as number;
+  const add = (x: number): void => {
+    const v = d.kind === 'int' ? Math.round(x) : round3(x);
+    if ((d.min === undefined || v >= d.min) && (d.max === undefined || v <= d.max)) out.add(v);
+  };
   for (const j of [i - 1, i + 1]) {
     const n = sorted[j];
-    if (n === undefined) continue;
-    let mid = round3(((current as number) + n) / 2);
-    if (d.kind === 'int') mid = Math.round(mid);
-    if ((d.min === undefined || mid >= d.min) && (d.max === undefined || mid <= d.max)) out.add(mid);
+    if (n !== undefined) add((cur + n) / 2);
   }
+  // At an end of the grid the optimum may lie beyond it: step outwards by the last gap.
+  if (i === sorted.length - 1 && i > 0) add(cur + (cur - (sorted[i - 1] as number)));
+  if (i === 0 && sorted.length > 1) add(cur - ((sorted[1] as number) - cur));
   return [...out].sort((a, b) => a - b);
 }
 
@@ -131,8 +153,9 @@ function candidates(d: Dimension, grid: Value[], current: Value, refine: boolean
  * Coordinate ascent on the dev queries: starting from the defaults, each round visits every parameter in turn,
  * evaluates every candidate value with the others fixed, and keeps the best one when it beats the current score by
  * more than `minGain`. Grids are refined around the current values from round 2 on. Stops when a round changes
- * nothing, after `maxRounds`, or when `budget` evaluations are spent. The metric is the evaluation metric itself:
- * no proxy loss. The result is never worse on dev than the start.
+ * nothing, after `maxRounds`, or when `budget` evaluations are spent. The winner is the best setting of the ascent
+ * that beats the start by `minT` standard errors of the per-query differences, else the start. The metric is the
+ * evaluation metric itself: no proxy loss. The result is never worse on dev than the start.
  */
 export function tuneParams(opts: TuneOptions): TuneResult {
   const space = opts.space ?? SEARCH_SPACE;
@@ -148,23 +171,52 @@ export function tuneParams(opts: TuneOptions): TuneResult {
       return [d, base];
     }),
   );
-  const cache = new Map<string, number>();
+  const minT = Math.max(0, opts.minT ?? 2);
+  const dev = opts.dev.filter((q) => q.relevant.some((r) => (q.grades?.[r] ?? 1) > 0));
+  interface Score {
+    /** The metric over all dev queries. */
+    mean: number;
+    /** The metric of each judged dev query, in `dev` order. */
+    perQuery: Float64Array;
+  }
+  const cache = new Map<string, Score>();
   let evaluations = 0;
-  const score = (p: Partial<QueryParams>): number | undefined => {
+  const score = (p: Partial<QueryParams>): Score | undefined => {
     const key = keyOf(p, space);
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     if (evaluations >= budget) return undefined;
     evaluations++;
-    const m = evaluate([...opts.dev], (q) => opts.search(q.query, { ...p, k: depth }));
-    const s = metricValue(m, opts.metric);
+    const perQuery = new Float64Array(dev.length);
+    let sum = 0;
+    dev.forEach((q, i) => {
+      const v = metricValue(evaluate([q], (x) => opts.search(x.query, { ...p, k: depth })), opts.metric);
+      perQuery[i] = v;
+      sum += v;
+    });
+    const s: Score = { mean: dev.length > 0 ? sum / dev.length : 0, perQuery };
     cache.set(key, s);
     return s;
   };
+  /** Paired t statistic of a over b on the dev queries (Infinity when every query gains the same). */
+  const tStat = (a: Score, b: Score): number => {
+    const n = a.perQuery.length;
+    const gain = a.mean - b.mean;
+    if (n < 2) return gain > 0 ? Number.POSITIVE_INFINITY : 0;
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      const d = (a.perQuery[i] as number) - (b.perQuery[i] as number) - gain;
+      ss += d * d;
+    }
+    const se = Math.sqrt(ss / (n - 1) / n);
+    return se === 0 ? (gain > 0 ? Number.POSITIVE_INFINITY : 0) : gain / se;
+  };
 
-  const startScore = score(start) as number;
+  const startScore = score(start) as Score;
   let best = { ...start };
   let bestScore = startScore;
+  // Every setting the ascent moved to, in order: the winner is chosen among them once the search is over.
+  const path: Array<{ params: Partial<QueryParams>; score: Score }> = [];
   let rounds = 0;
   let stop: TuneResult['stop'] = 'rounds';
   outer: for (let round = 1; round <= maxRounds; round++) {
@@ -175,7 +227,7 @@ export function tuneParams(opts: TuneOptions): TuneResult {
       const current = best[d.name] as Value;
       const values = candidates(d, grids.get(d) as Value[], current, round > 1);
       grids.set(d, values);
-      let dimBest: { value: Value; score: number } | undefined;
+      let dimBest: { value: Value; score: Score } | undefined;
       for (const v of values) {
         if (v === current) continue;
         const s = score({ ...best, [d.name]: v });
@@ -183,24 +235,40 @@ export function tuneParams(opts: TuneOptions): TuneResult {
           stop = 'budget';
           break;
         }
-        if (!dimBest || s > dimBest.score) dimBest = { value: v, score: s };
+        if (s.mean > bestScore.mean + minGain && (!dimBest || s.mean > dimBest.score.mean)) dimBest = { value: v, score: s };
       }
-      if (dimBest && dimBest.score > bestScore + minGain) {
+      if (dimBest) {
         best = { ...best, [d.name]: dimBest.value };
         bestScore = dimBest.score;
+        path.push({ params: best, score: bestScore });
         changed.push(d.name);
       }
       if (stop === 'budget') {
-        opts.onRound?.({ round, score: bestScore, evaluations, changed });
+        opts.onRound?.({ round, score: bestScore.mean, evaluations, changed });
         break outer;
       }
     }
-    opts.onRound?.({ round, score: bestScore, evaluations, changed });
+    opts.onRound?.({ round, score: bestScore.mean, evaluations, changed });
     // A round that changed nothing on the coarse grid still gets one refined round before the search gives up.
     if (changed.length === 0 && round > 1) {
       stop = 'converged';
       break;
     }
   }
-  return { metric: opts.metric, start, startScore, best, bestScore, evaluations, rounds, stop };
+  // The path only climbs, so the last significant setting is the best significant one.
+  const significant = [...path].reverse().find((step) => tStat(step.score, startScore) >= minT);
+  const winner = significant ?? { params: start, score: startScore };
+  return {
+    metric: opts.metric,
+    start,
+    startScore: startScore.mean,
+    best: winner.params,
+    bestScore: winner.score.mean,
+    ascentBestScore: bestScore.mean,
+    t: significant ? tStat(significant.score, startScore) : 0,
+    significant: significant !== undefined,
+    evaluations,
+    rounds,
+    stop,
+  };
 }
