@@ -9,6 +9,8 @@ import { z } from 'zod';
  * - `GATEWAY_PORT` (default 3000), `GATEWAY_HOST` (default `0.0.0.0`).
  * - `GATEWAY_POLL_MS` (default 5000, 0 turns polling off): how often the published versions are checked, as a
  *   fallback for missed events.
+ * - `GATEWAY_CACHE_SIZE` (default 1000, 0 turns it off): answers kept for repeated queries; keyed by collection,
+ *   index version, prompt and parameters, so a new version is never answered from the cache of an old one.
  */
 export const GatewayEnv = z.object({
   DATABASE_URL: z.string().url('must be a postgresql:// connection string'),
@@ -17,6 +19,7 @@ export const GatewayEnv = z.object({
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
   GATEWAY_POLL_MS: z.coerce.number().int().min(0).max(86_400_000).default(5000),
+  GATEWAY_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(1000),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
 
@@ -27,6 +30,8 @@ export interface GatewayConfig {
   port: number;
   host: string;
   pollMs: number;
+  /** Answers cached for repeated queries; 0 = off. */
+  cacheSize: number;
 }
 
 /**
@@ -54,6 +59,7 @@ export function loadConfig(env: Record<string, string | undefined>): GatewayConf
     port: e.GATEWAY_PORT,
     host: e.GATEWAY_HOST,
     pollMs: e.GATEWAY_POLL_MS,
+    cacheSize: e.GATEWAY_CACHE_SIZE,
   };
 }
 

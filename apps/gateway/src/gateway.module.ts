@@ -51,7 +51,7 @@ export class GatewayModule {
       {
         provide: QueryService,
         inject: [IndexRegistry, GatewayMetrics, PROFILES],
-        useFactory: (registry: IndexRegistry, metrics: GatewayMetrics, profiles: ProfileLoader) => new QueryService(registry, metrics, profiles),
+        useFactory: (registry: IndexRegistry, metrics: GatewayMetrics, profiles: ProfileLoader) => new QueryService(registry, metrics, profiles, options.config.cacheSize),
       },
       GatewayLifecycle,
     ];

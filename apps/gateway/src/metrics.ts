@@ -25,6 +25,12 @@ export class GatewayMetrics {
     labelNames: ['collection'] as const,
     registers: [this.registry],
   });
+  readonly cacheHits = new Counter({
+    name: 'lexigraph_gateway_answer_cache_hits_total',
+    help: 'Queries answered from the answer cache (same collection, index version, prompt and parameters)',
+    labelNames: ['collection'] as const,
+    registers: [this.registry],
+  });
   readonly indexVersion = new Gauge({
     name: 'lexigraph_gateway_index_version',
     help: 'Index version served, by collection',

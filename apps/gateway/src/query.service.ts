@@ -1,5 +1,6 @@
 import { AppError, CollectionName, QueryBody, parseOrThrow } from '@lexigraph/contracts';
 import { ParamError, parseParams, validateParams, type Answer, type QueryParams } from '@lexigraph/core';
+import { AnswerCache } from './answer-cache';
 import type { IndexRegistry } from './index-registry';
 import type { GatewayMetrics } from './metrics';
 
@@ -24,11 +25,17 @@ function parseNamed(kv: Record<string, string>, where: string): Partial<QueryPar
  * the parameters (collection defaults < profile < the body's params), and asks the served index.
  */
 export class QueryService {
+  private readonly cache: AnswerCache<GatewayAnswer>;
+
+  /** @param cacheSize answers kept for repeated prompts (per collection, version, prompt and parameters); 0 = off. */
   constructor(
     private readonly registry: IndexRegistry,
     private readonly metrics: GatewayMetrics,
     private readonly profiles: ProfileLoader,
-  ) {}
+    cacheSize = 0,
+  ) {
+    this.cache = new AnswerCache(cacheSize);
+  }
 
   async answer(collection: unknown, body: unknown): Promise<GatewayAnswer> {
     const name = parseOrThrow(CollectionName, collection, 'collection name in the path');
@@ -43,9 +50,15 @@ export class QueryService {
       if (err instanceof ParamError) throw new AppError(err.code, `params.${err.param}: ${err.message}`, { field: `params.${err.param}` });
       throw err;
     }
-    const answer = served.index.ask(query.prompt, params);
+    const key = this.cache.capacity > 0 ? `${name}\u0000${served.version}\u0000${query.prompt}\u0000${JSON.stringify(params)}` : '';
+    let answer = key ? this.cache.get(key) : undefined;
+    if (answer) this.metrics.cacheHits.inc({ collection: name });
+    else {
+      answer = Object.assign(served.index.ask(query.prompt, params), { collection: name, indexVersion: served.version });
+      if (key) this.cache.set(key, answer);
+    }
     if (answer.noAnswer || answer.results.length === 0) this.metrics.noAnswers.inc({ collection: name });
     else this.metrics.answers.inc({ collection: name });
-    return Object.assign(answer, { collection: name, indexVersion: served.version });
+    return answer;
   }
 }

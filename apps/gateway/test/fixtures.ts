@@ -66,7 +66,7 @@ export async function testDb(prefix: string): Promise<TestDb> {
       return report.version;
     },
     config(overrides = {}) {
-      return { databaseUrl: url, redisUrl: REDIS_URL, port: 0, host: '127.0.0.1', pollMs: 0, ...overrides };
+      return { databaseUrl: url, redisUrl: REDIS_URL, port: 0, host: '127.0.0.1', pollMs: 0, cacheSize: 100, ...overrides };
     },
     async drop() {
       await store.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

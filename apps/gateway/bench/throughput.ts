@@ -1,0 +1,224 @@
+/**
+ * Gateway throughput next to a bare NestJS endpoint, in one run on loopback.
+ *
+ *   npm run bench:gateway [-- --duration 10 --connections 16 --prompts 200]
+ *
+ * Builds the index of the vendored PostgreSQL 15 manual into a fresh schema of DATABASE_URL (default: the local
+ * `postgres` database; the schema is dropped at the end), then starts, one after the other, each server in a child
+ * process of its own: the gateway (fastify, the real app with metrics and error filter, no Redis events) and a bare
+ * NestJS app on the same adapter whose one POST route returns a constant. The gateway runs twice: with its answer
+ * cache off (every request runs the engine) and on (the prompts recur, as real traffic does). Every server receives
+ * the same POST bodies (real prompts from the manual's back-of-book index), from autocannon in this process, for the
+ * same bounded duration and connection count. Prints requests/s, p50, p99 and each gateway's ratio to the bare
+ * endpoint. Not a test: nothing is asserted.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import autocannon from 'autocannon';
+import { readTarBrotli } from '@lexigraph/cli';
+import { readFolder } from '@lexigraph/crawler';
+import { createStore } from '@lexigraph/db';
+import { buildIndex, distill, fromDbStore } from '@lexigraph/pipeline';
+
+const COLLECTION = 'pg15-docs';
+
+/** The vendored manual, found by walking up from this file (the compiled copy lives deeper than the source). */
+function vendorDir(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'vendor', 'pg15-docs');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`vendor/pg15-docs not found above ${__dirname}`);
+}
+const VENDOR = vendorDir();
+
+interface Options {
+  duration: number;
+  connections: number;
+  prompts: number;
+  warmup: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = { duration: 10, connections: 16, prompts: 200, warmup: 2 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--/, '') as keyof Options;
+    const value = Number(argv[i + 1]);
+    if (!(key in opts) || !Number.isFinite(value) || value <= 0) throw new Error(`bad option ${argv[i]} ${argv[i + 1] ?? ''}: expected --duration|--connections|--prompts|--warmup N`);
+    opts[key] = value;
+  }
+  opts.duration = Math.min(opts.duration, 60);
+  return opts;
+}
+
+// ---- child: one server ------------------------------------------------------------------------------------
+
+async function serve(kind: string): Promise<void> {
+  const { Controller, HttpCode, Module, Post } = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+  let url: string;
+  let close: () => Promise<void>;
+  if (kind === 'gateway') {
+    const { startGateway, loadConfig } = await import('../src/main');
+    const config = { ...loadConfig(process.env), host: '127.0.0.1', port: 0, pollMs: 0 };
+    const started = await startGateway({ config, events: false, logger: ['error'] });
+    url = `${started.url}/v1/collections/${COLLECTION}/query`;
+    close = () => started.app.close();
+  } else {
+    const ANSWER = { ok: true, answer: 'constant' };
+    @Controller()
+    class ConstantController {
+      @Post('constant')
+      @HttpCode(200)
+      constant() {
+        return ANSWER;
+      }
+    }
+    @Module({ controllers: [ConstantController] })
+    class BareModule {}
+    const app = await NestFactory.create(BareModule, new FastifyAdapter(), { logger: ['error'] });
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address() as { port: number };
+    url = `http://127.0.0.1:${address.port}/constant`;
+    close = () => app.close();
+  }
+  process.send?.({ url });
+  process.on('message', (msg) => {
+    if (msg === 'stop') void close().then(() => process.exit(0));
+  });
+}
+
+// ---- parent: build, drive, report ---------------------------------------------------------------------------
+
+async function buildCorpus(databaseUrl: string, schema: string, dataDir: string): Promise<{ entities: number; version: number; ms: number }> {
+  const t0 = performance.now();
+  const files = readTarBrotli(await fs.readFile(path.join(VENDOR, 'pg15-docs.tar.br')));
+  const site = path.join(dataDir, 'site');
+  for (const f of files) {
+    if (!f.path.endsWith('.html') || f.path.endsWith('bookindex.html')) continue;
+    const target = path.join(site, f.path);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(target, f.data);
+  }
+  const entities = await readFolder(site, 'html');
+  const store = fromDbStore(await createStore({ databaseUrl, schema }));
+  try {
+    await distill(store, COLLECTION, entities);
+    const report = await buildIndex(store, dataDir, COLLECTION);
+    return { entities: report.entities, version: report.version, ms: performance.now() - t0 };
+  } finally {
+    await store.close();
+  }
+}
+
+function startChild(kind: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--serve', kind], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (msg: { url: string }) => resolve({ child, url: msg.url }));
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with code ${code} before listening`)));
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.send('stop');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function drive(name: string, url: string, bodies: string[], opts: Options, seconds: number): Promise<Row> {
+  const result = await autocannon({
+    url,
+    connections: opts.connections,
+    duration: seconds,
+    requests: bodies.map((body) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body })),
+  });
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const baseUrl = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const schema = `gwbench_${randomBytes(4).toString('hex')}`;
+  const u = new URL(baseUrl);
+  u.searchParams.set('schema', schema);
+  const dataDir = await fs.mkdtemp(path.join(tmpdir(), 'lexigraph-gwbench-'));
+  const qrels = (await fs.readFile(path.join(VENDOR, 'pg15.qrels.jsonl'), 'utf8')).split('\n').filter(Boolean);
+  const prompts = qrels.slice(0, opts.prompts).map((line) => (JSON.parse(line) as { query: string }).query);
+  const bodies = prompts.map((prompt) => JSON.stringify({ prompt }));
+  let children: ChildProcess[] = [];
+  try {
+    const built = await buildCorpus(baseUrl, schema, dataDir);
+    console.log(`index of ${COLLECTION}: ${built.entities} entities, version ${built.version}, built in ${(built.ms / 1000).toFixed(1)} s`);
+    console.log(`autocannon: ${opts.connections} connections, ${opts.duration} s per server after ${opts.warmup} s of warm-up, ${bodies.length} distinct prompts`);
+    const env = { ...process.env, DATABASE_URL: u.toString(), GATEWAY_PORT: '0', NODE_ENV: 'production' };
+    const rows: Row[] = [];
+    for (const [kind, name, cacheSize] of [
+      ['bare', 'bare NestJS (fastify), constant JSON', '0'],
+      ['gateway', 'gateway, every answer computed', '0'],
+      ['gateway', 'gateway, answer cache on', '1000'],
+    ] as const) {
+      const { child, url } = await startChild(kind, { ...env, GATEWAY_CACHE_SIZE: cacheSize });
+      children.push(child);
+      await drive(name, url, bodies, opts, opts.warmup);
+      rows.push(await drive(name, url, bodies, opts, opts.duration));
+      await stopChild(child);
+      children = children.filter((c) => c !== child);
+    }
+    const pad = (s: string, n: number) => s.padEnd(n);
+    console.log('');
+    console.log(`| ${pad('server', 38)} | req/s    | p50 ms | p99 ms | requests | errors | non-2xx |`);
+    console.log(`|${'-'.repeat(40)}|----------|--------|--------|----------|--------|---------|`);
+    for (const r of rows) {
+      console.log(
+        `| ${pad(r.name, 38)} | ${pad(r.rps.toFixed(0), 8)} | ${pad(r.p50.toFixed(1), 6)} | ${pad(r.p99.toFixed(1), 6)} | ${pad(String(r.requests), 8)} | ${pad(String(r.errors), 6)} | ${pad(String(r.non2xx), 7)} |`,
+      );
+    }
+    const [bare, ...gateways] = rows as [Row, ...Row[]];
+    console.log('');
+    for (const g of gateways) {
+      console.log(`${g.name}: ${(g.rps / bare.rps).toFixed(2)} x the bare endpoint's requests/s (goal >= 0.5), p99 ${g.p99.toFixed(1)} ms (goal < 25 ms)`);
+    }
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    const store = await createStore({ databaseUrl: baseUrl, schema });
+    await store.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await store.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--serve') {
+  serve(process.argv[3] ?? 'bare').catch((err: Error) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  main().catch((err: Error) => {
+    console.error(`bench failed: ${err.message}`);
+    process.exit(1);
+  });
+}
