@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IndexRegistry } from './index-registry';
 import { QUERY_BODY_SCHEMA, ANSWER_SCHEMA, ERROR_SCHEMA } from './openapi';
-import { QueryService, type GatewayAnswer } from './query.service';
+import { QueryService } from './query.service';
 
 @ApiTags('query')
 @Controller('v1/collections')
@@ -14,6 +14,7 @@ export class QueryController {
 
   @Post(':collection/query')
   @HttpCode(200)
+  @Header('content-type', 'application/json; charset=utf-8')
   @ApiOperation({
     summary: 'Answer a prompt from the published index of a collection',
     description:
@@ -25,8 +26,9 @@ export class QueryController {
   @ApiResponse({ status: 400, description: 'Malformed body, unknown parameter or bad value', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 404, description: 'Unknown collection', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 409, description: 'The collection has no published index yet', schema: ERROR_SCHEMA })
-  query(@Param('collection') collection: string, @Body() body: unknown): Promise<GatewayAnswer> {
-    return this.queries.answer(collection, body);
+  async query(@Param('collection') collection: string, @Body() body: unknown): Promise<string> {
+    // The answer arrives as JSON text (serialized once, then cached with it): the server sends it as is.
+    return (await this.queries.answer(collection, body)).json;
   }
 
   @Get()

@@ -24,8 +24,15 @@ function parseNamed(kv: Record<string, string>, where: string): Partial<QueryPar
  * Answers a query: validates the collection name and the body (zod, then the engine's parameter parser), layers
  * the parameters (collection defaults < profile < the body's params), and asks the served index.
  */
+/** An answer serialized once: the JSON text sent to clients, and whether it found anything (for the metrics). */
+export interface SerializedAnswer {
+  json: string;
+  answered: boolean;
+  indexVersion: number;
+}
+
 export class QueryService {
-  private readonly cache: AnswerCache<GatewayAnswer>;
+  private readonly cache: AnswerCache<SerializedAnswer>;
 
   /** @param cacheSize answers kept for repeated prompts (per collection, version, prompt and parameters); 0 = off. */
   constructor(
@@ -37,7 +44,11 @@ export class QueryService {
     this.cache = new AnswerCache(cacheSize);
   }
 
-  async answer(collection: unknown, body: unknown): Promise<GatewayAnswer> {
+  /**
+   * Answers `body` on `collection` as JSON text (a GatewayAnswer). Repeated queries on the same index version come
+   * from the answer cache already serialized, so a hit costs neither the engine nor JSON.stringify.
+   */
+  async answer(collection: unknown, body: unknown): Promise<SerializedAnswer> {
     const name = parseOrThrow(CollectionName, collection, 'collection name in the path');
     const query = parseOrThrow(QueryBody, body ?? {}, 'query body');
     const given = parseNamed(query.params, 'params');
@@ -51,14 +62,15 @@ export class QueryService {
       throw err;
     }
     const key = this.cache.capacity > 0 ? `${name}\u0000${served.version}\u0000${query.prompt}\u0000${JSON.stringify(params)}` : '';
-    let answer = key ? this.cache.get(key) : undefined;
-    if (answer) this.metrics.cacheHits.inc({ collection: name });
+    let result = key ? this.cache.get(key) : undefined;
+    if (result) this.metrics.cacheHits.inc({ collection: name });
     else {
-      answer = Object.assign(served.index.ask(query.prompt, params), { collection: name, indexVersion: served.version });
-      if (key) this.cache.set(key, answer);
+      const answer: GatewayAnswer = Object.assign(served.index.ask(query.prompt, params), { collection: name, indexVersion: served.version });
+      result = { json: JSON.stringify(answer), answered: !answer.noAnswer && answer.results.length > 0, indexVersion: served.version };
+      if (key) this.cache.set(key, result);
     }
-    if (answer.noAnswer || answer.results.length === 0) this.metrics.noAnswers.inc({ collection: name });
-    else this.metrics.answers.inc({ collection: name });
-    return answer;
+    if (result.answered) this.metrics.answers.inc({ collection: name });
+    else this.metrics.noAnswers.inc({ collection: name });
+    return result;
   }
 }

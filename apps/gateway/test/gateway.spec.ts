@@ -84,11 +84,14 @@ describe('gateway on PostgreSQL and Redis', () => {
   });
 
   it('exports latency, answers, no-answers and index gauges on /metrics', async () => {
-    await post(`${url}/v1/collections/manual/query`, { prompt: 'vacuum freeze' });
+    const first = await post(`${url}/v1/collections/manual/query`, { prompt: 'vacuum freeze' });
+    const again = await post(`${url}/v1/collections/manual/query`, { prompt: 'vacuum freeze' });
+    expect(again.body).toEqual(first.body); // the second one comes from the answer cache
     const text = await fetch(`${url}/metrics`).then((r) => r.text());
     expect(text).toMatch(/lexigraph_gateway_request_duration_seconds_count\{route="\/v1\/collections\/:collection\/query",method="POST",status="200"\} [1-9]/);
     expect(text).toMatch(/lexigraph_gateway_answers_total\{collection="manual"\} [1-9]/);
     expect(text).toMatch(/lexigraph_gateway_no_answers_total\{collection="manual"\} [1-9]/);
+    expect(text).toMatch(/lexigraph_gateway_answer_cache_hits_total\{collection="manual"\} [1-9]/);
     expect(text).toContain('lexigraph_gateway_index_version{collection="manual"} 1');
     expect(text).toContain(`lexigraph_gateway_index_entities{collection="manual"} ${DOCS.length}`);
     expect(text).toMatch(/lexigraph_gateway_index_bytes\{collection="manual"\} [1-9]\d+/);
