@@ -87,6 +87,7 @@ describe('gateway on PostgreSQL and Redis', () => {
     const first = await post(`${url}/v1/collections/manual/query`, { prompt: 'vacuum freeze' });
     const again = await post(`${url}/v1/collections/manual/query`, { prompt: 'vacuum freeze' });
     expect(again.body).toEqual(first.body); // the second one comes from the answer cache
+    await post(`${url}/v1/collections/manual/query`, { prompt: 'quaternion spectroscopy' });
     const text = await fetch(`${url}/metrics`).then((r) => r.text());
     expect(text).toMatch(/lexigraph_gateway_request_duration_seconds_count\{route="\/v1\/collections\/:collection\/query",method="POST",status="200"\} [1-9]/);
     expect(text).toMatch(/lexigraph_gateway_answers_total\{collection="manual"\} [1-9]/);
