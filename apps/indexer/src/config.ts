@@ -26,6 +26,8 @@ export interface IndexerConfig {
   queue: QueueConfig;
   fetchTimeoutMs?: number;
   log: (line: Record<string, unknown>) => void;
+  /** Log every finished job with its duration (`INDEXER_LOG_JOBS=1`). */
+  logJobs: boolean;
 }
 
 export const INDEXER_CONFIG = Symbol('INDEXER_CONFIG');
@@ -47,5 +49,6 @@ export function resolveConfig(opts: IndexerOptions = {}, env: NodeJS.ProcessEnv 
     queue: queueConfig(opts.queue ?? {}, env),
     ...(opts.fetchTimeoutMs ? { fetchTimeoutMs: opts.fetchTimeoutMs } : {}),
     log,
+    logJobs: env.INDEXER_LOG_JOBS === '1',
   };
 }

@@ -48,6 +48,7 @@ export class IndexerService implements OnApplicationBootstrap, OnApplicationShut
       concurrency: cfg.concurrency,
       onJob: (e) => {
         if (e.error) cfg.log({ event: 'job.failed', job: e.name, id: e.id, error: e.error, permanent: e.permanent ?? false });
+        else if (cfg.logJobs) cfg.log({ event: 'job.done', job: e.name, id: e.id, ms: Math.round(e.ms) });
       },
       onError: (err) => cfg.log({ event: 'worker.error', error: err.message }),
     });

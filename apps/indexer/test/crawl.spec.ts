@@ -1,43 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { createIngestApp } from '@lexigraph/ingest';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
-import pg from 'pg';
 import { startIndexer, type RunningIndexer } from '../src/main';
-import { createDatabase, generatedSite, REDIS_URL, serveSite, uniquePrefix, waitFor, type Site } from './helpers';
+import { createDatabase, generatedSite, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site, type Snapshot } from './helpers';
 
 jest.setTimeout(180_000);
 
 const QUEUE = { redisUrl: REDIS_URL, buildDebounceMs: 300, backoffMs: 200, stalledIntervalMs: 2000, lockDurationMs: 5000 };
-
-interface Snapshot {
-  documents: { id: string; hash: string }[];
-  lexicon: { token: string; count: number; df: number }[];
-  version: number;
-}
-
-/** Live documents and the lexicon of the published version of `collection`. */
-export async function snapshotOf(databaseUrl: string, collection: string): Promise<Snapshot> {
-  const c = new pg.Client({ connectionString: databaseUrl });
-  await c.connect();
-  try {
-    const docs = await c.query(
-      `SELECT d."externalId" AS id, d."contentHash" AS hash FROM "Document" d JOIN "Collection" k ON k.id = d."collectionId"
-       WHERE k.name = $1 AND d."deletedAt" IS NULL ORDER BY d."externalId" COLLATE "C"`,
-      [collection],
-    );
-    const v = await c.query(
-      `SELECT v.id, v.version FROM "IndexVersion" v JOIN "Collection" k ON k.id = v."collectionId"
-       WHERE k.name = $1 AND v.status = 'published'`,
-      [collection],
-    );
-    const lex = v.rows[0]
-      ? await c.query(`SELECT token, count, df FROM "LexiconEntry" WHERE "versionId" = $1 ORDER BY token COLLATE "C"`, [v.rows[0].id])
-      : { rows: [] };
-    return { documents: docs.rows, lexicon: lex.rows, version: v.rows[0]?.version ?? 0 };
-  } finally {
-    await c.end();
-  }
-}
 
 describe('crawl through the ingest API and the indexer (real PostgreSQL, Redis, HTTP)', () => {
   let db: { url: string; drop: () => Promise<void> };

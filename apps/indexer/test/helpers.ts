@@ -47,14 +47,17 @@ export interface Site {
 }
 
 /** Serves `pages` (path -> html, or a function of the request) on 127.0.0.1, counting hits per path. */
-export async function serveSite(pages: Record<string, string> | ((path: string, req: IncomingMessage) => { status: number; body?: string; headers?: Record<string, string> })): Promise<Site> {
+type Answer = { status: number; body?: string; headers?: Record<string, string> };
+
+export async function serveSite(pages: Record<string, string> | ((path: string, req: IncomingMessage) => Answer | Promise<Answer>)): Promise<Site> {
   const hits = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
     if (typeof pages === 'function') {
-      const r = pages(path, req);
-      res.writeHead(r.status, { 'content-type': 'text/html; charset=utf-8', ...(r.headers ?? {}) }).end(r.body ?? '');
+      void Promise.resolve(pages(path, req)).then((r) => {
+        res.writeHead(r.status, { 'content-type': 'text/html; charset=utf-8', ...(r.headers ?? {}) }).end(r.body ?? '');
+      });
       return;
     }
     const body = pages[path];
@@ -107,4 +110,34 @@ export function generatedSite(n: number): Record<string, string> {
       <p>See how ${b} tuning changes ${a} behaviour under load ${i * 13}.</p>${links.join(' ')}</body></html>`;
   }
   return pages;
+}
+
+export interface Snapshot {
+  documents: { id: string; hash: string }[];
+  lexicon: { token: string; count: number; df: number }[];
+  version: number;
+}
+
+/** Live documents and the lexicon of the published version of `collection`. */
+export async function snapshotOf(databaseUrl: string, collection: string): Promise<Snapshot> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const docs = await c.query(
+      `SELECT d."externalId" AS id, d."contentHash" AS hash FROM "Document" d JOIN "Collection" k ON k.id = d."collectionId"
+       WHERE k.name = $1 AND d."deletedAt" IS NULL ORDER BY d."externalId" COLLATE "C"`,
+      [collection],
+    );
+    const v = await c.query(
+      `SELECT v.id, v.version FROM "IndexVersion" v JOIN "Collection" k ON k.id = v."collectionId"
+       WHERE k.name = $1 AND v.status = 'published'`,
+      [collection],
+    );
+    const lex = v.rows[0]
+      ? await c.query(`SELECT token, count, df FROM "LexiconEntry" WHERE "versionId" = $1 ORDER BY token COLLATE "C"`, [v.rows[0].id])
+      : { rows: [] };
+    return { documents: docs.rows, lexicon: lex.rows, version: v.rows[0]?.version ?? 0 };
+  } finally {
+    await c.end();
+  }
 }

@@ -91,13 +91,23 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
   let robotsCache = new Map<string, Promise<import('@lexigraph/crawler').RobotsRules>>();
   let robotsSince = Date.now();
 
+  // Page jobs come by the hundred per second: their collection's config is read at most once a second.
+  const configs = new Map<string, { config: CollectionConfig; at: number }>();
+  async function configOf(collection: string): Promise<CollectionConfig> {
+    const hit = configs.get(collection);
+    if (hit && Date.now() - hit.at < 1000) return hit.config;
+    const config = await requireCollection(store, collection);
+    configs.set(collection, { config, at: Date.now() });
+    return config;
+  }
+
   function buildJobs(collection: string): JobItem[] {
     return ctx.buildAfterIngest === false ? [] : [{ name: 'index.build', data: { collection } }];
   }
 
   return {
     'crawl.fetch': async (data: JobData<'crawl.fetch'>): Promise<JobOutcome> => {
-      const config = await requireCollection(store, data.collection);
+      const config = await configOf(data.collection);
       const scope = scopeOf(data, config);
       // Loaded on use: readers of a published index never pay for the crawler's HTTP stack.
       const crawler = await import('@lexigraph/crawler');
@@ -177,7 +187,7 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
       return { result, next: [...follow, ...next] };
     },
     'distill.entity': async (data: JobData<'distill.entity'>): Promise<JobOutcome> => {
-      await requireCollection(store, data.collection);
+      await configOf(data.collection);
       const doc = await store.getDocument(data.collection, data.documentId);
       if (!doc) {
         throw new AppError('NOT_FOUND', `document "${data.documentId}" not found in collection "${data.collection}"`, data);

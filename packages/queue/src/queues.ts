@@ -112,13 +112,29 @@ export class JobQueues {
     }
   }
 
-  /** Whether a crawl.fetch may enter its run (page budget); other jobs always may. */
-  private async admit(job: JobItem, jobId: string): Promise<boolean> {
-    if (job.name !== 'crawl.fetch' || !job.data.scope) return true;
-    const run = `${this.config.prefix}:crawl-run:${job.data.collection}:${crawlRunOf(job.data)}`;
+  /**
+   * Which jobs may enter: a crawl.fetch only within its run's page budget (one Redis round trip for the whole
+   * batch); other jobs always.
+   */
+  private async admit(jobs: { job: JobItem; id: string }[]): Promise<boolean[]> {
     const ttl = this.config.keepDays * 24 * 3600;
-    const ok = await this.connection.eval(ADMIT_LUA, 2, `${run}:urls`, `${run}:count`, jobId, job.data.scope.maxPages, ttl);
-    return Number(ok) === 1;
+    const pipe = this.connection.pipeline();
+    const asked: number[] = [];
+    jobs.forEach(({ job, id }, i) => {
+      if (job.name !== 'crawl.fetch' || !job.data.scope) return;
+      const run = `${this.config.prefix}:crawl-run:${job.data.collection}:${crawlRunOf(job.data)}`;
+      pipe.eval(ADMIT_LUA, 2, `${run}:urls`, `${run}:count`, id, job.data.scope.maxPages, ttl);
+      asked.push(i);
+    });
+    const ok = jobs.map(() => true);
+    if (asked.length === 0) return ok;
+    const res = (await pipe.exec()) ?? [];
+    asked.forEach((i, k) => {
+      const [err, value] = res[k] ?? [new Error('no answer'), null];
+      if (err) throw err;
+      ok[i] = Number(value) === 1;
+    });
+    return ok;
   }
 
   /** Validates and enqueues jobs (deduplicated by id); returns the ids of the jobs now queued or already known. */
@@ -127,13 +143,18 @@ export class JobQueues {
     const byQueue = new Map<JobName, { name: string; data: unknown; opts: JobsOptions }[]>();
     const ids: string[] = [];
     const seen = new Set<string>();
+    const batch: { job: JobItem; id: string; opts: JobsOptions }[] = [];
     for (const raw of jobs) {
       const job = parseJob(raw);
       const opts = this.optionsOf(job, now);
       const id = opts.jobId as string;
       if (seen.has(id)) continue;
       seen.add(id);
-      if (!(await this.admit(job, id))) continue;
+      batch.push({ job, id, opts });
+    }
+    const admitted = await this.admit(batch);
+    for (const [i, { job, id, opts }] of batch.entries()) {
+      if (!admitted[i]) continue;
       ids.push(id);
       const list = byQueue.get(job.name) ?? [];
       list.push({ name: job.name, data: job.data, opts });

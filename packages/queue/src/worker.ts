@@ -12,6 +12,17 @@ export interface WorkerOptions {
   onError?: (err: Error) => void;
 }
 
+/**
+ * The payload a job runs with: a crawl.fetch started by a job scheduler (a scheduled source) is a new crawl run
+ * each time, named after the scheduled job, so its URLs are fetched again (conditionally) instead of being
+ * recognised as already fetched by an earlier run.
+ */
+function runOf(job: Job): unknown {
+  const data = job.data as { runId?: unknown; sourceId?: unknown } | null;
+  if (job.name !== 'crawl.fetch' || !job.repeatJobKey || !data || data.runId !== undefined) return data;
+  return { ...data, runId: `${String(data.sourceId)}@${job.id ?? job.timestamp}`.slice(0, 200) };
+}
+
 export interface Workers {
   workers: Worker[];
   /** Stops taking jobs, waits for the running ones, closes connections. */
@@ -37,7 +48,7 @@ export async function startWorkers(handlers: HandlerMap, queues: JobQueues, opti
     const processor = async (job: Job): Promise<unknown> => {
       const t0 = performance.now();
       try {
-        const item = parseJob({ name: job.name, data: job.data });
+        const item = parseJob({ name: job.name, data: runOf(job) });
         const handler = run[item.name] as (data: unknown) => Promise<JobOutcome | void>;
         const outcome = await handler(item.data);
         if (outcome?.next?.length) await queues.add(outcome.next);

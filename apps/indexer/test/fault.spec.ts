@@ -1,0 +1,170 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { createIngestApp } from '@lexigraph/ingest';
+import { JobQueues, queueConfig } from '@lexigraph/queue';
+import pg from 'pg';
+import { startIndexer } from '../src/main';
+import { createDatabase, generatedSite, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site } from './helpers';
+
+jest.setTimeout(300_000);
+
+const PAGES = 100;
+const KILLS = 3;
+const APP_DIR = path.join(__dirname, '..');
+const MAIN = path.join(APP_DIR, 'dist', 'main.js');
+const QUEUE = { redisUrl: REDIS_URL, buildDebounceMs: 300, backoffMs: 100, stalledIntervalMs: 1000, lockDurationMs: 2000 };
+
+/** Builds dist/main.js when it is missing or older than a source file (the test runs the built indexer). */
+function ensureBuilt(): void {
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const p = path.join(dir, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }, 0);
+  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newest(path.join(APP_DIR, 'src'))) return;
+  const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: APP_DIR, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building the indexer failed: ${r.stdout}${r.stderr}`);
+}
+
+describe('fault tolerance: SIGKILL the indexer mid-crawl, several times', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let site: Site;
+  let ingest: INestApplication;
+  let base: string;
+  let prefix: string;
+  let child: ChildProcess | null = null;
+  let logs = '';
+
+  beforeAll(async () => {
+    ensureBuilt();
+    db = await createDatabase('fault');
+    const pages = generatedSite(PAGES);
+    site = await serveSite((p) => (pages[p] === undefined ? { status: 404 } : { status: 200, body: pages[p] }));
+    prefix = uniquePrefix('fault');
+    ingest = await createIngestApp({ databaseUrl: db.url, queue: { ...QUEUE, prefix } });
+    await ingest.listen(0, '127.0.0.1');
+    base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    await ingest?.close();
+    const q = new JobQueues(queueConfig({ ...QUEUE, prefix }));
+    await q.obliterate();
+    await q.close();
+    await site?.close();
+    await db?.drop();
+  });
+
+  function spawnIndexer(): ChildProcess {
+    const proc = spawn(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        LEXIGRAPH_DATA: `/tmp/lx-${prefix}`,
+        INDEXER_CONCURRENCY: '3',
+        QUEUE_STALLED_MS: String(QUEUE.stalledIntervalMs),
+        QUEUE_LOCK_MS: String(QUEUE.lockDurationMs),
+        QUEUE_BACKOFF_MS: String(QUEUE.backoffMs),
+        INDEX_DEBOUNCE_MS: String(QUEUE.buildDebounceMs),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    proc.stderr?.on('data', (d: Buffer) => {
+      logs += d.toString();
+    });
+    return proc;
+  }
+
+  async function progress(collection: string) {
+    const r = await fetch(`${base}/v1/collections/${collection}/progress`);
+    return (await r.json()) as { queued: number; active: number; failed: number; published: { version: number } | null; byJob: Record<string, { done: number }> };
+  }
+
+  async function crawl(collection: string): Promise<void> {
+    const json = { 'content-type': 'application/json' };
+    expect((await fetch(`${base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: collection }) })).status).toBe(201);
+    const r = await fetch(`${base}/v1/collections/${collection}/sources`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ seeds: [site.url], allowPrivate: true, maxDepth: 10 }),
+    });
+    expect(r.status).toBe(202);
+  }
+
+  const finished = (collection: string) =>
+    waitFor(
+      `${collection}: every page fetched and published`,
+      async () => {
+        const p = await progress(collection);
+        return p.published && p.queued === 0 && p.active === 0 && p.byJob['crawl.fetch']?.done === PAGES ? p : undefined;
+      },
+      180_000,
+      200,
+    );
+
+  it('ends with the same documents and lexicon as an undisturbed run, no duplicate rows, no lost pages', async () => {
+    // Undisturbed run, in-process.
+    const calm = await startIndexer({ databaseUrl: db.url, dataDir: `/tmp/lx-${prefix}`, concurrency: 3, queue: { ...QUEUE, prefix }, log: false });
+    try {
+      await crawl('calm');
+      await finished('calm');
+    } finally {
+      await calm.close();
+    }
+    const expected = await snapshotOf(db.url, 'calm');
+    expect(expected.documents).toHaveLength(PAGES);
+
+    // Disturbed run: the built indexer as a child process, SIGKILLed mid-crawl KILLS times, restarted each time.
+    await crawl('storm');
+    const killedAt: number[] = [];
+    for (let k = 0; k < KILLS; k++) {
+      child = spawnIndexer();
+      const start = (await progress('storm')).byJob['crawl.fetch']?.done ?? 0;
+      await waitFor(`indexer ${k + 1} to make progress`, async () => {
+        const done = (await progress('storm')).byJob['crawl.fetch']?.done ?? 0;
+        return done >= start + 10 ? done : undefined;
+      }, 60_000, 50);
+      const p = await progress('storm');
+      killedAt.push(p.byJob['crawl.fetch']?.done ?? 0);
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      process.kill(child.pid as number, 'SIGKILL');
+      await exited;
+    }
+    // Every kill came before the end of the crawl.
+    expect(killedAt.every((n) => n < PAGES)).toBe(true);
+    child = spawnIndexer();
+    const end = await finished('storm');
+    expect(end.failed).toBe(0);
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+
+    const got = await snapshotOf(db.url, 'storm');
+    expect(got.documents).toEqual(expected.documents);
+    expect(got.lexicon).toEqual(expected.lexicon);
+
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      const rows = await c.query(
+        `SELECT count(*)::int AS n, count(DISTINCT d."externalId")::int AS distinct_ids FROM "Document" d
+         JOIN "Collection" k ON k.id = d."collectionId" WHERE k.name = 'storm'`,
+      );
+      expect(rows.rows[0]).toEqual({ n: PAGES, distinct_ids: PAGES });
+      const versions = await c.query(
+        `SELECT count(*) FILTER (WHERE status = 'published')::int AS published FROM "IndexVersion" v
+         JOIN "Collection" k ON k.id = v."collectionId" WHERE k.name = 'storm'`,
+      );
+      expect(versions.rows[0]).toEqual({ published: 1 });
+    } finally {
+      await c.end();
+    }
+    // stderr of the indexers: started lines, and no crash other than the kills
+    expect(logs).toContain('"event":"started"');
+  });
+});
