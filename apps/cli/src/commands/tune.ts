@@ -170,7 +170,7 @@ export async function tuneCommand(ctx: CliContext, opts: TuneOptions): Promise<n
   log(row('defaults', figures.defaults.dev, figures.defaults.heldOut));
   log(row('tuned', figures.tuned.dev, figures.tuned.heldOut));
   log(`held-out ${metric}: ${gain >= 0 ? '+' : ''}${gain.toFixed(4)} over the defaults`);
-  log(changes.length ? `changed: ${changes.map((c) => `${c.param} ${String(c.from)} -> ${String(c.to)}`).join(', ')}` : 'changed: nothing (the defaults are the best found)');
+  log(changes.length ? `changed: ${changes.map((c) => `${c.param} ${String(c.from)} -> ${String(c.to)}`).join(', ')}` : 'changed: nothing (the defaults are kept)');
   if (opts.saveProfile && savedTo) {
     log(`saved profile "${opts.saveProfile}" of collection ${collection} in ${savedTo}`);
     log(`  use it with: lexigraph ask --collection ${collection} --profile ${opts.saveProfile} "..."`);
