@@ -5,6 +5,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppError } from '@lexigraph/contracts';
+import { loadProfile } from '@lexigraph/pipeline';
 import { loadConfig, redisOptions, type GatewayConfig } from './config';
 import { ErrorFilter } from './error.filter';
 import { GatewayModule } from './gateway.module';
@@ -25,15 +26,23 @@ export interface GatewayAppOptions {
   events?: boolean;
   /** Nest log levels, or false for none. Default: log, warn, error. */
   logger?: LogLevel[] | false;
-  /** Saved parameter profiles; default: none (a `profile` in a query is a 400 naming it). */
+  /** Saved parameter profiles; default: the built-in ones and `<LEXIGRAPH_DATA>/profiles.json` (as the CLI reads them). */
   profiles?: ProfileLoader;
   /** Collect the process's default metrics. Default true. */
   defaultMetrics?: boolean;
 }
 
-const noProfiles: ProfileLoader = async (collection, name) => {
-  throw new AppError('VALIDATION', `profile: unknown profile "${name}" for collection "${collection}"`, { field: 'profile' });
-};
+/** Profiles as the CLI knows them: built-in, then `<dataDir>/profiles.json` (global and per collection). */
+export function fileProfiles(dataDir: string | undefined): ProfileLoader {
+  return async (collection, name) => {
+    try {
+      return await loadProfile(dataDir, name, collection);
+    } catch (err) {
+      if (AppError.is(err)) throw new AppError(err.code, `profile: ${err.message}`, { ...err.details, field: 'profile' });
+      throw err;
+    }
+  };
+}
 
 /**
  * Creates the gateway app (fastify) without listening: routes, the one error filter, request metrics, OpenAPI at
@@ -43,7 +52,7 @@ export async function createGatewayApp(options: GatewayAppOptions = {}): Promise
   const config = options.config ?? loadConfig(process.env);
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot({ config, profiles: options.profiles ?? noProfiles, defaultMetrics: options.defaultMetrics ?? true }),
+    GatewayModule.forRoot({ config, profiles: options.profiles ?? fileProfiles(config.dataDir), defaultMetrics: options.defaultMetrics ?? true }),
     adapter,
     { logger: options.logger ?? ['log', 'warn', 'error'] },
   );

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { lastValueFrom } from 'rxjs';
@@ -15,7 +17,12 @@ describe('gateway on PostgreSQL and Redis', () => {
     db = await testDb('main');
     await db.publish('manual', DOCS);
     await db.store.collections.ensure('empty');
-    ({ app, url } = await startGateway({ config: db.config(), logger: ['error'], defaultMetrics: false }));
+    await writeFile(
+      path.join(db.dataDir, 'profiles.json'),
+      JSON.stringify({ short: { k: 1 }, collections: { manual: { short: { k: 2, snippetsPerResult: 0 } } } }),
+    );
+    // With the data directory the indexer writes to: the index comes from its snapshot file, profiles from its profiles.json.
+    ({ app, url } = await startGateway({ config: db.config({ dataDir: db.dataDir }), logger: ['error'], defaultMetrics: false }));
   });
 
   afterAll(async () => {
@@ -35,6 +42,15 @@ describe('gateway on PostgreSQL and Redis', () => {
     for (const s of body.summary) expect(ids.has(s.sourceId)).toBe(true);
     const listed = await getJson(`${url}/v1/collections`);
     expect(listed.collections).toEqual([expect.objectContaining({ collection: 'manual', version: 1, entities: DOCS.length })]);
+  });
+
+  it('layers a built-in or saved profile under the query params', async () => {
+    const precise = await post(`${url}/v1/collections/manual/query`, { prompt: 'vacuum', profile: 'precise' });
+    expect(precise.status).toBe(200);
+    expect(precise.body.params).toMatchObject({ k: 20, expand: false });
+    const own = await post(`${url}/v1/collections/manual/query`, { prompt: 'vacuum', profile: 'short', params: { snippetsPerResult: 1 } });
+    expect(own.body.params).toMatchObject({ k: 2, snippetsPerResult: 1 }); // the collection's own "short", params win
+    expect(own.body.results.length).toBeLessThanOrEqual(2);
   });
 
   it('says when nothing matches instead of inventing an answer', async () => {
@@ -57,7 +73,7 @@ describe('gateway on PostgreSQL and Redis', () => {
       ['an unknown parameter', 'manual', { prompt: 'vacuum', params: { kk: 5 } }, 400, /params\.kk: unknown parameter "kk"/, {}],
       ['a parameter out of range', 'manual', { prompt: 'vacuum', params: { k: 0 } }, 400, /params\.k: .*within 1\.\.1000/, {}],
       ['a parameter of the wrong type', 'manual', { prompt: 'vacuum', params: { expand: 'maybe' } }, 400, /params\.expand/, {}],
-      ['an unknown profile', 'manual', { prompt: 'vacuum', profile: 'nope' }, 400, /profile/, {}],
+      ['an unknown profile', 'manual', { prompt: 'vacuum', profile: 'nope' }, 400, /^profile: unknown profile "nope" for collection "manual" \(known: .*precise/, {}],
       ['an unknown collection', 'nowhere', { prompt: 'vacuum' }, 404, /unknown collection "nowhere" \(known: .*manual/, {}],
       ['an invalid collection name', 'Bad%20Name', { prompt: 'vacuum' }, 400, /collection name/, {}],
       ['a collection without a published index', 'empty', { prompt: 'vacuum' }, 409, /"empty" has no published index/, {}],

@@ -8,3 +8,5 @@ export * from './build';
 export * from './load';
 export * from './handlers';
 export * from './db-store';
+export * from './batching-store';
+export * from './profiles';
