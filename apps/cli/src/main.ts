@@ -123,7 +123,7 @@ export async function run(argv: readonly string[], io: Partial<CliIO> = {}): Pro
     .option('--seed <n>', 'seed of the dev/held-out shuffle', '1')
     .option('--dev-fraction <x>', 'share of the judged queries tuned on', '0.5')
     .option('--budget <n>', 'evaluations of the dev split at most', '150')
-    .option('--min-t <x>', 'the winner must beat the defaults by this many standard errors on dev', '2')
+    .option('--min-t <x>', 'the winner must beat the defaults by this many standard errors on dev', '3')
     .option('--save-profile <name>', 'save the winning values as a profile of the collection')
     .option('--json', 'print the report as JSON')
     .action(

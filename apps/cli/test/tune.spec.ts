@@ -196,7 +196,7 @@ describe('lexigraph tune (embedded database)', () => {
     expect(r.stdout).toMatch(/^defaults\s+(\d\.\d{4}\s+){4}\|(\s+\d\.\d{4}){4}$/m);
     expect(r.stdout).toMatch(/^tuned\s+(\d\.\d{4}\s+){4}\|(\s+\d\.\d{4}){4}$/m);
     expect(r.stdout).toMatch(/held-out mrr@10: [+-]\d\.\d{4} over the defaults/);
-    expect(r.stdout).toMatch(/^(winner: dev mrr@10 \+\d\.\d{4} over the defaults, t = |no setting beat the defaults by 2 standard errors)/m);
+    expect(r.stdout).toMatch(/^(winner: dev mrr@10 \+\d\.\d{4} over the defaults, t = |no setting beat the defaults by 3 standard errors)/m);
 
     const badMetric = await cli([...data(), 'tune', '-c', 'tiny', '--qrels', TUNE_QRELS, '--metric', 'map'], work);
     expect(badMetric.code).toBe(2);

@@ -82,8 +82,9 @@ export interface TuneOptions {
   /**
    * The winner must beat the start by at least this many standard errors of the per-query differences (a paired t
    * statistic over the dev queries): of the settings the ascent went through, the best one that does is returned, else
-   * the start. A gain carried by a handful of queries is noise and does not hold on unseen queries. Default 2;
-   * 0 returns the best setting found whatever its margin.
+   * the start. A gain carried by a handful of queries is noise and does not hold on unseen queries, and the ascent
+   * compares a hundred settings or more, so two standard errors happen by chance. Default 3; 0 returns the best
+   * setting found whatever its margin.
    */
   minT?: number;
   /** Parameters to search; default {@link SEARCH_SPACE}. */
@@ -171,7 +172,7 @@ export function tuneParams(opts: TuneOptions): TuneResult {
       return [d, base];
     }),
   );
-  const minT = Math.max(0, opts.minT ?? 2);
+  const minT = Math.max(0, opts.minT ?? 3);
   const dev = opts.dev.filter((q) => q.relevant.some((r) => (q.grades?.[r] ?? 1) > 0));
   interface Score {
     /** The metric over all dev queries. */
