@@ -108,7 +108,8 @@ export class JobQueues {
         return { ...base, jobId: `${base.jobId}${JOB_ID_SEPARATOR}${bucket}`, delay: bucket * window - now, removeOnComplete: { age: keep } };
       }
       default:
-        return { ...base, removeOnComplete: true };
+        // Kept an hour, so progress counts them; a repeat within the hour (same document) is a no-op anyway.
+        return { ...base, removeOnComplete: { age: 3600 } };
     }
   }
 

@@ -4,6 +4,7 @@ import { CollectionName, CrawlConfig, CrawlScope, SourceFormat, parseOrThrow, ty
 import { canonicalizeUrl } from '@lexigraph/crawler';
 import {
   InProcessRunner,
+  batchingStore,
   createHandlers,
   distill,
   ingestSource,
@@ -157,9 +158,11 @@ export async function runIngest(
   const storeBar = createProgress(out, 'store', opts.progress);
   const buildBar = createProgress(out, 'build', opts.progress);
   const refused: string[] = [];
+  // One process owns the collection here: page writes are batched instead of one transaction per page.
+  const buffered = batchingStore(store);
   const runner = new InProcessRunner(
     createHandlers({
-      store,
+      store: buffered,
       dataDir: ctx.dataDir,
       // The CLI runs the build itself, after printing what the crawl found.
       buildAfterIngest: false,
@@ -188,6 +191,7 @@ export async function runIngest(
         allowPrivate: opts.crawl.allowPrivate,
       });
       const records = await runner.run({ name: 'crawl.fetch', data: { collection, url: seed, depth: 0, sourceId, scope } });
+      await buffered.flush();
       const pages = records.filter((r) => r.job.name === 'crawl.fetch').map((r) => r.result as CrawlPageResult);
       ({ ingest, distilled } = crawlReport(pages, refused));
     } else {
