@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+// `npm run start:services [-- --no-build]`: runs the three services (ingest, indexer, gateway) as built apps against
+// the local PostgreSQL and Redis, without Docker. Makes sure both answer (scripts/services.sh), builds the apps
+// unless --no-build, creates the database when missing and applies the migrations, starts the three processes with
+// their output prefixed by name, prints their URLs once they answer, and stops them all on Ctrl-C (or when one dies).
+//
+// Environment (defaults): DATABASE_URL (postgresql://postgres@127.0.0.1:5432/lexigraph), REDIS_URL
+// (redis://127.0.0.1:6379), LEXIGRAPH_DATA (./.lexigraph), INGEST_PORT (3001), GATEWAY_PORT (3000),
+// INDEXER_CONCURRENCY (4), QUEUE_PREFIX (lexigraph).
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const { existsSync } = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const APPS = ['ingest', 'indexer', 'gateway'];
+const STOP_GRACE_MS = 15_000;
+const READY_TIMEOUT_MS = 120_000;
+
+const env = {
+  ...process.env,
+  DATABASE_URL: process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/lexigraph',
+  REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+  LEXIGRAPH_DATA: path.resolve(process.env.LEXIGRAPH_DATA || path.join(ROOT, '.lexigraph')),
+  INGEST_PORT: process.env.INGEST_PORT || '3001',
+  INGEST_HOST: process.env.INGEST_HOST || '127.0.0.1',
+  GATEWAY_PORT: process.env.GATEWAY_PORT || '3000',
+  GATEWAY_HOST: process.env.GATEWAY_HOST || '127.0.0.1',
+  CHECKPOINT_DISABLE: '1',
+  TURBO_TELEMETRY_DISABLED: '1',
+};
+
+function say(line) {
+  process.stdout.write(`[services] ${line}\n`);
+}
+
+function fail(line) {
+  process.stderr.write(`[services] ${line}\n`);
+  process.exit(1);
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, env, stdio: 'inherit' });
+  if (r.status !== 0) fail(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+}
+
+/** Creates the database of DATABASE_URL when it does not exist, connecting to the server's `postgres` database. */
+async function ensureDatabase() {
+  const pg = require(require.resolve('pg', { paths: [path.join(ROOT, 'packages', 'db')] }));
+  const target = new URL(env.DATABASE_URL);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!name) return;
+  const adminUrl = new URL(env.DATABASE_URL);
+  adminUrl.pathname = '/postgres';
+  adminUrl.search = '';
+  const client = new pg.Client({ connectionString: adminUrl.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) {
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      say(`created database ${name}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies pending migrations (the services would too; doing it once first keeps their starts quick). */
+async function migrate() {
+  const { createStore } = require(path.join(ROOT, 'packages', 'db', 'dist'));
+  const store = await createStore({ databaseUrl: env.DATABASE_URL });
+  const applied = store.migrations && Array.isArray(store.migrations.applied) ? store.migrations.applied.length : 0;
+  await store.close();
+  say(`database ready (${applied} migration(s) applied now)`);
+}
+
+function prefixLines(stream, name, out) {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop();
+    for (const line of lines) out.write(`[${name}] ${line}\n`);
+  });
+  stream.on('end', () => {
+    if (buffered) out.write(`[${name}] ${buffered}\n`);
+  });
+}
+
+async function answers(url, ok) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return ok(res.status);
+  } catch {
+    return false;
+  }
+}
+
+async function waitReady(children) {
+  const ingestUrl = `http://127.0.0.1:${env.INGEST_PORT}`;
+  const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}`;
+  const end = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const ingestUp = await answers(`${ingestUrl}/v1/collections/healthcheck`, (s) => s < 500);
+    const gatewayUp = await answers(`${gatewayUrl}/health`, (s) => s === 200);
+    if (ingestUp && gatewayUp) return { ingestUrl, gatewayUrl };
+    if (Date.now() > end) throw new Error(`the services did not answer within ${READY_TIMEOUT_MS / 1000} s`);
+    if (children.some((c) => c.exitCode !== null || c.signalCode !== null)) throw new Error('a service exited while starting');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function main() {
+  const build = !process.argv.includes('--no-build');
+  run('bash', [path.join('scripts', 'services.sh')]);
+  if (build) {
+    say('building the services');
+    run('npx', ['turbo', 'run', 'build', ...APPS.map((a) => `--filter=@lexigraph/${a}...`), '--output-logs=errors-only']);
+  }
+  for (const app of APPS) {
+    if (!existsSync(path.join(ROOT, 'apps', app, 'dist', 'main.js'))) fail(`apps/${app}/dist/main.js is missing: run "npm run build" first`);
+  }
+  await ensureDatabase();
+  await migrate();
+
+  const children = [];
+  let stopping = false;
+  const stopAll = (code) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping the services');
+    const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+    if (alive.length === 0) process.exit(code);
+    let left = alive.length;
+    const timer = setTimeout(() => {
+      for (const c of alive) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    }, STOP_GRACE_MS);
+    for (const c of alive) {
+      c.once('exit', () => {
+        if (--left === 0) {
+          clearTimeout(timer);
+          process.exit(code);
+        }
+      });
+      c.kill('SIGTERM');
+    }
+  };
+  process.on('SIGINT', () => stopAll(0));
+  process.on('SIGTERM', () => stopAll(0));
+
+  for (const app of APPS) {
+    const child = spawn(process.execPath, [path.join('apps', app, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.name = app;
+    prefixLines(child.stdout, app, process.stdout);
+    prefixLines(child.stderr, app, process.stderr);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      process.stderr.write(`[services] ${app} exited (${signal ?? `code ${code}`}); stopping the others\n`);
+      stopAll(1);
+    });
+    children.push(child);
+  }
+
+  try {
+    const { ingestUrl, gatewayUrl } = await waitReady(children);
+    say(`ingest   ${ingestUrl}   POST /v1/collections, /v1/collections/:c/sources, /v1/collections/:c/documents; GET /v1/collections/:c/progress`);
+    say(`gateway  ${gatewayUrl}   POST /v1/collections/:c/query; OpenAPI ${gatewayUrl}/docs; ${gatewayUrl}/health; ${gatewayUrl}/metrics`);
+    say(`indexer  pid ${children[1].pid}, ${env.INDEXER_CONCURRENCY || 4} jobs at once per queue; data in ${env.LEXIGRAPH_DATA}`);
+    say('press Ctrl-C to stop them all');
+  } catch (err) {
+    process.stderr.write(`[services] ${err.message}\n`);
+    stopAll(1);
+  }
+}
+
+main().catch((err) => fail(err.stack || String(err)));
