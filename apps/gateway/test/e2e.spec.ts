@@ -10,7 +10,7 @@ import { createIngestApp } from '@lexigraph/ingest';
 import { startIndexer, type RunningIndexer } from '@lexigraph/indexer';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
 import { startGateway } from '../src/main';
-import { BASE_URL, DOCS, REDIS_URL, getJson, post, type Json } from './fixtures';
+import { BASE_URL, DOCS, REDIS_URL, ZEPPELIN, getJson, post, type Json } from './fixtures';
 
 jest.setTimeout(180_000);
 
@@ -129,5 +129,37 @@ describe('e2e: ingest API -> indexer -> gateway on PostgreSQL, Redis and HTTP', 
     expect(wal.body.results[0].url).toBe(`${siteUrl}wal.html`);
     const health = await getJson(`${gatewayUrl}/health`);
     expect(health.indexes.loaded).toEqual([expect.objectContaining({ collection: 'manual', version, entities: DOCS.length + 1 })]);
+  });
+
+  it('keeps answering from a complete version while an upload is indexed and published', async () => {
+    const ask = () => post(`${gatewayUrl}/v1/collections/manual/query`, { prompt: 'zeppelin storage tiers', params: { k: 10 } });
+    const before: number = (await ask()).body.indexVersion;
+    const seen: Array<{ version: number; ids: string[] }> = [];
+    const failures: unknown[] = [];
+    let stop = false;
+    const firing = (async () => {
+      while (!stop) {
+        const res = await ask();
+        if (res.status !== 200) failures.push(res);
+        else seen.push({ version: res.body.indexVersion, ids: res.body.results.map((r: Json) => r.id) });
+      }
+    })();
+    try {
+      const upload = await post(`${ingestUrl}/v1/collections/manual/documents`, [ZEPPELIN]);
+      expect(upload.status).toBe(202);
+      await until('the upload to be served', async () => (seen.some((s) => s.version > before) ? true : undefined));
+      const after = seen.length;
+      await until('more answers from the new version', async () => (seen.length > after + 10 ? true : undefined));
+    } finally {
+      stop = true;
+      await firing;
+    }
+    expect(failures).toEqual([]);
+    const versions = seen.map((s) => s.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    for (const s of seen) {
+      if (s.version === before) expect(s.ids).not.toContain('zeppelin');
+      else expect(s.ids[0]).toBe('zeppelin');
+    }
   });
 });
