@@ -77,6 +77,8 @@ interface Labelled {
 
 const keysOf = (paths: readonly LabelPath[]) => [...new Set(paths.map((p) => p.join(LABEL_SEP)))];
 const asDoc = (e: Entity) => ({ title: e.title, text: e.text, headings: e.headings });
+/** The baseline's document: the title, and the headings and text in the body column (as the bench's FTS5 peer). */
+const asPeerDoc = (e: Entity) => ({ title: e.title, text: [...(e.headings ?? []), e.text].filter((x) => x !== '').join('\n') });
 
 /** Our evidence and the baseline's neighbours for each document, the deepest k needed by any setting. */
 interface Collected {
@@ -193,9 +195,9 @@ function collectSplit(train: Labelled[], test: Labelled[], o: TaxonomyRunOptions
   const oursMs = performance.now() - t0;
   const t1 = performance.now();
   const knn = new Fts5Knn();
-  knn.addAll(train.map((d) => ({ doc: asDoc(d.entity), labels: d.truth })));
+  knn.addAll(train.map((d) => ({ doc: asPeerDoc(d.entity), labels: d.truth })));
   const peer = test.map((d, i) => {
-    const nb = knn.neighbours(asDoc(d.entity), kMax(o));
+    const nb = knn.neighbours(asPeerDoc(d.entity), kMax(o));
     if (o.onProgress && (i % 200 === 199 || i === test.length - 1)) o.onProgress(`${stage}: knn-bm25`, i + 1, test.length);
     return nb;
   });
@@ -289,12 +291,12 @@ export function runLeaveOneOut(
   const oursMs = performance.now() - t0;
   const t1 = performance.now();
   const knn = new Fts5Knn();
-  const rows = knn.addAll(all.map((d) => ({ doc: asDoc(d.entity), labels: d.truth })));
+  const rows = knn.addAll(all.map((d) => ({ doc: asPeerDoc(d.entity), labels: d.truth })));
   const peerNb = all.map((d, i) => {
     const row = rows[i] as number;
     knn.remove(row);
-    const nb = knn.neighbours(asDoc(d.entity), kMax(o));
-    knn.restore(row, asDoc(d.entity), d.truth);
+    const nb = knn.neighbours(asPeerDoc(d.entity), kMax(o));
+    knn.restore(row, asPeerDoc(d.entity), d.truth);
     if (o.onProgress && (i % 200 === 199 || i === all.length - 1)) o.onProgress('leave-one-out: knn-bm25', i + 1, all.length);
     return nb;
   });
