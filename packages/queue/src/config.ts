@@ -14,6 +14,12 @@ export interface QueueConfig {
   stalledIntervalMs: number;
   /** Requests for an index build of a collection within this window collapse into one build (`INDEX_DEBOUNCE_MS`, default 2000). */
   buildDebounceMs: number;
+  /**
+   * While crawl or distill jobs of a collection are pending, its index build waits (re-queued each debounce
+   * window), for at most this long since the first wait (`INDEX_MAX_WAIT_MS`, default 30000): a crawl publishes
+   * once at its end, or every so often while a long one runs.
+   */
+  buildMaxWaitMs: number;
   /** How long finished crawl jobs (and so "fetched once per crawl") are remembered (`QUEUE_KEEP_DAYS`, default 7). */
   keepDays: number;
 }
@@ -36,6 +42,7 @@ export function queueConfig(overrides: Partial<QueueConfig> = {}, env: NodeJS.Pr
     lockDurationMs: Math.max(1000, intEnv(env, 'QUEUE_LOCK_MS', 60_000)),
     stalledIntervalMs: Math.max(500, intEnv(env, 'QUEUE_STALLED_MS', 30_000)),
     buildDebounceMs: intEnv(env, 'INDEX_DEBOUNCE_MS', 2000),
+    buildMaxWaitMs: intEnv(env, 'INDEX_MAX_WAIT_MS', 30_000),
     keepDays: Math.max(1, intEnv(env, 'QUEUE_KEEP_DAYS', 7)),
     ...overrides,
   };

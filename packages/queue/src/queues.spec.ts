@@ -61,6 +61,17 @@ describe('JobQueues on Redis', () => {
     expect(await queues.getJob('docs~index.nuke~x')).toBeNull();
   });
 
+  it('lets an index build wait while crawl jobs of its collection are pending, at most buildMaxWaitMs', async () => {
+    expect(await queues.deferBuild('docs')).toBe(false);
+    await queues.add([fetchJob('http://site.test/a')]);
+    expect(await queues.pendingWork('docs')).toBe(1);
+    expect(await queues.pendingWork('other')).toBe(0);
+    const t0 = Date.now();
+    expect(await queues.deferBuild('docs', t0)).toBe(true);
+    expect(await queues.queue('index.build').getJobCountByTypes('delayed')).toBe(1);
+    expect(await queues.deferBuild('docs', t0 + queues.config.buildMaxWaitMs + 1)).toBe(false);
+  });
+
   it('validates jobs before queueing them', async () => {
     await expect(queues.add([{ name: 'crawl.fetch', data: { collection: 'docs', url: 'nope', depth: 0, sourceId: 's' } }])).rejects.toMatchObject({ code: 'VALIDATION' });
     await expect(queues.add([{ name: 'index.nuke', data: {} }])).rejects.toMatchObject({ code: 'UNKNOWN_JOB' });

@@ -233,6 +233,44 @@ export class JobQueues {
     return { ...total, byJob, pagesDone, pagesPerSecond };
   }
 
+  /** Crawl and distill jobs of a collection still waiting, delayed or running. */
+  async pendingWork(collection: string): Promise<number> {
+    const prefix = `${collection}${JOB_ID_SEPARATOR}`;
+    const tx = this.connection.multi();
+    for (const name of ['crawl.fetch', 'distill.entity'] as const) {
+      const q = this.queue(name);
+      for (const l of [...QUEUED_LISTS, 'active'] as const) tx.lrange(q.toKey(l), 0, -1);
+      for (const z of QUEUED_SETS) tx.zrange(q.toKey(z), 0, -1);
+    }
+    const res = (await tx.exec()) ?? [];
+    let n = 0;
+    for (const [err, ids] of res) {
+      if (err) throw err;
+      for (const id of ids as string[]) if (id.startsWith(prefix)) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Whether an index build of `collection` should wait: crawl or distill jobs of it are pending and the build has
+   * not already waited `buildMaxWaitMs`. When it waits, a new debounced build is queued in its place.
+   */
+  async deferBuild(collection: string, now = Date.now()): Promise<boolean> {
+    const key = `${this.config.prefix}:build-waiting:${collection}`;
+    if ((await this.pendingWork(collection)) === 0) {
+      await this.connection.del(key);
+      return false;
+    }
+    await this.connection.set(key, String(now), 'PX', 24 * 3600 * 1000, 'NX');
+    const since = Number(await this.connection.get(key));
+    if (now - since >= this.config.buildMaxWaitMs) {
+      await this.connection.del(key);
+      return false;
+    }
+    await this.add([{ name: 'index.build', data: { collection } }]);
+    return true;
+  }
+
   /** Removes every key of this prefix (tests). */
   async obliterate(): Promise<void> {
     for (const q of this.queues.values()) await q.obliterate({ force: true });

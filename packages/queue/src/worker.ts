@@ -35,7 +35,8 @@ export interface Workers {
  * before it completes, so a worker killed in between leaves a job that runs again and re-adds the same ids. An
  * AppError with a permanent code fails the job at once (UnrecoverableError, reason kept); anything else is retried
  * with exponential backoff. Index builds run one at a time across every worker (global concurrency 1), so versions
- * are published in the order they were built.
+ * are published in the order they were built, and wait while crawl or distill jobs of their collection are pending
+ * (at most `buildMaxWaitMs`; see JobQueues.deferBuild) — the in-process runner's "build after everything else".
  */
 export async function startWorkers(handlers: HandlerMap, queues: JobQueues, options: WorkerOptions = {}): Promise<Workers> {
   const cfg = queues.config;
@@ -49,6 +50,10 @@ export async function startWorkers(handlers: HandlerMap, queues: JobQueues, opti
       const t0 = performance.now();
       try {
         const item = parseJob({ name: job.name, data: runOf(job) });
+        if (item.name === 'index.build' && (await queues.deferBuild(item.data.collection))) {
+          options.onJob?.({ name: job.name, id: job.id ?? '', ms: performance.now() - t0 });
+          return { deferred: true };
+        }
         const handler = run[item.name] as (data: unknown) => Promise<JobOutcome | void>;
         const outcome = await handler(item.data);
         if (outcome?.next?.length) await queues.add(outcome.next);
