@@ -54,7 +54,7 @@ describe('background re-indexing of a scheduled source', () => {
     await db?.drop();
   });
 
-  it('re-crawls on schedule with conditional requests, applies edits and removes pages that are gone', async () => {
+  it('re-crawls on schedule with conditional requests, applies edits and removes pages that are gone, linked or not', async () => {
     const json = { 'content-type': 'application/json' };
     await fetch(`${base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'orchard' }) });
     const r = await fetch(`${base}/v1/collections/orchard/sources`, {
@@ -74,6 +74,8 @@ describe('background re-indexing of a scheduled source', () => {
 
     pages.set('/apple.html', '<html><head><title>Apple</title></head><body><p>Apple trees need pruning in late winter and thinning in June.</p></body></html>');
     pages.delete('/plum.html');
+    // no page links the plum page any more: the re-crawl still revisits it, as a stored page, and finds it gone
+    pages.set('/', '<html><head><title>Orchard</title></head><body><p>Apple and pear trees.</p><a href="/apple.html">apple</a> <a href="/pear.html">pear</a></body></html>');
     const changed = await waitFor('a version without the plum page and with the new apple page', async () => {
       const s = await snapshotOf(db.url, 'orchard');
       const apple = s.documents.find((d) => d.id === '/apple.html');

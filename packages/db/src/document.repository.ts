@@ -166,6 +166,21 @@ export class DocumentRepository {
     }
   }
 
+  /** url and fetch metadata of every live document with a url (what a re-crawl revisits), by externalId. */
+  async listFetchMeta(collectionId: string): Promise<{ externalId: string; url: string; fetchMeta: Record<string, unknown> }[]> {
+    try {
+      const rows = await this.raw.$queryRawUnsafe<{ eid: string; url: string; meta: unknown }[]>(
+        `SELECT "externalId" AS eid, url, "fetchMeta" AS meta FROM "Document"
+         WHERE "collectionId" = $1::uuid AND "deletedAt" IS NULL AND url IS NOT NULL
+         ORDER BY "externalId" COLLATE "C"`,
+        collectionId,
+      );
+      return rows.map((r) => ({ externalId: r.eid, url: r.url, fetchMeta: parseJson<Record<string, unknown>>(r.meta) ?? {} }));
+    } catch (err) {
+      throw toDbError(err, `list fetch metadata of collection ${collectionId}`);
+    }
+  }
+
   /** Number of live (not deleted) documents. */
   async count(collectionId: string): Promise<number> {
     try {

@@ -84,6 +84,10 @@ export function batchingStore(inner: PipelineStore, batchSize = 250): BatchingSt
       await flushCollection(collection);
       return inner.listEntities(collection);
     },
+    async listFetched(collection) {
+      await flushCollection(collection);
+      return inner.listFetched(collection);
+    },
     async countDocuments(collection) {
       await flushCollection(collection);
       return inner.countDocuments(collection);

@@ -67,6 +67,11 @@ export function fromDbStore(store: Store): PipelineStore {
       const id = await idOf(collection);
       return id ? store.documents.listEntities(id) : [];
     },
+    async listFetched(collection) {
+      const id = await idOf(collection);
+      if (!id) return [];
+      return (await store.documents.listFetchMeta(id)).map((d) => ({ id: d.externalId, url: d.url, fetchMeta: d.fetchMeta }));
+    },
     async getDocument(collection, docId) {
       const id = await idOf(collection);
       const row = id ? await store.documents.get(id, docId) : null;

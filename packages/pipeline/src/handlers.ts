@@ -80,7 +80,8 @@ function stringOf(meta: Record<string, unknown>, key: string): string | undefine
  *   stored copy's ETag / Last-Modified; stores the page's entity keyed by its content hash (an unchanged page
  *   writes nothing), deletes the stored document of a URL that is gone (404 / 410), and returns the follow-up
  *   jobs: a `crawl.fetch` per in-scope link at depth + 1 (a 304 reuses the stored page's links), a
- *   `distill.entity` for the stored document and a (debounced) `index.build`.
+ *   `distill.entity` for the stored document and a (debounced) `index.build`. The seed of a re-crawl run (one with
+ *   a runId: a scheduled source) also revisits every stored page of its origins, so pages gone are deleted.
  * - `distill.entity`: re-hashes one stored document and rewrites it when its stored hash is stale.
  * - `index.build`: builds and publishes a new index version atomically (and its snapshot file).
  * - `index.publish`: (re)writes the snapshot file of the latest published version (e.g. after a remote build).
@@ -162,6 +163,7 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
           contentType: page.contentType,
           bytes: page.bytes,
           fetchedAt: page.fetchedAt,
+          depth: data.depth,
           links: links.map((l) => l.url),
           ...(page.etag ? { etag: page.etag } : {}),
           ...(page.lastModified ? { lastModified: page.lastModified } : {}),
@@ -184,6 +186,24 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
           scope,
         },
       }));
+      // A re-crawl run (a scheduled source) from its seed also revisits every stored page of its origins, at the
+      // depth it was found: unchanged ones answer 304, and those gone (404 / 410) are deleted, even when no page
+      // links them any more.
+      if (data.runId && data.depth === 0) {
+        const origins = new Set(scope.origins.map((o) => new URL(o).origin));
+        for (const known of await store.listFetched(data.collection)) {
+          let origin: string;
+          try {
+            origin = new URL(known.url).origin;
+          } catch {
+            continue;
+          }
+          if (!origins.has(origin) || known.url === fetched.url) continue;
+          const d = known.fetchMeta.depth;
+          const depth = typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= scope.maxDepth ? d : 1;
+          follow.push({ name: 'crawl.fetch', data: { collection: data.collection, url: known.url, depth, sourceId: data.sourceId, runId: data.runId, scope } });
+        }
+      }
       return { result, next: [...follow, ...next] };
     },
     'distill.entity': async (data: JobData<'distill.entity'>): Promise<JobOutcome> => {

@@ -44,6 +44,8 @@ export interface PipelineStore {
   upsertDocuments(collection: string, docs: StoredDocument[]): Promise<UpsertCounts>;
   documentHashes(collection: string): Promise<Map<string, string>>;
   listEntities(collection: string): Promise<Entity[]>;
+  /** url and fetch metadata of the live documents that have a url (a scheduled re-crawl revisits them). */
+  listFetched(collection: string): Promise<{ id: string; url: string; fetchMeta: Record<string, unknown> }[]>;
   /** One live document, or null. */
   getDocument(collection: string, id: string): Promise<DocumentRecord | null>;
   countDocuments(collection: string): Promise<number>;
