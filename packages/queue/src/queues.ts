@@ -45,7 +45,7 @@ export interface JobCounts {
 
 export interface CollectionProgress extends JobCounts {
   byJob: Record<JobName, JobCounts>;
-  /** Pages fetched (crawl.fetch done) over the span between the first and the last one, per second. */
+  /** Pages fetched (crawl.fetch done) per second over the last minute of fetching. */
   pagesPerSecond: number;
   pagesDone: number;
 }
@@ -224,9 +224,12 @@ export class JobQueues {
       total.failed += failed;
       if (name === 'crawl.fetch') {
         pagesDone = finished.length;
-        if (finished.length >= 2) {
-          const span = (Math.max(...finished) - Math.min(...finished)) / 1000;
-          pagesPerSecond = span > 0 ? (finished.length - 1) / span : 0;
+        // The rate of the latest minute of fetching (finished crawl jobs are kept for days, across crawl runs).
+        const last = finished.reduce((m, t) => Math.max(m, t), 0);
+        const recent = finished.filter((t) => t >= last - 60_000);
+        if (recent.length >= 2) {
+          const span = (last - Math.min(...recent)) / 1000;
+          pagesPerSecond = span > 0 ? (recent.length - 1) / span : 0;
         }
       }
     }
