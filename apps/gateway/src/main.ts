@@ -4,12 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { AppError } from '@lexigraph/contracts';
+import type Redis from 'ioredis';
+import { AppError, EVENT_INDEX_PUBLISHED } from '@lexigraph/contracts';
 import { loadProfile } from '@lexigraph/pipeline';
 import { loadConfig, redisOptions, type GatewayConfig } from './config';
 import { ErrorFilter } from './error.filter';
 import { GatewayModule } from './gateway.module';
 import { GatewayMetrics } from './metrics';
+import { REDIS } from './tokens';
 import type { ProfileLoader } from './query.service';
 
 export { loadConfig, type GatewayConfig } from './config';
@@ -76,7 +78,11 @@ export async function createGatewayApp(options: GatewayAppOptions = {}): Promise
   SwaggerModule.setup('docs', app, document);
 
   if (options.events ?? true) {
-    app.connectMicroservice<MicroserviceOptions>({ transport: Transport.REDIS, options: redisOptions(config.redisUrl) }, { inheritAppConfig: true });
+    // Retry forever: a gateway keeps serving (and polling) while Redis is away, and takes events again when it is back.
+    app.connectMicroservice<MicroserviceOptions>(
+      { transport: Transport.REDIS, options: { ...redisOptions(config.redisUrl), retryAttempts: Number.MAX_SAFE_INTEGER, retryDelay: 1000 } },
+      { inheritAppConfig: true },
+    );
   }
   app.enableShutdownHooks();
   return app;
@@ -86,8 +92,20 @@ export async function createGatewayApp(options: GatewayAppOptions = {}): Promise
 export async function startGateway(options: GatewayAppOptions = {}): Promise<{ app: NestFastifyApplication; url: string }> {
   const config = options.config ?? loadConfig(process.env);
   const app = await createGatewayApp({ ...options, config });
-  await app.startAllMicroservices();
   await app.listen(config.port, config.host);
+  if (options.events ?? true) {
+    // Queries do not wait for the event listener: it starts once Redis answers (the health client reconnects by
+    // itself), and until then the periodic version check keeps the indexes current while /health reports Redis down.
+    const log = new Logger('Gateway');
+    const redis = app.get<Redis>(REDIS);
+    const answered = redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+    answered
+      .then(() => app.startAllMicroservices())
+      .then(
+        () => log.log(`listening for ${EVENT_INDEX_PUBLISHED} on ${config.redisUrl}`),
+        (err: Error) => log.warn(`no ${EVENT_INDEX_PUBLISHED} events until a restart (${err.message}); polling every ${config.pollMs} ms`),
+      );
+  }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;

@@ -190,14 +190,19 @@ describe('gateway without events', () => {
     }
   });
 
-  it('answers 503 on /health when Redis is unreachable', async () => {
+  it('keeps answering while Redis is unreachable, and says so on /health with a 503', async () => {
     const db = await testDb('health');
     try {
-      const { app, url } = await startGateway({ config: db.config({ redisUrl: 'redis://127.0.0.1:1' }), events: false, logger: false, defaultMetrics: false });
+      await db.publish('kb', DOCS);
+      // Events on: the listener waits for Redis in the background instead of holding up the start.
+      const { app, url } = await startGateway({ config: db.config({ redisUrl: 'redis://127.0.0.1:1' }), logger: false, defaultMetrics: false });
       try {
         const res = await fetch(`${url}/health`);
         expect(res.status).toBe(503);
         expect(await res.json()).toMatchObject({ status: 'error', database: { status: 'up' }, redis: { status: 'down' } });
+        const answer = await post(`${url}/v1/collections/kb/query`, { prompt: 'replication slot' });
+        expect(answer.status).toBe(200);
+        expect(answer.body.results[0].id).toBe('replication');
       } finally {
         await app.close();
       }
