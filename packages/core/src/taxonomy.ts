@@ -38,7 +38,7 @@ export interface TaxonomyOptions {
   titleBoost: number;
   /** Neighbours of the kNN vote over the engine's ranking (0: no kNN). Default 20. */
   k: number;
-  /** Significant terms (highest tf·idf) of the text sent to the ranking. Default 40. */
+  /** Significant terms (highest tf·idf) of the text sent to the ranking, weighted by (1 + log tf). Default 40. */
   queryTerms: number;
   /** Share of the table evidence in the mix (1: table only, 0: kNN only). Default 0.5. */
   tableWeight: number;
@@ -60,6 +60,15 @@ export const DEFAULT_TAXONOMY: Readonly<TaxonomyOptions> = Object.freeze({
   ratio: 0.5,
   maxLabels: 3,
 });
+
+/** A term of a document known to the index: (1 + log tf)·(multi-token weight), and that times idf. */
+export interface DocumentTerm {
+  termId: number;
+  words: number;
+  df: number;
+  tfWeight: number;
+  weight: number;
+}
 
 interface TermLabels {
   labels: Map<string, number>;
@@ -163,7 +172,7 @@ export class TaxonomyClassifier {
    * title and headings count `titleBoost` times. Terms over `maxDfRatio` and multi-tokens under the index's minimum
    * document frequency are left out.
    */
-  documentTerms(doc: TaxonomyDocument): Array<{ termId: number; words: number; df: number; weight: number }> {
+  documentTerms(doc: TaxonomyDocument): DocumentTerm[] {
     const idx = this.index;
     const o = this.options;
     const tf = new Map<number, number>();
@@ -191,14 +200,15 @@ export class TaxonomyClassifier {
     }
     const { n } = this.labelTotals();
     const N = Math.max(1, idx.size);
-    const out: Array<{ termId: number; words: number; df: number; weight: number }> = [];
+    const out: DocumentTerm[] = [];
     for (const [t, f] of tf) {
       const df = idx.termDf(t);
       const nw = words.get(t) as number;
       if (df / N > o.maxDfRatio) continue;
       if (nw > 1 && df < this.params.minDf) continue;
       const idf = Math.log((Math.max(n, N) + 1) / (df + 0.5));
-      out.push({ termId: t, words: nw, df, weight: (1 + Math.log(f)) * idf * (nw > 1 ? o.multiTokenWeight : 1) });
+      const tfw = (1 + Math.log(f)) * (nw > 1 ? o.multiTokenWeight : 1);
+      out.push({ termId: t, words: nw, df, tfWeight: tfw, weight: tfw * idf });
     }
     return out;
   }
@@ -232,7 +242,8 @@ export class TaxonomyClassifier {
       const query: QueryTerm[] = [...terms]
         .sort((x, y) => y.weight - x.weight || x.termId - y.termId)
         .slice(0, o.queryTerms)
-        .map((q) => ({ termId: q.termId, key: '', weight: q.weight, words: q.words, expansion: false }));
+        // the ranking applies idf itself: the query weight is the term's weight within the text
+        .map((q) => ({ termId: q.termId, key: '', weight: q.tfWeight, words: q.words, expansion: false }));
       const r = this.index.rank(query, this.params, kMax);
       r.slots.forEach((s, i) => {
         const e = this.index.slotEntity(s);
