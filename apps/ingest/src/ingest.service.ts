@@ -128,7 +128,12 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
         await this.queues.queue('crawl.fetch').upsertJobScheduler(`${collection}~source~${sourceId}~${i}`, repeat, {
           name: 'crawl.fetch',
           data: job.data,
-          opts: { attempts: this.config.queue.attempts, backoff: { type: 'exponential', delay: this.config.queue.backoffMs } },
+          opts: {
+            attempts: this.config.queue.attempts,
+            backoff: { type: 'exponential', delay: this.config.queue.backoffMs },
+            removeOnComplete: { age: this.config.queue.keepDays * 24 * 3600 },
+            removeOnFail: { age: this.config.queue.keepDays * 24 * 3600 },
+          },
         });
       }
     }
