@@ -12,7 +12,7 @@ import {
   type QueryParams,
 } from './params';
 import { deserializeIndex, serializeIndex } from './serialize';
-import { Analyzer, forEachWord, MT_SEP, normalize } from './tokenizer';
+import { Analyzer, forEachWord, isIdentifier, MT_SEP, normalize } from './tokenizer';
 
 /**
  * Postings and per-entity vectors pack the per-field counts of a term in two 31-bit integers:
@@ -944,11 +944,12 @@ export class LexIndex {
       else byId.set(t, { termId: t, key, weight, words: nw, expansion });
       return true;
     };
+    const covered = new Set<QueryTerm>();
     for (const s of this.analyzer.sentences(prompt)) {
       const keys = s.keys.filter((k) => !ignore.has(k));
       for (const k of keys) {
         words.push(k);
-        if (p.minTokenWords <= 1 && !add(k, 1, 1, false)) missing.push(k);
+        if (p.minTokenWords <= 1 && !add(k, isIdentifier(k) ? p.identifierWeight : 1, 1, false)) missing.push(k);
       }
       // multi-tokens: longest match first, left to right, without overlaps; the sorted-token table makes word
       // order free. At most keys.length × (maxTokenWords − 1) lookups: linear in the prompt length.
@@ -969,6 +970,17 @@ export class LexIndex {
           }
           if (hit) {
             taken = w;
+            // the words of a matched phrase weigh phraseWordWeight each (once per prompt word)
+            if (p.phraseWordWeight !== 1) {
+              for (let z = i; z < i + w; z++) {
+                const tz = this.termIdOf(keys[z] as string);
+                const qz = tz === undefined ? undefined : byId.get(tz);
+                if (qz && !qz.expansion && !covered.has(qz)) {
+                  covered.add(qz);
+                  qz.weight -= 1 - p.phraseWordWeight;
+                }
+              }
+            }
             break;
           }
         }
