@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { createStore, type Store } from '@lexigraph/db';
 import {
   InProcessRunner,
+  batchingStore,
   buildIndex,
   createHandlers,
   distill,
@@ -176,6 +177,33 @@ describe('pipeline on PostgreSQL', () => {
       const { index } = await loadIndex({ dataDir, collection: 'garden', openStore: async () => store });
       const answer = index.ask('compost heap');
       expect(answer.results[0]?.url).toContain('/compost.html');
+    } finally {
+      await new Promise((resolve) => site.server.close(resolve));
+    }
+  });
+  it('batchingStore: the same crawl written in batches stores the same documents, with per-page counts', async () => {
+    const site = await startSite();
+    try {
+      const crawl = { seeds: [site.url], include: [], exclude: ['/private/'], maxDepth: 3, maxPages: 10, allowPrivate: true };
+      for (const name of ['plain', 'batched']) await store.ensureCollection(name, { name, crawl, defaults: {} });
+      const run = async (name: string, s: PipelineStore) =>
+        new InProcessRunner(createHandlers({ store: s, dataDir, buildAfterIngest: false }), { concurrency: 3 }).run({
+          name: 'crawl.fetch',
+          data: { collection: name, url: site.url, depth: 0, sourceId: name },
+        });
+      await run('plain', store);
+      const buffered = batchingStore(store, 2);
+      const records = await run('batched', buffered);
+      await buffered.flush();
+      const counts = records.filter((r) => r.job.name === 'crawl.fetch').map((r) => (r.result as CrawlPageResult).counts.inserted);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(3);
+      const ids = (entities: { id: string }[]) => entities.map((e) => e.id);
+      expect(ids(await store.listEntities('batched'))).toEqual(ids(await store.listEntities('plain')));
+      expect(await store.documentHashes('batched')).toEqual(await store.documentHashes('plain'));
+      // what a scheduled re-crawl revisits: every stored page with its url and fetch metadata (depth included)
+      const fetched = await store.listFetched('batched');
+      expect(fetched.map((f) => f.url).sort()).toEqual([site.url, `${site.url}compost.html`, `${site.url}soil.html`].sort());
+      expect(fetched.find((f) => f.url === site.url)?.fetchMeta).toMatchObject({ status: 200, depth: 0, contentType: 'text/html' });
     } finally {
       await new Promise((resolve) => site.server.close(resolve));
     }
