@@ -18,6 +18,9 @@ export { loadConfig, type GatewayConfig } from './config';
 export { IndexRegistry, type ServedIndex } from './index-registry';
 export type { GatewayAnswer, ProfileLoader } from './query.service';
 
+/** How long the start waits for the event listener to subscribe before going on without it. */
+const EVENTS_WAIT_MS = 3000;
+
 /** Largest accepted request body: a prompt is at most 2000 characters, so 64 KiB leaves room for parameters. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -99,12 +102,16 @@ export async function startGateway(options: GatewayAppOptions = {}): Promise<{ a
     const log = new Logger('Gateway');
     const redis = app.get<Redis>(REDIS);
     const answered = redis.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-    answered
+    const listening = answered
       .then(() => app.startAllMicroservices())
       .then(
         () => log.log(`listening for ${EVENT_INDEX_PUBLISHED} on ${config.redisUrl}`),
         (err: Error) => log.warn(`no ${EVENT_INDEX_PUBLISHED} events until a restart (${err.message}); polling every ${config.pollMs} ms`),
       );
+    // With Redis up, resolve once subscribed (no event published right after the start is missed); else go on.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([listening, new Promise<void>((resolve) => (timer = setTimeout(resolve, EVENTS_WAIT_MS)))]);
+    clearTimeout(timer);
   }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
