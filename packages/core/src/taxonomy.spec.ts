@@ -152,6 +152,20 @@ describe('TaxonomyClassifier', () => {
     expect(clf.predict(doc)).toEqual([`Vehicles${LABEL_SEP}Engines`]);
   });
 
+  it('collects the neighbours under both query weightings on request, each ranked by the engine', () => {
+    const clf = new TaxonomyClassifier(idx, labelsOf, { k: 3 });
+    const doc = { title: 'Winter tyres', text: 'fit winter tyres before the frost' };
+    expect(clf.evidence(doc).other).toBeUndefined();
+    const ev = clf.evidence(doc, 3, true);
+    for (const list of [ev.neighbours, ev.other ?? []]) {
+      expect(list.length).toBe(2); // only t1 and t2 hold a word of the text
+      expect(list[0]?.labels).toEqual([`Vehicles${LABEL_SEP}Tyres`]);
+      for (let i = 1; i < list.length; i++) expect(list[i - 1]!.score).toBeGreaterThanOrEqual(list[i]!.score);
+    }
+    // the tf·idf query weights rare words up, so its scores differ from the tf-only query's
+    expect(ev.other?.[0]?.score).not.toBe(ev.neighbours[0]?.score);
+  });
+
   it('frozen mode caches counts and gives the same scores', () => {
     const live = new TaxonomyClassifier(idx, labelsOf, {});
     const frozen = new TaxonomyClassifier(idx, labelsOf, {}, {}, true);

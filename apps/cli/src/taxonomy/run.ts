@@ -7,7 +7,9 @@ import {
   selectLabels,
   TaxonomyClassifier,
   LABEL_SEP,
+  DEFAULT_TAXONOMY,
   type AssocKind,
+  type Neighbour,
   type BuildOptions,
   type Entity,
   type LabelPath,
@@ -24,7 +26,7 @@ export interface SystemResult {
   /** Micro-F1 of the chosen settings on the selection (dev) documents. */
   devMicroF1: number;
   /** The settings chosen on the dev documents. */
-  chosen: Record<string, string | number>;
+  chosen: Record<string, string | number | boolean>;
   /** Wall time of building the index and predicting every reported document, ms. */
   ms: number;
 }
@@ -96,11 +98,18 @@ interface OursSetting {
   assoc: AssocKind;
   tableWeight: number;
   k: number;
+  /** The kNN query weighting (see TaxonomyOptions.queryIdf). */
+  queryIdf: boolean;
   ratio: number;
 }
 
+/** The neighbours of a query weighting: evidence is collected with the default (false) and the other one. */
+function neighboursOf(ev: TaxonomyEvidence, queryIdf: boolean): Neighbour[] {
+  return queryIdf === DEFAULT_TAXONOMY.queryIdf ? ev.neighbours : (ev.other ?? []);
+}
+
 function predictOurs(ev: TaxonomyEvidence, s: OursSetting, maxLabels: number): string[] {
-  return selectLabels(mixEvidence(ev, s), { ratio: s.ratio, maxLabels });
+  return selectLabels(mixEvidence({ ...ev, neighbours: neighboursOf(ev, s.queryIdf) }, s), { ratio: s.ratio, maxLabels });
 }
 
 function predictPeer(nb: Array<{ labels: readonly string[]; score: number }>, k: number, ratio: number, maxLabels: number): string[] {
@@ -118,21 +127,23 @@ function scaled(m: ReadonlyMap<string, number>): Map<string, number> {
 
 /**
  * Chooses our settings by micro-F1 on the dev documents. Each document's scaled table scores and neighbour votes are
- * computed once; every (assoc, tableWeight, k) mix is ranked once and cut at every ratio.
+ * computed once; every (assoc, tableWeight, k, queryIdf) mix is ranked once and cut at every ratio.
  */
 function chooseOurs(dev: Labelled[], ev: TaxonomyEvidence[], o: TaxonomyRunOptions, depth: number): { s: OursSetting; f1: number } {
   let best: { s: OursSetting; f1: number } | undefined;
   const ks = o.k !== undefined ? [o.k] : K_GRID;
   const ratios = o.maxLabels > 1 ? RATIO_GRID : [1.01];
   const tables = ev.map((e) => ({ lift: scaled(e.lift), prob: scaled(e.prob) }));
-  const votes = ev.map((e) => new Map(ks.map((k) => [k, scaled(knnVotes(e.neighbours, k))])));
+  const votes = [false, true].map((queryIdf) =>
+    ev.map((e) => new Map(ks.map((k) => [k, scaled(knnVotes(neighboursOf(e, queryIdf), k))]))),
+  );
   for (const assoc of ASSOC)
     for (const tableWeight of WEIGHT_GRID)
-      for (const k of tableWeight === 1 ? [0] : ks) {
+      for (const [k, queryIdf] of tableWeight === 1 ? ([[0, false]] as const) : ks.flatMap((k) => [[k, false] as const, [k, true] as const])) {
         const preds: string[][][] = ratios.map(() => []);
         dev.forEach((_d, i) => {
           const table = (tables[i] as { lift: Map<string, number>; prob: Map<string, number> })[assoc];
-          const knn = k > 0 ? (votes[i]?.get(k) ?? new Map<string, number>()) : new Map<string, number>();
+          const knn = k > 0 ? (votes[queryIdf ? 1 : 0]?.[i]?.get(k) ?? new Map<string, number>()) : new Map<string, number>();
           const w = k > 0 ? tableWeight : 1;
           const mixed = new Map<string, number>();
           for (const [c, v] of table) mixed.set(c, w * v);
@@ -145,7 +156,7 @@ function chooseOurs(dev: Labelled[], ev: TaxonomyEvidence[], o: TaxonomyRunOptio
             dev.map((d, i) => ({ predicted: preds[r]?.[i] ?? [], truth: d.truth })),
             depth,
           );
-          if (!best || m.microF1 > best.f1 + 1e-12) best = { s: { assoc, tableWeight, k, ratio }, f1: m.microF1 };
+          if (!best || m.microF1 > best.f1 + 1e-12) best = { s: { assoc, tableWeight, k, queryIdf, ratio }, f1: m.microF1 };
         });
       }
   return best as { s: OursSetting; f1: number };
@@ -189,7 +200,7 @@ function collectSplit(train: Labelled[], test: Labelled[], o: TaxonomyRunOptions
   );
   const ours: TaxonomyEvidence[] = [];
   test.forEach((d, i) => {
-    ours.push(clf.evidence(asDoc(d.entity), kMax(o)));
+    ours.push(clf.evidence(asDoc(d.entity), kMax(o), true));
     if (o.onProgress && (i % 200 === 199 || i === test.length - 1)) o.onProgress(`${stage}: lexigraph`, i + 1, test.length);
   });
   const oursMs = performance.now() - t0;
@@ -282,7 +293,7 @@ export function runLeaveOneOut(
   const oursEv = all.map((d, i) => {
     index.remove(d.entity.id);
     try {
-      return clf.evidence(asDoc(d.entity), kMax(o));
+      return clf.evidence(asDoc(d.entity), kMax(o), true);
     } finally {
       index.add(d.entity);
       if (o.onProgress && (i % 50 === 49 || i === all.length - 1)) o.onProgress('leave-one-out: lexigraph', i + 1, all.length);
