@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { createIngestApp } from '@lexigraph/ingest';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
-import { createDatabase, generatedSite, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site } from '../test/helpers';
+import { createDatabase, dataDirFor, removeDataDir, generatedSite, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site } from '../test/helpers';
 
 const PAGES = Number(process.env.BENCH_PAGES || 300);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 20);
@@ -47,13 +47,14 @@ describe('indexer throughput', () => {
     await q.close();
     await site?.close();
     await db?.drop();
+    await removeDataDir(prefix);
   });
 
   async function run(workers: number): Promise<{ pagesPerSecond: number; publishedMs: number; lexicon: number }> {
     const started: ChildProcess[] = [];
     for (let i = 0; i < workers; i++) {
       const proc = spawn(process.execPath, [MAIN], {
-        env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, LEXIGRAPH_DATA: `/tmp/lx-${prefix}`, INDEXER_CONCURRENCY: String(CONCURRENCY) },
+        env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, LEXIGRAPH_DATA: dataDirFor(prefix), INDEXER_CONCURRENCY: String(CONCURRENCY) },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let ready = false;

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createIngestApp } from '@lexigraph/ingest';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
 import { startIndexer, type RunningIndexer } from '../src/main';
-import { createDatabase, generatedSite, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site, type Snapshot } from './helpers';
+import { createDatabase, dataDirFor, removeDataDir, generatedSite, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site, type Snapshot } from './helpers';
 
 jest.setTimeout(180_000);
 
@@ -34,6 +34,7 @@ describe('crawl through the ingest API and the indexer (real PostgreSQL, Redis, 
     await q.close();
     await site?.close();
     await db?.drop();
+    await removeDataDir(prefix);
   });
 
   async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -43,7 +44,7 @@ describe('crawl through the ingest API and the indexer (real PostgreSQL, Redis, 
 
   async function crawlWith(workers: number, collection: string): Promise<Snapshot> {
     for (let i = 0; i < workers; i++) {
-      indexers.push(await startIndexer({ databaseUrl: db.url, dataDir: `/tmp/lx-${prefix}`, concurrency: 3, queue: { ...QUEUE, prefix }, log: false }));
+      indexers.push(await startIndexer({ databaseUrl: db.url, dataDir: dataDirFor(prefix), concurrency: 3, queue: { ...QUEUE, prefix }, log: false }));
     }
     expect((await post('/v1/collections', { name: collection })).status).toBe(201);
     const src = await post(`/v1/collections/${collection}/sources`, { seeds: [site.url], allowPrivate: true, maxDepth: 10 });

@@ -4,7 +4,7 @@ import { createIngestApp } from '@lexigraph/ingest';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
 import pg from 'pg';
 import { startIndexer, type RunningIndexer } from '../src/main';
-import { createDatabase, REDIS_URL, uniquePrefix, waitFor } from './helpers';
+import { createDatabase, dataDirFor, removeDataDir, REDIS_URL, uniquePrefix, waitFor } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -38,7 +38,7 @@ describe('deleting a document', () => {
     ingest = await createIngestApp({ databaseUrl: db.url, queue: { ...QUEUE, prefix } });
     await ingest.listen(0, '127.0.0.1');
     base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
-    indexer = await startIndexer({ databaseUrl: db.url, dataDir: `/tmp/lx-${prefix}`, concurrency: 2, queue: { ...QUEUE, prefix }, log: false });
+    indexer = await startIndexer({ databaseUrl: db.url, dataDir: dataDirFor(prefix), concurrency: 2, queue: { ...QUEUE, prefix }, log: false });
   });
 
   afterAll(async () => {
@@ -48,6 +48,7 @@ describe('deleting a document', () => {
     await q.obliterate();
     await q.close();
     await db?.drop();
+    await removeDataDir(prefix);
   });
 
   async function published(collection: string, after: number): Promise<{ version: number; index: LexIndex }> {

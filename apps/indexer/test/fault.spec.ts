@@ -6,7 +6,7 @@ import { createIngestApp } from '@lexigraph/ingest';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
 import pg from 'pg';
 import { startIndexer } from '../src/main';
-import { createDatabase, generatedSite, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site } from './helpers';
+import { createDatabase, dataDirFor, removeDataDir, generatedSite, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -56,6 +56,7 @@ describe('fault tolerance: SIGKILL the indexer mid-crawl, several times', () => 
     await q.close();
     await site?.close();
     await db?.drop();
+    await removeDataDir(prefix);
   });
 
   function spawnIndexer(): ChildProcess {
@@ -65,7 +66,7 @@ describe('fault tolerance: SIGKILL the indexer mid-crawl, several times', () => 
         DATABASE_URL: db.url,
         REDIS_URL,
         QUEUE_PREFIX: prefix,
-        LEXIGRAPH_DATA: `/tmp/lx-${prefix}`,
+        LEXIGRAPH_DATA: dataDirFor(prefix),
         INDEXER_CONCURRENCY: '3',
         QUEUE_STALLED_MS: String(QUEUE.stalledIntervalMs),
         QUEUE_LOCK_MS: String(QUEUE.lockDurationMs),
@@ -109,7 +110,7 @@ describe('fault tolerance: SIGKILL the indexer mid-crawl, several times', () => 
 
   it('ends with the same documents and lexicon as an undisturbed run, no duplicate rows, no lost pages', async () => {
     // Undisturbed run, in-process.
-    const calm = await startIndexer({ databaseUrl: db.url, dataDir: `/tmp/lx-${prefix}`, concurrency: 3, queue: { ...QUEUE, prefix }, log: false });
+    const calm = await startIndexer({ databaseUrl: db.url, dataDir: dataDirFor(prefix), concurrency: 3, queue: { ...QUEUE, prefix }, log: false });
     try {
       await crawl('calm');
       await finished('calm');

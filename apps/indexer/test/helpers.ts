@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { promises as fs } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import pg from 'pg';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -38,6 +41,16 @@ export async function createDatabase(tag: string): Promise<{ url: string; drop: 
 /** A BullMQ key prefix no other run uses. */
 export function uniquePrefix(tag: string): string {
   return `lxtest-${tag}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+}
+
+/** The snapshot folder (LEXIGRAPH_DATA) of a test run, under the system's temporary folder. */
+export function dataDirFor(prefix: string): string {
+  return path.join(tmpdir(), `lx-${prefix}`);
+}
+
+/** Removes the snapshot folder of a test run. */
+export async function removeDataDir(prefix: string): Promise<void> {
+  await fs.rm(dataDirFor(prefix), { recursive: true, force: true });
 }
 
 export interface Site {

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createIngestApp } from '@lexigraph/ingest';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
 import { startIndexer, type RunningIndexer } from '../src/main';
-import { createDatabase, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site } from './helpers';
+import { createDatabase, dataDirFor, removeDataDir, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -41,7 +41,7 @@ describe('background re-indexing of a scheduled source', () => {
     ingest = await createIngestApp({ databaseUrl: db.url, queue: { ...QUEUE, prefix } });
     await ingest.listen(0, '127.0.0.1');
     base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
-    indexer = await startIndexer({ databaseUrl: db.url, dataDir: `/tmp/lx-${prefix}`, concurrency: 2, queue: { ...QUEUE, prefix }, log: false });
+    indexer = await startIndexer({ databaseUrl: db.url, dataDir: dataDirFor(prefix), concurrency: 2, queue: { ...QUEUE, prefix }, log: false });
   });
 
   afterAll(async () => {
@@ -52,6 +52,7 @@ describe('background re-indexing of a scheduled source', () => {
     await q.close();
     await site?.close();
     await db?.drop();
+    await removeDataDir(prefix);
   });
 
   it('re-crawls on schedule with conditional requests, applies edits and removes pages that are gone, linked or not', async () => {
