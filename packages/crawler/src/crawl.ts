@@ -302,6 +302,22 @@ class Crawler {
     }
   }
 
+  /**
+   * Reads the sitemaps of `origins` (robots.txt `Sitemap:` lines and /sitemap.xml) and returns the URLs they list
+   * that are in scope, at depth 1; out-of-scope ones go to onSkip.
+   */
+  async sitemapLinks(origins: readonly string[]): Promise<{ url: string; depth: number }[]> {
+    try {
+      const canonical = origins.map((o) => new URL(o).origin);
+      for (const origin of canonical) this.seedOrigins.add(origin);
+      for (const origin of canonical) await this.loadSitemaps(origin);
+      if (this.fatal) throw this.fatal;
+      return this.queue.slice(this.head).map((i) => ({ url: i.url, depth: i.depth }));
+    } finally {
+      await this.agent.destroy();
+    }
+  }
+
   private skip(url: string, reason: string): void {
     const s = { url, reason };
     this.skipped.push(s);
@@ -699,4 +715,18 @@ export async function fetchPage(url: string, opts: PageFetchOptions = {}): Promi
     links,
     skippedLinks: skips.filter((s) => s !== own),
   };
+}
+
+/**
+ * The in-scope URLs listed by the sitemaps of `origins` (robots.txt `Sitemap:` lines, then /sitemap.xml), at
+ * depth 1, as a crawl seeds its frontier with them; those out of scope are returned with the reason.
+ */
+export async function fetchSitemapLinks(
+  origins: string[],
+  opts: Omit<PageFetchOptions, 'depth' | 'origins' | 'validators'> = {},
+): Promise<{ links: { url: string; depth: number }[]; skippedLinks: SkippedUrl[] }> {
+  const skips: SkippedUrl[] = [];
+  const crawler = new Crawler({ ...opts, seeds: [], useSitemaps: true, concurrency: 1 }, { onSkip: (s) => void skips.push(s) });
+  const links = await crawler.sitemapLinks(origins);
+  return { links, skippedLinks: skips };
 }

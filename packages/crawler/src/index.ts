@@ -1,4 +1,4 @@
-export { crawl, fetchPage } from './crawl';
+export { crawl, fetchPage, fetchSitemapLinks } from './crawl';
 export type { CrawlOptions, CrawledPage, SkippedUrl, CrawlReport, CrawlHooks, PageFetchOptions, PageFetchResult } from './crawl';
 export { isPrivateAddress, guardedLookup, PrivateAddressError, PRIVATE_ADDRESS_CODE } from './address-guard';
 export { parseRobots, productToken } from './robots';

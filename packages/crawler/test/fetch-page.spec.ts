@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fetchPage } from '../src';
+import { fetchPage, fetchSitemapLinks } from '../src';
 
 const PAGES: Record<string, string> = {
   '/': `<html><head><title>Home</title></head><body><a href="/a.html">a</a> <a href="/private/x.html">x</a>
@@ -57,5 +57,31 @@ describe('fetchPage', () => {
     const r = await fetchPage(`${base}/a.html`, { allowPrivate: true, validators: { etag: '"v1"' } });
     expect(r.page).toBeNull();
     expect(r.skipReason).toBe('not-modified');
+  });
+});
+
+describe('fetchSitemapLinks', () => {
+  it('lists the in-scope URLs of an origin\'s sitemaps at depth 1, and the others with the reason', async () => {
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path === '/robots.txt') return void res.writeHead(404).end();
+      if (path === '/sitemap.xml') {
+        const locs = ['/a.html', '/b.html', '/private/c.html'].map((p) => `<url><loc>http://${req.headers.host}${p}</loc></url>`).join('');
+        return void res.writeHead(200, { 'content-type': 'application/xml' }).end(`<?xml version="1.0"?><urlset>${locs}</urlset>`);
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await fetchSitemapLinks([origin], { allowPrivate: true, exclude: ['/private/'] });
+      expect(r.links).toEqual([
+        { url: `${origin}/a.html`, depth: 1 },
+        { url: `${origin}/b.html`, depth: 1 },
+      ]);
+      expect(r.skippedLinks).toEqual([{ url: `${origin}/private/c.html`, reason: 'excluded' }]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

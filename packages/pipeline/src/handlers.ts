@@ -132,6 +132,23 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
         ...(ctx.fetchTimeoutMs ? { timeoutMs: ctx.fetchTimeoutMs } : {}),
         ...(validators && (validators.etag || validators.lastModified) ? { validators } : {}),
       });
+      let links = fetched.links;
+      const skippedLinks = [...fetched.skippedLinks];
+      if (data.depth === 0) {
+        // A seed also brings the URLs its origin's sitemaps list (depth 1), as a whole-site crawl does.
+        const origin = new URL(fetched.url).origin;
+        const sitemaps = await crawler.fetchSitemapLinks([origin], {
+          include: scope.include,
+          exclude: scope.exclude,
+          maxDepth: scope.maxDepth,
+          allowPrivate: scope.allowPrivate,
+          robotsCache,
+          ...(ctx.fetchTimeoutMs ? { timeoutMs: ctx.fetchTimeoutMs } : {}),
+        });
+        const seen = new Set([fetched.url, ...links.map((l) => l.url)]);
+        links = [...links, ...sitemaps.links.filter((l) => !seen.has(l.url))];
+        skippedLinks.push(...sitemaps.skippedLinks.filter((l) => !seen.has(l.url)));
+      }
       const result: CrawlPageResult = {
         url: fetched.url,
         depth: data.depth,
@@ -139,9 +156,8 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
         entities: 0,
         counts: NO_COUNTS,
         links: 0,
-        skipped: fetched.skippedLinks.map((s) => ({ url: s.url, reason: s.reason })),
+        skipped: skippedLinks.map((s) => ({ url: s.url, reason: s.reason })),
       };
-      let links = fetched.links;
       const next: JobItem[] = [];
       const page = fetched.page;
       if (fetched.skipReason === 'not-modified' && known) {
