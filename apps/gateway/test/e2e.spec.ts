@@ -66,7 +66,7 @@ describe('e2e: ingest API -> indexer -> gateway on PostgreSQL, Redis and HTTP', 
     const databaseUrl = u.toString();
     dataDir = await mkdtemp(path.join(tmpdir(), 'lexigraph-gw-e2e-'));
 
-    ingest = await createIngestApp({ databaseUrl, queue: QUEUE });
+    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl, queue: QUEUE });
     await ingest.listen(0, '127.0.0.1');
     ingestUrl = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
     indexer = await startIndexer({ databaseUrl, dataDir, concurrency: 2, queue: QUEUE, log: false });

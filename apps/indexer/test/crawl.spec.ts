@@ -21,7 +21,7 @@ describe('crawl through the ingest API and the indexer (real PostgreSQL, Redis, 
     db = await createDatabase('crawl');
     site = await serveSite(pages);
     prefix = uniquePrefix('crawl');
-    ingest = await createIngestApp({ databaseUrl: db.url, queue: { ...QUEUE, prefix } });
+    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl: db.url, queue: { ...QUEUE, prefix } });
     await ingest.listen(0, '127.0.0.1');
     base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
   });

@@ -43,7 +43,7 @@ describe('fault tolerance: SIGKILL the indexer mid-crawl, several times', () => 
     const pages = generatedSite(PAGES);
     site = await serveSite((p) => (pages[p] === undefined ? { status: 404 } : { status: 200, body: pages[p] }));
     prefix = uniquePrefix('fault');
-    ingest = await createIngestApp({ databaseUrl: db.url, queue: { ...QUEUE, prefix } });
+    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl: db.url, queue: { ...QUEUE, prefix } });
     await ingest.listen(0, '127.0.0.1');
     base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
   });

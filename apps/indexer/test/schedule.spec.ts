@@ -38,7 +38,7 @@ describe('background re-indexing of a scheduled source', () => {
       return { status: 200, body, headers: { etag: tag } };
     });
     prefix = uniquePrefix('schedule');
-    ingest = await createIngestApp({ databaseUrl: db.url, queue: { ...QUEUE, prefix } });
+    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl: db.url, queue: { ...QUEUE, prefix } });
     await ingest.listen(0, '127.0.0.1');
     base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
     indexer = await startIndexer({ databaseUrl: db.url, dataDir: dataDirFor(prefix), concurrency: 2, queue: { ...QUEUE, prefix }, log: false });

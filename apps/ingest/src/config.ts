@@ -11,6 +11,12 @@ export interface IngestOptions {
   maxBodyBytes?: number;
   /** Largest document upload, in bytes (`INGEST_MAX_UPLOAD_BYTES`, default 32 MiB). */
   maxUploadBytes?: number;
+  /**
+   * Whether API clients may post sources with `allowPrivate: true` (crawls of private, loopback and link-local
+   * addresses). Off by default, so the API cannot be used to reach the server's own network
+   * (`INGEST_ALLOW_PRIVATE=1` turns it on).
+   */
+  allowPrivateSources?: boolean;
 }
 
 export interface IngestConfig {
@@ -19,6 +25,7 @@ export interface IngestConfig {
   queue: QueueConfig;
   maxBodyBytes: number;
   maxUploadBytes: number;
+  allowPrivateSources: boolean;
 }
 
 export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
@@ -37,5 +44,6 @@ export function resolveConfig(opts: IngestOptions = {}, env: NodeJS.ProcessEnv =
     queue: queueConfig(opts.queue ?? {}, env),
     maxBodyBytes: positive('INGEST_MAX_BODY_BYTES', opts.maxBodyBytes ?? Number(env.INGEST_MAX_BODY_BYTES || 1024 * 1024)),
     maxUploadBytes: positive('INGEST_MAX_UPLOAD_BYTES', opts.maxUploadBytes ?? Number(env.INGEST_MAX_UPLOAD_BYTES || 32 * 1024 * 1024)),
+    allowPrivateSources: opts.allowPrivateSources ?? ['1', 'true', 'yes'].includes((env.INGEST_ALLOW_PRIVATE ?? '').toLowerCase()),
   };
 }

@@ -98,6 +98,11 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
    */
   async addSource(collection: string, body: SourceBody): Promise<SourceAccepted> {
     const { id: collectionId } = await this.requireCollection(collection);
+    if (body.allowPrivate && !this.config.allowPrivateSources) {
+      throw new AppError('VALIDATION', 'allowPrivate: crawling private, loopback or link-local addresses is disabled on this server (INGEST_ALLOW_PRIVATE=1 enables it)', {
+        field: 'allowPrivate',
+      });
+    }
     const crawler = await import('@lexigraph/crawler');
     const seeds = body.seeds.map((s, i) => {
       const c = crawler.canonicalizeUrl(s);

@@ -79,6 +79,7 @@ describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a jo
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['ftp://example.test/x'] }), 400, /seeds\.0: seeds must be http or https/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], exclude: ['ok', '(unclosed'] }), 400, /exclude\.1: not a valid regular expression/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], include: ['[z-a]'] }), 400, /include\.0: not a valid regular expression/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://127.0.0.1:9/'], allowPrivate: true }), 400, /allowPrivate: crawling private/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], maxPages: 0 }), 400, /maxPages/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], schedule: { everyMs: 5 } }), 400, /schedule/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], schedule: { cron: 'often' } }), 400, /schedule/);
