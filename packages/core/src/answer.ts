@@ -145,25 +145,71 @@ function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
 }
 
-/** Whole-word occurrences of the needles in (the first MAX_SCAN_CHARS of) lowercased text, in text order. */
-function findMatches(lower: string, needles: readonly Needle[]): Array<{ pos: number; len: number; group: number }> {
-  const out: Array<{ pos: number; len: number; group: number }> = [];
-  for (const n of needles) {
-    let from = 0;
-    let found = 0;
-    while (found < MAX_MATCHES_PER_NEEDLE) {
-      const i = lower.indexOf(n.s, from);
-      if (i < 0) break;
-      const before = i > 0 ? lower.charCodeAt(i - 1) : 32;
-      const after = i + n.s.length < lower.length ? lower.charCodeAt(i + n.s.length) : 32;
-      if (!isWordChar(before) && !isWordChar(after)) {
-        out.push({ pos: i, len: n.s.length, group: n.group });
-        found++;
-      }
-      from = i + n.s.length;
+type Match = { pos: number; len: number; group: number };
+
+/**
+ * Whole-word occurrences of the needles in (the first MAX_SCAN_CHARS of) lowercased text, in text order: for each
+ * needle its first MAX_MATCHES_PER_NEEDLE. The forms of one prompt word ("index", "indexes", "indexing") are found
+ * in one pass: the text is searched for their longest common prefix, and each hit is checked against every form.
+ */
+function findMatches(lower: string, needles: readonly Needle[]): Match[] {
+  const out: Match[] = [];
+  let g = 0;
+  while (g < needles.length) {
+    // needles of one group are adjacent (needlesFor emits them group by group)
+    let h = g + 1;
+    while (h < needles.length && (needles[h] as Needle).group === (needles[g] as Needle).group) h++;
+    const forms = needles.slice(g, h);
+    let prefix = (forms[0] as Needle).s;
+    for (const f of forms) {
+      let k = 0;
+      while (k < prefix.length && k < f.s.length && prefix.charCodeAt(k) === f.s.charCodeAt(k)) k++;
+      prefix = prefix.slice(0, k);
     }
+    if (prefix.length >= 3 || forms.length === 1) scanGroup(lower, prefix, forms, out);
+    else for (const f of forms) scanGroup(lower, f.s, [f], out);
+    g = h;
   }
   return out.sort((a, b) => a.pos - b.pos);
+}
+
+/** Matches of `forms` (all starting with `prefix`) found by searching `prefix`. */
+function scanGroup(lower: string, prefix: string, forms: readonly Needle[], out: Match[]): void {
+  const found = new Array<number>(forms.length).fill(0);
+  let open = forms.length;
+  let from = 0;
+  while (open > 0) {
+    const i = lower.indexOf(prefix, from);
+    if (i < 0) break;
+    from = i + 1;
+    if (i > 0 && isWordChar(lower.charCodeAt(i - 1))) continue;
+    for (let f = 0; f < forms.length; f++) {
+      const n = forms[f] as Needle;
+      if ((found[f] as number) >= MAX_MATCHES_PER_NEEDLE || !lower.startsWith(n.s, i)) continue;
+      const j = i + n.s.length;
+      if (j < lower.length && isWordChar(lower.charCodeAt(j))) continue;
+      out.push({ pos: i, len: n.s.length, group: n.group });
+      found[f] = (found[f] as number) + 1;
+      if (found[f] === MAX_MATCHES_PER_NEEDLE) open--;
+    }
+  }
+}
+
+/** Matches per entity for one needle list (one answer): snippets and the summary read the same matches. */
+const matchCache = new WeakMap<readonly Needle[], Map<Entity, Match[]>>();
+
+function matchesOf(e: Entity, lower: string, needles: readonly Needle[]): Match[] {
+  let byEntity = matchCache.get(needles);
+  if (!byEntity) {
+    byEntity = new Map();
+    matchCache.set(needles, byEntity);
+  }
+  let m = byEntity.get(e);
+  if (!m) {
+    m = findMatches(lower, needles);
+    byEntity.set(e, m);
+  }
+  return m;
 }
 
 /** Bounds of the sentence around a position: up to `limit` characters each way. */
@@ -216,7 +262,7 @@ function passages(e: Entity, needles: readonly Needle[], limit: number): Passage
   const lower = lowerText(e);
   // offsets would not map back after a length-changing case fold (rare Unicode cases)
   if (lower.length !== Math.min(text.length, MAX_SCAN_CHARS)) return [];
-  const matches = findMatches(lower, needles);
+  const matches = matchesOf(e, lower, needles);
   const out: Passage[] = [];
   let last: Passage | null = null;
   let groups = new Set<number>();

@@ -198,6 +198,11 @@ export class LexIndex {
 
   /** cache of per-slot length normalizers for one (bBody, bShort) setting */
   private normCache: { key: string; norms: Float64Array } | null = null;
+  /** associations per (token, variant, minJoint, limit) for the current version */
+  private assocCache: { version: number; map: Map<string, ReadonlyArray<{ termId: number; pmi: number; nab: number }>> } = {
+    version: -1,
+    map: new Map(),
+  };
   private version = 0;
 
   constructor(opts: Partial<BuildOptions> = {}) {
@@ -886,6 +891,23 @@ export class LexIndex {
 
   /** Associated tokens of a term by PMI (variant chosen per query), strongest first. */
   associations(
+    t: number,
+    variant: PmiVariant,
+    minJoint: number,
+    limit: number,
+  ): ReadonlyArray<{ termId: number; pmi: number; nab: number }> {
+    // x-embeddings are a table of the index: computed on first use per (token, variant, minJoint, limit) and kept
+    // until the index changes (bounded, so a stream of distinct prompts cannot grow it without end)
+    if (this.assocCache.version !== this.version || this.assocCache.map.size >= 50_000) this.assocCache = { version: this.version, map: new Map() };
+    const key = `${t}|${variant}|${minJoint}|${limit}`;
+    const hit = this.assocCache.map.get(key);
+    if (hit) return hit;
+    const out = this.computeAssociations(t, variant, minJoint, limit);
+    this.assocCache.map.set(key, out);
+    return out;
+  }
+
+  private computeAssociations(
     t: number,
     variant: PmiVariant,
     minJoint: number,

@@ -19,7 +19,7 @@ async function until<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promi
 
 describe('startWorkers', () => {
   it('runs handlers, enqueues their follow-ups, retries transient errors and fails permanent ones at once', async () => {
-    const queues = new JobQueues(queueConfig({ redisUrl: REDIS_URL, prefix: `lxtest-worker-${process.pid}-${Date.now().toString(36)}`, backoffMs: 50, buildDebounceMs: 100 }));
+    const queues = new JobQueues(queueConfig({ redisUrl: REDIS_URL, prefix: `lxtest-worker-${process.pid}-${Date.now().toString(36)}`, backoffMs: 50, buildDebounceMs: 1000 }));
     const seen: string[] = [];
     let flaky = 0;
     const handlers: HandlerMap = {
@@ -49,13 +49,17 @@ describe('startWorkers', () => {
       });
       expect(p.byJob['crawl.fetch'].done).toBe(2);
       expect(p.byJob['distill.entity']).toMatchObject({ done: 1, failed: 1 });
-      expect(seen.filter((s) => s === 'build c')).toHaveLength(1);
+      // the builds of one collection coalesce per debounce window: the two fetches fall in one window, or in two
+      // adjacent ones on a slow machine, never more; each window's build runs once
+      const builds = (await queues.queue('index.build').getCompleted()).filter((j) => !(j.returnvalue as { deferred?: boolean } | null)?.deferred);
+      expect(builds.length).toBeGreaterThanOrEqual(1);
+      expect(builds.length).toBeLessThanOrEqual(2);
+      expect(seen.filter((s) => s === 'build c').length).toBeLessThanOrEqual(builds.length + 1);
       const failedId = (await queues.queue('distill.entity').getFailed())[0]?.id as string;
       const failed = await queues.getJob(failedId);
       expect(failed).toMatchObject({ state: 'failed', attemptsMade: 1, failedReason: 'NOT_FOUND: document "http://site.test/missing" not found' });
-      const build = (await queues.queue('index.build').getCompleted()).find((j) => !(j.returnvalue as { deferred?: boolean } | null)?.deferred);
       // two transient failures, then success on the third attempt
-      expect(build?.attemptsMade).toBe(3);
+      expect(builds.map((j) => j.attemptsMade)).toContain(3);
     } finally {
       await workers.close();
       await queues.obliterate();
