@@ -1,22 +1,11 @@
-import { AppError } from '@lexigraph/contracts';
+import { AppError, USER_ERROR_CODES } from '@lexigraph/contracts';
 import { println, type Writable } from './io';
 
 /** Exit codes: 0 success, 1 internal failure, 2 bad usage or input (unknown parameter, collection, file...). */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
-/** Codes of errors raised by bad input rather than by a fault of the program. */
-const USER_CODES = new Set([
-  'VALIDATION',
-  'UNKNOWN_PARAM',
-  'BAD_PARAM_VALUE',
-  'UNKNOWN_COLLECTION',
-  'EMPTY_COLLECTION',
-  'NO_INDEX',
-  'NOT_FOUND',
-  'UNKNOWN_JOB',
-  'BAD_INPUT',
-  'INVALID_ARGUMENT',
-]);
+/** Codes of errors raised by bad input rather than by a fault of the program (and Node's INVALID_ARGUMENT). */
+const USER_CODES = new Set([...USER_ERROR_CODES, 'INVALID_ARGUMENT']);
 
 /** A usage error raised by a command itself (e.g. a missing option combination). */
 export function usage(message: string): AppError {

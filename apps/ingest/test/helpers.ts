@@ -1,4 +1,4 @@
-// Database and queue-prefix helpers of the ingest tests (the indexer's tests have the same plus loopback sites).
+// Database and queue-prefix helpers of the ingest tests, also used by the indexer's tests.
 import pg from 'pg';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

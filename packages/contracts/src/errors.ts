@@ -31,6 +31,14 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/**
+ * Codes raised by bad input rather than by a fault of the program (every code answered with a 4xx): the CLI exits 2
+ * on them, and a queue job failing with one is not retried (retrying cannot fix its input).
+ */
+export const USER_ERROR_CODES: ReadonlySet<string> = new Set(
+  (Object.keys(HTTP_STATUS) as ErrorCode[]).filter((code) => HTTP_STATUS[code] < 500),
+);
+
 /** An error with a stable `code`, safe to show to the user; `details` carries structured context. */
 export class AppError extends Error {
   override readonly name = 'AppError';

@@ -456,7 +456,7 @@ export class LexIndex {
 
   private newSurface(sf: string): number {
     const id = this.surfStr.length;
-    const k = this.analyzer.key(sf);
+    const k = this.analyzer.computeKey(sf);
     this.surfStr.push(sf);
     this.surfWord.extend(1);
     this.surfWord.data[id] = k ? this.ensureWord(k) : -1;

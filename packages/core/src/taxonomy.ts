@@ -297,7 +297,8 @@ export function knnVotes(neighbours: readonly Neighbour[], k: number): Map<strin
   return votes;
 }
 
-function scaled(m: ReadonlyMap<string, number>): Map<string, number> {
+/** Scales a score map so its maximum is 1. */
+export function scaled(m: ReadonlyMap<string, number>): Map<string, number> {
   let max = 0;
   for (const v of m.values()) max = Math.max(max, v);
   const out = new Map<string, number>();

@@ -148,11 +148,16 @@ export class Analyzer {
   key(surface: string): string {
     let k = this.cache.get(surface);
     if (k !== undefined) return k;
-    if (this.stopwords.has(surface)) k = '';
-    else if (!this.stem || isIdentifier(surface)) k = surface;
-    else k = porterStem(surface.replace(/'s$|'$/, '').replace(/'/g, ''));
+    k = this.computeKey(surface);
     if (this.cache.size < 500_000) this.cache.set(surface, k);
     return k;
+  }
+
+  /** `key` without the cache, for callers that keep their own table of surfaces (the index while building). */
+  computeKey(surface: string): string {
+    if (this.stopwords.has(surface)) return '';
+    if (!this.stem || isIdentifier(surface)) return surface;
+    return porterStem(surface.replace(/'s$|'$/, '').replace(/'/g, ''));
   }
 
   /**

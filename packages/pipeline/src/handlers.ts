@@ -121,15 +121,19 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
       const validators = known
         ? { etag: stringOf(known.fetchMeta, 'etag'), lastModified: stringOf(known.fetchMeta, 'lastModified') }
         : undefined;
-      const fetched = await crawler.fetchPage(canonical, {
-        depth: data.depth,
-        origins: scope.origins,
+      // scope and limits shared by the page fetch and a seed's sitemap reading
+      const limits = {
         include: scope.include,
         exclude: scope.exclude,
         maxDepth: scope.maxDepth,
         allowPrivate: scope.allowPrivate,
         robotsCache,
         ...(ctx.fetchTimeoutMs ? { timeoutMs: ctx.fetchTimeoutMs } : {}),
+      };
+      const fetched = await crawler.fetchPage(canonical, {
+        ...limits,
+        depth: data.depth,
+        origins: scope.origins,
         ...(validators && (validators.etag || validators.lastModified) ? { validators } : {}),
       });
       let links = fetched.links;
@@ -137,14 +141,7 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
       if (data.depth === 0) {
         // A seed also brings the URLs its origin's sitemaps list (depth 1), as a whole-site crawl does.
         const origin = new URL(fetched.url).origin;
-        const sitemaps = await crawler.fetchSitemapLinks([origin], {
-          include: scope.include,
-          exclude: scope.exclude,
-          maxDepth: scope.maxDepth,
-          allowPrivate: scope.allowPrivate,
-          robotsCache,
-          ...(ctx.fetchTimeoutMs ? { timeoutMs: ctx.fetchTimeoutMs } : {}),
-        });
+        const sitemaps = await crawler.fetchSitemapLinks([origin], limits);
         const seen = new Set([fetched.url, ...links.map((l) => l.url)]);
         links = [...links, ...sitemaps.links.filter((l) => !seen.has(l.url))];
         skippedLinks.push(...sitemaps.skippedLinks.filter((l) => !seen.has(l.url)));

@@ -1,4 +1,4 @@
-import { AppError, JOB_NAMES, parseJob, type JobItem, type JobName } from '@lexigraph/contracts';
+import { AppError, JOB_NAMES, parseJob, USER_ERROR_CODES, type JobItem, type JobName } from '@lexigraph/contracts';
 import { crawlRunOf, DEBOUNCED_JOBS, JOB_ID_SEPARATOR, jobIdOf } from '@lexigraph/pipeline';
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
@@ -291,18 +291,8 @@ export class JobQueues {
   }
 }
 
-/** Codes of AppErrors that retrying cannot fix: the job fails at once and keeps its reason. */
-export const PERMANENT_CODES = new Set([
-  'VALIDATION',
-  'UNKNOWN_PARAM',
-  'BAD_PARAM_VALUE',
-  'UNKNOWN_COLLECTION',
-  'EMPTY_COLLECTION',
-  'NO_INDEX',
-  'NOT_FOUND',
-  'UNKNOWN_JOB',
-  'BAD_INPUT',
-]);
+/** Codes of AppErrors that retrying cannot fix (bad input): the job fails at once and keeps its reason. */
+export const PERMANENT_CODES = USER_ERROR_CODES;
 
 export function isPermanent(err: unknown): boolean {
   return AppError.is(err) && PERMANENT_CODES.has(err.code);

@@ -3,6 +3,7 @@ import {
   mixEvidence,
   knnVotes,
   rankScores,
+  scaled,
   scoreTaxonomy,
   selectLabels,
   TaxonomyClassifier,
@@ -114,15 +115,6 @@ function predictOurs(ev: TaxonomyEvidence, s: OursSetting, maxLabels: number): s
 
 function predictPeer(nb: Array<{ labels: readonly string[]; score: number }>, k: number, ratio: number, maxLabels: number): string[] {
   return selectLabels(rankScores(knnVotes(nb, k)), { ratio, maxLabels });
-}
-
-/** Scales a score map so its maximum is 1. */
-function scaled(m: ReadonlyMap<string, number>): Map<string, number> {
-  let max = 0;
-  for (const v of m.values()) max = Math.max(max, v);
-  const out = new Map<string, number>();
-  if (max > 0) for (const [c, v] of m) out.set(c, v / max);
-  return out;
 }
 
 /**
