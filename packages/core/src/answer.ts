@@ -145,32 +145,166 @@ function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
 }
 
+/** Exactly the characters `/\s/` matches. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+function isWordForm(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (!isWordChar(s.charCodeAt(i))) return false;
+  return s.length > 0;
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+function hashOf(s: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
 type Match = { pos: number; len: number; group: number };
 
 /**
- * Whole-word occurrences of the needles in (the first MAX_SCAN_CHARS of) lowercased text, in text order: for each
- * needle its first MAX_MATCHES_PER_NEEDLE. The forms of one prompt word ("index", "indexes", "indexing") are found
- * in one pass: the text is searched for their longest common prefix, and each hit is checked against every form.
+ * The words of the cited head of an entity's text, read once per entity object: each maximal run of word characters
+ * of the lowercased text, with its bounds and a hash of its characters. Citing then looks prompt words up among
+ * these hashes, one pass over the words for all prompt words, instead of searching the text once per word.
  */
-function findMatches(lower: string, needles: readonly Needle[]): Match[] {
+interface WordTable {
+  lower: string;
+  start: Int32Array;
+  end: Int32Array;
+  hash: Int32Array;
+  /** Words by hash bucket (hash & mask), each bucket's words in text order: order[bucket[b] .. bucket[b + 1]). */
+  mask: number;
+  bucket: Int32Array;
+  order: Int32Array;
+  /** Sentence breaks of the text, up to `covered`: see {@link sentenceAround}. */
+  breaks: SentenceBreaks;
+}
+
+let scratch = new Int32Array(3 * 4096);
+const tables = new WeakMap<Entity, WordTable | null>();
+
+/** The word table of an entity (null when lowercasing changes the text's length: offsets would not map back). */
+function wordTable(e: Entity): WordTable | null {
+  let t = tables.get(e);
+  if (t !== undefined) return t;
+  // only the head of a very long text is scanned for citations
+  const lower = (e.text.length > MAX_SCAN_CHARS ? e.text.slice(0, MAX_SCAN_CHARS) : e.text).toLowerCase();
+  if (lower.length !== Math.min(e.text.length, MAX_SCAN_CHARS)) {
+    tables.set(e, null);
+    return null;
+  }
+  const len = lower.length;
+  if (scratch.length < 3 * (len / 2 + 1)) scratch = new Int32Array(3 * Math.ceil(len / 2 + 1));
+  let n = 0;
+  let i = 0;
+  while (i < len) {
+    let c = lower.charCodeAt(i);
+    if (!isWordChar(c)) {
+      i++;
+      continue;
+    }
+    const from = i;
+    let h = FNV_OFFSET;
+    do {
+      h = Math.imul(h ^ c, FNV_PRIME);
+      i++;
+    } while (i < len && isWordChar((c = lower.charCodeAt(i))));
+    scratch[3 * n] = from;
+    scratch[3 * n + 1] = i;
+    scratch[3 * n + 2] = h;
+    n++;
+  }
+  const start = new Int32Array(n);
+  const end = new Int32Array(n);
+  const hash = new Int32Array(n);
+  for (let w = 0; w < n; w++) {
+    start[w] = scratch[3 * w] as number;
+    end[w] = scratch[3 * w + 1] as number;
+    hash[w] = scratch[3 * w + 2] as number;
+  }
+  let size = 16;
+  while (size < n) size *= 2;
+  const mask = size - 1;
+  const bucket = new Int32Array(size + 1);
+  for (let w = 0; w < n; w++) {
+    const b = ((hash[w] as number) & mask) + 1;
+    bucket[b] = (bucket[b] as number) + 1;
+  }
+  for (let b = 0; b < size; b++) bucket[b + 1] = (bucket[b + 1] as number) + (bucket[b] as number);
+  const fill = bucket.slice(0, size);
+  const order = new Int32Array(n);
+  for (let w = 0; w < n; w++) {
+    const b = (hash[w] as number) & mask;
+    order[fill[b] as number] = w;
+    fill[b] = (fill[b] as number) + 1;
+  }
+  t = { lower, start, end, hash, mask, bucket, order, breaks: sentenceBreaks(e.text) };
+  tables.set(e, t);
+  return t;
+}
+
+/**
+ * Whole-word occurrences of the needles in (the first MAX_SCAN_CHARS of) the lowercased text, in text order: for each
+ * needle its first MAX_MATCHES_PER_NEEDLE. Needles made of word characters only are looked up among the text's words
+ * by hash, all in one pass; a needle holding other characters ("node.js", "c++") is searched in the text, the forms of
+ * one prompt word through their longest common prefix.
+ */
+function findMatches(t: WordTable, needles: readonly Needle[]): Match[] {
   const out: Match[] = [];
+  const words: Needle[] = [];
   let g = 0;
   while (g < needles.length) {
     // needles of one group are adjacent (needlesFor emits them group by group)
     let h = g + 1;
     while (h < needles.length && (needles[h] as Needle).group === (needles[g] as Needle).group) h++;
     const forms = needles.slice(g, h);
-    let prefix = (forms[0] as Needle).s;
-    for (const f of forms) {
-      let k = 0;
-      while (k < prefix.length && k < f.s.length && prefix.charCodeAt(k) === f.s.charCodeAt(k)) k++;
-      prefix = prefix.slice(0, k);
-    }
-    if (prefix.length >= 3 || forms.length === 1) scanGroup(lower, prefix, forms, out);
-    else for (const f of forms) scanGroup(lower, f.s, [f], out);
+    if (forms.every((f) => isWordForm(f.s))) words.push(...forms);
+    else scanText(t.lower, forms, out);
     g = h;
   }
-  return out.sort((a, b) => a.pos - b.pos);
+  const scanned = out.length > 0;
+  if (words.length) lookUpWords(t, words, out);
+  return scanned ? out.sort((a, b) => a.pos - b.pos) : out;
+}
+
+/** Matches of word-only needles among the table's words (first MAX_MATCHES_PER_NEEDLE per needle), in text order. */
+function lookUpWords(t: WordTable, forms: readonly Needle[], out: Match[]): void {
+  const { lower, start, end, hash, mask, bucket, order } = t;
+  const from = out.length;
+  for (const form of forms) {
+    const h = hashOf(form.s);
+    const b = h & mask;
+    let found = 0;
+    for (let k = bucket[b] as number, stop = bucket[b + 1] as number; k < stop && found < MAX_MATCHES_PER_NEEDLE; k++) {
+      const w = order[k] as number;
+      const pos = start[w] as number;
+      if (hash[w] !== h || (end[w] as number) - pos !== form.s.length || !lower.startsWith(form.s, pos)) continue;
+      out.push({ pos, len: form.s.length, group: form.group });
+      found++;
+    }
+  }
+  if (forms.length > 1 && out.length - from > 1) {
+    const mine = out.splice(from).sort((x, y) => x.pos - y.pos);
+    for (const m of mine) out.push(m);
+  }
+}
+
+/** Matches of one prompt word's forms found by searching the text (the longest common prefix of the forms). */
+function scanText(lower: string, forms: readonly Needle[], out: Match[]): void {
+  let prefix = (forms[0] as Needle).s;
+  for (const f of forms) {
+    let k = 0;
+    while (k < prefix.length && k < f.s.length && prefix.charCodeAt(k) === f.s.charCodeAt(k)) k++;
+    prefix = prefix.slice(0, k);
+  }
+  if (prefix.length >= 3 || forms.length === 1) scanGroup(lower, prefix, forms, out);
+  else for (const f of forms) scanGroup(lower, f.s, [f], out);
 }
 
 /** Matches of `forms` (all starting with `prefix`) found by searching `prefix`. */
@@ -198,7 +332,7 @@ function scanGroup(lower: string, prefix: string, forms: readonly Needle[], out:
 /** Matches per entity for one needle list (one answer): snippets and the summary read the same matches. */
 const matchCache = new WeakMap<readonly Needle[], Map<Entity, Match[]>>();
 
-function matchesOf(e: Entity, lower: string, needles: readonly Needle[]): Match[] {
+function matchesOf(e: Entity, t: WordTable, needles: readonly Needle[]): Match[] {
   let byEntity = matchCache.get(needles);
   if (!byEntity) {
     byEntity = new Map();
@@ -206,20 +340,84 @@ function matchesOf(e: Entity, lower: string, needles: readonly Needle[]): Match[
   }
   let m = byEntity.get(e);
   if (!m) {
-    m = findMatches(lower, needles);
+    m = findMatches(t, needles);
     byEntity.set(e, m);
   }
   return m;
 }
 
-/** Bounds of the sentence around a position: up to `limit` characters each way. */
-function sentenceAround(text: string, pos: number, limit: number): { start: number; end: number } {
+/** Characters past the cited head whose sentence breaks are indexed too (a sentence may run past the head). */
+const BREAKS_BEYOND = 2048;
+
+/**
+ * Where sentences start and end, found once per entity: `starts` holds every s where a sentence may begin (after a
+ * newline, or after . ! ? followed by a space), `newlines` every newline position (a sentence ends before it), and
+ * `stops` every e + 1 after . ! ? followed by a space or the end of the text (a sentence ends after it). Indexed
+ * over text[0, covered).
+ */
+interface SentenceBreaks {
+  covered: number;
+  starts: Int32Array;
+  newlines: Int32Array;
+  stops: Int32Array;
+}
+
+function sentenceBreaks(text: string): SentenceBreaks {
+  const len = text.length;
+  const covered = Math.min(len, MAX_SCAN_CHARS + BREAKS_BEYOND);
+  const starts: number[] = [];
+  const newlines: number[] = [];
+  const stops: number[] = [];
+  for (let i = 0; i < covered; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      newlines.push(i);
+      starts.push(i + 1);
+    } else if ((c === 46 || c === 33 || c === 63) && (i + 1 >= len || isSpace(text.charCodeAt(i + 1)))) {
+      stops.push(i + 1);
+      if (i + 1 < len) starts.push(i + 1);
+    }
+  }
+  return { covered, starts: Int32Array.from(starts), newlines: Int32Array.from(newlines), stops: Int32Array.from(stops) };
+}
+
+/** Index of the first element >= x in a sorted array (its length when none is). */
+function lowerBound(a: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Bounds of the sentence around a position, up to `limit` characters each way, read from the entity's sentence
+ * breaks: the same bounds {@link walkSentence} finds by walking the text, without the walk.
+ */
+function sentenceAround(text: string, br: SentenceBreaks, pos: number, limit: number): { start: number; end: number } {
+  const maxEnd = Math.min(text.length, pos + limit);
+  if (maxEnd > br.covered) return walkSentence(text, pos, limit);
+  const si = lowerBound(br.starts, pos + 1) - 1;
+  let start = Math.max(Math.max(0, pos - limit), si >= 0 ? (br.starts[si] as number) : 0);
+  const ni = lowerBound(br.newlines, pos);
+  const pi = lowerBound(br.stops, pos + 1);
+  let end = Math.min(maxEnd, ni < br.newlines.length ? (br.newlines[ni] as number) : maxEnd, pi < br.stops.length ? (br.stops[pi] as number) : maxEnd);
+  while (start < end && isSpace(text.charCodeAt(start))) start++;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  return { start, end };
+}
+
+/** Bounds of the sentence around a position, up to `limit` characters each way, by walking the text. */
+function walkSentence(text: string, pos: number, limit: number): { start: number; end: number } {
   let start = pos;
   const minStart = Math.max(0, pos - limit);
   while (start > minStart) {
     const c = text.charCodeAt(start - 1);
     if (c === 10) break;
-    if ((c === 46 || c === 33 || c === 63) && start < text.length && /\s/.test(text[start] as string)) break;
+    if ((c === 46 || c === 33 || c === 63) && start < text.length && isSpace(text.charCodeAt(start))) break;
     start--;
   }
   let end = pos;
@@ -228,13 +426,14 @@ function sentenceAround(text: string, pos: number, limit: number): { start: numb
     const c = text.charCodeAt(end);
     if (c === 10) break;
     end++;
-    if ((c === 46 || c === 33 || c === 63) && (end >= text.length || /\s/.test(text[end] as string))) break;
+    if ((c === 46 || c === 33 || c === 63) && (end >= text.length || isSpace(text.charCodeAt(end)))) break;
   }
-  while (start < end && /\s/.test(text[start] as string)) start++;
-  while (end > start && /\s/.test(text[end - 1] as string)) end--;
+  while (start < end && isSpace(text.charCodeAt(start))) start++;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
   return { start, end };
 }
 
+/** A candidate passage (the sentence around a match) with the number of distinct prompt words it holds. */
 interface Passage {
   start: number;
   end: number;
@@ -242,39 +441,50 @@ interface Passage {
   firstPos: number;
 }
 
-/** Candidate passages (sentences around matches) scored by the number of distinct prompt words they hold. */
-const lowered = new WeakMap<Entity, string>();
-
-/** Lowercased text of an entity, computed once per entity object. */
-function lowerText(e: Entity): string {
-  let l = lowered.get(e);
-  if (l === undefined) {
-    // only the head of a very long text is scanned for citations, so only the head is kept
-    l = (e.text.length > MAX_SCAN_CHARS ? e.text.slice(0, MAX_SCAN_CHARS) : e.text).toLowerCase();
-    lowered.set(e, l);
+/** Number of distinct groups in a passage: a bit mask for the first 31 prompt words, a set beyond. */
+class GroupCount {
+  private mask = 0;
+  private more: Set<number> | null = null;
+  size = 0;
+  reset(group: number): void {
+    this.mask = 0;
+    this.more = null;
+    this.size = 0;
+    this.add(group);
   }
-  return l;
+  add(group: number): void {
+    if (group < 31) {
+      const bit = 1 << group;
+      if (this.mask & bit) return;
+      this.mask |= bit;
+    } else {
+      this.more ??= new Set();
+      if (this.more.has(group)) return;
+      this.more.add(group);
+    }
+    this.size++;
+  }
 }
 
+/** Candidate passages (sentences around matches) scored by the number of distinct prompt words they hold. */
 function passages(e: Entity, needles: readonly Needle[], limit: number): Passage[] {
   const text = e.text;
   if (!needles.length || !text) return [];
-  const lower = lowerText(e);
-  // offsets would not map back after a length-changing case fold (rare Unicode cases)
-  if (lower.length !== Math.min(text.length, MAX_SCAN_CHARS)) return [];
-  const matches = matchesOf(e, lower, needles);
+  const t = wordTable(e);
+  if (!t) return [];
+  const matches = matchesOf(e, t, needles);
   const out: Passage[] = [];
   let last: Passage | null = null;
-  let groups = new Set<number>();
+  const groups = new GroupCount();
   for (const m of matches) {
     if (last && m.pos < last.end) {
       groups.add(m.group);
       last.groups = groups.size;
       continue;
     }
-    const b = sentenceAround(text, m.pos, limit);
+    const b = sentenceAround(text, t.breaks, m.pos, limit);
     if (b.end <= b.start) continue;
-    groups = new Set([m.group]);
+    groups.reset(m.group);
     last = { start: b.start, end: b.end, groups: 1, firstPos: m.pos };
     out.push(last);
   }
@@ -361,14 +571,11 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
   answer.results.forEach((r, rank) => {
     const e = idx.get(r.id);
     if (!e) return;
-    for (const l of e.links) {
-      const target = idx.get(l.url) ?? undefined;
-      const url = l.url.split('#')[0] as string;
-      if (inResults.has(url) || inResults.has(l.url)) continue;
-      const bonus = l.kind === 'see-also' || l.kind === 'related' ? 10 : 1;
-      const cur = linkScore.get(url) ?? { title: target?.title ?? l.text, url, score: 0 };
-      cur.score += bonus / (rank + 1);
-      linkScore.set(url, cur);
+    for (const l of idx.outlinks(e)) {
+      if (inResults.has(l.url) || inResults.has(l.full)) continue;
+      const cur = linkScore.get(l.url) ?? { title: l.title, url: l.url, score: 0 };
+      cur.score += l.weight / (rank + 1);
+      linkScore.set(l.url, cur);
     }
   });
   answer.seeAlso = [...linkScore.values()]
@@ -384,3 +591,14 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
     answer.suggestions = answer.related.slice(0, 3).map((r) => `${headText} ${r.token}`);
   }
 }
+
+/** @internal The citation scan's parts, for the property tests that hold them to the plain text walk. */
+export const citationInternals = {
+  wordTable,
+  findMatches,
+  sentenceAround,
+  walkSentence,
+  sentenceBreaks,
+  scanText,
+  MAX_SCAN_CHARS,
+};

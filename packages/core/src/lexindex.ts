@@ -66,6 +66,18 @@ export interface RankedHit {
 }
 
 /** A term of the prompt after matching, with its query weight. */
+/** The links of one entity to one target (see {@link LexIndex.outlinks}). */
+export interface OutLink {
+  /** Target without its fragment. */
+  url: string;
+  /** Target as linked. */
+  full: string;
+  /** Title of the target entity when indexed, else the anchor text of the first link. */
+  title: string;
+  /** Summed weight of the links: 10 per see-also or related link, 1 per other link. */
+  weight: number;
+}
+
 export interface QueryTerm {
   termId: number;
   key: string;
@@ -203,6 +215,8 @@ export class LexIndex {
     version: -1,
     map: new Map(),
   };
+  /** outbound links grouped by target, per entity, for the current version (targets' titles depend on it) */
+  private linkCache: { version: number; map: WeakMap<Entity, readonly OutLink[]> } = { version: -1, map: new WeakMap() };
   private version = 0;
 
   constructor(opts: Partial<BuildOptions> = {}) {
@@ -868,6 +882,27 @@ export class LexIndex {
 
   slotEntity(slot: number): Entity | undefined {
     return this.slots[slot];
+  }
+
+  /**
+   * The links of an entity grouped by (target without fragment, full target), in order of first occurrence, each with
+   * the title of the first link of the group (the target entity's title when it is indexed, else the anchor text) and
+   * the summed link weight (10 for an explicit see-also or related link, 1 otherwise). Cached per index version.
+   */
+  outlinks(e: Entity): readonly OutLink[] {
+    if (this.linkCache.version !== this.version) this.linkCache = { version: this.version, map: new WeakMap() };
+    let out = this.linkCache.map.get(e);
+    if (out) return out;
+    const byKey = new Map<string, OutLink>();
+    for (const l of e.links) {
+      const cur = byKey.get(l.url);
+      const weight = l.kind === 'see-also' || l.kind === 'related' ? 10 : 1;
+      if (cur) cur.weight += weight;
+      else byKey.set(l.url, { url: l.url.split('#')[0] as string, full: l.url, title: this.get(l.url)?.title ?? l.text, weight });
+    }
+    out = [...byKey.values()];
+    this.linkCache.map.set(e, out);
+    return out;
   }
 
   /** Per-slot field normalizers 1 / (1 − b + b·len/avglen), flat FIELD_COUNT per slot, cached per b setting. */
