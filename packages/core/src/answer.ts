@@ -170,14 +170,14 @@ type Match = { pos: number; len: number; group: number };
 
 /**
  * The words of the cited head of an entity's text, read once per entity object: each maximal run of word characters
- * of the lowercased text, with its bounds and a hash of its characters. Citing then looks prompt words up among
- * these hashes, one pass over the words for all prompt words, instead of searching the text once per word.
+ * of the lowercased text, with its bounds, bucketed by a hash of its characters. Citing then looks each prompt word
+ * up in its bucket instead of searching the text for it.
  */
 interface WordTable {
   lower: string;
+  /** Start offset and length of each word. */
   start: Int32Array;
-  end: Int32Array;
-  hash: Int32Array;
+  len: Uint16Array;
   /** Words by hash bucket (hash & mask), each bucket's words in text order: order[bucket[b] .. bucket[b + 1]). */
   mask: number;
   bucket: Int32Array;
@@ -221,30 +221,29 @@ function wordTable(e: Entity): WordTable | null {
     n++;
   }
   const start = new Int32Array(n);
-  const end = new Int32Array(n);
-  const hash = new Int32Array(n);
+  const wordLen = new Uint16Array(n);
   for (let w = 0; w < n; w++) {
     start[w] = scratch[3 * w] as number;
-    end[w] = scratch[3 * w + 1] as number;
-    hash[w] = scratch[3 * w + 2] as number;
+    // a word is at most MAX_SCAN_CHARS (< 65,536) long
+    wordLen[w] = (scratch[3 * w + 1] as number) - (scratch[3 * w] as number);
   }
   let size = 16;
   while (size < n) size *= 2;
   const mask = size - 1;
   const bucket = new Int32Array(size + 1);
   for (let w = 0; w < n; w++) {
-    const b = ((hash[w] as number) & mask) + 1;
+    const b = ((scratch[3 * w + 2] as number) & mask) + 1;
     bucket[b] = (bucket[b] as number) + 1;
   }
   for (let b = 0; b < size; b++) bucket[b + 1] = (bucket[b + 1] as number) + (bucket[b] as number);
   const fill = bucket.slice(0, size);
   const order = new Int32Array(n);
   for (let w = 0; w < n; w++) {
-    const b = (hash[w] as number) & mask;
+    const b = (scratch[3 * w + 2] as number) & mask;
     order[fill[b] as number] = w;
     fill[b] = (fill[b] as number) + 1;
   }
-  t = { lower, start, end, hash, mask, bucket, order, breaks: sentenceBreaks(e.text) };
+  t = { lower, start, len: wordLen, mask, bucket, order, breaks: sentenceBreaks(e.text) };
   tables.set(e, t);
   return t;
 }
@@ -252,7 +251,7 @@ function wordTable(e: Entity): WordTable | null {
 /**
  * Whole-word occurrences of the needles in (the first MAX_SCAN_CHARS of) the lowercased text, in text order: for each
  * needle its first MAX_MATCHES_PER_NEEDLE. Needles made of word characters only are looked up among the text's words
- * by hash, all in one pass; a needle holding other characters ("node.js", "c++") is searched in the text, the forms of
+ * in their hash buckets; a needle holding other characters ("node.js", "c++") is searched in the text, the forms of
  * one prompt word through their longest common prefix.
  */
 function findMatches(t: WordTable, needles: readonly Needle[]): Match[] {
@@ -275,7 +274,7 @@ function findMatches(t: WordTable, needles: readonly Needle[]): Match[] {
 
 /** Matches of word-only needles among the table's words (first MAX_MATCHES_PER_NEEDLE per needle), in text order. */
 function lookUpWords(t: WordTable, forms: readonly Needle[], out: Match[]): void {
-  const { lower, start, end, hash, mask, bucket, order } = t;
+  const { lower, start, len, mask, bucket, order } = t;
   const from = out.length;
   for (const form of forms) {
     const h = hashOf(form.s);
@@ -284,7 +283,8 @@ function lookUpWords(t: WordTable, forms: readonly Needle[], out: Match[]): void
     for (let k = bucket[b] as number, stop = bucket[b + 1] as number; k < stop && found < MAX_MATCHES_PER_NEEDLE; k++) {
       const w = order[k] as number;
       const pos = start[w] as number;
-      if (hash[w] !== h || (end[w] as number) - pos !== form.s.length || !lower.startsWith(form.s, pos)) continue;
+      // the words of a bucket share the low bits of their hash: the word itself decides
+      if (len[w] !== form.s.length || !lower.startsWith(form.s, pos)) continue;
       out.push({ pos, len: form.s.length, group: form.group });
       found++;
     }
