@@ -2,3 +2,4 @@ export { run } from './main';
 export type { CliIO, Writable } from './io';
 export { readTar, readTarBrotli, type TarEntry } from './demo/tar';
 export { serveFiles, type StaticSite } from './demo/static-server';
+export { seededRandom, shuffled } from './tune/split';

@@ -7,10 +7,13 @@
  * `postgres` database; the schema is dropped at the end), then starts, one after the other, each server in a child
  * process of its own: the gateway (fastify, the real app with metrics and error filter, no Redis events) and a bare
  * NestJS app on the same adapter whose one POST route returns a constant. The gateway runs twice: with its answer
- * cache off (every request runs the engine) and on (the prompts recur, as real traffic does). Every server receives
- * the same POST bodies (real prompts from the manual's back-of-book index), from autocannon in this process, for the
- * same bounded duration and connection count. Prints requests/s, p50, p99 and each gateway's ratio to the bare
- * endpoint, measured in alternating rounds (default 2). Not a test: nothing is asserted.
+ * cache off (every request runs the engine), on with `--prompts` prompts in turn (every one cached after the first
+ * pass), and on with Zipf traffic: prompts drawn from all 2,829 prompts of the manual's back-of-book index with
+ * probability ∝ 1/rank (rank by a seeded shuffle), so the default cache of 1,000 answers holds only part of what is
+ * asked, as on a real server. All connections of a run share one stream of bodies (autocannon in this process, for
+ * the same bounded duration and connection count). Prints requests/s, p50, p99, the answer cache's hit rate (read
+ * from the gateway's /metrics) and each gateway's ratio to the bare endpoint, measured in alternating rounds
+ * (default 2). Not a test: nothing is asserted.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +21,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
-import { readTarBrotli } from '@lexigraph/cli';
+import { readTarBrotli, seededRandom, shuffled } from '@lexigraph/cli';
 import { readFolder } from '@lexigraph/crawler';
 import { createStore } from '@lexigraph/db';
 import { buildIndex, distill, fromDbStore } from '@lexigraph/pipeline';
@@ -141,14 +144,67 @@ interface Row {
   requests: number;
   errors: number;
   non2xx: number;
+  /** Share of the measured requests answered from the answer cache (gateways with the cache on). */
+  hitRate?: number;
 }
 
-async function drive(name: string, url: string, bodies: string[], opts: Options, seconds: number): Promise<Row> {
+/** Sum of the samples of a counter in a Prometheus text exposition. */
+function counterTotal(metrics: string, name: string): number {
+  let total = 0;
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+  }
+  return total;
+}
+
+/** Cache hits and answers so far, from the gateway's /metrics. */
+async function cacheCounters(queryUrl: string): Promise<{ hits: number; asked: number }> {
+  const text = await (await fetch(new URL('/metrics', queryUrl))).text();
+  return {
+    hits: counterTotal(text, 'lexigraph_gateway_answer_cache_hits_total'),
+    asked: counterTotal(text, 'lexigraph_gateway_answers_total') + counterTotal(text, 'lexigraph_gateway_no_answers_total'),
+  };
+}
+
+/** The bodies in turn, forever. */
+function inTurn(bodies: readonly string[]): () => string {
+  let i = 0;
+  return () => bodies[i++ % bodies.length] as string;
+}
+
+/** Bodies drawn with probability ∝ 1 / rank^s, ranks by a seeded shuffle: the heavy head and long tail of a query log. */
+function zipf(bodies: readonly string[], s: number, seed: number): () => string {
+  const random = seededRandom(seed);
+  const ranked = shuffled(bodies, random);
+  const cumulative = new Float64Array(ranked.length);
+  let sum = 0;
+  ranked.forEach((_, i) => {
+    sum += 1 / Math.pow(i + 1, s);
+    cumulative[i] = sum;
+  });
+  return () => {
+    const x = random() * sum;
+    let lo = 0;
+    let hi = ranked.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((cumulative[mid] as number) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return ranked[lo] as string;
+  };
+}
+
+async function drive(name: string, url: string, next: () => string, opts: Options, seconds: number): Promise<Row> {
+  // One request whose body is set per request from a stream shared by all connections.
   const result = await autocannon({
     url,
     connections: opts.connections,
     duration: seconds,
-    requests: bodies.map((body) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body })),
+    requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: next() }) }],
   });
   return {
     name,
@@ -169,18 +225,22 @@ async function main(): Promise<void> {
   u.searchParams.set('schema', schema);
   const dataDir = await fs.mkdtemp(path.join(tmpdir(), 'lexigraph-gwbench-'));
   const qrels = (await fs.readFile(path.join(VENDOR, 'pg15.qrels.jsonl'), 'utf8')).split('\n').filter(Boolean);
-  const prompts = qrels.slice(0, opts.prompts).map((line) => (JSON.parse(line) as { query: string }).query);
-  const bodies = prompts.map((prompt) => JSON.stringify({ prompt }));
+  const allBodies = qrels.map((line) => JSON.stringify({ prompt: (JSON.parse(line) as { query: string }).query }));
+  const bodies = allBodies.slice(0, opts.prompts);
   let children: ChildProcess[] = [];
   try {
     const built = await buildCorpus(baseUrl, schema, dataDir);
     console.log(`index of ${COLLECTION}: ${built.entities} entities, version ${built.version}, built in ${(built.ms / 1000).toFixed(1)} s`);
-    console.log(`autocannon: ${opts.connections} connections, ${opts.duration} s per server after ${opts.warmup} s of warm-up, ${bodies.length} distinct prompts`);
+    console.log(
+      `autocannon: ${opts.connections} connections, ${opts.duration} s per server after ${opts.warmup} s of warm-up; ${bodies.length} prompts in turn, or Zipf (s = 1) over all ${allBodies.length}`,
+    );
     const env = { ...process.env, DATABASE_URL: u.toString(), GATEWAY_PORT: '0', NODE_ENV: 'production' };
+    // [kind, name, answer cache size, traffic]
     const servers = [
-      ['bare', 'bare NestJS (fastify), constant JSON', '0'],
-      ['gateway', 'gateway, every answer computed', '0'],
-      ['gateway', 'gateway, answer cache on', '1000'],
+      ['bare', 'bare NestJS (fastify), constant JSON', '0', 'turn'],
+      ['gateway', 'gateway, every answer computed', '0', 'turn'],
+      ['gateway', `gateway, cache on, ${bodies.length} prompts in turn`, '1000', 'turn'],
+      ['gateway', 'gateway, cache on, Zipf traffic', '1000', 'zipf'],
     ] as const;
     // Each round measures every server once, in alternating order, so a ratio compares runs close in time (other
     // load on the machine drifts); the summary gives each round's ratio and their mean.
@@ -188,13 +248,23 @@ async function main(): Promise<void> {
     for (let round = 0; round < opts.rounds; round++) {
       const order = round % 2 === 0 ? [...servers] : [...servers].reverse();
       const rows = new Map<string, Row>();
-      for (const [kind, name, cacheSize] of order) {
+      for (const [kind, name, cacheSize, traffic] of order) {
         const { child, url } = await startChild(kind, { ...env, GATEWAY_CACHE_SIZE: cacheSize });
         children.push(child);
-        // Every server sees each body once before the warm-up, so the cached gateway is measured warm.
-        for (const body of bodies) await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        await drive(name, url, bodies, opts, opts.warmup);
-        rows.set(name, await drive(name, url, bodies, opts, opts.duration));
+        const next = traffic === 'zipf' ? zipf(allBodies, 1, 1000 + round) : inTurn(bodies);
+        if (traffic === 'turn') {
+          // Every server sees each body once before the warm-up, so the cached gateway is measured warm.
+          for (const body of bodies) await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        }
+        // Zipf traffic warms only through the warm-up run, from the same stream: a server that has been running.
+        await drive(name, url, next, opts, opts.warmup);
+        const before = kind === 'gateway' && cacheSize !== '0' ? await cacheCounters(url) : undefined;
+        const row = await drive(name, url, next, opts, opts.duration);
+        if (before) {
+          const after = await cacheCounters(url);
+          row.hitRate = (after.hits - before.hits) / Math.max(1, after.asked - before.asked);
+        }
+        rows.set(name, row);
         await stopChild(child);
         children = children.filter((c) => c !== child);
       }
@@ -202,12 +272,13 @@ async function main(): Promise<void> {
     }
     const pad = (s: string, n: number) => s.padEnd(n);
     console.log('');
-    console.log(`| round | ${pad('server', 38)} | req/s    | p50 ms | p99 ms | requests | errors | non-2xx |`);
-    console.log(`|-------|${'-'.repeat(40)}|----------|--------|--------|----------|--------|---------|`);
+    console.log(`| round | ${pad('server', 38)} | req/s    | p50 ms | p99 ms | requests | errors | non-2xx | cache hits |`);
+    console.log(`|-------|${'-'.repeat(40)}|----------|--------|--------|----------|--------|---------|------------|`);
     rounds.forEach((rows, i) => {
       for (const r of rows) {
+        const hits = r.hitRate === undefined ? '-' : `${(r.hitRate * 100).toFixed(1)} %`;
         console.log(
-          `| ${pad(String(i + 1), 5)} | ${pad(r.name, 38)} | ${pad(r.rps.toFixed(0), 8)} | ${pad(r.p50.toFixed(1), 6)} | ${pad(r.p99.toFixed(1), 6)} | ${pad(String(r.requests), 8)} | ${pad(String(r.errors), 6)} | ${pad(String(r.non2xx), 7)} |`,
+          `| ${pad(String(i + 1), 5)} | ${pad(r.name, 38)} | ${pad(r.rps.toFixed(0), 8)} | ${pad(r.p50.toFixed(1), 6)} | ${pad(r.p99.toFixed(1), 6)} | ${pad(String(r.requests), 8)} | ${pad(String(r.errors), 6)} | ${pad(String(r.non2xx), 7)} | ${pad(hits, 10)} |`,
         );
       }
     });
@@ -216,8 +287,10 @@ async function main(): Promise<void> {
       const ratios = rounds.map((rows) => (rows[g] as Row).rps / (rows[0] as Row).rps);
       const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
       const p99 = Math.max(...rounds.map((rows) => (rows[g] as Row).p99));
+      const hits = rounds.map((rows) => (rows[g] as Row).hitRate).filter((h): h is number => h !== undefined);
+      const hitText = hits.length ? `, cache hits ${hits.map((h) => `${(h * 100).toFixed(1)} %`).join(', ')}` : '';
       console.log(
-        `${servers[g]?.[1]}: ${mean.toFixed(2)} x the bare endpoint's requests/s (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; goal >= 0.5), worst p99 ${p99.toFixed(1)} ms (goal < 25 ms)`,
+        `${servers[g]?.[1]}: ${mean.toFixed(2)} x the bare endpoint's requests/s (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; goal >= 0.5), worst p99 ${p99.toFixed(1)} ms (goal < 25 ms)${hitText}`,
       );
     }
   } finally {
