@@ -365,20 +365,35 @@ interface SentenceBreaks {
 function sentenceBreaks(text: string): SentenceBreaks {
   const len = text.length;
   const covered = Math.min(len, MAX_SCAN_CHARS + BREAKS_BEYOND);
-  const starts: number[] = [];
+  // newlines, then the ends of . ! ? followed by a space or the end of the text, each found by a native search
   const newlines: number[] = [];
+  for (let i = text.indexOf('\n'); i >= 0 && i < covered; i = text.indexOf('\n', i + 1)) newlines.push(i);
   const stops: number[] = [];
-  for (let i = 0; i < covered; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      newlines.push(i);
-      starts.push(i + 1);
-    } else if ((c === 46 || c === 33 || c === 63) && (i + 1 >= len || isSpace(text.charCodeAt(i + 1)))) {
-      stops.push(i + 1);
-      if (i + 1 < len) starts.push(i + 1);
+  for (const mark of ['.', '!', '?']) {
+    const from = stops.length;
+    for (let i = text.indexOf(mark); i >= 0 && i < covered; i = text.indexOf(mark, i + 1)) {
+      if (i + 1 >= len || isSpace(text.charCodeAt(i + 1))) stops.push(i + 1);
+    }
+    if (from > 0 && stops.length > from) stops.sort((x, y) => x - y);
+  }
+  // a sentence starts after a newline, or after a stop that is not the end of the text
+  const starts = new Int32Array(newlines.length + stops.length);
+  let n = 0;
+  let a = 0;
+  let b = 0;
+  while (a < newlines.length || b < stops.length) {
+    const x = a < newlines.length ? (newlines[a] as number) + 1 : Number.POSITIVE_INFINITY;
+    const y = b < stops.length ? (stops[b] as number) : Number.POSITIVE_INFINITY;
+    // x !== y: x - 1 holds a newline, y - 1 a stop mark
+    if (x < y) {
+      starts[n++] = x;
+      a++;
+    } else {
+      if (y < len) starts[n++] = y;
+      b++;
     }
   }
-  return { covered, starts: Int32Array.from(starts), newlines: Int32Array.from(newlines), stops: Int32Array.from(stops) };
+  return { covered, starts: starts.slice(0, n), newlines: Int32Array.from(newlines), stops: Int32Array.from(stops) };
 }
 
 /** Index of the first element >= x in a sorted array (its length when none is). */
