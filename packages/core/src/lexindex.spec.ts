@@ -100,6 +100,66 @@ describe('LexIndex answering', () => {
     expect(twoDocs.search('checkpoint', { wTitle: 0, wBody: 1 })[0]?.id).toBe('b');
   });
 
+  describe('soft match (softMatch)', () => {
+    // "colorectal" and "colon" share four abstracts (five hold each); 'colon' speaks of colon screening without the
+    // prompt's word "colorectal", 'donors' holds "screening" twice and nothing of colorectal
+    const docs = LexIndex.build([
+      ent('a1', 'Colorectal cancer', 'Colorectal tumours of the colon grow slowly.'),
+      ent('a2', 'Colon polyps', 'Polyps of the colon precede colorectal carcinoma.'),
+      ent('a3', 'Diet and the colon', 'Fibre protects the colon against colorectal disease.'),
+      ent('a4', 'Colorectal surgery', 'Resection of the colon for colorectal tumours.'),
+      ent('a5', 'Colorectal registry', 'A registry of colorectal tumours.'),
+      ent('colon', 'Sigmoidoscopy', 'Colon screening by sigmoidoscopy in adults.'),
+      ent('donors', 'Blood donors', 'Screening of donors, repeated screening of blood.'),
+      ent('f1', 'Lung function', 'Spirometry measures lung volume.'),
+      ent('f2', 'Renal failure', 'Dialysis replaces kidney function.'),
+      ent('f3', 'Bone density', 'Calcium and vitamin D for bone.'),
+      ent('f4', 'Sleep apnea', 'Airway obstruction during sleep.'),
+    ]);
+    const prompt = 'colorectal screening';
+    const order = (ids: string[]) => ({ colon: ids.indexOf('colon'), donors: ids.indexOf('donors') });
+
+    it('lists the words sharing the most entities as document-level associates', () => {
+      const t = docs.termIdOf(docs.matchPrompt('colorectal', { ...DEFAULT_PARAMS }).words[0] as string) as number;
+      const assoc = docs.docAssociations(t).map((a) => docs.termKey(a.termId));
+      expect(assoc[0]).toBe('colon');
+      for (const a of docs.docAssociations(t)) expect(a.joint).toBeGreaterThanOrEqual(3);
+    });
+
+    it('is off by default, and off leaves the ranking and scores unchanged', () => {
+      expect(DEFAULT_PARAMS.softMatch).toBe(0);
+      expect(docs.search(prompt, { softMatch: 0 })).toEqual(docs.search(prompt));
+      const off = order(docs.search(prompt).map((h) => h.id));
+      expect(off.colon).toBeGreaterThan(off.donors);
+    });
+
+    it('lifts an entity matching a prompt word only through an associated word', () => {
+      const hits = docs.search(prompt, { softMatch: 1 });
+      const on = order(hits.map((h) => h.id));
+      expect(on.colon).toBeGreaterThanOrEqual(0);
+      expect(on.colon).toBeLessThan(on.donors);
+      // scores stay a share of the best achievable one
+      for (const h of hits) expect(h.score).toBeLessThanOrEqual(1);
+      // the same set of entities, only re-ordered, and k is honoured
+      expect(new Set(hits.map((h) => h.id))).toEqual(new Set(docs.search(prompt).map((h) => h.id)));
+      expect(docs.search(prompt, { softMatch: 1, k: 2 })).toHaveLength(2);
+    });
+
+    it('recomputes the associates after an incremental update (same answer as a fresh build)', () => {
+      const base = [ent('b1', 'Colorectal', 'colorectal colon'), ent('b2', 'Colorectal', 'colorectal colon'), ent('b3', 'Colon', 'colon screening')];
+      const more = ent('b4', 'Colorectal', 'colorectal colon');
+      const inc = LexIndex.build(base);
+      inc.search(prompt, { softMatch: 1 }); // fills the cache of associates
+      inc.add(more);
+      expect(inc.search(prompt, { softMatch: 1 })).toEqual(LexIndex.build([...base, more]).search(prompt, { softMatch: 1 }));
+    });
+
+    it('validates its weight', () => {
+      expect(parseParams({ softMatch: '0.3' })).toEqual({ softMatch: 0.3 });
+      expect(() => parseParams({ softMatch: '-1' })).toThrow(/"softMatch"/);
+    });
+  });
+
   it('round-trips through its binary snapshot with identical tables and answers', () => {
     const bytes = idx.serialize();
     const back = LexIndex.deserialize(bytes);

@@ -7,6 +7,10 @@ import {
   DEFAULT_BUILD,
   FIELD_COUNT,
   resolveParams,
+  SOFT_MATCH_DEPTH,
+  SOFT_MATCH_MIN_DICE,
+  SOFT_MATCH_MIN_JOINT,
+  SOFT_MATCH_TERMS,
   type BuildOptions,
   type PmiVariant,
   type QueryParams,
@@ -217,6 +221,11 @@ export class LexIndex {
   };
   /** outbound links grouped by target, per entity, for the current version (targets' titles depend on it) */
   private linkCache: { version: number; map: WeakMap<Entity, readonly OutLink[]> } = { version: -1, map: new WeakMap() };
+  /** document-level associates per term (soft match) for the current version */
+  private docAssocCache: { version: number; map: Map<number, ReadonlyArray<{ termId: number; dice: number; joint: number }>> } = {
+    version: -1,
+    map: new Map(),
+  };
   private version = 0;
 
   constructor(opts: Partial<BuildOptions> = {}) {
@@ -983,6 +992,42 @@ export class LexIndex {
     return out;
   }
 
+  /**
+   * Document-level associates of a single word (the soft match's stand-ins): the single words that share the most
+   * entities with it, by Dice 2·n_tu / (df_t + df_u), with n_tu ≥ {@link SOFT_MATCH_MIN_JOINT} and Dice ≥
+   * {@link SOFT_MATCH_MIN_DICE}, at most {@link SOFT_MATCH_TERMS}, strongest first (ties by key). One pass over the
+   * term vectors of the entities holding it; kept until the index changes.
+   */
+  docAssociations(t: number): ReadonlyArray<{ termId: number; dice: number; joint: number }> {
+    if (this.docAssocCache.version !== this.version || this.docAssocCache.map.size >= 50_000) {
+      this.docAssocCache = { version: this.version, map: new Map() };
+    }
+    const hit = this.docAssocCache.map.get(t);
+    if (hit) return hit;
+    const joint = new Map<number, number>();
+    const post = this.postingsOf(t);
+    const wordsOf = this.words.data;
+    for (let i = 0; i < post.length; i += 3) {
+      const vec = this.vectors[post[i] as number];
+      if (!vec) continue;
+      for (let j = 0; j < vec.length; j += 3) {
+        const u = vec[j] as number;
+        if (u !== t && wordsOf[u] === 1) joint.set(u, (joint.get(u) ?? 0) + 1);
+      }
+    }
+    const dft = this.df.data[t] as number;
+    const out: Array<{ termId: number; dice: number; joint: number }> = [];
+    for (const [u, n] of joint) {
+      if (n < SOFT_MATCH_MIN_JOINT) continue;
+      const dice = (2 * n) / (dft + (this.df.data[u] as number));
+      if (dice >= SOFT_MATCH_MIN_DICE) out.push({ termId: u, dice, joint: n });
+    }
+    out.sort((x, y) => y.dice - x.dice || cmpStr(this.termKey(x.termId), this.termKey(y.termId)));
+    if (out.length > SOFT_MATCH_TERMS) out.length = SOFT_MATCH_TERMS;
+    this.docAssocCache.map.set(t, out);
+    return out;
+  }
+
   // ---------------------------------------------------------------- answering
 
   /** Matches a prompt against the lexicon: the weighted query terms, and the prompt words found nowhere. */
@@ -1092,12 +1137,15 @@ export class LexIndex {
         scores[s] = (scores[s] as number) + (qw * tf * (k1 + 1)) / (k1 + tf);
       }
     }
-    // bounded selection of the k best (min-heap on score; ties broken by slot for determinism)
+    // bounded selection of the k best (min-heap on score; ties broken by slot for determinism); the soft match
+    // re-scores the top SOFT_MATCH_DEPTH, so it selects at least that many
+    const soft = p.softMatch > 0;
+    const depth = soft ? Math.max(k, SOFT_MATCH_DEPTH) : k;
     const heap: number[] = [];
     const better = (x: number, y: number) => (scores[x] as number) > (scores[y] as number) || (scores[x] === scores[y] && x < y);
     for (const s of touched) {
       if (catFilter && !categoryStartsWith(this.slots[s] as Entity, catFilter)) continue;
-      if (heap.length < k) {
+      if (heap.length < depth) {
         heap.push(s);
         siftUp(heap, heap.length - 1, better);
       } else if (better(s, heap[0] as number)) {
@@ -1106,7 +1154,95 @@ export class LexIndex {
       }
     }
     heap.sort((x, y) => (better(x, y) ? -1 : 1));
+    if (soft && heap.length > 1) {
+      const top = heap.length > SOFT_MATCH_DEPTH ? heap.slice(0, SOFT_MATCH_DEPTH) : heap;
+      this.softRescore(terms, p, top, scores, norms);
+      top.sort((x, y) => (better(x, y) ? -1 : 1));
+      const ranked = top === heap ? heap : top.concat(heap.slice(SOFT_MATCH_DEPTH));
+      if (ranked.length > k) ranked.length = k;
+      return { slots: ranked, scores: ranked.map((s) => scores[s] as number), maxScore };
+    }
     return { slots: heap, scores: heap.map((s) => scores[s] as number), maxScore };
+  }
+
+  /**
+   * The soft match (`softMatch`, params.ts): adds to `scores` of the given slots what each prompt word would gain if
+   * the entity's occurrences of the word's document-level associates were occurrences of it, `softMatch × Dice ×
+   * min(1, idf_u / idf_t)²` each, saturated together with the word's own occurrences. Never lowers a score, and a score stays within the prompt's
+   * best achievable one (every word's part stays below its weight · idf · (k1 + 1)).
+   */
+  private softRescore(terms: readonly QueryTerm[], p: QueryParams, slots: readonly number[], scores: Float64Array, norms: Float64Array): void {
+    const words = terms.filter((q) => q.words === 1 && !q.expansion);
+    if (!words.length) return;
+    const inPrompt = new Set(terms.map((q) => q.termId));
+    const N = Math.max(1, this.live);
+    const idfOf = (t: number): number => {
+      const df = this.df.data[t] as number;
+      return Math.log(1 + (N - df + 0.5) / (df + 0.5));
+    };
+    // associate u → [prompt word index, strength, …]; strength = Dice · min(1, idf_u / idf_t)²: an associate more
+    // common than the prompt word says less than it does, and stands in for it less
+    const via = new Map<number, number[]>();
+    words.forEach((q, qi) => {
+      const idfT = idfOf(q.termId);
+      for (const a of this.docAssociations(q.termId)) {
+        if (inPrompt.has(a.termId)) continue;
+        const r = idfT > 0 ? Math.min(1, idfOf(a.termId) / idfT) : 1;
+        const strength = a.dice * r * r;
+        const l = via.get(a.termId);
+        if (l) l.push(qi, strength);
+        else via.set(a.termId, [qi, strength]);
+      }
+    });
+    if (!via.size) return;
+    const k1 = p.k1;
+    const qw = words.map((q) => q.weight * idfOf(q.termId));
+    const [w0, w1, w2, w3, w4, w5] = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
+    // per re-scored slot and prompt word: the word's own tf̃ and the Dice-weighted tf̃ of its associates, read from the
+    // postings of those few terms (cheaper than the entities' long term vectors)
+    const W = words.length;
+    const at = new Map<number, number>();
+    slots.forEach((s, i) => at.set(s, i));
+    const own = new Float64Array(slots.length * W);
+    const stand = new Float64Array(slots.length * W);
+    const visit = (t: number, onTf: (row: number, tf: number) => void): void => {
+      const post = this.postingsOf(t);
+      for (let i = 0; i < post.length; i += 3) {
+        const row = at.get(post[i] as number);
+        if (row === undefined) continue;
+        const a = post[i + 1] as number;
+        const b = post[i + 2] as number;
+        const o = (post[i] as number) * FIELD_COUNT;
+        const tf =
+          w0 * (a & 127) * (norms[o] as number) +
+          w1 * ((a >>> 7) & 127) * (norms[o + 1] as number) +
+          w2 * ((a >>> 14) & 127) * (norms[o + 2] as number) +
+          w3 * ((a >>> 21) & 127) * (norms[o + 3] as number) +
+          w4 * (b >>> 16) * (norms[o + 4] as number) +
+          w5 * (b & 65535) * (norms[o + 5] as number);
+        if (tf > 0) onTf(row, tf);
+      }
+    };
+    words.forEach((q, qi) => visit(q.termId, (row, tf) => (own[row * W + qi] = tf)));
+    for (const [u, l] of via) {
+      visit(u, (row, tf) => {
+        for (let j = 0; j < l.length; j += 2) {
+          const c = row * W + (l[j] as number);
+          stand[c] = (stand[c] as number) + (l[j + 1] as number) * tf;
+        }
+      });
+    }
+    slots.forEach((s, row) => {
+      let bonus = 0;
+      for (let qi = 0; qi < W; qi++) {
+        const extra = stand[row * W + qi] as number;
+        if (extra <= 0) continue;
+        const e = own[row * W + qi] as number;
+        const x = e + p.softMatch * extra;
+        bonus += (qw[qi] as number) * ((x * (k1 + 1)) / (k1 + x) - (e * (k1 + 1)) / (k1 + e));
+      }
+      scores[s] = (scores[s] as number) + bonus;
+    });
   }
 
   /** Ranking only: the top `k` entity ids with scores in 0..1 (share of the best achievable score). */

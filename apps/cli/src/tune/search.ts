@@ -46,6 +46,8 @@ const withExpansion = (p: Partial<QueryParams>): boolean => p.expand === true;
  * ranking and are left alone.
  */
 export const SEARCH_SPACE: readonly Dimension[] = [
+  // off by default (it costs the PostgreSQL docs), the one lever that bridges vocabulary mismatch (SciFact)
+  { name: 'softMatch', kind: 'num', values: [0, 0.1, 0.2, 0.3, 0.5], min: 0, max: 10 },
   { name: 'wTitle', kind: 'num', values: [1, 2, 3, 5, 8], min: 0, max: 100 },
   { name: 'wHeading', kind: 'num', values: [0.5, 1, 2, 4, 6, 8], min: 0, max: 100 },
   { name: 'wBody', kind: 'num', values: [0.5, 1, 1.5, 2, 3], min: 0, max: 100 },
