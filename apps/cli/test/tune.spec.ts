@@ -189,6 +189,36 @@ describe('lexigraph tune (embedded database)', () => {
     expect(all.ndcg10).toBeCloseTo((report.tuned.dev.ndcg10 * 10 + report.tuned.heldOut.ndcg10 * 10) / 20, 10);
   });
 
+  it('reads a BEIR folder as --qrels (queries.jsonl + qrels/train.tsv) the same as the JSONL file', async () => {
+    const beir = path.join(work, 'beir');
+    await fs.mkdir(path.join(beir, 'qrels'), { recursive: true });
+    const qrels = parseQrels(await fs.readFile(TUNE_QRELS, 'utf8'));
+    await fs.writeFile(path.join(beir, 'queries.jsonl'), qrels.map((q, i) => JSON.stringify({ _id: `q${i}`, text: q.query })).join('\n'));
+    const rows = qrels.flatMap((q, i) => q.relevant.map((id) => `q${i}\t${id}\t${q.grades?.[id] ?? 1}`));
+    await fs.writeFile(path.join(beir, 'qrels', 'train.tsv'), ['query-id\tcorpus-id\tscore', ...rows].join('\n'));
+    const fromFile = await cli([...data(), 'eval', '--collection', 'tiny', '--qrels', TUNE_QRELS, '--json'], work);
+    const fromFolder = await cli([...data(), 'eval', '--collection', 'tiny', '--qrels', beir, '--json'], work);
+    expect(fromFolder.stderr).toBe('');
+    expect(fromFolder.code).toBe(0);
+    const f = JSON.parse(fromFile.stdout) as { queries: number; ndcg10: number; mrr10: number };
+    const d = JSON.parse(fromFolder.stdout) as { queries: number; ndcg10: number; mrr10: number };
+    expect(d.queries).toBe(f.queries);
+    expect(d.ndcg10).toBeCloseTo(f.ndcg10, 12);
+    expect(d.mrr10).toBeCloseTo(f.mrr10, 12);
+    const tuned = await cli([...data(), 'tune', '-c', 'tiny', '--qrels', beir, '--budget', '5', '--json'], work);
+    expect(tuned.code).toBe(0);
+    expect(JSON.parse(tuned.stdout).devQueries).toBe(10);
+
+    const empty = path.join(work, 'empty-beir');
+    await fs.mkdir(empty, { recursive: true });
+    const bad = await cli([...data(), 'tune', '-c', 'tiny', '--qrels', empty], work);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/holds no BEIR qrels/);
+    const missing = await cli([...data(), 'eval', '-c', 'tiny', '--qrels', path.join(work, 'absent.jsonl')], work);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read --qrels/);
+  });
+
   it('prints a readable report without --json and refuses bad options with exit 2', async () => {
     const r = await cli([...data(), 'tune', '-c', 'tiny', '--qrels', TUNE_QRELS, '--budget', '10', '--metric', 'mrr@10'], work);
     expect(r.code).toBe(0);

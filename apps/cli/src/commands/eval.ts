@@ -1,10 +1,9 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { CollectionName, parseOrThrow } from '@lexigraph/contracts';
-import { evaluate, parseQrels } from '@lexigraph/core';
+import { evaluate } from '@lexigraph/core';
 import { loadIndex } from '@lexigraph/pipeline';
 import type { CliContext } from '../context';
 import { usage } from '../errors';
+import { readQrelsArg } from '../qrels';
 import { println } from '../io';
 import { resolveParams } from '../params';
 
@@ -33,19 +32,7 @@ export async function evalCommand(ctx: CliContext, opts: EvalOptions): Promise<n
   const params = await resolveParams(ctx.dataDir, opts.param, opts.profile, collection);
   if (opts.taxonomy) return (await import('../taxonomy/command')).taxonomyEval(ctx, opts, params);
   if (opts.qrels === undefined) throw usage('--qrels <file> is required (or --taxonomy for taxonomy recovery)');
-  let text: string;
-  try {
-    text = await fs.readFile(path.resolve(ctx.io.cwd, opts.qrels), 'utf8');
-  } catch (err) {
-    throw usage(`cannot read --qrels file ${opts.qrels}: ${(err as Error).message}`);
-  }
-  let qrels;
-  try {
-    qrels = parseQrels(text);
-  } catch (err) {
-    throw usage(`${opts.qrels}: ${(err as Error).message}`);
-  }
-  if (qrels.length === 0) throw usage(`${opts.qrels} holds no queries`);
+  const { qrels } = await readQrelsArg(ctx.io.cwd, opts.qrels);
   const { index, version } = await loadIndex({ dataDir: ctx.dataDir, collection, openStore: () => ctx.storeFor(collection) });
   const t0 = performance.now();
   const result = evaluate(qrels, (q) =>

@@ -1,10 +1,9 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { CollectionName, parseOrThrow } from '@lexigraph/contracts';
-import { evaluate, parseQrels, type LexIndex, type Metrics, type Qrel, type QueryParams } from '@lexigraph/core';
+import { evaluate, type LexIndex, type Metrics, type Qrel, type QueryParams } from '@lexigraph/core';
 import { loadIndex } from '@lexigraph/pipeline';
 import type { CliContext } from '../context';
 import { usage } from '../errors';
+import { readQrelsArg } from '../qrels';
 import { println } from '../io';
 import { saveProfile } from '../params';
 import { splitQrels } from '../tune/split';
@@ -75,18 +74,7 @@ export async function tuneCommand(ctx: CliContext, opts: TuneOptions): Promise<n
   if (opts.saveProfile !== undefined && !/^[A-Za-z0-9][\w.-]{0,63}$/.test(opts.saveProfile)) {
     throw usage(`--save-profile "${opts.saveProfile}": use letters, digits, '.', '_' or '-' (at most 64)`);
   }
-  let text: string;
-  try {
-    text = await fs.readFile(path.resolve(ctx.io.cwd, opts.qrels), 'utf8');
-  } catch (err) {
-    throw usage(`cannot read --qrels file ${opts.qrels}: ${(err as Error).message}`);
-  }
-  let qrels: Qrel[];
-  try {
-    qrels = parseQrels(text);
-  } catch (err) {
-    throw usage(`${opts.qrels}: ${(err as Error).message}`);
-  }
+  const { qrels } = await readQrelsArg(ctx.io.cwd, opts.qrels);
   const split = splitQrels(qrels, seed, devFraction);
   if (split.dev.length === 0 || split.heldOut.length === 0) {
     throw usage(`${opts.qrels} needs at least 2 judged queries to split into dev and held-out (it has ${split.dev.length + split.heldOut.length})`);
