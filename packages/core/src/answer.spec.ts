@@ -53,6 +53,25 @@ describe('citation scan', () => {
     expect(ml.map((x) => x.pos)).toEqual(Array.from({ length: 24 }, (_, i) => i * 4));
   });
 
+  it('searches the text the first time an entity is cited and reads its word table from the second on, with the same matches', () => {
+    const e = entity('Indexes speed up queries. An index on rows.\nA partial index covers some rows; index-only scans read the index.');
+    const needles = () => [
+      { s: 'index', group: 0 },
+      { s: 'indexes', group: 0 },
+      { s: 'rows', group: 1 },
+    ];
+    const first = needles();
+    const a = C.citedOf(e, first)!;
+    expect(a.table).toBeNull();
+    // the same answer (same needle list) reuses what it found
+    expect(C.citedOf(e, first)).toBe(a);
+    const b = C.citedOf(e, needles())!;
+    expect(b.table).not.toBeNull();
+    expect(b.matches).toEqual(a.matches);
+    expect(a.matches.map((m) => e.text.slice(m.pos, m.pos + m.len).toLowerCase())).toEqual(['indexes', 'index', 'rows', 'index', 'rows', 'index', 'index']);
+    expect(C.citedOf(entity('İstanbul'), needles())).toBeNull();
+  });
+
   it('declines to cite a text whose lowercase form changes length (offsets would not map back)', () => {
     expect(C.wordTable(entity('İstanbul'))).toBeNull();
   });

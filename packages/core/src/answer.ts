@@ -187,18 +187,21 @@ interface WordTable {
 }
 
 let scratch = new Int32Array(3 * 4096);
-const tables = new WeakMap<Entity, WordTable | null>();
 
-/** The word table of an entity (null when lowercasing changes the text's length: offsets would not map back). */
-function wordTable(e: Entity): WordTable | null {
-  let t = tables.get(e);
-  if (t !== undefined) return t;
+/** The lowercased head of an entity's text (null when lowercasing changes its length: offsets would not map back). */
+function lowerHead(e: Entity): string | null {
   // only the head of a very long text is scanned for citations
   const lower = (e.text.length > MAX_SCAN_CHARS ? e.text.slice(0, MAX_SCAN_CHARS) : e.text).toLowerCase();
-  if (lower.length !== Math.min(e.text.length, MAX_SCAN_CHARS)) {
-    tables.set(e, null);
-    return null;
-  }
+  return lower.length === Math.min(e.text.length, MAX_SCAN_CHARS) ? lower : null;
+}
+
+/** The word table of an entity, built now (null when its text cannot be cited). */
+function wordTable(e: Entity): WordTable | null {
+  const lower = lowerHead(e);
+  return lower === null ? null : buildTable(e, lower);
+}
+
+function buildTable(e: Entity, lower: string): WordTable {
   const len = lower.length;
   if (scratch.length < 3 * (len / 2 + 1)) scratch = new Int32Array(3 * Math.ceil(len / 2 + 1));
   let n = 0;
@@ -243,9 +246,7 @@ function wordTable(e: Entity): WordTable | null {
     order[fill[b] as number] = w;
     fill[b] = (fill[b] as number) + 1;
   }
-  t = { lower, start, len: wordLen, mask, bucket, order, breaks: sentenceBreaks(e.text) };
-  tables.set(e, t);
-  return t;
+  return { lower, start, len: wordLen, mask, bucket, order, breaks: sentenceBreaks(e.text) };
 }
 
 /**
@@ -329,21 +330,63 @@ function scanGroup(lower: string, prefix: string, forms: readonly Needle[], out:
   }
 }
 
-/** Matches per entity for one needle list (one answer): snippets and the summary read the same matches. */
-const matchCache = new WeakMap<readonly Needle[], Map<Entity, Match[]>>();
+/**
+ * What citing an entity reads: its word table once it has been cited before, else (the first time) its lowercased
+ * head, searched directly. A table costs more to build than one search of the text, and most entities of a large
+ * collection are cited once or never: building it on the second citation keeps the first as cheap as a plain scan.
+ */
+const tables = new WeakMap<Entity, WordTable | null>();
+const citedOnce = new WeakMap<Entity, string>();
 
-function matchesOf(e: Entity, t: WordTable, needles: readonly Needle[]): Match[] {
-  let byEntity = matchCache.get(needles);
+/** The matches of one answer's needles in an entity, and the table its sentences are read from (null: walk the text). */
+interface Cited {
+  matches: Match[];
+  table: WordTable | null;
+}
+
+/** Per needle list (one answer) and entity: snippets and the summary read the same matches. */
+const citedCache = new WeakMap<readonly Needle[], Map<Entity, Cited | null>>();
+
+function citedOf(e: Entity, needles: readonly Needle[]): Cited | null {
+  let byEntity = citedCache.get(needles);
   if (!byEntity) {
     byEntity = new Map();
-    matchCache.set(needles, byEntity);
+    citedCache.set(needles, byEntity);
   }
-  let m = byEntity.get(e);
-  if (!m) {
-    m = findMatches(t, needles);
-    byEntity.set(e, m);
+  let c = byEntity.get(e);
+  if (c !== undefined) return c;
+  let table = tables.get(e);
+  if (table === undefined) {
+    const lower = citedOnce.get(e);
+    if (lower !== undefined) {
+      table = buildTable(e, lower);
+      tables.set(e, table);
+      citedOnce.delete(e);
+    } else {
+      const head = lowerHead(e);
+      if (head === null) tables.set(e, null);
+      else citedOnce.set(e, head);
+      c = head === null ? null : { matches: scanMatches(head, needles), table: null };
+      byEntity.set(e, c);
+      return c;
+    }
   }
-  return m;
+  c = table === null ? null : { matches: findMatches(table, needles), table };
+  byEntity.set(e, c);
+  return c;
+}
+
+/** The matches {@link findMatches} reads from a word table, found by searching the lowercased text. */
+function scanMatches(lower: string, needles: readonly Needle[]): Match[] {
+  const out: Match[] = [];
+  let g = 0;
+  while (g < needles.length) {
+    let h = g + 1;
+    while (h < needles.length && (needles[h] as Needle).group === (needles[g] as Needle).group) h++;
+    scanText(lower, needles.slice(g, h), out);
+    g = h;
+  }
+  return out.sort((a, b) => a.pos - b.pos);
 }
 
 /** Characters past the cited head whose sentence breaks are indexed too (a sentence may run past the head). */
@@ -485,9 +528,9 @@ class GroupCount {
 function passages(e: Entity, needles: readonly Needle[], limit: number): Passage[] {
   const text = e.text;
   if (!needles.length || !text) return [];
-  const t = wordTable(e);
-  if (!t) return [];
-  const matches = matchesOf(e, t, needles);
+  const cited = citedOf(e, needles);
+  if (!cited) return [];
+  const { matches, table } = cited;
   const out: Passage[] = [];
   let last: Passage | null = null;
   const groups = new GroupCount();
@@ -497,7 +540,7 @@ function passages(e: Entity, needles: readonly Needle[], limit: number): Passage
       last.groups = groups.size;
       continue;
     }
-    const b = sentenceAround(text, t.breaks, m.pos, limit);
+    const b = table ? sentenceAround(text, table.breaks, m.pos, limit) : walkSentence(text, m.pos, limit);
     if (b.end <= b.start) continue;
     groups.reset(m.group);
     last = { start: b.start, end: b.end, groups: 1, firstPos: m.pos };
@@ -611,6 +654,8 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
 export const citationInternals = {
   wordTable,
   findMatches,
+  scanMatches,
+  citedOf,
   sentenceAround,
   walkSentence,
   sentenceBreaks,
