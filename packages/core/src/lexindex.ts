@@ -226,6 +226,8 @@ export class LexIndex {
     version: -1,
     map: new Map(),
   };
+  /** zeroed joint counts per term, reused by {@link docAssociations} */
+  private jointScratch: Int32Array | null = null;
   private version = 0;
 
   constructor(opts: Partial<BuildOptions> = {}) {
@@ -1004,7 +1006,10 @@ export class LexIndex {
     }
     const hit = this.docAssocCache.map.get(t);
     if (hit) return hit;
-    const joint = new Map<number, number>();
+    // joint counts in a zeroed scratch column indexed by term (the touched terms are zeroed again after use)
+    if (!this.jointScratch || this.jointScratch.length < this.terms.length) this.jointScratch = new Int32Array(Math.max(1024, this.terms.length));
+    const joint = this.jointScratch;
+    const touched: number[] = [];
     const post = this.postingsOf(t);
     const wordsOf = this.words.data;
     for (let i = 0; i < post.length; i += 3) {
@@ -1012,12 +1017,16 @@ export class LexIndex {
       if (!vec) continue;
       for (let j = 0; j < vec.length; j += 3) {
         const u = vec[j] as number;
-        if (u !== t && wordsOf[u] === 1) joint.set(u, (joint.get(u) ?? 0) + 1);
+        if (u === t || wordsOf[u] !== 1) continue;
+        if (joint[u] === 0) touched.push(u);
+        joint[u] = (joint[u] as number) + 1;
       }
     }
     const dft = this.df.data[t] as number;
     const out: Array<{ termId: number; dice: number; joint: number }> = [];
-    for (const [u, n] of joint) {
+    for (const u of touched) {
+      const n = joint[u] as number;
+      joint[u] = 0;
       if (n < SOFT_MATCH_MIN_JOINT) continue;
       const dice = (2 * n) / (dft + (this.df.data[u] as number));
       if (dice >= SOFT_MATCH_MIN_DICE) out.push({ termId: u, dice, joint: n });
