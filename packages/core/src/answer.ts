@@ -169,7 +169,8 @@ function hashOf(s: string): number {
 type Match = { pos: number; len: number; group: number };
 
 /**
- * The words of the cited head of an entity's text, read once per entity object: each maximal run of word characters
+ * The words of the cited head of an entity's text, built once per entity object (on its second citation, see
+ * {@link citedOf}): each maximal run of word characters
  * of the lowercased text, with its bounds, bucketed by a hash of its characters. Citing then looks each prompt word
  * up in its bucket instead of searching the text for it.
  */
