@@ -170,9 +170,8 @@ type Match = { pos: number; len: number; group: number };
 
 /**
  * The words of the cited head of an entity's text, built once per entity object (on its second citation, see
- * {@link citedOf}): each maximal run of word characters
- * of the lowercased text, with its bounds, bucketed by a hash of its characters. Citing then looks each prompt word
- * up in its bucket instead of searching the text for it.
+ * {@link citedOf}): each maximal run of word characters of the lowercased text, with its bounds, bucketed by a hash
+ * of its characters. Citing then looks each prompt word up in its bucket instead of searching the text for it.
  */
 interface WordTable {
   lower: string;
