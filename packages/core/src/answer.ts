@@ -110,6 +110,8 @@ interface Needle {
   s: string;
   /** which prompt word it stands for */
   group: number;
+  /** hash of `s` for the word tables, computed on first use (once per answer, not once per cited entity) */
+  h?: number;
 }
 
 /** Surface forms to look for in result text: every known surface of each matched single word. */
@@ -258,19 +260,24 @@ function buildTable(e: Entity, lower: string): WordTable {
 function findMatches(t: WordTable, needles: readonly Needle[]): Match[] {
   const out: Match[] = [];
   const words: Needle[] = [];
-  let g = 0;
-  while (g < needles.length) {
-    // needles of one group are adjacent (needlesFor emits them group by group)
-    let h = g + 1;
-    while (h < needles.length && (needles[h] as Needle).group === (needles[g] as Needle).group) h++;
-    const forms = needles.slice(g, h);
+  for (const forms of groupsOf(needles)) {
     if (forms.every((f) => isWordForm(f.s))) words.push(...forms);
     else scanText(t.lower, forms, out);
-    g = h;
   }
   const scanned = out.length > 0;
   if (words.length) lookUpWords(t, words, out);
   return scanned ? out.sort((a, b) => a.pos - b.pos) : out;
+}
+
+/** The needles of each prompt word: runs of the same group (needlesFor emits them group by group). */
+function groupsOf(needles: readonly Needle[]): Needle[][] {
+  const out: Needle[][] = [];
+  for (const n of needles) {
+    const last = out[out.length - 1];
+    if (last && (last[0] as Needle).group === n.group) last.push(n);
+    else out.push([n]);
+  }
+  return out;
 }
 
 /** Matches of word-only needles among the table's words (first MAX_MATCHES_PER_NEEDLE per needle), in text order. */
@@ -278,7 +285,7 @@ function lookUpWords(t: WordTable, forms: readonly Needle[], out: Match[]): void
   const { lower, start, len, mask, bucket, order } = t;
   const from = out.length;
   for (const form of forms) {
-    const h = hashOf(form.s);
+    const h = (form.h ??= hashOf(form.s));
     const b = h & mask;
     let found = 0;
     for (let k = bucket[b] as number, stop = bucket[b + 1] as number; k < stop && found < MAX_MATCHES_PER_NEEDLE; k++) {
@@ -379,13 +386,7 @@ function citedOf(e: Entity, needles: readonly Needle[]): Cited | null {
 /** The matches {@link findMatches} reads from a word table, found by searching the lowercased text. */
 function scanMatches(lower: string, needles: readonly Needle[]): Match[] {
   const out: Match[] = [];
-  let g = 0;
-  while (g < needles.length) {
-    let h = g + 1;
-    while (h < needles.length && (needles[h] as Needle).group === (needles[g] as Needle).group) h++;
-    scanText(lower, needles.slice(g, h), out);
-    g = h;
-  }
+  for (const forms of groupsOf(needles)) scanText(lower, forms, out);
   return out.sort((a, b) => a.pos - b.pos);
 }
 

@@ -26,6 +26,26 @@ import { Analyzer, forEachWord, isIdentifier, MT_SEP, normalize } from './tokeni
  */
 const FIELD_CAP = [127, 127, 127, 127, 32767, 65535];
 
+/** BM25 idf of a term held by `df` of `n` entities: ln(1 + (n − df + 0.5) / (df + 0.5)). */
+function bm25Idf(n: number, df: number): number {
+  return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+}
+
+/**
+ * tf̃ of one posting: its packed field counts (a, b) weighted by `w` (title, heading, category, tags, anchor, body)
+ * and length-normalized by the slot's normalizers at norms[o .. o + FIELD_COUNT).
+ */
+function fieldTf(a: number, b: number, w: readonly number[], norms: Float64Array, o: number): number {
+  return (
+    (w[0] as number) * (a & 127) * (norms[o] as number) +
+    (w[1] as number) * ((a >>> 7) & 127) * (norms[o + 1] as number) +
+    (w[2] as number) * ((a >>> 14) & 127) * (norms[o + 2] as number) +
+    (w[3] as number) * ((a >>> 21) & 127) * (norms[o + 3] as number) +
+    (w[4] as number) * (b >>> 16) * (norms[o + 4] as number) +
+    (w[5] as number) * (b & 65535) * (norms[o + 5] as number)
+  );
+}
+
 export function unpackTf(a: number, b: number, out: number[]): void {
   out[0] = a & 127;
   out[1] = (a >>> 7) & 127;
@@ -1118,29 +1138,17 @@ export class LexIndex {
     const scores = new Float64Array(n);
     const touched: number[] = [];
     const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
-    const [w0, w1, w2, w3, w4, w5] = w as [number, number, number, number, number, number];
     const N = Math.max(1, this.live);
     const k1 = p.k1;
     let maxScore = 0;
     const catFilter = p.category ? p.category.toLowerCase() : '';
     for (const q of terms) {
-      const df = this.df.data[q.termId] as number;
-      const idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
-      const qw = q.weight * idf;
+      const qw = q.weight * bm25Idf(N, this.df.data[q.termId] as number);
       maxScore += qw * (k1 + 1);
       const post = this.postingsOf(q.termId);
       for (let i = 0; i < post.length; i += 3) {
         const s = post[i] as number;
-        const a = post[i + 1] as number;
-        const b = post[i + 2] as number;
-        const o = s * FIELD_COUNT;
-        const tf =
-          w0 * (a & 127) * (norms[o] as number) +
-          w1 * ((a >>> 7) & 127) * (norms[o + 1] as number) +
-          w2 * ((a >>> 14) & 127) * (norms[o + 2] as number) +
-          w3 * ((a >>> 21) & 127) * (norms[o + 3] as number) +
-          w4 * (b >>> 16) * (norms[o + 4] as number) +
-          w5 * (b & 65535) * (norms[o + 5] as number);
+        const tf = fieldTf(post[i + 1] as number, post[i + 2] as number, w, norms, s * FIELD_COUNT);
         if (tf <= 0) continue;
         if (scores[s] === 0) touched.push(s);
         scores[s] = (scores[s] as number) + (qw * tf * (k1 + 1)) / (k1 + tf);
@@ -1185,10 +1193,7 @@ export class LexIndex {
     if (!words.length) return;
     const inPrompt = new Set(terms.map((q) => q.termId));
     const N = Math.max(1, this.live);
-    const idfOf = (t: number): number => {
-      const df = this.df.data[t] as number;
-      return Math.log(1 + (N - df + 0.5) / (df + 0.5));
-    };
+    const idfOf = (t: number): number => bm25Idf(N, this.df.data[t] as number);
     // associate u → [prompt word index, strength, …]; strength = Dice · min(1, idf_u / idf_t)²: an associate more
     // common than the prompt word says less than it does, and stands in for it less
     const via = new Map<number, number[]>();
@@ -1206,7 +1211,7 @@ export class LexIndex {
     if (!via.size) return;
     const k1 = p.k1;
     const qw = words.map((q) => q.weight * idfOf(q.termId));
-    const [w0, w1, w2, w3, w4, w5] = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
+    const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
     // per re-scored slot and prompt word: the word's own tf̃ and the Dice-weighted tf̃ of its associates, read from the
     // postings of those few terms (cheaper than the entities' long term vectors)
     const W = words.length;
@@ -1219,16 +1224,7 @@ export class LexIndex {
       for (let i = 0; i < post.length; i += 3) {
         const row = at.get(post[i] as number);
         if (row === undefined) continue;
-        const a = post[i + 1] as number;
-        const b = post[i + 2] as number;
-        const o = (post[i] as number) * FIELD_COUNT;
-        const tf =
-          w0 * (a & 127) * (norms[o] as number) +
-          w1 * ((a >>> 7) & 127) * (norms[o + 1] as number) +
-          w2 * ((a >>> 14) & 127) * (norms[o + 2] as number) +
-          w3 * ((a >>> 21) & 127) * (norms[o + 3] as number) +
-          w4 * (b >>> 16) * (norms[o + 4] as number) +
-          w5 * (b & 65535) * (norms[o + 5] as number);
+        const tf = fieldTf(post[i + 1] as number, post[i + 2] as number, w, norms, (post[i] as number) * FIELD_COUNT);
         if (tf > 0) onTf(row, tf);
       }
     };
