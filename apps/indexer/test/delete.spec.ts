@@ -1,10 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
 import { LexIndex, type Entity } from '@lexigraph/core';
-import { createIngestApp } from '@lexigraph/ingest';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
 import pg from 'pg';
-import { startIndexer, type RunningIndexer } from '../src/main';
-import { createDatabase, dataDirFor, removeDataDir, REDIS_URL, uniquePrefix, waitFor } from './helpers';
+import type { RunningIndexer } from '../src/main';
+import { REDIS_URL, waitFor, startStack, type TestStack } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -26,34 +24,22 @@ function lexiconOf(index: LexIndex): Lexicon {
 }
 
 describe('deleting a document', () => {
-  let db: { url: string; drop: () => Promise<void> };
-  let ingest: INestApplication;
+  let stack: TestStack;
   let indexer: RunningIndexer;
-  let base: string;
-  let prefix: string;
 
   beforeAll(async () => {
-    db = await createDatabase('delete');
-    prefix = uniquePrefix('delete');
-    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl: db.url, queue: { ...QUEUE, prefix } });
-    await ingest.listen(0, '127.0.0.1');
-    base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
-    indexer = await startIndexer({ databaseUrl: db.url, dataDir: dataDirFor(prefix), concurrency: 2, queue: { ...QUEUE, prefix }, log: false });
+    stack = await startStack('delete', QUEUE);
+    indexer = await stack.startIndexer(2);
   });
 
   afterAll(async () => {
     await indexer?.close();
-    await ingest?.close();
-    const q = new JobQueues(queueConfig({ ...QUEUE, prefix }));
-    await q.obliterate();
-    await q.close();
-    await db?.drop();
-    await removeDataDir(prefix);
+    await stack?.close();
   });
 
   async function published(collection: string, after: number): Promise<{ version: number; index: LexIndex }> {
     return waitFor(`version > ${after} of ${collection}`, async () => {
-      const c = new pg.Client({ connectionString: db.url });
+      const c = new pg.Client({ connectionString: stack.db.url });
       await c.connect();
       try {
         const r = await c.query(
@@ -71,8 +57,8 @@ describe('deleting a document', () => {
 
   it('leaves it out of answers after the next publish; each multi-token count drops by exactly its contribution', async () => {
     const json = { 'content-type': 'application/json' };
-    expect((await fetch(`${base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'kb' }) })).status).toBe(201);
-    const up = await fetch(`${base}/v1/collections/kb/documents`, {
+    expect((await fetch(`${stack.base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'kb' }) })).status).toBe(201);
+    const up = await fetch(`${stack.base}/v1/collections/kb/documents`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-ndjson' },
       body: DOCS.map((d) => JSON.stringify(d)).join('\n'),
@@ -82,9 +68,9 @@ describe('deleting a document', () => {
     expect(v1.index.ask('grey heron nests').results[0]?.id).toBe('heron');
     const before = lexiconOf(v1.index);
 
-    const del = await fetch(`${base}/v1/collections/kb/documents/heron`, { method: 'DELETE' });
+    const del = await fetch(`${stack.base}/v1/collections/kb/documents/heron`, { method: 'DELETE' });
     expect(del.status).toBe(202);
-    expect((await fetch(`${base}/v1/collections/kb/documents/heron`, { method: 'DELETE' })).status).toBe(404);
+    expect((await fetch(`${stack.base}/v1/collections/kb/documents/heron`, { method: 'DELETE' })).status).toBe(404);
     const v2 = await published('kb', v1.version);
     const answer = v2.index.ask('grey heron nests');
     expect(answer.results.map((r) => r.id)).not.toContain('heron');
@@ -107,7 +93,7 @@ describe('deleting a document', () => {
   });
 
   it('fails a job that cannot succeed at once, keeping its reason, and never leaves it queued', async () => {
-    const queues = new JobQueues(queueConfig({ ...QUEUE, prefix }));
+    const queues = new JobQueues(queueConfig(stack.queue));
     try {
       const [id] = await queues.add([{ name: 'distill.entity', data: { collection: 'kb', documentId: 'no-such-doc' } }]);
       const job = await waitFor('failed job', async () => {
@@ -116,7 +102,7 @@ describe('deleting a document', () => {
       });
       expect(job.attemptsMade).toBe(1);
       expect(job.failedReason).toMatch(/^NOT_FOUND: document "no-such-doc"/);
-      const r = await fetch(`${base}/v1/jobs/${encodeURIComponent(id as string)}`);
+      const r = await fetch(`${stack.base}/v1/jobs/${encodeURIComponent(id as string)}`);
       expect(await r.json()).toMatchObject({ state: 'failed', failedReason: expect.stringContaining('NOT_FOUND') });
     } finally {
       await queues.close();

@@ -1,12 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { createIngestApp } from '@lexigraph/ingest';
-import { JobQueues, queueConfig } from '@lexigraph/queue';
 import pg from 'pg';
-import { startIndexer } from '../src/main';
-import { createDatabase, dataDirFor, removeDataDir, generatedSite, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site } from './helpers';
+import { dataDirFor, generatedSite, REDIS_URL, serveSite, snapshotOf, waitFor, type Site, startStack, type TestStack } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -29,44 +25,32 @@ function ensureBuilt(): void {
 }
 
 describe('fault tolerance: SIGKILL the indexer mid-crawl, several times', () => {
-  let db: { url: string; drop: () => Promise<void> };
+  let stack: TestStack;
   let site: Site;
-  let ingest: INestApplication;
-  let base: string;
-  let prefix: string;
   let child: ChildProcess | null = null;
   let logs = '';
 
   beforeAll(async () => {
     ensureBuilt();
-    db = await createDatabase('fault');
     const pages = generatedSite(PAGES);
     site = await serveSite((p) => (pages[p] === undefined ? { status: 404 } : { status: 200, body: pages[p] }));
-    prefix = uniquePrefix('fault');
-    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl: db.url, queue: { ...QUEUE, prefix } });
-    await ingest.listen(0, '127.0.0.1');
-    base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
+    stack = await startStack('fault', QUEUE);
   });
 
   afterAll(async () => {
     if (child && child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
-    await ingest?.close();
-    const q = new JobQueues(queueConfig({ ...QUEUE, prefix }));
-    await q.obliterate();
-    await q.close();
     await site?.close();
-    await db?.drop();
-    await removeDataDir(prefix);
+    await stack?.close();
   });
 
   function spawnIndexer(): ChildProcess {
     const proc = spawn(process.execPath, [MAIN], {
       env: {
         ...process.env,
-        DATABASE_URL: db.url,
+        DATABASE_URL: stack.db.url,
         REDIS_URL,
-        QUEUE_PREFIX: prefix,
-        LEXIGRAPH_DATA: dataDirFor(prefix),
+        QUEUE_PREFIX: stack.prefix,
+        LEXIGRAPH_DATA: dataDirFor(stack.prefix),
         INDEXER_CONCURRENCY: '3',
         QUEUE_STALLED_MS: String(QUEUE.stalledIntervalMs),
         QUEUE_LOCK_MS: String(QUEUE.lockDurationMs),
@@ -82,14 +66,14 @@ describe('fault tolerance: SIGKILL the indexer mid-crawl, several times', () => 
   }
 
   async function progress(collection: string) {
-    const r = await fetch(`${base}/v1/collections/${collection}/progress`);
+    const r = await fetch(`${stack.base}/v1/collections/${collection}/progress`);
     return (await r.json()) as { queued: number; active: number; failed: number; published: { version: number } | null; byJob: Record<string, { done: number }> };
   }
 
   async function crawl(collection: string): Promise<void> {
     const json = { 'content-type': 'application/json' };
-    expect((await fetch(`${base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: collection }) })).status).toBe(201);
-    const r = await fetch(`${base}/v1/collections/${collection}/sources`, {
+    expect((await fetch(`${stack.base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: collection }) })).status).toBe(201);
+    const r = await fetch(`${stack.base}/v1/collections/${collection}/sources`, {
       method: 'POST',
       headers: json,
       body: JSON.stringify({ seeds: [site.url], allowPrivate: true, maxDepth: 10 }),
@@ -110,14 +94,14 @@ describe('fault tolerance: SIGKILL the indexer mid-crawl, several times', () => 
 
   it('ends with the same documents and lexicon as an undisturbed run, no duplicate rows, no lost pages', async () => {
     // Undisturbed run, in-process.
-    const calm = await startIndexer({ databaseUrl: db.url, dataDir: dataDirFor(prefix), concurrency: 3, queue: { ...QUEUE, prefix }, log: false });
+    const calm = await stack.startIndexer(3);
     try {
       await crawl('calm');
       await finished('calm');
     } finally {
       await calm.close();
     }
-    const expected = await snapshotOf(db.url, 'calm');
+    const expected = await snapshotOf(stack.db.url, 'calm');
     expect(expected.documents).toHaveLength(PAGES);
 
     // Disturbed run: the built indexer as a child process, SIGKILLed mid-crawl KILLS times, restarted each time.
@@ -145,11 +129,11 @@ describe('fault tolerance: SIGKILL the indexer mid-crawl, several times', () => 
     child.kill('SIGTERM');
     await exited;
 
-    const got = await snapshotOf(db.url, 'storm');
+    const got = await snapshotOf(stack.db.url, 'storm');
     expect(got.documents).toEqual(expected.documents);
     expect(got.lexicon).toEqual(expected.lexicon);
 
-    const c = new pg.Client({ connectionString: db.url });
+    const c = new pg.Client({ connectionString: stack.db.url });
     await c.connect();
     try {
       const rows = await c.query(

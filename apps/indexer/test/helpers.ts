@@ -3,7 +3,12 @@ import { promises as fs } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { createIngestApp } from '@lexigraph/ingest';
+import { JobQueues, queueConfig } from '@lexigraph/queue';
 import pg from 'pg';
+import { createDatabase, uniquePrefix } from '../../ingest/test/helpers';
+import { startIndexer, type RunningIndexer } from '../src/main';
 
 // The temporary database and queue prefix helpers are the ingest tests' own.
 export { ADMIN_URL, REDIS_URL, createDatabase, uniquePrefix } from '../../ingest/test/helpers';
@@ -117,5 +122,60 @@ export async function snapshotOf(databaseUrl: string, collection: string): Promi
     return { documents: docs.rows, lexicon: lex.rows, version: v.rows[0]?.version ?? 0 };
   } finally {
     await c.end();
+  }
+}
+
+/** Queue timings of a test run (short, so retries and stalled jobs show up within the test's time). */
+export interface TestQueue {
+  redisUrl: string;
+  buildDebounceMs: number;
+  backoffMs: number;
+  stalledIntervalMs: number;
+  lockDurationMs: number;
+}
+
+/** What an indexer test runs against: a database and a queue prefix of its own, and the ingest API on loopback. */
+export interface TestStack {
+  db: { url: string; drop: () => Promise<void> };
+  prefix: string;
+  queue: TestQueue & { prefix: string };
+  ingest: INestApplication;
+  /** Base URL of the ingest API. */
+  base: string;
+  /** Starts an in-process indexer on this stack's database, queues and snapshot folder. */
+  startIndexer(concurrency: number): Promise<RunningIndexer>;
+  /** Closes the ingest API, empties the queues, drops the database and removes the snapshot folder. */
+  close(): Promise<void>;
+}
+
+export async function startStack(name: string, timings: TestQueue): Promise<TestStack> {
+  const db = await createDatabase(name);
+  const prefix = uniquePrefix(name);
+  const queue = { ...timings, prefix };
+  let ingest: INestApplication | undefined;
+  const close = async (): Promise<void> => {
+    await ingest?.close();
+    const q = new JobQueues(queueConfig(queue));
+    await q.obliterate();
+    await q.close();
+    await db.drop();
+    await removeDataDir(prefix);
+  };
+  try {
+    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl: db.url, queue });
+    await ingest.listen(0, '127.0.0.1');
+    const base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
+    return {
+      db,
+      prefix,
+      queue,
+      ingest,
+      base,
+      startIndexer: (concurrency) => startIndexer({ databaseUrl: db.url, dataDir: dataDirFor(prefix), concurrency, queue, log: false }),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
   }
 }

@@ -1,20 +1,14 @@
-import type { INestApplication } from '@nestjs/common';
-import { createIngestApp } from '@lexigraph/ingest';
-import { JobQueues, queueConfig } from '@lexigraph/queue';
-import { startIndexer, type RunningIndexer } from '../src/main';
-import { createDatabase, dataDirFor, removeDataDir, REDIS_URL, serveSite, snapshotOf, uniquePrefix, waitFor, type Site } from './helpers';
+import type { RunningIndexer } from '../src/main';
+import { REDIS_URL, serveSite, snapshotOf, waitFor, type Site, startStack, type TestStack } from './helpers';
 
 jest.setTimeout(120_000);
 
 const QUEUE = { redisUrl: REDIS_URL, buildDebounceMs: 200, backoffMs: 100, stalledIntervalMs: 2000, lockDurationMs: 5000 };
 
 describe('background re-indexing of a scheduled source', () => {
-  let db: { url: string; drop: () => Promise<void> };
+  let stack: TestStack;
   let site: Site;
-  let ingest: INestApplication;
   let indexer: RunningIndexer;
-  let base: string;
-  let prefix: string;
   // The site: pages with an ETag each; the test edits one page and removes another between runs.
   const pages = new Map<string, string>([
     ['/', '<html><head><title>Orchard</title></head><body><p>Apple and pear trees.</p><a href="/apple.html">apple</a> <a href="/pear.html">pear</a> <a href="/plum.html">plum</a></body></html>'],
@@ -26,7 +20,6 @@ describe('background re-indexing of a scheduled source', () => {
   let notModified = 0;
 
   beforeAll(async () => {
-    db = await createDatabase('schedule');
     site = await serveSite((p, req) => {
       const body = pages.get(p);
       if (body === undefined) return { status: 404 };
@@ -37,28 +30,20 @@ describe('background re-indexing of a scheduled source', () => {
       }
       return { status: 200, body, headers: { etag: tag } };
     });
-    prefix = uniquePrefix('schedule');
-    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl: db.url, queue: { ...QUEUE, prefix } });
-    await ingest.listen(0, '127.0.0.1');
-    base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
-    indexer = await startIndexer({ databaseUrl: db.url, dataDir: dataDirFor(prefix), concurrency: 2, queue: { ...QUEUE, prefix }, log: false });
+    stack = await startStack('schedule', QUEUE);
+    indexer = await stack.startIndexer(2);
   });
 
   afterAll(async () => {
     await indexer?.close();
-    await ingest?.close();
-    const q = new JobQueues(queueConfig({ ...QUEUE, prefix }));
-    await q.obliterate();
-    await q.close();
     await site?.close();
-    await db?.drop();
-    await removeDataDir(prefix);
+    await stack?.close();
   });
 
   it('re-crawls on schedule with conditional requests, applies edits and removes pages that are gone, linked or not', async () => {
     const json = { 'content-type': 'application/json' };
-    await fetch(`${base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'orchard' }) });
-    const r = await fetch(`${base}/v1/collections/orchard/sources`, {
+    await fetch(`${stack.base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'orchard' }) });
+    const r = await fetch(`${stack.base}/v1/collections/orchard/sources`, {
       method: 'POST',
       headers: json,
       body: JSON.stringify({ seeds: [site.url], allowPrivate: true, schedule: { everyMs: 1500 } }),
@@ -66,7 +51,7 @@ describe('background re-indexing of a scheduled source', () => {
     expect(r.status).toBe(202);
     // the plum page is the only one about summer: a version with it indexes all 4 pages
     const first = await waitFor('a version with all 4 pages', async () => {
-      const s = await snapshotOf(db.url, 'orchard');
+      const s = await snapshotOf(stack.db.url, 'orchard');
       return s.documents.length === 4 && s.lexicon.some((l) => l.token === 'summer') ? s : undefined;
     });
 
@@ -78,7 +63,7 @@ describe('background re-indexing of a scheduled source', () => {
     // no page links the plum page any more: the re-crawl still revisits it, as a stored page, and finds it gone
     pages.set('/', '<html><head><title>Orchard</title></head><body><p>Apple and pear trees.</p><a href="/apple.html">apple</a> <a href="/pear.html">pear</a></body></html>');
     const changed = await waitFor('a version without the plum page and with the new apple page', async () => {
-      const s = await snapshotOf(db.url, 'orchard');
+      const s = await snapshotOf(stack.db.url, 'orchard');
       const apple = s.documents.find((d) => d.id === '/apple.html');
       const before = first.documents.find((d) => d.id === '/apple.html');
       return s.version > first.version && !s.documents.some((d) => d.id === '/plum.html') && apple && apple.hash !== before?.hash ? s : undefined;
