@@ -1,18 +1,14 @@
-import { performance } from 'node:perf_hooks';
 import type { Entity } from '@lexigraph/core';
+import { summarize, timePass, type LatencySummary } from './latency';
 import { createEngine, type EngineName } from './peers';
 import type { SearchEngine } from './engine';
+
+export { percentile, summarize, timePass, type LatencySummary } from './latency';
 
 /** Results per query asked of every engine for the quality metrics. */
 export const RANK_DEPTH = 100;
 /** Results per query in the timed pass (the default answer size). */
 export const TIMED_K = 10;
-
-export interface LatencySummary {
-  p50Ms: number;
-  p99Ms: number;
-  meanMs: number;
-}
 
 /** What one engine did on one dataset, measured in one process. */
 export interface EngineMeasurement {
@@ -58,29 +54,6 @@ const MB = 1024 * 1024;
 function gc(): void {
   const g = (globalThis as { gc?: () => void }).gc;
   if (g) g();
-}
-
-/** Nearest-rank percentile of ascending `sorted` (p in 0..100). */
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
-}
-
-export function summarize(samples: number[]): LatencySummary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = sorted.length === 0 ? 0 : sorted.reduce((s, x) => s + x, 0) / sorted.length;
-  return { p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), meanMs: mean };
-}
-
-function timePass(queries: string[], call: (q: string) => void): number[] {
-  const out = new Array<number>(queries.length);
-  for (let i = 0; i < queries.length; i++) {
-    const t0 = performance.now();
-    call(queries[i] as string);
-    out[i] = performance.now() - t0;
-  }
-  return out;
 }
 
 /**

@@ -8,6 +8,13 @@ export function fts5Query(prompt: string): string {
   return terms.map((t) => `"${t}"`).join(' OR ');
 }
 
+/** The FTS5 table of the peer: porter stemmer over unicode61, columns title and body (see peerBody). */
+export const FTS5_CREATE = "CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize='porter')";
+/** Rows of the FTS5 table. */
+export const FTS5_INSERT = 'INSERT INTO t(rowid, title, body) VALUES (?, ?, ?)';
+/** Top-k rowids of a match, ranked by `bm25(t, 10.0, 1.0)`: a title hit weighs ten body hits. */
+export const FTS5_SEARCH = 'SELECT rowid FROM t WHERE t MATCH ? ORDER BY bm25(t, 10.0, 1.0) LIMIT ?';
+
 /**
  * SQLite FTS5 with its BM25 ranking: in-memory database, porter stemmer over unicode61, columns title and body,
  * `bm25(t, 10.0, 1.0)` so a title hit weighs ten body hits. The rowid is the entity's position in the build input.
@@ -21,8 +28,8 @@ export class Fts5Engine implements SearchEngine {
   build(entities: Entity[]): void {
     this.close();
     const db = new Database(':memory:');
-    db.exec("CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize='porter')");
-    const insert = db.prepare<[number, string, string]>('INSERT INTO t(rowid, title, body) VALUES (?, ?, ?)');
+    db.exec(FTS5_CREATE);
+    const insert = db.prepare<[number, string, string]>(FTS5_INSERT);
     const items: RankedItem[] = [];
     db.transaction(() => {
       entities.forEach((e, i) => {
@@ -32,9 +39,7 @@ export class Fts5Engine implements SearchEngine {
     })();
     this.db = db;
     this.items = items;
-    this.stmt = db.prepare<[string, number], { rowid: number }>(
-      'SELECT rowid FROM t WHERE t MATCH ? ORDER BY bm25(t, 10.0, 1.0) LIMIT ?',
-    );
+    this.stmt = db.prepare<[string, number], { rowid: number }>(FTS5_SEARCH);
   }
 
   search(q: string, k: number): RankedItem[] {

@@ -26,7 +26,7 @@ export function createEngine(name: EngineName): SearchEngine {
   }
 }
 
-export { Fts5Engine, fts5Query } from './fts5';
+export { FTS5_CREATE, FTS5_INSERT, FTS5_SEARCH, Fts5Engine, fts5Query } from './fts5';
 export { LexigraphEngine } from './lexigraph';
 export { MiniSearchEngine } from './minisearch';
 export { WinkEngine } from './wink';
