@@ -1,13 +1,27 @@
 import type { PrismaClient } from './client';
 import { DbError, isUniqueViolation, toDbError } from './errors';
-import { fromBase64, jsonBatches, parseJson, toInt, toJsonParam, type RawRunner } from './sql';
-import type { IndexStatusName, IndexTables, IndexVersionInfo, PublishedIndex } from './types';
+import { jsonBatches, parseJson, toInt, toJsonParam, type RawRunner } from './sql';
+import type { IndexStatusName, IndexTables, IndexVersionInfo, PublishedIndex, VersionRef } from './types';
 
 /** Rows per INSERT of the index tables (one jsonb parameter each). */
 const TABLE_BATCH_ROWS = 20_000;
 const TABLE_BATCH_CHARS = 8_000_000;
 /** Attempts of createVersion when a concurrent caller took the same number. */
 const CREATE_ATTEMPTS = 20;
+/** Default size of one stored chunk of a serialized index: 8 MiB, far below PostgreSQL's 1 GB bytea limit. */
+export const DEFAULT_INDEX_CHUNK_BYTES = 8 * 1024 * 1024;
+/** Largest accepted chunk size: a chunk travels as base64 text of 4/3 its size, and bytea stops at 1 GB. */
+const MAX_INDEX_CHUNK_BYTES = 256 * 1024 * 1024;
+/** The tables a removed version frees rows of; vacuumed after a prune so the next publish reuses the space. */
+const VERSION_TABLES = ['"IndexChunk"', '"LexiconEntry"', '"XEmbedding"', '"TokenCategory"'];
+
+export interface IndexRepositoryOptions {
+  /**
+   * Bytes per stored chunk of a serialized index (default 8 MiB, range 1 byte .. 256 MiB). Only writes use it:
+   * readers concatenate whatever chunks a version has, so changing it never affects stored versions.
+   */
+  chunkBytes?: number;
+}
 
 interface VersionRow {
   id: string;
@@ -15,13 +29,14 @@ interface VersionRow {
   version: number;
   status: IndexStatusName;
   stats: unknown;
+  dataBytes: unknown;
   error: string | null;
   createdAt: Date | string;
   publishedAt: Date | string | null;
 }
 
 const VERSION_COLUMNS = `id::text AS id, "collectionId"::text AS "collectionId", version, status::text AS status,
-  stats, error, "createdAt", "publishedAt"`;
+  stats, "dataBytes", error, "createdAt", "publishedAt"`;
 
 function toInfo(row: VersionRow): IndexVersionInfo {
   return {
@@ -30,6 +45,7 @@ function toInfo(row: VersionRow): IndexVersionInfo {
     version: toInt(row.version),
     status: row.status,
     stats: parseJson<Record<string, unknown>>(row.stats) ?? {},
+    dataBytes: row.dataBytes === null || row.dataBytes === undefined ? null : toInt(row.dataBytes),
     error: row.error,
     createdAt: new Date(row.createdAt),
     publishedAt: row.publishedAt === null ? null : new Date(row.publishedAt),
@@ -52,10 +68,24 @@ function checkFinite(table: string, rows: readonly Record<string, unknown>[], fi
 
 /**
  * Index versions of a collection: building -> published (-> superseded by the next publish) or failed.
- * Version numbers start at 1 and increase by one per collection.
+ * Version numbers start at 1 and increase by one per collection. A version's serialized index is stored as
+ * `IndexChunk` rows of `chunkBytes` each (the last one shorter), written one per statement and read back one per
+ * query into a single preallocated buffer, so no value near PostgreSQL's 1 GB bytea limit and no parameter of the
+ * whole index's size is ever built.
  */
 export class IndexRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly chunkBytes: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: IndexRepositoryOptions = {},
+  ) {
+    const chunkBytes = options.chunkBytes ?? DEFAULT_INDEX_CHUNK_BYTES;
+    if (!Number.isInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > MAX_INDEX_CHUNK_BYTES) {
+      throw new DbError('INVALID_ARGUMENT', `chunkBytes must be an integer from 1 to ${MAX_INDEX_CHUNK_BYTES}, got ${chunkBytes}.`);
+    }
+    this.chunkBytes = chunkBytes;
+  }
 
   private get raw(): RawRunner {
     return this.prisma as unknown as RawRunner;
@@ -90,8 +120,9 @@ export class IndexRepository {
   }
 
   /**
-   * Publishes a `building` version in one transaction: writes its SQL tables, stores `data` and `stats`, sets it
-   * `published` (publishedAt = now) and marks the previously published version of the collection `superseded`.
+   * Publishes a `building` version in one transaction: writes its SQL tables, stores `data` as chunks and `stats`,
+   * sets it `published` (publishedAt = now) and marks the previously published version of the collection
+   * `superseded`. Older versions stay until `prune` removes them.
    * Throws NOT_FOUND for an unknown id, INVALID_STATE when the version is not building, INVALID_ARGUMENT for
    * a row with an empty token or a non-finite number, CONFLICT for a duplicate table key.
    */
@@ -155,14 +186,13 @@ export class IndexRepository {
             version.collectionId,
             versionId,
           );
-          // Bytes travel as base64 text: driver adapters disagree on binary parameters (PGlite rejects what the
-          // query compiler hands it), while decode() is plain SQL on every backend.
+          await this.writeChunks(run, versionId, data);
           await run.$executeRawUnsafe(
             `UPDATE "IndexVersion"
-             SET data = decode($2, 'base64'), stats = $3::jsonb, status = 'published', "publishedAt" = now(), error = NULL
+             SET "dataBytes" = $2::bigint, stats = $3::jsonb, status = 'published', "publishedAt" = now(), error = NULL
              WHERE id = $1::uuid`,
             versionId,
-            Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
+            data.byteLength,
             toJsonParam(stats),
           );
           const rows = await run.$queryRawUnsafe<VersionRow[]>(
@@ -205,28 +235,156 @@ export class IndexRepository {
     }
   }
 
+  /**
+   * Writes `data` as chunks of `chunkBytes`, one INSERT each. Bytes travel as base64 text: driver adapters disagree
+   * on binary parameters (PGlite rejects what the query compiler hands it), while decode() is plain SQL everywhere.
+   */
+  private async writeChunks(run: RawRunner, versionId: string, data: Uint8Array): Promise<void> {
+    for (let seq = 0, offset = 0; offset < data.byteLength; seq++, offset += this.chunkBytes) {
+      const piece = Buffer.from(data.buffer, data.byteOffset + offset, Math.min(this.chunkBytes, data.byteLength - offset));
+      await run.$executeRawUnsafe(
+        `INSERT INTO "IndexChunk" ("versionId", seq, data) VALUES ($1::uuid, $2::int, decode($3, 'base64'))`,
+        versionId,
+        seq,
+        piece.toString('base64'),
+      );
+    }
+  }
+
+  /**
+   * The serialized index of a version, byte for byte as published: its chunks read one query each, in `seq` order,
+   * into one buffer of `dataBytes` allocated up front. Throws NOT_FOUND for an unknown id or a version that holds
+   * no data (building or failed), INTERNAL when its chunks do not add up to its length.
+   */
+  async readData(versionId: string): Promise<Uint8Array> {
+    let total: number;
+    try {
+      const rows = await this.raw.$queryRawUnsafe<{ dataBytes: unknown }[]>(
+        `SELECT "dataBytes" FROM "IndexVersion" WHERE id = $1::uuid`,
+        versionId,
+      );
+      const row = rows[0];
+      if (!row) throw new DbError('NOT_FOUND', `Index version ${versionId} does not exist.`);
+      if (row.dataBytes === null || row.dataBytes === undefined) {
+        throw new DbError('NOT_FOUND', `Index version ${versionId} holds no data; only a published (or superseded) version does.`);
+      }
+      total = toInt(row.dataBytes);
+    } catch (err) {
+      throw toDbError(err, `read index version ${versionId}`);
+    }
+    const out = new Uint8Array(total);
+    const view = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    let offset = 0;
+    for (let seq = 0; offset < total; seq++) {
+      let chunk: { data: string; bytes: unknown } | undefined;
+      try {
+        const rows = await this.raw.$queryRawUnsafe<{ data: string; bytes: unknown }[]>(
+          `SELECT encode(data, 'base64') AS data, octet_length(data) AS bytes
+           FROM "IndexChunk" WHERE "versionId" = $1::uuid AND seq = $2::int`,
+          versionId,
+          seq,
+        );
+        chunk = rows[0];
+      } catch (err) {
+        throw toDbError(err, `read chunk ${seq} of index version ${versionId}`);
+      }
+      const bytes = chunk ? toInt(chunk.bytes) : 0;
+      // encode() wraps lines every 76 characters; Buffer's base64 decoder skips the newlines.
+      if (!chunk || bytes === 0 || offset + bytes > total || view.write(chunk.data, offset, 'base64') !== bytes) {
+        throw new DbError(
+          'INTERNAL',
+          `Index version ${versionId} is damaged: chunk ${seq} ${chunk ? `holds ${bytes} bytes at offset ${offset} of ${total}` : 'is missing'}.`,
+        );
+      }
+      offset += bytes;
+    }
+    return out;
+  }
+
   /** The published version of a collection with its data, or null when none has been published yet. */
   async latestPublished(collectionId: string): Promise<PublishedIndex | null> {
+    let row: { id: string; version: unknown; stats: unknown; publishedAt: Date | string | null } | undefined;
     try {
       const rows = await this.raw.$queryRawUnsafe<
-        { id: string; version: unknown; data: string | null; stats: unknown; publishedAt: Date | string | null }[]
+        { id: string; version: unknown; stats: unknown; publishedAt: Date | string | null }[]
       >(
-        `SELECT id::text AS id, version, encode(data, 'base64') AS data, stats, "publishedAt"
+        `SELECT id::text AS id, version, stats, "publishedAt"
          FROM "IndexVersion" WHERE "collectionId" = $1::uuid AND status = 'published'
          ORDER BY version DESC LIMIT 1`,
         collectionId,
       );
-      const row = rows[0];
-      if (!row) return null;
-      return {
-        id: row.id,
-        version: toInt(row.version),
-        data: fromBase64(row.data),
-        stats: parseJson<Record<string, unknown>>(row.stats) ?? {},
-        publishedAt: row.publishedAt === null ? null : new Date(row.publishedAt),
-      };
+      row = rows[0];
     } catch (err) {
       throw toDbError(err, `read the published index of collection ${collectionId}`);
+    }
+    if (!row) return null;
+    return {
+      id: row.id,
+      version: toInt(row.version),
+      data: await this.readData(row.id),
+      stats: parseJson<Record<string, unknown>>(row.stats) ?? {},
+      publishedAt: row.publishedAt === null ? null : new Date(row.publishedAt),
+    };
+  }
+
+  /**
+   * Removes the versions of a collection that retention no longer keeps, with their chunks and table rows (they
+   * cascade): every superseded version but the `retain - 1` newest (so `retain` versions remain, counting the
+   * published one), and every failed version older than the oldest one kept. Building versions are left alone
+   * (a build may be running), and so is everything while nothing is published. Afterwards the version tables are
+   * vacuumed, so the next publish reuses the freed space instead of growing the files.
+   * `retain` is an integer of at least 1. Resolves to the removed versions, oldest first.
+   */
+  async prune(collectionId: string, retain: number): Promise<VersionRef[]> {
+    if (!Number.isInteger(retain) || retain < 1) {
+      throw new DbError('INVALID_ARGUMENT', `retain must be a positive integer (versions to keep), got ${retain}.`);
+    }
+    try {
+      const rows = await this.raw.$queryRawUnsafe<{ id: string; collectionId: string; version: unknown; status: IndexStatusName }[]>(
+        `WITH kept AS (
+           (SELECT id, version FROM "IndexVersion" WHERE "collectionId" = $1::uuid AND status = 'published')
+           UNION ALL
+           (SELECT id, version FROM "IndexVersion" WHERE "collectionId" = $1::uuid AND status = 'superseded'
+            ORDER BY version DESC LIMIT $2::int - 1)
+         )
+         DELETE FROM "IndexVersion" v
+         WHERE v."collectionId" = $1::uuid
+           AND ((v.status = 'superseded' AND v.id NOT IN (SELECT id FROM kept))
+             OR (v.status = 'failed' AND v.version < (SELECT COALESCE(MIN(version), 0) FROM kept)))
+         RETURNING v.id::text AS id, v."collectionId"::text AS "collectionId", v.version, v.status::text AS status`,
+        collectionId,
+        retain,
+      );
+      const removed = rows
+        .map((r) => ({ id: r.id, collectionId: r.collectionId, version: toInt(r.version), status: r.status }))
+        .sort((a, b) => a.version - b.version);
+      if (removed.length > 0) await this.raw.$executeRawUnsafe(`VACUUM ${VERSION_TABLES.join(', ')}`);
+      return removed;
+    } catch (err) {
+      throw toDbError(err, `remove old index versions of collection ${collectionId}`);
+    }
+  }
+
+  /**
+   * Marks failed, with `reason` as their error, the versions of every collection still `building` that were
+   * created more than `olderThanMs` milliseconds ago (by the database's clock): builds left behind by a process
+   * that died. Resolves to the versions it failed.
+   */
+  async failStale(olderThanMs: number, reason: string): Promise<VersionRef[]> {
+    if (!Number.isFinite(olderThanMs) || olderThanMs < 0) {
+      throw new DbError('INVALID_ARGUMENT', `olderThanMs must be a non-negative number of milliseconds, got ${olderThanMs}.`);
+    }
+    try {
+      const rows = await this.raw.$queryRawUnsafe<{ id: string; collectionId: string; version: unknown }[]>(
+        `UPDATE "IndexVersion" SET status = 'failed', error = $2
+         WHERE status = 'building' AND "createdAt" <= now() - $1::float8 * interval '1 millisecond'
+         RETURNING id::text AS id, "collectionId"::text AS "collectionId", version`,
+        olderThanMs,
+        reason,
+      );
+      return rows.map((r) => ({ id: r.id, collectionId: r.collectionId, version: toInt(r.version), status: 'failed' as const }));
+    } catch (err) {
+      throw toDbError(err, 'fail index versions left building');
     }
   }
 
@@ -243,7 +401,7 @@ export class IndexRepository {
     }
   }
 
-  /** One version without its data, or null. */
+  /** One version without its data (see `readData`), or null. */
   async get(versionId: string): Promise<IndexVersionInfo | null> {
     try {
       const rows = await this.raw.$queryRawUnsafe<VersionRow[]>(

@@ -2,7 +2,8 @@ export { createStore, DEFAULT_DATA_DIR } from './store';
 export type { Store, StoreOptions } from './store';
 export { CollectionRepository } from './collection.repository';
 export { DocumentRepository } from './document.repository';
-export { IndexRepository } from './index.repository';
+export { IndexRepository, DEFAULT_INDEX_CHUNK_BYTES } from './index.repository';
+export type { IndexRepositoryOptions } from './index.repository';
 export { DbError, isUniqueViolation, toDbError } from './errors';
 export type { DbErrorCode } from './errors';
 export {

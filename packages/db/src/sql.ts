@@ -49,14 +49,6 @@ export function parseJson<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
 
-/** Bytes from base64 text (SQL `encode(x, 'base64')`, which wraps lines every 76 characters). */
-export function fromBase64(text: string | null): Uint8Array {
-  if (!text) return new Uint8Array(0);
-  const buf = Buffer.from(text.replace(/\s+/g, ''), 'base64');
-  // A copy on a fresh ArrayBuffer: a small Buffer may be a view into Node's shared pool.
-  return Uint8Array.from(buf);
-}
-
 /** Integer from a count(*) style column (bigint, number or string). */
 export function toInt(value: unknown): number {
   if (typeof value === 'bigint') return Number(value);

@@ -32,6 +32,13 @@ export interface StoreOptions {
   schema?: string;
   /** Maximum connections of the PostgreSQL pool. Default 10. */
   poolSize?: number;
+  /**
+   * Milliseconds to wait for a PostgreSQL connection before giving up with UNAVAILABLE (default 0: as long as the
+   * operating system takes). PostgreSQL only.
+   */
+  connectTimeoutMs?: number;
+  /** Bytes per stored chunk of a serialized index (default 8 MiB); see IndexRepository. */
+  indexChunkBytes?: number;
 }
 
 export interface Store {
@@ -51,6 +58,7 @@ function buildStore(
   kind: Store['kind'],
   prisma: PrismaClient,
   migrations: MigrationResult,
+  opts: StoreOptions,
   release: () => Promise<void>,
 ): Store {
   let closing: Promise<void> | null = null;
@@ -59,7 +67,7 @@ function buildStore(
     prisma,
     collections: new CollectionRepository(prisma),
     documents: new DocumentRepository(prisma),
-    indexes: new IndexRepository(prisma),
+    indexes: new IndexRepository(prisma, opts.indexChunkBytes === undefined ? {} : { chunkBytes: opts.indexChunkBytes }),
     migrations,
     close() {
       closing ??= (async () => {
@@ -83,7 +91,8 @@ async function openPostgres(opts: StoreOptions & { databaseUrl: string }): Promi
   const schema = opts.schema ?? schemaFromUrl(opts.databaseUrl) ?? 'public';
   const ident = quoteIdent(schema);
 
-  const migrator = new pg.Client({ connectionString: opts.databaseUrl });
+  const connectionTimeoutMillis = opts.connectTimeoutMs ?? 0;
+  const migrator = new pg.Client({ connectionString: opts.databaseUrl, connectionTimeoutMillis });
   let migrations: MigrationResult;
   try {
     await migrator.connect();
@@ -107,11 +116,12 @@ async function openPostgres(opts: StoreOptions & { databaseUrl: string }): Promi
     connectionString: opts.databaseUrl,
     options: `-c search_path=${ident}`,
     max: opts.poolSize ?? 10,
+    connectionTimeoutMillis,
     allowExitOnIdle: true,
   });
   const adapter = new PrismaPg(pool, { schema });
   const prisma = new PrismaClient({ adapter });
-  return buildStore('postgres', prisma, migrations, async () => {
+  return buildStore('postgres', prisma, migrations, opts, async () => {
     await pool.end();
   });
 }
@@ -150,7 +160,7 @@ async function openPglite(opts: StoreOptions): Promise<Store> {
 
   // pglite-prisma-adapter 0.6 is typed against a different copy of the adapter interfaces: cast.
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) as never });
-  return buildStore('pglite', prisma, migrations, async () => {
+  return buildStore('pglite', prisma, migrations, opts, async () => {
     await db.close();
   });
 }

@@ -51,6 +51,8 @@ export interface IndexVersionInfo {
   version: number;
   status: IndexStatusName;
   stats: Record<string, unknown>;
+  /** Length of the serialized index in bytes; null until the version is published. */
+  dataBytes: number | null;
   error: string | null;
   createdAt: Date;
   publishedAt: Date | null;
@@ -63,6 +65,15 @@ export interface PublishedIndex {
   data: Uint8Array;
   stats: Record<string, unknown>;
   publishedAt: Date | null;
+}
+
+/** A version removed by retention, or failed by the sweep of builds left behind. */
+export interface VersionRef {
+  id: string;
+  collectionId: string;
+  version: number;
+  /** Its status when it was removed (`failed` for a swept build). */
+  status: IndexStatusName;
 }
 
 export interface LexiconRow {

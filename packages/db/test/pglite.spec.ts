@@ -11,7 +11,14 @@ afterAll(() => {
 });
 
 describe('embedded store (PGlite)', () => {
-  storeSuite({ kind: 'pglite', open: () => createStore({ dataDir }) });
+  storeSuite({
+    kind: 'pglite',
+    open: () => createStore({ dataDir }),
+    async isolated() {
+      const store = await createStore({ dataDir: 'memory://' });
+      return { store, dispose: () => store.close() };
+    },
+  });
 
   it('refuses a schema other than public', async () => {
     const err = await createStore({ dataDir, schema: 'other' }).catch((e: unknown) => e);

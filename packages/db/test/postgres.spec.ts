@@ -42,7 +42,24 @@ afterAll(async () => {
 
 describe('PostgreSQL store', () => {
   const schema = freshSchema();
-  storeSuite({ kind: 'postgres', open: () => createStore({ databaseUrl, schema }) });
+  storeSuite({
+    kind: 'postgres',
+    open: () => createStore({ databaseUrl, schema }),
+    async isolated() {
+      const name = `lexigraph_test_${randomBytes(6).toString('hex')}`;
+      await withClient((client) => client.query(`CREATE DATABASE "${name}"`));
+      const url = new URL(databaseUrl);
+      url.pathname = `/${name}`;
+      const store = await createStore({ databaseUrl: url.toString() });
+      return {
+        store,
+        async dispose() {
+          await store.close();
+          await withClient((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+        },
+      };
+    },
+  });
 
   it('keeps its tables in its own schema', async () => {
     const tables = await withClient(async (client) => {
@@ -78,6 +95,54 @@ describe('PostgreSQL migrations', () => {
       expect((await b.collections.get('shared'))?.id).toBe(made.id);
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+
+  it('moves the index bytes of versions stored before chunking into 8 MiB chunks', async () => {
+    const schema = freshSchema();
+    const [init, ...later] = loadMigrations();
+    expect(later.length).toBeGreaterThan(0);
+    const big = Buffer.alloc(2 * 8 * 1024 * 1024 + 123);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+    const ids = await withClient(async (client) => {
+      await runMigrations(sessionOf(client), { schema, migrations: [init!] });
+      await client.query(`SET search_path TO "${schema}"`);
+      const c = await client.query<{ id: string }>(`INSERT INTO "Collection" (name) VALUES ('legacy') RETURNING id`);
+      const insert = async (version: number, status: string, data: Buffer | null) =>
+        (
+          await client.query<{ id: string }>(
+            `INSERT INTO "IndexVersion" ("collectionId", version, status, data) VALUES ($1, $2, $3, $4) RETURNING id`,
+            [c.rows[0]!.id, version, status, data],
+          )
+        ).rows[0]!.id;
+      return {
+        superseded: await insert(1, 'superseded', Buffer.from([1, 2, 3])),
+        published: await insert(2, 'published', big),
+        empty: await insert(3, 'failed', Buffer.alloc(0)),
+        building: await insert(4, 'building', null),
+      };
+    });
+    const store = await createStore({ databaseUrl, schema });
+    try {
+      expect(store.migrations.applied).toEqual(later.map((m) => m.name));
+      const published = await store.indexes.latestPublished((await store.collections.get('legacy'))!.id);
+      expect(published?.id).toBe(ids.published);
+      expect(Buffer.compare(Buffer.from(published!.data), big)).toBe(0);
+      expect(Array.from(await store.indexes.readData(ids.superseded))).toEqual([1, 2, 3]);
+      expect((await store.indexes.readData(ids.empty)).byteLength).toBe(0);
+      expect((await store.indexes.get(ids.building))?.dataBytes).toBeNull();
+      const chunks = await store.prisma.$queryRaw<{ seq: number; bytes: number }[]>`
+        SELECT seq, octet_length(data)::int AS bytes FROM "IndexChunk" WHERE "versionId" = ${ids.published}::uuid ORDER BY seq`;
+      expect(chunks).toEqual([
+        { seq: 0, bytes: 8 * 1024 * 1024 },
+        { seq: 1, bytes: 8 * 1024 * 1024 },
+        { seq: 2, bytes: 123 },
+      ]);
+      const columns = await store.prisma.$queryRaw<{ column_name: string }[]>`
+        SELECT column_name::text AS column_name FROM information_schema.columns WHERE table_schema = ${schema} AND table_name = 'IndexVersion'`;
+      expect(columns.map((r) => r.column_name)).not.toContain('data');
+    } finally {
+      await store.close();
     }
   });
 

@@ -1,4 +1,4 @@
-import { DbError, type Store } from '../src';
+import { DbError, IndexRepository, type IndexTables, type Store } from '../src';
 import { makeDoc } from './fixtures';
 
 /** How a spec opens its store; `open` may be called again after `close` (re-open). */
@@ -6,6 +6,11 @@ export interface StoreHarness {
   open(): Promise<Store>;
   /** Expected Store.kind. */
   kind: Store['kind'];
+  /**
+   * A store on a database of its own, which no other session uses (space measurements must not depend on other
+   * tests' free space or on other sessions holding back vacuum); `dispose` closes and removes it.
+   */
+  isolated(): Promise<{ store: Store; dispose(): Promise<void> }>;
 }
 
 async function expectDbError(promise: Promise<unknown>, code: DbError['code']): Promise<DbError> {
@@ -26,6 +31,20 @@ function bytesPattern(n: number, seed: number): Uint8Array {
     out[i] = x >>> 24;
   }
   return out;
+}
+
+const NO_TABLES: IndexTables = { lexicon: [], xembeddings: [], categories: [] };
+
+/** A few rows of each SQL-readable table, distinct per `tag`. */
+function tablesOf(tag: string): IndexTables {
+  return {
+    lexicon: [
+      { token: `alpha-${tag}`, display: 'Alpha', count: 2, df: 1 },
+      { token: `beta-${tag}`, display: 'Beta', count: 1, df: 1 },
+    ],
+    xembeddings: [{ token: `alpha-${tag}`, related: `beta-${tag}`, pmi: 0.5, nab: 1 }],
+    categories: [{ token: `alpha-${tag}`, category: 'Docs', count: 1 }],
+  };
 }
 
 /** The behaviour every store must have, whatever database backs it. */
@@ -316,6 +335,159 @@ export function storeSuite(harness: StoreHarness): void {
       await store.indexes.publish(w.id, new Uint8Array([5]), {}, { lexicon: [], xembeddings: [], categories: [] });
       await expectDbError(store.indexes.fail(w.id, 'late'), 'INVALID_STATE');
       await expectDbError(store.indexes.fail('00000000-0000-4000-8000-000000000000', 'x'), 'NOT_FOUND');
+    });
+
+    it('stores a multi-chunk index in chunks of the set size and reads it back byte for byte', async () => {
+      const c = (await store.collections.ensure('chunks')).id;
+      const small = new IndexRepository(store.prisma, { chunkBytes: 1000 });
+      const data = bytesPattern(25_500, 7);
+      const v = await small.createVersion(c);
+      const info = await small.publish(v.id, data.subarray(0), { chunks: true }, NO_TABLES);
+      expect(info.dataBytes).toBe(25_500);
+
+      const chunks = await store.prisma.$queryRaw<{ seq: number; bytes: number }[]>`
+        SELECT seq, octet_length(data)::int AS bytes FROM "IndexChunk" WHERE "versionId" = ${v.id}::uuid ORDER BY seq`;
+      expect(chunks.map((r) => r.seq)).toEqual(Array.from({ length: 26 }, (_, i) => i));
+      expect(chunks.slice(0, 25).every((r) => r.bytes === 1000)).toBe(true);
+      expect(chunks[25]?.bytes).toBe(500);
+
+      // Any reader concatenates whatever chunks a version has, whatever chunk size wrote them.
+      for (const read of [await small.readData(v.id), await store.indexes.readData(v.id), (await store.indexes.latestPublished(c))!.data]) {
+        expect(read.byteLength).toBe(data.byteLength);
+        expect(Buffer.compare(Buffer.from(read), Buffer.from(data))).toBe(0);
+      }
+
+      // A view into a larger buffer is stored as the view's bytes; an empty index has no chunk and reads back empty.
+      const w = await small.createVersion(c);
+      await small.publish(w.id, data.subarray(999, 2001), {}, NO_TABLES);
+      expect(Buffer.compare(Buffer.from(await store.indexes.readData(w.id)), Buffer.from(data.subarray(999, 2001)))).toBe(0);
+      const e = await small.createVersion(c);
+      await small.publish(e.id, new Uint8Array(0), {}, NO_TABLES);
+      expect((await store.indexes.readData(e.id)).byteLength).toBe(0);
+      expect(await store.prisma.indexChunk.count({ where: { versionId: e.id } })).toBe(0);
+
+      // Building versions hold no data; a lost chunk is reported, not read as shorter data.
+      const b = await small.createVersion(c);
+      await expectDbError(store.indexes.readData(b.id), 'NOT_FOUND');
+      await store.prisma.$executeRaw`DELETE FROM "IndexChunk" WHERE "versionId" = ${v.id}::uuid AND seq = 3`;
+      const damaged = await expectDbError(store.indexes.readData(v.id), 'INTERNAL');
+      expect(damaged.message).toContain('chunk 3');
+      expect(() => new IndexRepository(store.prisma, { chunkBytes: 0 })).toThrow(DbError);
+    });
+
+    it('retention keeps the published version and the newest superseded ones, with their chunks and rows', async () => {
+      const c = (await store.collections.ensure('retention')).id;
+      const small = new IndexRepository(store.prisma, { chunkBytes: 4096 });
+      // An old failure (inside the window at first), a build in progress (never removed).
+      const failedEarly = await small.createVersion(c);
+      await small.fail(failedEarly.id, 'early failure');
+      const ids: string[] = [];
+      for (let i = 1; i <= 10; i++) {
+        const v = await small.createVersion(c);
+        ids.push(v.id);
+        await small.publish(v.id, bytesPattern(10_000 + i, i), { i }, tablesOf(String(i)));
+        await small.prune(c, 3);
+      }
+      const running = await small.createVersion(c);
+      const failedLate = await small.createVersion(c);
+      await small.fail(failedLate.id, 'late failure');
+      expect(await small.prune(c, 3)).toEqual([]);
+
+      const versions = await store.indexes.list(c);
+      expect(versions.map((v) => [v.version, v.status])).toEqual([
+        [13, 'failed'],
+        [12, 'building'],
+        [11, 'published'],
+        [10, 'superseded'],
+        [9, 'superseded'],
+      ]);
+      const kept = ids.slice(-3);
+      const count = async (table: string) =>
+        (await store.prisma.$queryRawUnsafe<{ versionId: string; n: number }[]>(
+          `SELECT "versionId"::text AS "versionId", count(*)::int AS n FROM "${table}" v
+           JOIN "IndexVersion" iv ON iv.id = v."versionId" WHERE iv."collectionId" = $1::uuid
+           GROUP BY "versionId" ORDER BY "versionId"`,
+          c,
+        )).map((r) => [r.versionId, r.n]);
+      const expected = (n: number) => [...kept].sort().map((id) => [id, n]);
+      expect(await count('IndexChunk')).toEqual(expected(3));
+      expect(await count('LexiconEntry')).toEqual(expected(2));
+      expect(await count('XEmbedding')).toEqual(expected(1));
+      expect(await count('TokenCategory')).toEqual(expected(1));
+      for (const [i, id] of kept.entries()) {
+        const n = 8 + i;
+        expect(Buffer.compare(Buffer.from(await store.indexes.readData(id)), Buffer.from(bytesPattern(10_000 + n, n)))).toBe(0);
+      }
+      expect((await store.indexes.latestPublished(c))?.version).toBe(11);
+
+      // Retention 1 keeps the published version only; the building one stays, the failure older than it goes.
+      const removed = await small.prune(c, 1);
+      expect(removed.map((r) => [r.version, r.status])).toEqual([
+        [9, 'superseded'],
+        [10, 'superseded'],
+      ]);
+      expect((await store.indexes.list(c)).map((v) => v.version)).toEqual([13, 12, 11]);
+      expect((await store.indexes.get(running.id))?.status).toBe('building');
+      await expectDbError(small.prune(c, 0), 'INVALID_ARGUMENT');
+
+      // Nothing published: failures are all the history there is, and stay.
+      const lonely = (await store.collections.ensure('retention-failed')).id;
+      const f = await small.createVersion(lonely);
+      await small.fail(f.id, 'x');
+      expect(await small.prune(lonely, 1)).toEqual([]);
+    });
+
+    it('the database stays bounded over 20 publishes of one collection with retention 3', async () => {
+      const own = await harness.isolated();
+      const db = own.store;
+      try {
+        const c = (await db.collections.ensure('bounded')).id;
+        const small = new IndexRepository(db.prisma, { chunkBytes: 64 * 1024 });
+        const lexicon = (i: number) =>
+          Array.from({ length: 2000 }, (_, k) => ({ token: `token-${i}-${k}`, display: `Token ${k}`, count: k + 1, df: 1 }));
+        const size = async () => {
+          const rows = await db.prisma.$queryRaw<{ bytes: number }[]>`
+            SELECT (pg_total_relation_size('"IndexVersion"') + pg_total_relation_size('"IndexChunk"')
+              + pg_total_relation_size('"LexiconEntry"') + pg_total_relation_size('"XEmbedding"')
+              + pg_total_relation_size('"TokenCategory"'))::float8 AS bytes`;
+          return rows[0]!.bytes;
+        };
+        const before = await size();
+        const publish = async (i: number) => {
+          const v = await small.createVersion(c);
+          // Random bytes do not compress: each version takes its full size on disk.
+          await small.publish(v.id, bytesPattern(1_000_000, 100 + i), {}, { ...NO_TABLES, lexicon: lexicon(i) });
+          await small.prune(c, 3);
+        };
+        await publish(1);
+        const one = (await size()) - before;
+        for (let i = 2; i <= 20; i++) await publish(i);
+        const twenty = (await size()) - before;
+        expect((await db.indexes.list(c)).length).toBe(3);
+        // Without retention the tables would hold 20 versions, 20 times one. Retained, they hold 3 plus the one written
+        // before the oldest goes (4 times one, measured), and the space of removed versions is reused. The margin
+        // above that is for emptied index pages, which PostgreSQL recycles only once no transaction on the server
+        // (in any database) is older than their deletion: a long one elsewhere keeps them a while.
+        expect(twenty).toBeLessThan(one * 7);
+      } finally {
+        await own.dispose();
+      }
+    });
+
+    it('fails versions left building longer than the grace period, and only those', async () => {
+      const c = (await store.collections.ensure('stale')).id;
+      const old = await store.indexes.createVersion(c);
+      const fresh = await store.indexes.createVersion(c);
+      await store.prisma.$executeRaw`
+        UPDATE "IndexVersion" SET "createdAt" = now() - interval '2 hours' WHERE id = ${old.id}::uuid`;
+      const failed = await store.indexes.failStale(60 * 60_000, 'left building by a stopped indexer');
+      expect(failed).toEqual([{ id: old.id, collectionId: c, version: old.version, status: 'failed' }]);
+      expect(await store.indexes.get(old.id)).toMatchObject({ status: 'failed', error: 'left building by a stopped indexer' });
+      expect((await store.indexes.get(fresh.id))?.status).toBe('building');
+      // The sweep covers every collection (other tests left builds behind too).
+      const swept = await store.indexes.failStale(0, 'swept');
+      expect(swept.filter((v) => v.collectionId === c).map((v) => v.id)).toEqual([fresh.id]);
+      await expectDbError(store.indexes.failStale(-1, 'x'), 'INVALID_ARGUMENT');
     });
   });
 }
