@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Entity } from './entity';
-import { LexIndex } from './lexindex';
+import { LexIndex, unpackTf } from './lexindex';
 import { DEFAULT_PARAMS, ParamError, parseParams } from './params';
 
 function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
@@ -77,7 +77,7 @@ describe('LexIndex answering', () => {
     expect(new LexIndex().ask('vacuum').noAnswer?.reason).toMatch(/empty/);
   });
 
-  it('matches a multi-token in any word order through the sorted-token table', () => {
+  it('matches a multi-token in any word order (each ordering looked up in the trie)', () => {
     const two = LexIndex.build([
       ent('a', 'A', 'transaction wraparound happens. transaction wraparound again.'),
       ent('b', 'B', 'transaction wraparound is bad.'),
@@ -188,13 +188,25 @@ describe('incremental updates equal a rebuild (property)', () => {
       ),
     }).map((r) => ({ id, url: `http://x/${id}`, headings: [], ...r }) as Entity);
 
-  it('add / remove / replace in any order gives the tables of a fresh build', () => {
+  const prompt = fc.array(fc.constantFrom(...words, 'extra', 'words here', 'missing'), { minLength: 1, maxLength: 5 }).map((a) => a.join(' '));
+  const queryParams = fc.record({
+    bBody: fc.constantFrom(0, 0.4, 1),
+    bShort: fc.constantFrom(0, 0.3, 1),
+    softMatch: fc.constantFrom(0, 0.5),
+    minDf: fc.constantFrom(1, 2),
+  });
+
+  /** Every hit's score by id (k above the collection size, so ties at the cut cannot differ by slot order). */
+  const scores = (idx: LexIndex, q: string, p: object) => new Map(idx.search(q, { k: 50, ...p }).map((h) => [h.id, h.score]));
+
+  it('add / replace / remove / reload in any order gives the tables, search results and scores of a fresh build', () => {
     fc.assert(
       fc.property(
         fc.tuple(entityArb('e0'), entityArb('e1'), entityArb('e2'), entityArb('e3'), entityArb('e4')),
-        fc.array(fc.tuple(fc.constantFrom('add', 'remove'), fc.integer({ min: 0, max: 4 }), fc.boolean()), { maxLength: 12 }),
-        (ents, ops) => {
-          const inc = new LexIndex();
+        fc.array(fc.tuple(fc.constantFrom('add', 'remove', 'reload'), fc.integer({ min: 0, max: 4 }), fc.boolean()), { maxLength: 12 }),
+        fc.array(fc.tuple(prompt, queryParams), { minLength: 1, maxLength: 6 }),
+        (ents, ops, prompts) => {
+          let inc = new LexIndex();
           const live = new Map<string, Entity>();
           for (const [op, i, variant] of ops) {
             const base = ents[i] as Entity;
@@ -202,8 +214,11 @@ describe('incremental updates equal a rebuild (property)', () => {
             if (op === 'add') {
               inc.add(e);
               live.set(e.id, e);
-            } else {
+            } else if (op === 'remove') {
               expect(inc.remove(e.id)).toBe(live.delete(e.id));
+            } else {
+              // a reader loads the published tables and goes on applying changes to them
+              inc = LexIndex.deserialize(inc.serialize());
             }
           }
           const order = [...live.values()];
@@ -212,8 +227,36 @@ describe('incremental updates equal a rebuild (property)', () => {
           const s1 = inc.stats();
           const s2 = fresh.stats();
           expect({ ...s1 }).toEqual({ ...s2 });
+          for (const [q, p] of prompts) {
+            const a = scores(inc, q, p);
+            const b = scores(fresh, q, p);
+            expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+            for (const [id, s] of a) expect(s).toBeCloseTo(b.get(id) as number, 12);
+            expect(inc.matchPrompt(q, { ...DEFAULT_PARAMS, ...p }).terms).toEqual(fresh.matchPrompt(q, { ...DEFAULT_PARAMS, ...p }).terms.map((t) => ({ ...t, termId: expect.any(Number) })));
+          }
         },
       ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('finds the postings of a multi-token from the token streams as a rebuild stores them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text, text), { minLength: 1, maxLength: 6 }), prompt, (docs, q) => {
+        const idx = LexIndex.build(docs.map(([title, body], i) => ent(`d${i}`, title, body)));
+        for (const t of idx.matchPrompt(q, { ...DEFAULT_PARAMS, minDf: 1 }).terms) {
+          const post = idx.postingsOf(t.termId);
+          // one posting per entity holding it, and the summed counts are the lexicon's
+          expect(post.length / 3).toBe(idx.termDf(t.termId));
+          const tf: number[] = [];
+          let total = 0;
+          for (let i = 0; i < post.length; i += 3) {
+            unpackTf(post[i + 1] as number, post[i + 2] as number, tf);
+            total += tf.reduce((x, y) => x + y, 0);
+          }
+          expect(total).toBe(idx.termCount(t.termId));
+        }
+      }),
       { numRuns: 150 },
     );
   });

@@ -74,6 +74,7 @@ export interface IndexStats {
   categories: number;
   links: number;
   resolvedLinks: number;
+  /** distinct word sets among the distilled multi-tokens (orderings of the same words count once) */
   sortedKeys: number;
   buildOptions: BuildOptions;
 }
@@ -122,6 +123,10 @@ export function linkKey(url: string): string {
 }
 
 const EMPTY: number[] = [];
+/** bound of the multi-token postings cache, in integers (3 per posting) */
+const PHRASE_CACHE_INTS = 1 << 23;
+/** capped per-field counts of one bag entry (applyBag) */
+const PACK_SCRATCH = new Array<number>(FIELD_COUNT).fill(0);
 
 /** Growable typed column. */
 class IntColumn {
@@ -160,8 +165,12 @@ class IntColumn {
  * Invariant: every table is a sum of per-entity contributions, so `add` and `remove` keep the tables exactly equal
  * to a rebuild from scratch over the live entities (checked by a property test).
  *
- * Storage: a term held by one entity keeps its only posting in three flat columns (sole*), not in an array of its
- * own — most multi-tokens occur once, and this halves the memory of the tables.
+ * Storage: the lexicon holds every multi-token of 1..maxWords words as a trie of word ids with its document
+ * frequency and occurrence count; only single words have stored postings. Each entity keeps its kept words as one
+ * token stream (a forward index: per sentence a field marker, then word ids), from which the postings of a
+ * multi-token are found at query time (a phrase match over the entities holding its rarest word, cached per version)
+ * and from which an entity's contribution is subtracted on removal. A single word held by one entity keeps its only
+ * posting in three flat columns (sole*), not in an array of its own.
  */
 export class LexIndex {
   readonly options: BuildOptions;
@@ -189,8 +198,8 @@ export class LexIndex {
   private stamp = new IntColumn(1 << 14);
   private bagSlot = new IntColumn(1 << 14);
   private stampNow = 0;
-  /** per term: counts per field (FIELD_COUNT per term) */
-  private fieldCounts = new IntColumn(1 << 16);
+  /** per term: occurrences over all fields (sum of the capped per-field counts of each entity) */
+  private cnt = new IntColumn(1 << 14);
   private df = new IntColumn(1 << 14);
   /** words per term (1..4) */
   private words = new IntColumn(1 << 14);
@@ -212,16 +221,21 @@ export class LexIndex {
   private readonly keyScratch: number[] = [];
   /** per-field counts of the entity being collected (FIELD_COUNT per bag entry), all zero between entities */
   private tfScratch = new Int32Array(4096 * FIELD_COUNT);
-  /** sorted words of a distilled multi-token → its term ids (word order of a prompt does not matter) */
-  private sorted = new Map<string, number[]>();
+  /** scratch of one entity's token stream while it is built */
+  private streamScratch = new IntColumn(1 << 12);
 
-  // postings: per term with df ≥ 2, triples (slot, A, B); with df = 1, the sole posting in the sole* columns
+  // postings of single words: with df ≥ 2, triples (slot, A, B); with df = 1, the sole posting in the sole* columns
   private postings: Array<number[] | Int32Array | undefined> = [];
   private soleSlot = new IntColumn(1 << 14);
   private soleA = new IntColumn(1 << 14);
   private soleB = new IntColumn(1 << 14);
-  // per slot: triples (termId, A, B) and kept-word lengths per field
-  private vectors: Array<Int32Array | undefined> = [];
+  /** per slot: stamp of the last phrase match that kept it as a candidate (see candidates) */
+  private slotStamp: Int32Array | null = null;
+  private slotStampNow = 0;
+  /** postings of multi-tokens found by phrase matching, for the current version (bounded) */
+  private phraseCache: { version: number; map: Map<number, Int32Array>; ints: number } = { version: -1, map: new Map(), ints: 0 };
+  // per slot: the token stream (see the class comment) and kept-word lengths per field
+  private streams: Array<Int32Array | undefined> = [];
   private lengths: number[] = [];
   private lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
 
@@ -288,8 +302,7 @@ export class LexIndex {
    */
   private reserve(chars: number): void {
     const terms = this.terms.length + (chars >> 3);
-    for (const c of [this.parent, this.lastWord, this.stamp, this.bagSlot, this.df, this.words, this.soleSlot, this.soleA, this.soleB]) c.grow(terms);
-    this.fieldCounts.grow(terms * FIELD_COUNT);
+    for (const c of [this.parent, this.lastWord, this.stamp, this.bagSlot, this.df, this.cnt, this.words, this.soleSlot, this.soleA, this.soleB]) c.grow(terms);
     this.child.reserve(this.child.size + (chars >> 3));
     this.thawPairs().reserve(this.pairCount + (chars >> 4));
   }
@@ -403,38 +416,28 @@ export class LexIndex {
 
   private indexSlot(slot: number, withOwn: boolean): void {
     const e = this.slots[slot] as Entity;
-    this.applyVector(slot, this.collect(e, this.anchorTexts(e), withOwn));
+    const lengths = new Array<number>(FIELD_COUNT).fill(0);
+    const stream = this.streamOf(e, this.anchorTexts(e), withOwn, lengths);
+    this.streams[slot] = stream;
+    this.applyBag(slot, this.bagOf(stream), +1);
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      const v = lengths[f] as number;
+      this.lengths[slot * FIELD_COUNT + f] = v;
+      this.lengthTotals[f] = (this.lengthTotals[f] as number) + v;
+    }
+    this.normCache = null;
     this.version++;
   }
 
   /**
-   * The multi-tokens of an entity with their per-field counts: every run of 1..maxWords kept words within a sentence
-   * (stopwords are not kept, so runs bridge them), plus kept-word lengths per field.
+   * The token stream of an entity: for every sentence of its texts (own fields, then the anchor texts of links
+   * pointing at it), the marker −(field + 1), then the ids of its kept words (stopwords are not kept, so runs bridge
+   * them). Adds the kept-word lengths per field to `lengths`; with `withOwn`, also adds the surfaces and pairs of
+   * the entity's own text from the same pass (see applyOwn).
    */
-  private collect(e: Entity, anchors: readonly string[], withOwn: boolean): { ids: number[]; tfs: Int32Array; lengths: number[] } {
-    const stampNow = ++this.stampNow;
-    const ids: number[] = [];
-    // the count buffer is reused from entity to entity; applyVector zeroes what it read
-    let tfs = this.tfScratch;
-    const lengths = new Array<number>(FIELD_COUNT).fill(0);
-    const maxW = this.options.maxWords;
-    const bump = (t: number, field: number) => {
-      let i: number;
-      if (this.stamp.data[t] === stampNow) i = this.bagSlot.data[t] as number;
-      else {
-        this.stamp.data[t] = stampNow;
-        i = ids.length;
-        this.bagSlot.data[t] = i;
-        ids.push(t);
-        if ((i + 1) * FIELD_COUNT > tfs.length) {
-          const g = new Int32Array(tfs.length * 2);
-          g.set(tfs);
-          tfs = g;
-          this.tfScratch = g;
-        }
-      }
-      tfs[i * FIELD_COUNT + field] = (tfs[i * FIELD_COUNT + field] as number) + 1;
-    };
+  private streamOf(e: Entity, anchors: readonly string[], withOwn: boolean, lengths: number[]): Int32Array {
+    const out = this.streamScratch;
+    out.length = 0;
     const texts = entityTexts(e);
     const own = texts.length;
     for (const a of anchors) texts.push([F_ANCHOR, a]);
@@ -445,19 +448,60 @@ export class LexIndex {
       this.scan(text, (words, sids) => {
         const n = words.length;
         lengths[field] = (lengths[field] as number) + n;
-        // surfaces and pairs of the entity's own text, from the same pass (see applyOwn)
         if (ownText) this.ownSentence(field, sids, words, +1);
-        for (let i = 0; i < n; i++) {
-          let t = words[i] as number;
-          bump(t, field);
-          for (let w = 2; w <= maxW && i + w <= n; w++) {
-            t = this.ensureChild(t, words[i + w - 1] as number);
-            bump(t, field);
-          }
-        }
+        out.grow(out.length + n + 1);
+        const d = out.data;
+        let o = out.length;
+        d[o++] = -(field + 1);
+        for (let i = 0; i < n; i++) d[o++] = words[i] as number;
+        out.length = o;
       });
     }
-    return { ids, tfs, lengths };
+    return out.view().slice();
+  }
+
+  /**
+   * The multi-tokens of a token stream with their per-field counts: every run of 1..maxWords words within a
+   * sentence. The ids are the bag's terms in first-seen order; `tfs` holds FIELD_COUNT counts per bag entry in a
+   * buffer reused from entity to entity (applyBag zeroes what it read).
+   */
+  private bagOf(stream: Int32Array): { ids: number[]; tfs: Int32Array } {
+    const stampNow = ++this.stampNow;
+    const ids: number[] = [];
+    let tfs = this.tfScratch;
+    const maxW = this.options.maxWords;
+    let field = 0;
+    const n = stream.length;
+    for (let i = 0; i < n; i++) {
+      let t = stream[i] as number;
+      if (t < 0) {
+        field = -t - 1;
+        continue;
+      }
+      for (let w = 1; ; w++) {
+        let b: number;
+        // the columns grow when ensureChild makes a term: read them through `this` each time
+        if (this.stamp.data[t] === stampNow) b = this.bagSlot.data[t] as number;
+        else {
+          this.stamp.data[t] = stampNow;
+          b = ids.length;
+          this.bagSlot.data[t] = b;
+          ids.push(t);
+          if ((b + 1) * FIELD_COUNT > tfs.length) {
+            const g = new Int32Array(tfs.length * 2);
+            g.set(tfs);
+            tfs = g;
+            this.tfScratch = g;
+          }
+        }
+        tfs[b * FIELD_COUNT + field] = (tfs[b * FIELD_COUNT + field] as number) + 1;
+        if (w >= maxW || i + w >= n) break;
+        const next = stream[i + w] as number;
+        if (next < 0) break;
+        t = this.ensureChild(t, next);
+      }
+    }
+    return { ids, tfs };
   }
 
   /**
@@ -560,16 +604,10 @@ export class LexIndex {
   }
 
   private unindexSlot(slot: number, e: Entity, withOwn: boolean): void {
-    const vec = this.vectors[slot];
-    if (vec) {
-      const tf = new Array<number>(FIELD_COUNT).fill(0);
-      for (let i = 0; i < vec.length; i += 3) {
-        const t = vec[i] as number;
-        unpackTf(vec[i + 1] as number, vec[i + 2] as number, tf);
-        this.removePosting(t, slot);
-        this.addCounts(t, tf, -1);
-      }
-      this.vectors[slot] = undefined;
+    const stream = this.streams[slot];
+    if (stream) {
+      this.applyBag(slot, this.bagOf(stream), -1);
+      this.streams[slot] = undefined;
       for (let f = 0; f < FIELD_COUNT; f++) {
         this.lengthTotals[f] = (this.lengthTotals[f] as number) - (this.lengths[slot * FIELD_COUNT + f] as number);
         this.lengths[slot * FIELD_COUNT + f] = 0;
@@ -592,7 +630,7 @@ export class LexIndex {
     const id = this.terms.length;
     if (id >= 0x7fffffff) throw new RangeError('too many distinct multi-tokens for one index');
     this.terms.push(word);
-    this.fieldCounts.extend(FIELD_COUNT);
+    this.cnt.extend(1);
     this.df.extend(1);
     this.soleSlot.extend(1);
     this.soleA.extend(1);
@@ -652,15 +690,9 @@ export class LexIndex {
     return sortedKey(ids);
   }
 
-  private addCounts(t: number, tf: ArrayLike<number>, sign: 1 | -1): void {
-    const base = t * FIELD_COUNT;
-    const fc = this.fieldCounts.data;
-    let occ = 0;
-    for (let f = 0; f < FIELD_COUNT; f++) {
-      const v = tf[f] as number;
-      fc[base + f] = (fc[base + f] as number) + sign * v;
-      occ += v;
-    }
+  /** Adds or subtracts one entity's capped counts of term `t` (call after its posting changed). */
+  private addCounts(t: number, occ: number, sign: 1 | -1): void {
+    this.cnt.data[t] = (this.cnt.data[t] as number) + sign * occ;
     const before = this.df.data[t] as number;
     const after = before + sign;
     this.df.data[t] = after;
@@ -673,58 +705,33 @@ export class LexIndex {
       this.liveTerms--;
       if (single) this.liveSingles--;
     }
-    if (!single) {
-      if (before < MIN_DF_DISTILLED && after >= MIN_DF_DISTILLED) this.sortedAdd(t);
-      else if (before >= MIN_DF_DISTILLED && after < MIN_DF_DISTILLED) this.sortedRemove(t);
-    }
   }
 
-  private sortedAdd(t: number): void {
-    const sk = this.sortedKeyOf(t);
-    const list = this.sorted.get(sk);
-    if (list) list.push(t);
-    else this.sorted.set(sk, [t]);
-  }
-
-  private sortedRemove(t: number): void {
-    const sk = this.sortedKeyOf(t);
-    const list = this.sorted.get(sk);
-    if (!list) return;
-    const i = list.indexOf(t);
-    if (i >= 0) list.splice(i, 1);
-    if (!list.length) this.sorted.delete(sk);
-  }
-
-  /** Adds the entity's term vector (counts, postings, lengths). */
-  private applyVector(slot: number, bag: { ids: number[]; tfs: Int32Array; lengths: number[] }): void {
+  /**
+   * Adds (or subtracts) an entity's bag of terms: counts and document frequency of every term, postings of its
+   * single words. Zeroes the bag's counts in the reused buffer.
+   */
+  private applyBag(slot: number, bag: { ids: number[]; tfs: Int32Array }, sign: 1 | -1): void {
     const n = bag.ids.length;
-    const vec = new Int32Array(n * 3);
     const tfs = bag.tfs;
-    const capped = new Array<number>(FIELD_COUNT);
     for (let i = 0; i < n; i++) {
       const t = bag.ids[i] as number;
       const o = i * FIELD_COUNT;
       // counts come from the capped values that are packed, so that every path stores the same numbers
+      let occ = 0;
+      const c = PACK_SCRATCH;
       for (let f = 0; f < FIELD_COUNT; f++) {
         const v = tfs[o + f] as number;
         tfs[o + f] = 0;
-        capped[f] = v > FIELD_CAP[f]! ? FIELD_CAP[f]! : v;
+        c[f] = v > FIELD_CAP[f]! ? FIELD_CAP[f]! : v;
+        occ += c[f]!;
       }
-      const a = capped[0]! | (capped[1]! << 7) | (capped[2]! << 14) | (capped[3]! << 21);
-      const b = (capped[4]! << 16) | capped[5]!;
-      this.addPosting(t, slot, a, b);
-      this.addCounts(t, capped, 1);
-      vec[i * 3] = t;
-      vec[i * 3 + 1] = a;
-      vec[i * 3 + 2] = b;
+      if (this.words.data[t] === 1) {
+        if (sign > 0) this.addPosting(t, slot, c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21), (c[4]! << 16) | c[5]!);
+        else this.removePosting(t, slot);
+      }
+      this.addCounts(t, occ, sign);
     }
-    this.vectors[slot] = vec;
-    for (let f = 0; f < FIELD_COUNT; f++) {
-      const v = bag.lengths[f] as number;
-      this.lengths[slot * FIELD_COUNT + f] = v;
-      this.lengthTotals[f] = (this.lengthTotals[f] as number) + v;
-    }
-    this.normCache = null;
   }
 
   /** Call before the df update. */
@@ -864,9 +871,7 @@ export class LexIndex {
 
   /** Occurrences of a term over all fields. */
   termCount(t: number): number {
-    let n = 0;
-    for (let f = 0; f < FIELD_COUNT; f++) n += this.fieldCounts.data[t * FIELD_COUNT + f] as number;
-    return n;
+    return (this.cnt.data[t] as number) | 0;
   }
 
   /** The display form of a key: each word's most frequent surface form. */
@@ -892,7 +897,11 @@ export class LexIndex {
       .map((x) => x[0]);
   }
 
-  /** Multi-tokens whose words are these keys in any order (distilled ones only). */
+  /**
+   * Multi-tokens whose words are these keys in any order (distilled ones only, df ≥ MIN_DF_DISTILLED): each
+   * distinct ordering of the words is looked up in the trie, at most 4! = 24 for four words, so a prompt's word
+   * order does not matter. Orderings come in a canonical order (by word ids).
+   */
   sortedLookup(keys: readonly string[]): number[] {
     const ids: number[] = [];
     for (const k of keys) {
@@ -900,15 +909,122 @@ export class LexIndex {
       if (w === undefined) return EMPTY;
       ids.push(w);
     }
-    return this.sorted.get(sortedKey(ids)) ?? EMPTY;
+    ids.sort((x, y) => x - y);
+    const out: number[] = [];
+    const n = ids.length;
+    // distinct permutations in lexicographic order (next-permutation over the sorted ids)
+    for (;;) {
+      let t = ids[0] as number;
+      for (let i = 1; i < n && t >= 0; i++) t = this.child.get(t, ids[i] as number);
+      if (t >= 0 && (this.df.data[t] as number) >= MIN_DF_DISTILLED) out.push(t);
+      let i = n - 2;
+      while (i >= 0 && (ids[i] as number) >= (ids[i + 1] as number)) i--;
+      if (i < 0) break;
+      let j = n - 1;
+      while ((ids[j] as number) <= (ids[i] as number)) j--;
+      [ids[i], ids[j]] = [ids[j] as number, ids[i] as number];
+      for (let l = i + 1, r = n - 1; l < r; l++, r--) [ids[l], ids[r]] = [ids[r] as number, ids[l] as number];
+    }
+    return out;
   }
 
-  /** Postings of a term as triples (slot, A, B). */
+  /** Postings of a term as triples (slot, A, B): stored for single words, found by phrase matching for multi-tokens. */
   postingsOf(t: number): ArrayLike<number> {
     const df = this.df.data[t] ?? 0;
     if (df === 0) return EMPTY;
+    if (this.words.data[t] !== 1) return this.phrasePostings(t);
     if (df === 1) return [this.soleSlot.data[t] as number, this.soleA.data[t] as number, this.soleB.data[t] as number];
     return this.postings[t] as ArrayLike<number>;
+  }
+
+  /**
+   * Narrows the entities holding the rarest word `rare` of a phrase to those holding all its words, before their
+   * token streams are searched: the postings of each other word (rarest first) pass a stamp along, as long as a
+   * posting list costs less to walk than the streams it may spare (about 32 words per candidate). Returns the slot
+   * stamps (a slot holds every word checked when its stamp is `slotStampNow`), or null when nothing was checked.
+   */
+  private candidates(rare: number, ws: readonly number[]): Int32Array | null {
+    const others = [...new Set(ws)].filter((w) => w !== rare).sort((x, y) => (this.df.data[x] as number) - (this.df.data[y] as number));
+    let count = this.df.data[rare] as number;
+    if (!others.length || (this.df.data[others[0] as number] as number) > count * 32) return null;
+    if (!this.slotStamp || this.slotStamp.length < this.slots.length) this.slotStamp = new Int32Array(Math.max(1024, this.slots.length * 2));
+    const st = this.slotStamp;
+    let now = ++this.slotStampNow;
+    const base = this.postingsOf(rare);
+    for (let i = 0; i < base.length; i += 3) st[base[i] as number] = now;
+    for (const w of others) {
+      if ((this.df.data[w] as number) > count * 32) break;
+      const prev = now;
+      now = ++this.slotStampNow;
+      const post = this.postingsOf(w);
+      count = 0;
+      for (let i = 0; i < post.length; i += 3) {
+        const s = post[i] as number;
+        if (st[s] === prev) {
+          st[s] = now;
+          count++;
+        }
+      }
+    }
+    return st;
+  }
+
+  /**
+   * The postings of a multi-token: the token streams of the entities holding its rarest word are searched for its
+   * word run within a sentence, per field, with the same caps as stored postings. Cached for the current version,
+   * up to PHRASE_CACHE_INTS integers (then the cache starts over).
+   */
+  private phrasePostings(t: number): Int32Array {
+    if (this.phraseCache.version !== this.version || this.phraseCache.ints > PHRASE_CACHE_INTS) {
+      this.phraseCache = { version: this.version, map: new Map(), ints: 0 };
+    }
+    const hit = this.phraseCache.map.get(t);
+    if (hit) return hit;
+    const ws = this.wordIds(t);
+    const n = ws.length;
+    let rare = ws[0] as number;
+    for (const w of ws) if ((this.df.data[w] as number) < (this.df.data[rare] as number)) rare = w;
+    const base = this.postingsOf(rare);
+    const out = new Int32Array(3 * (this.df.data[t] as number));
+    let o = 0;
+    const first = ws[0] as number;
+    const c = PACK_SCRATCH;
+    const holds = this.candidates(rare, ws);
+    for (let p = 0; p < base.length; p += 3) {
+      const slot = base[p] as number;
+      if (holds && holds[slot] !== this.slotStampNow) continue;
+      const st = this.streams[slot] as Int32Array;
+      c.fill(0);
+      let any = false;
+      let field = 0;
+      const end = st.length - n;
+      for (let i = 0; i < st.length; i++) {
+        const v = st[i] as number;
+        if (v < 0) {
+          field = -v - 1;
+          continue;
+        }
+        if (v !== first || i > end) continue;
+        // markers are negative, so a run never crosses a sentence
+        let k = 1;
+        while (k < n && st[i + k] === ws[k]) k++;
+        if (k === n) {
+          c[field] = (c[field] as number) + 1;
+          any = true;
+        }
+      }
+      if (!any) continue;
+      for (let f = 0; f < FIELD_COUNT; f++) if ((c[f] as number) > FIELD_CAP[f]!) c[f] = FIELD_CAP[f]!;
+      if (o + 3 > out.length) throw new Error(`index invariant broken: multi-token ${t} occurs in more entities than its df`);
+      out[o] = slot;
+      out[o + 1] = c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21);
+      out[o + 2] = (c[4]! << 16) | c[5]!;
+      o += 3;
+    }
+    if (o !== out.length) throw new Error(`index invariant broken: multi-token ${t} found in ${o / 3} entities, df ${out.length / 3}`);
+    this.phraseCache.map.set(t, out);
+    this.phraseCache.ints += out.length;
+    return out;
   }
 
   slotEntity(slot: number): Entity | undefined {
@@ -948,7 +1064,8 @@ export class LexIndex {
       const b = f === FIELD_COUNT - 1 ? p.bBody : p.bShort;
       for (let s = 0; s < n; s++) {
         const len = this.lengths[s * FIELD_COUNT + f] ?? 0;
-        out[s * FIELD_COUNT + f] = 1 / (1 - b + (b * len) / avg);
+        // an empty field holds no occurrence; with b = 1 its normalizer would be 1/0 (and 0·∞ is NaN)
+        out[s * FIELD_COUNT + f] = len > 0 ? 1 / (1 - b + (b * len) / avg) : 0;
       }
     }
     this.normCache = { key, norms: out };
@@ -1018,7 +1135,7 @@ export class LexIndex {
    * Document-level associates of a single word (the soft match's stand-ins): the single words that share the most
    * entities with it, by Dice 2·n_tu / (df_t + df_u), with n_tu ≥ {@link SOFT_MATCH_MIN_JOINT} and Dice ≥
    * {@link SOFT_MATCH_MIN_DICE}, at most {@link SOFT_MATCH_TERMS}, strongest first (ties by key). One pass over the
-   * term vectors of the entities holding it; kept until the index changes.
+   * token streams of the entities holding it; kept until the index changes.
    */
   docAssociations(t: number): ReadonlyArray<{ termId: number; dice: number; joint: number }> {
     if (this.docAssocCache.version !== this.version || this.docAssocCache.map.size >= 50_000) {
@@ -1031,13 +1148,16 @@ export class LexIndex {
     const joint = this.jointScratch;
     const touched: number[] = [];
     const post = this.postingsOf(t);
-    const wordsOf = this.words.data;
+    const seen = this.stamp.data;
     for (let i = 0; i < post.length; i += 3) {
-      const vec = this.vectors[post[i] as number];
-      if (!vec) continue;
-      for (let j = 0; j < vec.length; j += 3) {
-        const u = vec[j] as number;
-        if (u === t || wordsOf[u] !== 1) continue;
+      const st = this.streams[post[i] as number];
+      if (!st) continue;
+      // each word counts once per entity: stamp it with this entity's pass
+      const now = ++this.stampNow;
+      for (let j = 0; j < st.length; j++) {
+        const u = st[j] as number;
+        if (u < 0 || u === t || seen[u] === now) continue;
+        seen[u] = now;
         if (joint[u] === 0) touched.push(u);
         joint[u] = (joint[u] as number) + 1;
       }
@@ -1082,8 +1202,8 @@ export class LexIndex {
         words.push(k);
         if (p.minTokenWords <= 1 && !add(k, isIdentifier(k) ? p.identifierWeight : 1, 1, false)) missing.push(k);
       }
-      // multi-tokens: longest match first, left to right, without overlaps; the sorted-token table makes word
-      // order free. At most keys.length × (maxTokenWords − 1) lookups: linear in the prompt length.
+      // multi-tokens: longest match first, left to right, without overlaps; sortedLookup makes word order free.
+      // At most keys.length × (maxTokenWords − 1) windows, each up to 24 trie lookups: linear in the prompt length.
       const maxW = Math.min(p.maxTokenWords, this.options.maxWords);
       let i = 0;
       while (i < keys.length) {
@@ -1276,7 +1396,13 @@ export class LexIndex {
       postings += df;
     }
     let distilled = 0;
-    for (const list of this.sorted.values()) distilled += list.length;
+    const sortedKeys = new Set<string>();
+    for (let t = 0; t < this.terms.length; t++) {
+      if ((this.words.data[t] as number) > 1 && (this.df.data[t] as number) >= MIN_DF_DISTILLED) {
+        distilled++;
+        sortedKeys.add(this.sortedKeyOf(t));
+      }
+    }
     let resolved = 0;
     let links = 0;
     for (const e of this.slots) {
@@ -1295,7 +1421,7 @@ export class LexIndex {
       categories: this.categoryTree().size,
       links,
       resolvedLinks: resolved,
-      sortedKeys: this.sorted.size,
+      sortedKeys: sortedKeys.size,
       buildOptions: { ...this.options },
     };
   }
@@ -1339,22 +1465,66 @@ export class LexIndex {
           xembeddings.push({ token: key, related: this.termKey(a.termId), pmi: a.pmi, nab: a.nab });
         }
       }
-      const cats = new Map<string, number>();
-      const post = this.postingsOf(t);
-      const tf = new Array<number>(FIELD_COUNT);
-      for (let i = 0; i < post.length; i += 3) {
-        const e = this.slots[post[i] as number] as Entity;
-        if (!e.category.length) continue;
-        unpackTf(post[i + 1] as number, post[i + 2] as number, tf);
-        const c = tf.reduce((x, y) => x + y, 0);
-        const path = e.category.join(' > ');
-        cats.set(path, (cats.get(path) ?? 0) + c);
-      }
-      for (const [category, count] of [...cats.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-        categories.push({ token: key, category, count });
-      }
     }
+    this.categoryRows(order, categories);
     return { lexicon, xembeddings, categories };
+  }
+
+  /**
+   * Term → category counts for the terms of `order` (rows in `order`, then by path): one pass over the token
+   * streams of the entities with a category, grouped by path, instead of one phrase match per multi-token.
+   */
+  private categoryRows(order: ReadonlyArray<{ key: string; t: number }>, rows: ExportedTables['categories']): void {
+    const rank = new Int32Array(this.terms.length).fill(-1);
+    order.forEach((o, i) => (rank[o.t] = i));
+    const byPath = new Map<string, number[]>();
+    this.slots.forEach((e, slot) => {
+      if (!e || !e.category.length) return;
+      const path = e.category.join(' > ');
+      const l = byPath.get(path);
+      if (l) l.push(slot);
+      else byPath.set(path, [slot]);
+    });
+    const paths = [...byPath.keys()].sort(cmpStr);
+    const acc = new Int32Array(this.terms.length);
+    const rowTerm: number[] = [];
+    const rowPath: number[] = [];
+    const rowCount: number[] = [];
+    paths.forEach((path, pi) => {
+      const touched: number[] = [];
+      for (const slot of byPath.get(path) as number[]) {
+        const bag = this.bagOf(this.streams[slot] as Int32Array);
+        bag.ids.forEach((t, i) => {
+          let occ = 0;
+          for (let f = 0; f < FIELD_COUNT; f++) {
+            const v = bag.tfs[i * FIELD_COUNT + f] as number;
+            bag.tfs[i * FIELD_COUNT + f] = 0;
+            occ += v > FIELD_CAP[f]! ? FIELD_CAP[f]! : v;
+          }
+          if ((rank[t] as number) < 0) return;
+          if (acc[t] === 0) touched.push(t);
+          acc[t] = (acc[t] as number) + occ;
+        });
+      }
+      for (const t of touched) {
+        rowTerm.push(rank[t] as number);
+        rowPath.push(pi);
+        rowCount.push(acc[t] as number);
+        acc[t] = 0;
+      }
+    });
+    // stable counting sort by the term's place in `order` (paths stay in order within a term)
+    const start = new Int32Array(order.length + 1);
+    for (const r of rowTerm) start[r + 1] = (start[r + 1] as number) + 1;
+    for (let i = 0; i < order.length; i++) start[i + 1] = (start[i + 1] as number) + (start[i] as number);
+    const placed = new Array<number>(rowTerm.length);
+    rowTerm.forEach((r, i) => {
+      placed[start[r] as number] = i;
+      start[r] = (start[r] as number) + 1;
+    });
+    for (const i of placed) {
+      rows.push({ token: (order[rowTerm[i] as number] as { key: string }).key, category: paths[rowPath[i] as number] as string, count: rowCount[i] as number });
+    }
   }
 
   /** Internal state for the serializer. */
@@ -1365,7 +1535,7 @@ export class LexIndex {
       slots: this.slots,
       inbound: this.inbound,
       terms: this.terms,
-      fieldCounts: this.fieldCounts.view(),
+      cnt: this.cnt.view(),
       df: this.df.view(),
       parent: this.parent.view(),
       lastWord: this.lastWord.view(),
@@ -1374,7 +1544,7 @@ export class LexIndex {
       soleB: this.soleB.view(),
       surfaceCount: this.liveSurfaces(),
       postings: this.postings,
-      vectors: this.vectors,
+      streams: this.streams,
       lengths: this.lengths,
       pairOff: adj.off,
       pairData: adj.data,
@@ -1399,7 +1569,7 @@ export class LexIndex {
     this.slots = s.slots;
     this.inbound = s.inbound;
     this.terms = s.terms;
-    this.fieldCounts = IntColumn.from(s.fieldCounts);
+    this.cnt = IntColumn.from(s.cnt);
     this.df = IntColumn.from(s.df);
     this.parent = IntColumn.from(s.parent);
     this.lastWord = IntColumn.from(s.lastWord);
@@ -1410,7 +1580,7 @@ export class LexIndex {
     this.soleA = IntColumn.from(s.soleA);
     this.soleB = IntColumn.from(s.soleB);
     this.postings = s.postings;
-    this.vectors = s.vectors;
+    this.streams = s.streams;
     this.lengths = s.lengths;
     this.pairMap = null;
     this.pairCsr = { off: s.pairOff, data: s.pairData };
@@ -1440,7 +1610,6 @@ export class LexIndex {
     this.child = new IntPairMap(Math.max(1024, nTerms));
     this.liveTerms = 0;
     this.liveSingles = 0;
-    this.sorted = new Map();
     const par = this.parent.data;
     for (let t = 0; t < nTerms; t++) {
       const p = par[t] as number;
@@ -1453,7 +1622,6 @@ export class LexIndex {
       if (df > 0) {
         this.liveTerms++;
         if (w === 1) this.liveSingles++;
-        else if (df >= MIN_DF_DISTILLED) this.sortedAdd(t);
       }
     }
     this.surfId = new Map();
@@ -1476,7 +1644,7 @@ export class LexIndex {
   }
 }
 
-/** Key of the sorted-token table: the word ids in ascending order, two UTF-16 units each (no separator needed). */
+/** The word ids of a multi-token in ascending order, two UTF-16 units each (no separator needed): its words as a set. */
 function sortedKey(ids: number[]): string {
   // insertion sort: at most maxWords (4) ids
   for (let i = 1; i < ids.length; i++) {

@@ -6,10 +6,12 @@ import type { BuildOptions } from './params';
  * Binary snapshot of an index: the raw tables, so loading never re-analyzes text.
  *
  * Layout (little-endian): "LXGI" | u32 format version | u32 header length | header (UTF-8 JSON) | padding to 4 |
- * Int32 sections in the order the header lists them. Postings and per-entity vectors are loaded as views on the
- * buffer (no copy) and copied only when an incremental update touches them.
+ * Int32 sections in the order the header lists them: per term its count, df, trie parent and last word; the postings
+ * of single words (offsets per term); per entity its token stream (offsets per slot) and field lengths; the pair
+ * adjacency. Postings and token streams are loaded as views on the buffer (no copy); a posting list is copied only
+ * when an incremental update touches it.
  */
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
 const MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
 
 interface Header {
@@ -23,36 +25,41 @@ interface Header {
 }
 
 function flatten(lists: ReadonlyArray<ArrayLike<number> | undefined>): { offsets: Int32Array; data: Int32Array } {
+  // index loops, not forEach: lists loaded from a snapshot have holes, which forEach would skip
   const offsets = new Int32Array(lists.length + 1);
   let n = 0;
-  lists.forEach((l, i) => {
+  for (let i = 0; i < lists.length; i++) {
     offsets[i] = n;
-    n += l ? l.length : 0;
-  });
+    n += lists[i]?.length ?? 0;
+  }
   offsets[lists.length] = n;
   const data = new Int32Array(n);
-  lists.forEach((l, i) => {
-    if (l) data.set(l as ArrayLike<number>, offsets[i] as number);
-  });
+  for (let i = 0; i < lists.length; i++) {
+    const l = lists[i];
+    if (l) data.set(l, offsets[i] as number);
+  }
   return { offsets, data };
 }
 
 export function serializeIndex(idx: LexIndex): Uint8Array {
   const s = idx.snapshotState();
-  const post = flatten(s.postings);
-  const vec = flatten(s.vectors);
+  // a single word held by one entity keeps its posting in the sole* columns: written as a list of one
+  const lists: Array<ArrayLike<number> | undefined> = s.postings.slice();
+  lists.length = s.df.length;
+  for (let t = 0; t < s.df.length; t++) {
+    if (s.df[t] === 1 && s.parent[t] === -1) lists[t] = [s.soleSlot[t] as number, s.soleA[t] as number, s.soleB[t] as number];
+  }
+  const post = flatten(lists);
+  const streams = flatten(s.streams);
   const sections: Array<[string, Int32Array]> = [
-    ['fieldCounts', s.fieldCounts],
+    ['cnt', s.cnt],
     ['df', s.df],
     ['parent', s.parent],
     ['lastWord', s.lastWord],
-    ['soleSlot', s.soleSlot],
-    ['soleA', s.soleA],
-    ['soleB', s.soleB],
     ['postOff', post.offsets],
     ['postData', post.data],
-    ['vecOff', vec.offsets],
-    ['vecData', vec.data],
+    ['streamOff', streams.offsets],
+    ['streamData', streams.data],
     ['lengths', Int32Array.from(s.lengths)],
     ['pairOff', s.pairOff],
     ['pairData', s.pairData],
@@ -123,16 +130,23 @@ export function deserializeIndex(bytes: Uint8Array): LexIndex {
   const postOff = need('postOff');
   const postData = need('postData');
   const postings: Array<Int32Array | undefined> = new Array(terms.length);
+  const soleSlot = new Int32Array(terms.length);
+  const soleA = new Int32Array(terms.length);
+  const soleB = new Int32Array(terms.length);
   for (let t = 0; t < terms.length; t++) {
     const a = postOff[t] as number;
     const b = postOff[t + 1] as number;
-    postings[t] = a === b ? undefined : postData.subarray(a, b);
+    if (b - a === 3) {
+      soleSlot[t] = postData[a] as number;
+      soleA[t] = postData[a + 1] as number;
+      soleB[t] = postData[a + 2] as number;
+    } else if (b > a) postings[t] = postData.subarray(a, b);
   }
-  const vecOff = need('vecOff');
-  const vecData = need('vecData');
-  const vectors: Array<Int32Array | undefined> = new Array(header.slots.length);
+  const streamOff = need('streamOff');
+  const streamData = need('streamData');
+  const streams: Array<Int32Array | undefined> = new Array(header.slots.length);
   for (let s = 0; s < header.slots.length; s++) {
-    vectors[s] = header.slots[s] ? vecData.subarray(vecOff[s] as number, vecOff[s + 1] as number) : undefined;
+    streams[s] = header.slots[s] ? streamData.subarray(streamOff[s] as number, streamOff[s + 1] as number) : undefined;
   }
   const idx = new LexIndex(header.options);
   idx.restoreState({
@@ -140,16 +154,16 @@ export function deserializeIndex(bytes: Uint8Array): LexIndex {
     slots: header.slots.map((e) => e ?? undefined),
     inbound: new Map(header.inbound.map(([k, l]) => [k, l.map(([from, text]) => ({ from, text }))])),
     terms,
-    fieldCounts: need('fieldCounts'),
+    cnt: need('cnt'),
     df: need('df'),
     parent: need('parent'),
     lastWord: need('lastWord'),
-    soleSlot: need('soleSlot'),
-    soleA: need('soleA'),
-    soleB: need('soleB'),
+    soleSlot,
+    soleA,
+    soleB,
     surfaceCount: new Map(header.surfaces),
     postings,
-    vectors,
+    streams,
     lengths: Array.from(need('lengths')),
     pairOff: need('pairOff'),
     pairData: need('pairData'),
