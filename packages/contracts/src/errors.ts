@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   NOT_FOUND: 'NOT_FOUND',
   UNKNOWN_JOB: 'UNKNOWN_JOB',
   BAD_INPUT: 'BAD_INPUT',
+  UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
 
@@ -28,6 +29,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   UNKNOWN_JOB: 400,
   BAD_INPUT: 400,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

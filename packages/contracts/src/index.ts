@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './schemas';
 export * from './events';
+export * from './env';
