@@ -96,6 +96,10 @@ export function fromDbStore(store: Store): PipelineStore {
     async failIndex(ref, reason) {
       await store.indexes.fail(ref.id, reason);
     },
+    async pruneIndexes(collection, retain) {
+      const id = await idOf(collection);
+      return id ? (await store.indexes.prune(id, retain)).map((v) => v.version) : [];
+    },
     async latestPublished(collection) {
       const id = await idOf(collection);
       if (!id) return null;

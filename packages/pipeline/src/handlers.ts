@@ -24,6 +24,8 @@ export interface PipelineContext {
   fetchTimeoutMs?: number;
   /** How long robots.txt rules are reused by this handler map, in ms (default 5 minutes). */
   robotsTtlMs?: number;
+  /** Index versions (and snapshot files) kept per collection after a publish, counting it (default 3). */
+  retainVersions?: number;
 }
 
 /** What `crawl.fetch` did with its URL. */
@@ -232,7 +234,10 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
     },
     'index.build': async (data: JobData<'index.build'>): Promise<JobOutcome> => {
       await requireCollection(store, data.collection);
-      const { index: _index, ...report } = await buildIndex(store, ctx.dataDir, data.collection, { onProgress: ctx.progress?.build });
+      const { index: _index, ...report } = await buildIndex(store, ctx.dataDir, data.collection, {
+        onProgress: ctx.progress?.build,
+        ...(ctx.retainVersions === undefined ? {} : { retainVersions: ctx.retainVersions }),
+      });
       await ctx.onPublished?.({ collection: data.collection, version: report.version, publishedAt: new Date(report.manifest.publishedAt) });
       const result: IndexBuildResult = report;
       return { result };
@@ -242,7 +247,7 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
       if (!published) {
         throw new AppError('NO_INDEX', `collection "${data.collection}" has no published index (version ${data.versionId})`, data);
       }
-      const manifest = await writeSnapshot(ctx.dataDir, data.collection, published.version, published.bytes, published.publishedAt);
+      const manifest = await writeSnapshot(ctx.dataDir, data.collection, published.version, published.bytes, published.publishedAt, ctx.retainVersions);
       return { result: manifest };
     },
   };

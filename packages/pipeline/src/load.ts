@@ -19,6 +19,8 @@ export interface LoadIndexOptions {
    * embedded database takes seconds, so a cold reader with a snapshot never calls it.
    */
   openStore: () => Promise<PipelineStore>;
+  /** Snapshot files kept for the collection when the snapshot is rewritten from the database (default 3). */
+  retainVersions?: number;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function loadIndex(options: LoadIndexOptions): Promise<LoadedIndex>
     }
     throw new AppError('NO_INDEX', `collection "${collection}" has no published index; ingest documents into it first`, { collection });
   }
-  await writeSnapshot(dataDir, collection, published.version, published.bytes, published.publishedAt);
+  await writeSnapshot(dataDir, collection, published.version, published.bytes, published.publishedAt, options.retainVersions);
   return {
     index: LexIndex.deserialize(published.bytes),
     version: published.version,

@@ -53,6 +53,11 @@ export interface PipelineStore {
   createIndexVersion(collection: string): Promise<IndexVersionRef>;
   publishIndex(collection: string, ref: IndexVersionRef, bytes: Uint8Array, stats: unknown, tables: unknown): Promise<PublishedIndex>;
   failIndex(ref: IndexVersionRef, reason: string): Promise<void>;
+  /**
+   * Removes the versions retention no longer keeps: superseded ones beyond the `retain` newest (counting the
+   * published one) and failed ones older than the oldest kept. Resolves to the removed version numbers, ascending.
+   */
+  pruneIndexes(collection: string, retain: number): Promise<number[]>;
   latestPublished(collection: string): Promise<PublishedIndex | null>;
   close(): Promise<void>;
 }

@@ -12,9 +12,9 @@ describe('snapshot files', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('writes the index file and a manifest pointing at it, and removes older versions', async () => {
-    await writeSnapshot(dir, 'docs', 1, new Uint8Array([1, 2, 3]), new Date('2026-01-01T00:00:00Z'));
-    const m2 = await writeSnapshot(dir, 'docs', 2, new Uint8Array([4, 5]), new Date('2026-01-02T00:00:00Z'));
+  it('writes the index file and a manifest pointing at it, and keeps the newest files up to the retention', async () => {
+    await writeSnapshot(dir, 'docs', 1, new Uint8Array([1, 2, 3]), new Date('2026-01-01T00:00:00Z'), 1);
+    const m2 = await writeSnapshot(dir, 'docs', 2, new Uint8Array([4, 5]), new Date('2026-01-02T00:00:00Z'), 1);
     expect(m2).toEqual({ collection: 'docs', version: 2, file: 'docs.v2.lxg', publishedAt: '2026-01-02T00:00:00.000Z', bytes: 2 });
     const read = await readManifest(dir, 'docs');
     expect(read).toEqual(m2);
@@ -23,11 +23,29 @@ describe('snapshot files', () => {
     expect(files).toEqual(['docs.json', 'docs.v2.lxg']);
   });
 
+  it('keeps 3 files by default, by version number, always the one just written', async () => {
+    for (const v of [1, 2, 9, 10, 11]) await writeSnapshot(dir, 'docs', v, new Uint8Array([v]));
+    const list = async () => (await fs.readdir(path.join(dir, 'indexes'))).sort();
+    expect(await list()).toEqual(['docs.json', 'docs.v10.lxg', 'docs.v11.lxg', 'docs.v9.lxg']);
+    // Rewriting an older version (a reader restoring a lost file) keeps it and the newest others.
+    await writeSnapshot(dir, 'docs', 9, new Uint8Array([9]), new Date(), 2);
+    expect(await list()).toEqual(['docs.json', 'docs.v11.lxg', 'docs.v9.lxg']);
+    await expect(writeSnapshot(dir, 'docs', 12, new Uint8Array([12]), new Date(), 0)).rejects.toThrow(/retain/);
+  });
+
   it('keeps other collections whose names share a prefix', async () => {
     await writeSnapshot(dir, 'docs-extra', 7, new Uint8Array([9]));
-    await writeSnapshot(dir, 'docs', 1, new Uint8Array([1]));
-    await writeSnapshot(dir, 'docs', 2, new Uint8Array([2]));
-    expect((await fs.readdir(path.join(dir, 'indexes'))).sort()).toEqual(['docs-extra.json', 'docs-extra.v7.lxg', 'docs.json', 'docs.v2.lxg']);
+    await writeSnapshot(dir, 'docs.v2', 3, new Uint8Array([3]), new Date(), 1);
+    await writeSnapshot(dir, 'docs', 1, new Uint8Array([1]), new Date(), 1);
+    await writeSnapshot(dir, 'docs', 2, new Uint8Array([2]), new Date(), 1);
+    expect((await fs.readdir(path.join(dir, 'indexes'))).sort()).toEqual([
+      'docs-extra.json',
+      'docs-extra.v7.lxg',
+      'docs.json',
+      'docs.v2.json',
+      'docs.v2.lxg',
+      'docs.v2.v3.lxg',
+    ]);
   });
 
   it('reports a missing manifest or file as null, and a malformed manifest as an error', async () => {

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
 
 /** The manifest that points a cold reader at the published index file of a collection. */
 export interface SnapshotManifest {
@@ -36,7 +37,8 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
 /**
  * Writes the serialized index of `collection` version `version` as `<dataDir>/indexes/<collection>.v<N>.lxg`, then
  * points `<collection>.json` at it (both written atomically, file first, so a reader never sees a manifest whose
- * file is missing or partial). Older index files of the collection are removed afterwards.
+ * file is missing or partial). Afterwards the collection's index files are cut to `retain` (default 3, at least 1):
+ * the one just written and the newest others by version number; older ones are removed.
  */
 export async function writeSnapshot(
   dataDir: string,
@@ -44,18 +46,23 @@ export async function writeSnapshot(
   version: number,
   bytes: Uint8Array,
   publishedAt: Date = new Date(),
+  retain: number = DEFAULT_RETAIN_VERSIONS,
 ): Promise<SnapshotManifest> {
+  if (!Number.isInteger(retain) || retain < 1) throw new Error(`retain must be a positive integer, got ${retain}`);
   const dir = indexesDir(dataDir);
   await fs.mkdir(dir, { recursive: true });
   const file = `${collection}.v${version}.lxg`;
   await writeFileAtomic(path.join(dir, file), bytes);
   const manifest: SnapshotManifest = { collection, version, file, publishedAt: publishedAt.toISOString(), bytes: bytes.length };
   await writeFileAtomic(manifestPath(dataDir, collection), `${JSON.stringify(manifest, null, 2)}\n`);
-  const stale = (await fs.readdir(dir)).filter((name) => name.startsWith(`${collection}.v`) && name.endsWith('.lxg') && name !== file);
-  for (const name of stale) {
-    const version = Number(name.slice(collection.length + 2, -4));
-    if (Number.isInteger(version)) await fs.rm(path.join(dir, name), { force: true });
-  }
+  const prefix = `${collection}.v`;
+  const others = (await fs.readdir(dir))
+    .filter((name) => name.startsWith(prefix) && name.endsWith('.lxg') && name !== file)
+    .map((name) => ({ name, version: name.slice(prefix.length, -4) }))
+    // only this collection's files: `<collection>.v<digits>.lxg` (a collection named `docs.v2` is another one)
+    .filter((f) => /^\d+$/.test(f.version))
+    .sort((a, b) => Number(b.version) - Number(a.version));
+  for (const stale of others.slice(retain - 1)) await fs.rm(path.join(dir, stale.name), { force: true });
   return manifest;
 }
 

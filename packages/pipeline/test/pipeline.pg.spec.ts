@@ -112,6 +112,47 @@ describe('pipeline on PostgreSQL', () => {
     expect((await fs.readdir(path.join(dataDir, 'indexes'))).sort()).toEqual(['kb.json', `kb.v${built.version}.lxg`]);
   });
 
+  it('10 publishes with retention 3 leave 3 versions with their chunks and rows, and 3 snapshot files', async () => {
+    const report = await ingestSource({ source: FIXTURE });
+    const published: number[] = [];
+    for (let round = 1; round <= 10; round++) {
+      // Each round changes one page, so every version differs from the one before.
+      const entities = report.entities.map((e) => (e.id === 'wal' ? { ...e, text: `${e.text} Round ${round} of checkpoints.` } : e));
+      await distill(store, 'retained', entities);
+      const built = await buildIndex(store, dataDir, 'retained', { retainVersions: 3 });
+      published.push(built.version);
+      expect(built.removedVersions).toEqual(round > 3 ? [built.version - 3] : []);
+    }
+    const id = (await db.collections.get('retained'))!.id;
+    const versions = await db.indexes.list(id);
+    expect(versions.map((v) => [v.version, v.status])).toEqual([
+      [published[9], 'published'],
+      [published[8], 'superseded'],
+      [published[7], 'superseded'],
+    ]);
+    const perVersion = async (table: string) =>
+      (
+        await db.prisma.$queryRawUnsafe<{ version: number; n: number }[]>(
+          `SELECT iv.version, count(t.*)::int AS n FROM "IndexVersion" iv LEFT JOIN "${table}" t ON t."versionId" = iv.id
+           WHERE iv."collectionId" = $1::uuid GROUP BY iv.version ORDER BY iv.version`,
+          id,
+        )
+      ).map((r) => r.version);
+    for (const table of ['IndexChunk', 'LexiconEntry', 'XEmbedding', 'TokenCategory']) {
+      expect(await perVersion(table)).toEqual(published.slice(7));
+    }
+    const orphans = await db.prisma.$queryRawUnsafe<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM "IndexChunk" c WHERE NOT EXISTS (SELECT 1 FROM "IndexVersion" v WHERE v.id = c."versionId")`,
+    );
+    expect(orphans[0]?.n).toBe(0);
+    for (const v of versions) {
+      expect((await db.indexes.get(v.id))?.dataBytes).toBe((await db.indexes.readData(v.id)).byteLength);
+    }
+    const files = (await fs.readdir(path.join(dataDir, 'indexes'))).filter((f) => f.startsWith('retained.')).sort();
+    expect(files).toEqual(['retained.json', ...published.slice(7).map((v) => `retained.v${v}.lxg`)].sort());
+    expect(await readManifest(dataDir, 'retained')).toMatchObject({ version: published[9] });
+  });
+
   it('index.publish rewrites the snapshot of the latest version; distill.entity checks one stored document', async () => {
     const runner = new InProcessRunner(createHandlers({ store, dataDir }));
     const before = await readManifest(dataDir, 'kb');
