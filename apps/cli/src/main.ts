@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { AskOptions } from './commands/ask';
 import type { BenchCommandOptions } from './commands/bench';
+import type { DeleteOptions } from './commands/delete';
 import type { EvalOptions } from './commands/eval';
 import type { IngestOptions } from './commands/ingest';
 import type { StatsOptions } from './commands/stats';
@@ -82,6 +83,18 @@ export async function run(argv: readonly string[], io: Partial<CliIO> = {}): Pro
     );
 
   program
+    .command('delete')
+    .description('delete stored documents of a collection by id, then build and publish its index')
+    .argument('<ids...>', 'document ids')
+    .requiredOption('-c, --collection <name>', 'collection name')
+    .option('--no-progress', 'no progress output')
+    .action(
+      action(async (ids: string[], opts: DeleteOptions, cmd: Command) =>
+        (await import('./commands/delete')).deleteCommand(context(cmd), ids, opts),
+      ),
+    );
+
+  program
     .command('ask')
     .description('answer a prompt from a collection (or every line of --batch FILE)')
     .argument('[prompt]', 'the prompt')
@@ -144,6 +157,10 @@ export async function run(argv: readonly string[], io: Partial<CliIO> = {}): Pro
     .description('benchmarks against BM25 peers on the shared datasets')
     .option('--datasets <list>', 'comma-separated: pg, scifact, xllm', 'pg,scifact,xllm')
     .option('--json', 'also print the report as JSON')
+    .option('--scale <sizes>', 'scale bench instead: comma-separated corpus sizes, e.g. 10000,100000,1000000 (needs --database-url)')
+    .option('--scale-seed <n>', 'with --scale: seed of the generated corpus and prompts', '1')
+    .option('--scale-report <file>', 'with --scale: where to write the JSON report (default: scale-report.json in the working directory)')
+    .option('--keep-temp', 'with --scale: keep the generated corpora, data directories and database schemas')
     .action(
       action(async (opts: BenchCommandOptions, cmd: Command) =>
         (await import('./commands/bench')).benchCommand(context(cmd), opts),

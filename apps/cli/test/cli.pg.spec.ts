@@ -42,4 +42,22 @@ describe('lexigraph CLI on PostgreSQL (--database-url / DATABASE_URL)', () => {
     expect(JSON.parse(ask.stdout).results[0].id).toBe('replication');
     expect(JSON.parse(await fs.readFile(path.join(data, 'indexes', 'kb.json'), 'utf8')).version).toBe(1);
   });
+
+  it('deletes a document by id and publishes an index without it; an unknown id changes nothing', async () => {
+    const data = path.join(work, 'data-delete');
+    const ingest = await cli(['--data', data, '--database-url', url, 'ingest', path.join(FIXTURES, 'docs.jsonl'), '-c', 'kb2', '--no-progress'], work);
+    expect(ingest.code).toBe(0);
+    const missing = await cli(['--data', data, '--database-url', url, 'delete', '-c', 'kb2', '--no-progress', 'replication', 'no-such-doc'], work);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no document "no-such-doc" in collection "kb2"/);
+
+    const del = await cli(['--data', data, '--database-url', url, 'delete', '-c', 'kb2', '--no-progress', 'replication'], work);
+    expect(del.stderr).toBe('');
+    expect(del.code).toBe(0);
+    expect(del.stdout).toMatch(/deleted 1 document\(s\) from "kb2"/);
+    expect(del.stdout).toMatch(/index v2 of "kb2" published: 7 entities/);
+    const ask = await cli(['--data', data, '--database-url', url, 'ask', '-c', 'kb2', '--json', 'replication slots standby'], work);
+    expect(ask.code).toBe(0);
+    expect(JSON.parse(ask.stdout).results.map((r: { id: string }) => r.id)).not.toContain('replication');
+  });
 });
