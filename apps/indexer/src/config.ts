@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { IndexStorageEnv, parseEnv } from '@lexigraph/contracts';
 import { queueConfig, type QueueConfig } from '@lexigraph/queue';
 
 export interface IndexerOptions {
@@ -14,6 +15,10 @@ export interface IndexerOptions {
   queue?: Partial<QueueConfig>;
   /** Per-request timeout of page fetches in ms (default 15000). */
   fetchTimeoutMs?: number;
+  /** Index versions and snapshot files kept per collection after a publish (`INDEX_RETAIN_VERSIONS`, default 3). */
+  retainVersions?: number;
+  /** Age in ms after which a version still building is failed as left behind (`INDEX_STALE_BUILD_MS`, default 1 h). */
+  staleBuildMs?: number;
   /** Log lines (default: one JSON line per failed job and per publish to stderr; false: silent). */
   log?: ((line: Record<string, unknown>) => void) | false;
 }
@@ -25,6 +30,8 @@ export interface IndexerConfig {
   concurrency: number;
   queue: QueueConfig;
   fetchTimeoutMs?: number;
+  retainVersions: number;
+  staleBuildMs: number;
   log: (line: Record<string, unknown>) => void;
   /** Log every finished job with its duration (`INDEXER_LOG_JOBS=1`). */
   logJobs: boolean;
@@ -37,6 +44,7 @@ export function resolveConfig(opts: IndexerOptions = {}, env: NodeJS.ProcessEnv 
   if (!databaseUrl) throw new Error('DATABASE_URL is required: indexers share one PostgreSQL database');
   const concurrency = opts.concurrency ?? Number(env.INDEXER_CONCURRENCY || 4);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`INDEXER_CONCURRENCY must be a positive integer`);
+  const storage = parseEnv(IndexStorageEnv, env, 'indexer');
   const log =
     opts.log === false
       ? () => undefined
@@ -48,6 +56,8 @@ export function resolveConfig(opts: IndexerOptions = {}, env: NodeJS.ProcessEnv 
     concurrency,
     queue: queueConfig(opts.queue ?? {}, env),
     ...(opts.fetchTimeoutMs ? { fetchTimeoutMs: opts.fetchTimeoutMs } : {}),
+    retainVersions: opts.retainVersions ?? storage.INDEX_RETAIN_VERSIONS,
+    staleBuildMs: opts.staleBuildMs ?? storage.INDEX_STALE_BUILD_MS,
     log,
     logJobs: env.INDEXER_LOG_JOBS === '1',
   };

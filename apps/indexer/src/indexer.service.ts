@@ -19,15 +19,21 @@ export function redisTransportOptions(url: string): { host: string; port: number
   };
 }
 
+/** How often a running indexer looks for builds left behind, besides once at its start. */
+const STALE_SWEEP_MS = 5 * 60_000;
+
 /**
- * The indexer: opens the store and the queues, starts the BullMQ workers with the pipeline's handler map, and
- * announces each published index version as `index.published` on the Redis transport.
+ * The indexer: opens the store and the queues, fails the builds that crashed processes left in `building`, starts
+ * the BullMQ workers with the pipeline's handler map (publishing with `retainVersions`), and announces each
+ * published index version as `index.published` on the Redis transport.
  */
 @Injectable()
 export class IndexerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private db: Store | null = null;
   private workers: Workers | null = null;
   private client: ClientProxy | null = null;
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
   queues: JobQueues | null = null;
 
   constructor(@Inject(INDEXER_CONFIG) private readonly config: IndexerConfig) {}
@@ -35,12 +41,24 @@ export class IndexerService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     const cfg = this.config;
     this.db = await createStore({ databaseUrl: cfg.databaseUrl, ...(cfg.schema ? { schema: cfg.schema } : {}) });
+    // Before taking jobs: a build this process could have started cannot exist yet, so every version failed now
+    // belongs to another process. Errors here stop the start, as a database that cannot be written would anyway.
+    await this.sweepStaleBuilds();
+    this.sweeper = setInterval(() => {
+      this.sweeping ??= this.sweepStaleBuilds()
+        .catch((err: Error) => cfg.log({ event: 'sweep.failed', error: err.message }))
+        .finally(() => {
+          this.sweeping = undefined;
+        });
+    }, STALE_SWEEP_MS);
+    this.sweeper.unref();
     this.queues = new JobQueues(cfg.queue);
     this.client = ClientProxyFactory.create({ transport: Transport.REDIS, options: redisTransportOptions(cfg.queue.redisUrl) });
     await this.client.connect();
     const handlers = createHandlers({
       store: fromDbStore(this.db),
       dataDir: cfg.dataDir,
+      retainVersions: cfg.retainVersions,
       ...(cfg.fetchTimeoutMs ? { fetchTimeoutMs: cfg.fetchTimeoutMs } : {}),
       onPublished: (e) => this.announce({ collection: e.collection, version: e.version, publishedAt: e.publishedAt.toISOString() }),
     });
@@ -55,6 +73,23 @@ export class IndexerService implements OnApplicationBootstrap, OnApplicationShut
     cfg.log({ event: 'started', concurrency: cfg.concurrency, prefix: cfg.queue.prefix, pid: process.pid });
   }
 
+  /**
+   * Marks failed the versions left `building` for longer than `staleBuildMs` (by the database's clock), in every
+   * collection. A crashed indexer cannot clean up after itself, and several indexers share the database, none of
+   * which can tell whether another one's build still runs: the rule is the build's age. A lease renewed by the builder
+   * would not hold either, because the engine's build runs synchronously and would starve a renewal timer. The
+   * grace period must exceed the longest build; a build that does outlive it only loses its publish (refused
+   * because the version is no longer building), the job fails and its retry builds a new version.
+   */
+  private async sweepStaleBuilds(): Promise<void> {
+    const minutes = Math.round(this.config.staleBuildMs / 60_000);
+    const failed = await this.db!.indexes.failStale(
+      this.config.staleBuildMs,
+      `left building by an indexer that stopped: still building ${minutes} min after it was created (INDEX_STALE_BUILD_MS)`,
+    );
+    for (const v of failed) this.config.log({ event: 'index.stale', collectionId: v.collectionId, version: v.version });
+  }
+
   /** Emits index.published; a lost event is not fatal (gateways also poll the store). */
   private async announce(event: IndexPublishedEvent): Promise<void> {
     this.config.log({ event: 'index.published', ...event });
@@ -66,6 +101,8 @@ export class IndexerService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
+    await this.sweeping;
     await this.workers?.close();
     await this.queues?.close();
     await this.client?.close();

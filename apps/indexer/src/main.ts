@@ -27,7 +27,8 @@ export interface RunningIndexer {
 
 /**
  * Starts an indexer (a NestJS application context with BullMQ workers) from options, falling back to the
- * environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, LEXIGRAPH_DATA, INDEXER_CONCURRENCY.
+ * environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, LEXIGRAPH_DATA, INDEXER_CONCURRENCY, INDEX_RETAIN_VERSIONS,
+ * INDEX_STALE_BUILD_MS.
  */
 export async function startIndexer(opts: IndexerOptions = {}): Promise<RunningIndexer> {
   const config = resolveConfig(opts);
