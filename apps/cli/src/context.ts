@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { AppError } from '@lexigraph/contracts';
+import { AppError, IndexStorageEnv, parseEnv } from '@lexigraph/contracts';
 import type { PipelineStore } from '@lexigraph/pipeline';
 import type { CliIO } from './io';
 
@@ -11,12 +11,14 @@ export interface GlobalOptions {
 
 /**
  * What every command shares: the data directory (`--data`, else LEXIGRAPH_DATA, else `./.lexigraph`), the database
- * choice (`--database-url`, else DATABASE_URL, else embedded PGlite under the data directory) and a store opened
- * lazily, once, because booting the embedded database takes seconds and `ask` must not pay for it.
+ * choice (`--database-url`, else DATABASE_URL, else embedded PGlite under the data directory), the index versions
+ * kept per collection after a publish (INDEX_RETAIN_VERSIONS, default 3) and a store opened lazily, once, because
+ * booting the embedded database takes seconds and `ask` must not pay for it. A bad environment value throws.
  */
 export class CliContext {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  readonly retainVersions: number;
   private storePromise: Promise<PipelineStore> | undefined;
 
   constructor(
@@ -26,6 +28,11 @@ export class CliContext {
     this.dataDir = path.resolve(io.cwd, options.data ?? io.env.LEXIGRAPH_DATA ?? '.lexigraph');
     const url = options.databaseUrl ?? io.env.DATABASE_URL;
     this.databaseUrl = url && url.trim() !== '' ? url : undefined;
+    try {
+      this.retainVersions = parseEnv(IndexStorageEnv, io.env, 'lexigraph').INDEX_RETAIN_VERSIONS;
+    } catch (err) {
+      throw new AppError('VALIDATION', (err as Error).message);
+    }
   }
 
   /** Opens the store on first use. The db package is loaded only here, keeping cold `ask` free of it. */

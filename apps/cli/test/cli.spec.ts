@@ -153,4 +153,19 @@ describe('lexigraph CLI (embedded database)', () => {
     expect(noPrompt.code).toBe(2);
     expect(noPrompt.stderr).toMatch(/missing prompt/);
   });
+
+  it('keeps INDEX_RETAIN_VERSIONS snapshot files per collection, and refuses a bad value with exit 2', async () => {
+    const env = { INDEX_RETAIN_VERSIONS: '2' };
+    for (let i = 0; i < 2; i++) {
+      const r = await cli([...data(), 'ingest', path.join(FIXTURES, 'docs.jsonl'), '--collection', 'kb', '--no-progress'], work, env);
+      expect(r.code).toBe(0);
+    }
+    const manifest = JSON.parse(await fs.readFile(path.join(work, 'data', 'indexes', 'kb.json'), 'utf8'));
+    const files = (await fs.readdir(path.join(work, 'data', 'indexes'))).filter((f) => f.startsWith('kb.v')).sort();
+    expect(files).toEqual([`kb.v${manifest.version - 1}.lxg`, `kb.v${manifest.version}.lxg`]);
+
+    const bad = await cli([...data(), 'stats', '--collection', 'kb'], work, { INDEX_RETAIN_VERSIONS: 'all' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('INDEX_RETAIN_VERSIONS=all');
+  }, 120_000);
 });

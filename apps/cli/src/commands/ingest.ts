@@ -164,6 +164,7 @@ export async function runIngest(
     createHandlers({
       store: buffered,
       dataDir: ctx.dataDir,
+      retainVersions: ctx.retainVersions,
       // The CLI runs the build itself, after printing what the crawl found.
       buildAfterIngest: false,
       progress: { build: (d, t) => buildBar.update(d, t) },
