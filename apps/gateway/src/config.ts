@@ -1,3 +1,4 @@
+import { parseEnv } from '@lexigraph/contracts';
 import { z } from 'zod';
 
 /**
@@ -5,7 +6,7 @@ import { z } from 'zod';
  * - `DATABASE_URL` (required): PostgreSQL holding the published indexes (`?schema=` selects a schema).
  * - `REDIS_URL` (default `redis://127.0.0.1:6379`): where `index.published` events arrive.
  * - `LEXIGRAPH_DATA` (optional): a data directory shared with the indexer; its snapshot files are read instead of
- *   the database's copy when they hold the published version.
+ *   the database's copy when they hold the published version, and served alone while the database is down.
  * - `GATEWAY_PORT` (default 3000), `GATEWAY_HOST` (default `0.0.0.0`).
  * - `GATEWAY_POLL_MS` (default 5000, 0 turns polling off): how often the published versions are checked, as a
  *   fallback for missed events.
@@ -39,19 +40,7 @@ export interface GatewayConfig {
  * at boot with all of them at once.
  */
 export function loadConfig(env: Record<string, string | undefined>): GatewayConfig {
-  const picked = Object.fromEntries(
-    Object.keys(GatewayEnv.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
-  );
-  const result = GatewayEnv.safeParse(picked);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      const value = picked[name];
-      return `${name}=${value === undefined ? '(unset)' : value}: ${issue.message}`;
-    });
-    throw new Error(`invalid gateway environment: ${lines.join('; ')}`);
-  }
-  const e = result.data;
+  const e = parseEnv(GatewayEnv, env, 'gateway');
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,

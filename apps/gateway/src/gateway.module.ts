@@ -1,7 +1,8 @@
 import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { createStore, type Store } from '@lexigraph/db';
+import { createStore } from '@lexigraph/db';
 import Redis from 'ioredis';
 import { redisOptions, type GatewayConfig } from './config';
+import { GatewayDatabase } from './database';
 import { EventsController } from './events.controller';
 import { HealthController } from './health.controller';
 import { IndexRegistry } from './index-registry';
@@ -9,7 +10,10 @@ import { GatewayLifecycle } from './lifecycle';
 import { GatewayMetrics } from './metrics';
 import { QueryController } from './query.controller';
 import { QueryService, type ProfileLoader } from './query.service';
-import { GATEWAY_CONFIG, PROFILES, REDIS, STORE } from './tokens';
+import { GATEWAY_CONFIG, PROFILES, REDIS } from './tokens';
+
+/** How long opening the database may take before the gateway goes on without it (and tries again later). */
+const DATABASE_CONNECT_TIMEOUT_MS = 5000;
 
 export interface GatewayModuleOptions {
   config: GatewayConfig;
@@ -41,12 +45,15 @@ export class GatewayModule {
       { provide: GATEWAY_CONFIG, useValue: options.config },
       { provide: PROFILES, useValue: options.profiles },
       { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(options.defaultMetrics ?? true) },
-      { provide: STORE, useFactory: () => createStore({ databaseUrl: options.config.databaseUrl }) },
+      {
+        provide: GatewayDatabase,
+        useFactory: () => new GatewayDatabase(() => createStore({ databaseUrl: options.config.databaseUrl, connectTimeoutMs: DATABASE_CONNECT_TIMEOUT_MS })),
+      },
       { provide: REDIS, useFactory: () => redisClient(options.config.redisUrl) },
       {
         provide: IndexRegistry,
-        inject: [STORE, GatewayMetrics],
-        useFactory: (store: Store, metrics: GatewayMetrics) => new IndexRegistry(store, metrics, options.config.dataDir),
+        inject: [GatewayDatabase, GatewayMetrics],
+        useFactory: (db: GatewayDatabase, metrics: GatewayMetrics) => new IndexRegistry(db, metrics, options.config.dataDir),
       },
       {
         provide: QueryService,

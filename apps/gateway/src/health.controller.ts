@@ -1,12 +1,12 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Store } from '@lexigraph/db';
 import type { FastifyReply } from 'fastify';
 import type Redis from 'ioredis';
+import { GatewayDatabase } from './database';
 import { IndexRegistry } from './index-registry';
 import { GatewayMetrics } from './metrics';
 import { GatewayLifecycle } from './lifecycle';
-import { REDIS, STORE } from './tokens';
+import { REDIS } from './tokens';
 
 /** Milliseconds a dependency check may take before it counts as down. */
 const CHECK_TIMEOUT_MS = 2000;
@@ -32,7 +32,7 @@ async function check(fn: () => Promise<unknown>): Promise<{ status: 'up' | 'down
 @Controller()
 export class HealthController {
   constructor(
-    @Inject(STORE) private readonly store: Store,
+    @Inject(GatewayDatabase) private readonly db: GatewayDatabase,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(IndexRegistry) private readonly registry: IndexRegistry,
     @Inject(GatewayMetrics) private readonly metrics: GatewayMetrics,
@@ -43,7 +43,8 @@ export class HealthController {
   @ApiOperation({ summary: 'Database, Redis and loaded indexes; 503 when a dependency is down or the first load is not done' })
   async health(@Res() reply: FastifyReply): Promise<void> {
     const [database, redis] = await Promise.all([
-      check(() => this.store.prisma.$queryRawUnsafe('SELECT 1')),
+      // A gateway started without the database tries to open it here too, so health reports it up once it answers.
+      check(async () => (await this.db.get()).prisma.$queryRawUnsafe('SELECT 1')),
       check(() => this.redis.ping()),
     ]);
     const indexes = { status: this.lifecycle.ready ? ('up' as const) : ('down' as const), loaded: this.registry.list() };

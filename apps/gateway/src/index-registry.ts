@@ -1,8 +1,9 @@
+import { promises as fs } from 'node:fs';
 import { Logger } from '@nestjs/common';
-import { AppError, CollectionConfig } from '@lexigraph/contracts';
+import { AppError, CollectionConfig, CollectionName } from '@lexigraph/contracts';
 import { LexIndex, parseParams, type QueryParams } from '@lexigraph/core';
-import type { Store } from '@lexigraph/db';
-import { readManifest, readSnapshotBytes } from '@lexigraph/pipeline';
+import { indexesDir, readManifest, readSnapshotBytes } from '@lexigraph/pipeline';
+import { isUnavailable, type GatewayDatabase } from './database';
 import type { GatewayMetrics } from './metrics';
 
 /** One collection as served: a fully built index and what it came from. Never mutated after it is made. */
@@ -15,6 +16,8 @@ export interface ServedIndex {
   entities: number;
   /** The collection's stored query defaults, validated (bad keys are dropped with a warning at load). */
   defaults: Partial<QueryParams>;
+  /** Whether `defaults` were read from the database; false for an index loaded while the database was down. */
+  configured: boolean;
   source: 'snapshot' | 'database';
   loadMs: number;
 }
@@ -24,6 +27,9 @@ export interface ServedIndex {
  * read and deserialized completely, then the map entry is replaced in one assignment. A request that already took
  * the old entry finishes on it; the next request gets the new one. Loads of one collection are serialized (an
  * event and a poll arriving together load once), and a failed load keeps the served version.
+ * While the database cannot be reached, collections are loaded from the snapshot manifests in the data directory
+ * (`<dataDir>/indexes/<collection>.json`), without their stored query defaults; once it answers again, its
+ * published versions and defaults take over.
  */
 export class IndexRegistry {
   private readonly log = new Logger('IndexRegistry');
@@ -31,7 +37,7 @@ export class IndexRegistry {
   private readonly queue = new Map<string, Promise<ServedIndex | null>>();
 
   constructor(
-    private readonly store: Store,
+    private readonly db: GatewayDatabase,
     private readonly metrics: GatewayMetrics,
     private readonly dataDir?: string,
   ) {}
@@ -41,26 +47,35 @@ export class IndexRegistry {
     return this.served.get(collection);
   }
 
-  /** Every served collection with its version, sorted by name. */
-  list(): Array<{ collection: string; version: number; entities: number; bytes: number; publishedAt: string }> {
+  /** Every served collection with its version and where it was loaded from, sorted by name. */
+  list(): Array<{ collection: string; version: number; entities: number; bytes: number; publishedAt: string; source: ServedIndex['source'] }> {
     return [...this.served.values()]
       .sort((a, b) => a.collection.localeCompare(b.collection))
-      .map((s) => ({ collection: s.collection, version: s.version, entities: s.entities, bytes: s.bytes, publishedAt: s.publishedAt.toISOString() }));
+      .map((s) => ({
+        collection: s.collection,
+        version: s.version,
+        entities: s.entities,
+        bytes: s.bytes,
+        publishedAt: s.publishedAt.toISOString(),
+        source: s.source,
+      }));
   }
 
   /**
    * The index for a query: the served one, else a load attempt (an index published while no event reached us).
-   * Throws AppError UNKNOWN_COLLECTION (with the known names) or NO_INDEX.
+   * Throws AppError UNKNOWN_COLLECTION (with the known names), NO_INDEX, or UNAVAILABLE when the database is down
+   * and no snapshot holds the collection.
    */
   async require(collection: string): Promise<ServedIndex> {
     const hit = this.served.get(collection);
     if (hit) return hit;
     const loaded = await this.refresh(collection);
     if (loaded) return loaded;
-    if (await this.store.collections.get(collection)) {
+    const store = await this.db.get();
+    if (await store.collections.get(collection)) {
       throw new AppError('NO_INDEX', `collection "${collection}" has no published index yet; wait for its first build`, { collection });
     }
-    const known = (await this.store.collections.list()).map((c) => c.name);
+    const known = (await store.collections.list()).map((c) => c.name);
     throw new AppError(
       'UNKNOWN_COLLECTION',
       `unknown collection "${collection}"${known.length ? ` (known: ${known.join(', ')})` : ' (no collections yet)'}`,
@@ -86,10 +101,21 @@ export class IndexRegistry {
     return next;
   }
 
-  /** Checks every collection of the store (and forgets deleted ones). Errors of one collection are logged. */
+  /**
+   * Checks every collection of the store (and forgets deleted ones); while the database is down, every snapshot
+   * manifest of the data directory instead. Errors of one collection are logged.
+   */
   async refreshAll(): Promise<void> {
-    const names = (await this.store.collections.list()).map((c) => c.name);
-    for (const gone of [...this.served.keys()].filter((n) => !names.includes(n))) {
+    let names: string[];
+    let fromDatabase = true;
+    try {
+      names = (await (await this.db.get()).collections.list()).map((c) => c.name);
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      names = await this.snapshotCollections();
+      fromDatabase = false;
+    }
+    for (const gone of [...this.served.keys()].filter((n) => fromDatabase && !names.includes(n))) {
       this.served.delete(gone);
       this.metrics.dropped(gone);
       this.log.log(`collection "${gone}" no longer exists; stopped serving it`);
@@ -108,14 +134,71 @@ export class IndexRegistry {
     return s ? `version ${s.version}` : 'nothing';
   }
 
+  /** Collection names of the snapshot manifests in the data directory (none without one). */
+  private async snapshotCollections(): Promise<string[]> {
+    if (!this.dataDir) return [];
+    let files: string[];
+    try {
+      files = await fs.readdir(indexesDir(this.dataDir));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return files
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -'.json'.length))
+      .filter((name) => CollectionName.safeParse(name).success)
+      .sort();
+  }
+
   private async load(collection: string): Promise<ServedIndex | null> {
-    const row = await this.store.collections.get(collection);
+    try {
+      return await this.loadFromDatabase(collection);
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      return this.loadFromSnapshot(collection);
+    }
+  }
+
+  /** Without the database: the version the collection's manifest names, when newer than the served one. */
+  private async loadFromSnapshot(collection: string): Promise<ServedIndex | null> {
+    const current = this.served.get(collection);
+    if (!this.dataDir) return current ?? null;
+    const t0 = performance.now();
+    const manifest = await readManifest(this.dataDir, collection);
+    if (!manifest || (current && current.version >= manifest.version)) return current ?? null;
+    const bytes = await readSnapshotBytes(this.dataDir, manifest);
+    if (!bytes) return current ?? null;
+    const index = LexIndex.deserialize(bytes);
+    return this.swap(current, {
+      collection,
+      index,
+      version: manifest.version,
+      publishedAt: new Date(manifest.publishedAt),
+      bytes: bytes.length,
+      entities: index.size,
+      defaults: {},
+      configured: false,
+      source: 'snapshot',
+      loadMs: performance.now() - t0,
+    });
+  }
+
+  private async loadFromDatabase(collection: string): Promise<ServedIndex | null> {
+    const store = await this.db.get();
+    const row = await store.collections.get(collection);
     if (!row) return this.served.get(collection) ?? null;
-    const versions = await this.store.indexes.list(row.id);
+    const versions = await store.indexes.list(row.id);
     const published = versions.find((v) => v.status === 'published');
     const current = this.served.get(collection);
     if (!published) return current ?? null;
-    if (current && current.version >= published.version) return current;
+    if (current && current.version >= published.version) {
+      if (current.configured) return current;
+      // Loaded while the database was down: same index, now with the collection's stored defaults.
+      const configured: ServedIndex = { ...current, defaults: this.defaultsOf(collection, row.config), configured: true };
+      this.served.set(collection, configured);
+      return configured;
+    }
 
     const t0 = performance.now();
     let bytes: Uint8Array | null = null;
@@ -128,7 +211,7 @@ export class IndexRegistry {
       if (manifest && manifest.version === published.version) bytes = await readSnapshotBytes(this.dataDir, manifest);
     }
     if (!bytes) {
-      const fromDb = await this.store.indexes.latestPublished(row.id);
+      const fromDb = await store.indexes.latestPublished(row.id);
       if (!fromDb) return current ?? null;
       if (current && current.version >= fromDb.version) return current;
       bytes = fromDb.data;
@@ -137,7 +220,7 @@ export class IndexRegistry {
       source = 'database';
     }
     const index = LexIndex.deserialize(bytes);
-    const next: ServedIndex = {
+    return this.swap(current, {
       collection,
       index,
       version,
@@ -145,14 +228,20 @@ export class IndexRegistry {
       bytes: bytes.length,
       entities: index.size,
       defaults: this.defaultsOf(collection, row.config),
+      configured: true,
       source,
       loadMs: performance.now() - t0,
-    };
+    });
+  }
+
+  /** Serves `next` in place of `current`. */
+  private swap(current: ServedIndex | undefined, next: ServedIndex): ServedIndex {
+    const { collection, version } = next;
     // A newer version may have been swapped in meanwhile only through this serialized path, so this is safe.
     this.served.set(collection, next);
     this.metrics.served(collection, version, next.entities, next.bytes);
     this.log.log(
-      `serving "${collection}" version ${version} (${next.entities} entities, ${next.bytes} bytes, from the ${source} in ${next.loadMs.toFixed(0)} ms)` +
+      `serving "${collection}" version ${version} (${next.entities} entities, ${next.bytes} bytes, from the ${next.source} in ${next.loadMs.toFixed(0)} ms)` +
         (current ? `, replacing version ${current.version}` : ''),
     );
     return next;

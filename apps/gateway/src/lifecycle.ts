@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Store } from '@lexigraph/db';
 import type Redis from 'ioredis';
 import type { GatewayConfig } from './config';
+import { GatewayDatabase } from './database';
 import { IndexRegistry } from './index-registry';
-import { GATEWAY_CONFIG, REDIS, STORE } from './tokens';
+import { GATEWAY_CONFIG, REDIS } from './tokens';
 
 /**
- * Loads every collection's published index before the app listens, then polls the store every `pollMs` as a
- * fallback for missed `index.published` events; closes the store and Redis on shutdown.
+ * Loads every collection's published index before the app listens (from the snapshot files when the database is
+ * down), then polls the store every `pollMs` as a fallback for missed `index.published` events, which also opens
+ * the database once it answers; closes the store and Redis on shutdown.
  */
 @Injectable()
 export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,7 +21,7 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(IndexRegistry) private readonly registry: IndexRegistry,
-    @Inject(STORE) private readonly store: Store,
+    @Inject(GatewayDatabase) private readonly db: GatewayDatabase,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
@@ -49,6 +50,6 @@ export class GatewayLifecycle implements OnApplicationBootstrap, OnApplicationSh
     clearInterval(this.timer);
     await this.polling;
     this.redis.disconnect();
-    await this.store.close();
+    await this.db.close();
   }
 }

@@ -1,5 +1,4 @@
 /** Injection tokens of the gateway's providers. */
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
-export const STORE = Symbol('STORE');
 export const REDIS = Symbol('REDIS');
 export const PROFILES = Symbol('PROFILES');

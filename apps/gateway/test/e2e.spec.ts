@@ -10,7 +10,7 @@ import { createIngestApp } from '@lexigraph/ingest';
 import { startIndexer, type RunningIndexer } from '@lexigraph/indexer';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
 import { startGateway } from '../src/main';
-import { BASE_URL, DOCS, REDIS_URL, ZEPPELIN, getJson, post, type Json } from './fixtures';
+import { BASE_URL, DOCS, REDIS_URL, ZEPPELIN, getJson, post, until, type Json } from './fixtures';
 
 jest.setTimeout(180_000);
 
@@ -89,16 +89,6 @@ describe('e2e: ingest API -> indexer -> gateway on PostgreSQL, Redis and HTTP', 
     await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   it('crawls a site posted to the ingest API and answers from the published version with sources', async () => {
     expect((await post(`${ingestUrl}/v1/collections`, { name: 'manual' })).status).toBe(201);

@@ -96,3 +96,14 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   const json = (res.headers.get('content-type') ?? '').includes('application/json');
   return { status: res.status, body: json ? JSON.parse(text) : text };
 }
+
+/** Polls `probe` every 100 ms until it returns a value (not undefined); fails after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
