@@ -15,7 +15,8 @@ import {
   type PmiVariant,
   type QueryParams,
 } from './params';
-import { deserializeIndex, serializeIndex } from './serialize';
+import { IntColumn } from './intcolumn';
+import { decodeIndexState, encodeIndexState, type InboundLink, type IndexState } from './serialize';
 import { Analyzer, forEachWord, isIdentifier, MT_SEP, normalize } from './tokenizer';
 
 /**
@@ -111,11 +112,6 @@ export interface QueryTerm {
   expansion: boolean;
 }
 
-interface InboundLink {
-  from: string;
-  text: string;
-}
-
 /** Key under which links and entities meet: a URL without fragment, or an id. */
 export function linkKey(url: string): string {
   const h = url.indexOf('#');
@@ -127,37 +123,6 @@ const EMPTY: number[] = [];
 const PHRASE_CACHE_INTS = 1 << 23;
 /** capped per-field counts of one bag entry (applyBag) */
 const PACK_SCRATCH = new Array<number>(FIELD_COUNT).fill(0);
-
-/** Growable typed column. */
-class IntColumn {
-  data: Int32Array;
-  length = 0;
-  constructor(capacity = 1024) {
-    this.data = new Int32Array(capacity);
-  }
-  static from(a: Int32Array): IntColumn {
-    const c = new IntColumn(Math.max(16, a.length));
-    c.data.set(a);
-    c.length = a.length;
-    return c;
-  }
-  grow(n: number): void {
-    if (n <= this.data.length) return;
-    let cap = this.data.length * 2;
-    while (cap < n) cap *= 2;
-    const d = new Int32Array(cap);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
-  }
-  /** Appends `n` zeros. */
-  extend(n: number): void {
-    this.grow(this.length + n);
-    this.length += n;
-  }
-  view(): Int32Array {
-    return this.data.subarray(0, this.length);
-  }
-}
 
 /**
  * The distilled tables of a collection and the engine that answers from them.
@@ -309,11 +274,14 @@ export class LexIndex {
 
   /** Compact binary snapshot of every table (see serialize.ts). */
   serialize(): Uint8Array {
-    return serializeIndex(this);
+    return encodeIndexState(this.snapshotState());
   }
 
   static deserialize(bytes: Uint8Array): LexIndex {
-    return deserializeIndex(bytes);
+    const s = decodeIndexState(bytes);
+    const idx = new LexIndex(s.options);
+    idx.restoreState(s);
+    return idx;
   }
 
   get size(): number {
@@ -1528,7 +1496,7 @@ export class LexIndex {
   }
 
   /** Internal state for the serializer. */
-  snapshotState() {
+  snapshotState(): IndexState {
     const adj = this.pairAdjacency();
     return {
       options: this.options,
@@ -1565,7 +1533,7 @@ export class LexIndex {
   }
 
   /** Rebuilds derived maps after the serializer filled the raw state. */
-  restoreState(s: ReturnType<LexIndex['snapshotState']>): void {
+  restoreState(s: IndexState): void {
     this.slots = s.slots;
     this.inbound = s.inbound;
     this.terms = s.terms;
@@ -1581,7 +1549,7 @@ export class LexIndex {
     this.soleB = IntColumn.from(s.soleB);
     this.postings = s.postings;
     this.streams = s.streams;
-    this.lengths = s.lengths;
+    this.lengths = Array.from(s.lengths);
     this.pairMap = null;
     this.pairCsr = { off: s.pairOff, data: s.pairData };
     this.pairCount = s.counters.pairCount;

@@ -1,18 +1,51 @@
 import type { Entity } from './entity';
-import { LexIndex } from './lexindex';
+import { IntColumn } from './intcolumn';
 import type { BuildOptions } from './params';
 
 /**
- * Binary snapshot of an index: the raw tables, so loading never re-analyzes text.
+ * Binary snapshot of an index: its raw tables, so loading never re-analyzes text.
  *
- * Layout (little-endian): "LXGI" | u32 format version | u32 header length | header (UTF-8 JSON) | padding to 4 |
- * Int32 sections in the order the header lists them: per term its count, df, trie parent and last word; the postings
- * of single words (offsets per term); per entity its token stream (offsets per slot) and field lengths; the pair
- * adjacency. Postings and token streams are loaded as views on the buffer (no copy); a posting list is copied only
- * when an incremental update touches it.
+ * Layout: "LXGI" | u32 format version | u32 header length | header (UTF-8 JSON: options, entities, inbound links,
+ * word list, surface counts, counters, section sizes) | sections of unsigned LEB128 varints, in the order below.
+ * - `terms`: per term, t − parent (0 for a single word), then for a multi-token its last word; df; occurrences.
+ * - `postings`: per single word with df > 0 (in id order), its df postings sorted by slot: slot gap, A, B.
+ * - `streams`: per live slot, its token stream's length, then each value (a field marker −(f + 1) as f, a word id
+ *   w as w + 6).
+ * - `lengths`: per live slot, its kept-word length per field.
+ * - `pairs`: per single word t, the number of pairs (t, u) with u > t, then per pair the gap of u and the count.
+ * Small numbers dominate every section (gaps, counts, word ids), so most take one or two bytes. Loading decodes
+ * them into typed arrays (one buffer for all postings, one for all streams).
  */
-export const SNAPSHOT_FORMAT_VERSION = 2;
+export const SNAPSHOT_FORMAT_VERSION = 3;
 const MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
+const FIELDS = 6;
+
+export interface InboundLink {
+  from: string;
+  text: string;
+}
+
+/** The tables of an index as the serializer reads and writes them (see LexIndex.snapshotState). */
+export interface IndexState {
+  options: BuildOptions;
+  slots: Array<Entity | undefined>;
+  inbound: Map<string, InboundLink[]>;
+  terms: string[];
+  cnt: Int32Array;
+  df: Int32Array;
+  parent: Int32Array;
+  lastWord: Int32Array;
+  soleSlot: Int32Array;
+  soleA: Int32Array;
+  soleB: Int32Array;
+  surfaceCount: Map<string, number>;
+  postings: Array<number[] | Int32Array | undefined>;
+  streams: Array<Int32Array | undefined>;
+  lengths: ArrayLike<number>;
+  pairOff: Int32Array;
+  pairData: Int32Array;
+  counters: { pairCount: number; pairOccurrences: number; tokenOccurrences: number };
+}
 
 interface Header {
   options: BuildOptions;
@@ -20,49 +53,155 @@ interface Header {
   inbound: Array<[string, Array<[string, string]>]>;
   terms: string;
   surfaces: Array<[string, number]>;
-  counters: { pairCount: number; pairOccurrences: number; tokenOccurrences: number };
+  counters: IndexState['counters'];
   sections: Array<[string, number]>;
 }
 
-function flatten(lists: ReadonlyArray<ArrayLike<number> | undefined>): { offsets: Int32Array; data: Int32Array } {
-  // index loops, not forEach: lists loaded from a snapshot have holes, which forEach would skip
-  const offsets = new Int32Array(lists.length + 1);
-  let n = 0;
-  for (let i = 0; i < lists.length; i++) {
-    offsets[i] = n;
-    n += lists[i]?.length ?? 0;
+export class SnapshotError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnapshotError';
   }
-  offsets[lists.length] = n;
-  const data = new Int32Array(n);
-  for (let i = 0; i < lists.length; i++) {
-    const l = lists[i];
-    if (l) data.set(l, offsets[i] as number);
-  }
-  return { offsets, data };
 }
 
-export function serializeIndex(idx: LexIndex): Uint8Array {
-  const s = idx.snapshotState();
-  // a single word held by one entity keeps its posting in the sole* columns: written as a list of one
-  const lists: Array<ArrayLike<number> | undefined> = s.postings.slice();
-  lists.length = s.df.length;
-  for (let t = 0; t < s.df.length; t++) {
-    if (s.df[t] === 1 && s.parent[t] === -1) lists[t] = [s.soleSlot[t] as number, s.soleA[t] as number, s.soleB[t] as number];
+/** Growable buffer of unsigned LEB128 varints (values 0 .. 2^32 − 1). */
+class VarWriter {
+  buf = new Uint8Array(1 << 16);
+  n = 0;
+  private room(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.n + k) cap *= 2;
+    const b = new Uint8Array(cap);
+    b.set(this.buf.subarray(0, this.n));
+    this.buf = b;
   }
-  const post = flatten(lists);
-  const streams = flatten(s.streams);
-  const sections: Array<[string, Int32Array]> = [
-    ['cnt', s.cnt],
-    ['df', s.df],
-    ['parent', s.parent],
-    ['lastWord', s.lastWord],
-    ['postOff', post.offsets],
-    ['postData', post.data],
-    ['streamOff', streams.offsets],
-    ['streamData', streams.data],
-    ['lengths', Int32Array.from(s.lengths)],
-    ['pairOff', s.pairOff],
-    ['pairData', s.pairData],
+  u(v: number): void {
+    this.room(5);
+    const b = this.buf;
+    let n = this.n;
+    let x = v >>> 0;
+    while (x >= 0x80) {
+      b[n++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    b[n++] = x;
+    this.n = n;
+  }
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.n);
+  }
+}
+
+class VarReader {
+  private p: number;
+  constructor(
+    private readonly buf: Uint8Array,
+    start: number,
+    private readonly end: number,
+    private readonly section: string,
+  ) {
+    this.p = start;
+  }
+  u(): number {
+    const b = this.buf;
+    let p = this.p;
+    if (p >= this.end) throw new SnapshotError(`index snapshot is truncated (section ${this.section})`);
+    let c = b[p++] as number;
+    if (c < 0x80) {
+      this.p = p;
+      return c;
+    }
+    let x = c & 0x7f;
+    for (let shift = 7; ; shift += 7) {
+      if (p >= this.end) throw new SnapshotError(`index snapshot is truncated (section ${this.section})`);
+      c = b[p++] as number;
+      // bit operations up to 28 bits; the fifth byte of a 32-bit value is added as a float (no sign wrap)
+      if (shift < 28) x |= (c & 0x7f) << shift;
+      else x += (c & 0x7f) * 0x10000000;
+      if (c < 0x80) break;
+    }
+    this.p = p;
+    return x;
+  }
+  done(): void {
+    if (this.p !== this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} has trailing bytes)`);
+  }
+}
+
+/** The postings of single word `t` as triples sorted by slot. */
+function sortedPostings(s: IndexState, t: number): ArrayLike<number> {
+  if (s.df[t] === 1) return [s.soleSlot[t] as number, s.soleA[t] as number, s.soleB[t] as number];
+  const p = s.postings[t] as ArrayLike<number>;
+  let sorted = true;
+  for (let i = 3; i < p.length && sorted; i += 3) if ((p[i] as number) < (p[i - 3] as number)) sorted = false;
+  if (sorted) return p;
+  const order = Array.from({ length: p.length / 3 }, (_x, i) => i).sort((a, b) => (p[a * 3] as number) - (p[b * 3] as number));
+  const out = new Int32Array(p.length);
+  order.forEach((from, i) => {
+    out[i * 3] = p[from * 3] as number;
+    out[i * 3 + 1] = p[from * 3 + 1] as number;
+    out[i * 3 + 2] = p[from * 3 + 2] as number;
+  });
+  return out;
+}
+
+export function encodeIndexState(s: IndexState): Uint8Array {
+  const nTerms = s.df.length;
+  const terms = new VarWriter();
+  for (let t = 0; t < nTerms; t++) {
+    const p = s.parent[t] as number;
+    terms.u(p < 0 ? 0 : t - p);
+    if (p >= 0) terms.u(s.lastWord[t] as number);
+    terms.u(s.df[t] as number);
+    terms.u(s.cnt[t] as number);
+  }
+  const postings = new VarWriter();
+  const pairs = new VarWriter();
+  for (let t = 0; t < nTerms; t++) {
+    if ((s.parent[t] as number) >= 0) continue;
+    if ((s.df[t] as number) > 0) {
+      const p = sortedPostings(s, t);
+      let prev = 0;
+      for (let i = 0; i < p.length; i += 3) {
+        postings.u((p[i] as number) - prev);
+        prev = p[i] as number;
+        postings.u(p[i + 1] as number);
+        postings.u(p[i + 2] as number);
+      }
+    }
+    // pairs (t, u) with u > t, by u
+    const from = s.pairOff[t] ?? 0;
+    const to = s.pairOff[t + 1] ?? 0;
+    const up: Array<[number, number]> = [];
+    for (let i = from; i < to; i += 2) if ((s.pairData[i] as number) > t) up.push([s.pairData[i] as number, s.pairData[i + 1] as number]);
+    up.sort((a, b) => a[0] - b[0]);
+    pairs.u(up.length);
+    let prev = t;
+    for (const [u, c] of up) {
+      pairs.u(u - prev);
+      prev = u;
+      pairs.u(c);
+    }
+  }
+  const streams = new VarWriter();
+  const lengths = new VarWriter();
+  s.slots.forEach((e, slot) => {
+    if (!e) return;
+    const st = s.streams[slot] as Int32Array;
+    streams.u(st.length);
+    for (let i = 0; i < st.length; i++) {
+      const v = st[i] as number;
+      streams.u(v < 0 ? -v - 1 : v + FIELDS);
+    }
+    for (let f = 0; f < FIELDS; f++) lengths.u(s.lengths[slot * FIELDS + f] as number);
+  });
+  const sections: Array<[string, Uint8Array]> = [
+    ['terms', terms.bytes()],
+    ['postings', postings.bytes()],
+    ['streams', streams.bytes()],
+    ['lengths', lengths.bytes()],
+    ['pairs', pairs.bytes()],
   ];
   const header: Header = {
     options: s.options,
@@ -74,32 +213,23 @@ export function serializeIndex(idx: LexIndex): Uint8Array {
     sections: sections.map(([name, a]) => [name, a.length]),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const headLen = 12 + json.length;
-  const pad = (4 - (headLen % 4)) % 4;
-  let total = headLen + pad;
-  for (const [, a] of sections) total += a.byteLength;
+  let total = 12 + json.length;
+  for (const [, a] of sections) total += a.length;
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, MAGIC, true);
   dv.setUint32(4, SNAPSHOT_FORMAT_VERSION, true);
   dv.setUint32(8, json.length, true);
   out.set(json, 12);
-  let off = headLen + pad;
+  let off = 12 + json.length;
   for (const [, a] of sections) {
-    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
-    off += a.byteLength;
+    out.set(a, off);
+    off += a.length;
   }
   return out;
 }
 
-export class SnapshotError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SnapshotError';
-  }
-}
-
-export function deserializeIndex(bytes: Uint8Array): LexIndex {
+export function decodeIndexState(bytes: Uint8Array): IndexState {
   if (bytes.byteLength < 12) throw new SnapshotError('index snapshot is truncated');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dv.getUint32(0, true) !== MAGIC) throw new SnapshotError('not a Lexigraph index snapshot (bad magic)');
@@ -110,64 +240,147 @@ export function deserializeIndex(bytes: Uint8Array): LexIndex {
   const jsonLen = dv.getUint32(8, true);
   if (12 + jsonLen > bytes.byteLength) throw new SnapshotError('index snapshot is truncated');
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + jsonLen))) as Header;
-  const headLen = 12 + jsonLen;
-  let off = headLen + ((4 - (headLen % 4)) % 4);
-  // Int32 views need a 4-byte aligned absolute offset; copy once when the buffer is not aligned.
-  const aligned = (bytes.byteOffset + off) % 4 === 0 ? bytes : bytes.slice();
-  const base = aligned === bytes ? bytes.byteOffset : 0;
-  const sec: Record<string, Int32Array> = {};
+  let off = 12 + jsonLen;
+  const readers: Record<string, VarReader> = {};
   for (const [name, len] of header.sections) {
-    if (off + len * 4 > bytes.byteLength) throw new SnapshotError('index snapshot is truncated');
-    sec[name] = new Int32Array(aligned.buffer, base + off, len);
-    off += len * 4;
+    if (off + len > bytes.byteLength) throw new SnapshotError('index snapshot is truncated');
+    readers[name] = new VarReader(bytes, off, off + len, name);
+    off += len;
   }
-  const need = (n: string): Int32Array => {
-    const a = sec[n];
-    if (!a) throw new SnapshotError(`index snapshot lacks section ${n}`);
-    return a;
+  const need = (n: string): VarReader => {
+    const r = readers[n];
+    if (!r) throw new SnapshotError(`index snapshot lacks section ${n}`);
+    return r;
   };
   const terms = header.terms === '' ? [] : header.terms.split('\n');
-  const postOff = need('postOff');
-  const postData = need('postData');
-  const postings: Array<Int32Array | undefined> = new Array(terms.length);
-  const soleSlot = new Int32Array(terms.length);
-  const soleA = new Int32Array(terms.length);
-  const soleB = new Int32Array(terms.length);
-  for (let t = 0; t < terms.length; t++) {
-    const a = postOff[t] as number;
-    const b = postOff[t + 1] as number;
-    if (b - a === 3) {
-      soleSlot[t] = postData[a] as number;
-      soleA[t] = postData[a + 1] as number;
-      soleB[t] = postData[a + 2] as number;
-    } else if (b > a) postings[t] = postData.subarray(a, b);
+  const nTerms = terms.length;
+  const nSlots = header.slots.length;
+
+  const cnt = new Int32Array(nTerms);
+  const df = new Int32Array(nTerms);
+  const parent = new Int32Array(nTerms);
+  const lastWord = new Int32Array(nTerms);
+  const tr = need('terms');
+  let singlePostings = 0;
+  for (let t = 0; t < nTerms; t++) {
+    const gap = tr.u();
+    if (gap === 0) {
+      parent[t] = -1;
+      lastWord[t] = -1;
+    } else {
+      parent[t] = t - gap;
+      lastWord[t] = tr.u();
+    }
+    df[t] = tr.u();
+    cnt[t] = tr.u();
+    if (gap === 0) singlePostings += df[t] as number;
   }
-  const streamOff = need('streamOff');
-  const streamData = need('streamData');
-  const streams: Array<Int32Array | undefined> = new Array(header.slots.length);
-  for (let s = 0; s < header.slots.length; s++) {
-    streams[s] = header.slots[s] ? streamData.subarray(streamOff[s] as number, streamOff[s + 1] as number) : undefined;
+  tr.done();
+
+  const postData = new Int32Array(singlePostings * 3);
+  const postings: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(nTerms).fill(undefined);
+  const soleSlot = new Int32Array(nTerms);
+  const soleA = new Int32Array(nTerms);
+  const soleB = new Int32Array(nTerms);
+  const pr = need('postings');
+  const par = need('pairs');
+  // pairs (t, u, count), read in one direction
+  const pairList = new IntColumn(1 << 12);
+  const degree = new Int32Array(nTerms + 1);
+  let o = 0;
+  for (let t = 0; t < nTerms; t++) {
+    if ((parent[t] as number) >= 0) continue;
+    const n = df[t] as number;
+    const start = o;
+    let slot = 0;
+    for (let i = 0; i < n; i++) {
+      slot += pr.u();
+      postData[o++] = slot;
+      postData[o++] = pr.u();
+      postData[o++] = pr.u();
+    }
+    if (n === 1) {
+      soleSlot[t] = postData[start] as number;
+      soleA[t] = postData[start + 1] as number;
+      soleB[t] = postData[start + 2] as number;
+    } else if (n > 1) postings[t] = postData.subarray(start, o);
+    const np = par.u();
+    let u = t;
+    for (let i = 0; i < np; i++) {
+      u += par.u();
+      pairList.grow(pairList.length + 3);
+      pairList.data[pairList.length++] = t;
+      pairList.data[pairList.length++] = u;
+      pairList.data[pairList.length++] = par.u();
+      degree[t] = (degree[t] as number) + 1;
+      degree[u] = (degree[u] as number) + 1;
+    }
   }
-  const idx = new LexIndex(header.options);
-  idx.restoreState({
+  pr.done();
+  par.done();
+  // pair adjacency in both directions
+  const pairOff = new Int32Array(nTerms + 1);
+  for (let t = 0; t < nTerms; t++) pairOff[t + 1] = (pairOff[t] as number) + 2 * (degree[t] as number);
+  const fill = pairOff.slice(0, nTerms);
+  const pairData = new Int32Array(pairOff[nTerms] as number);
+  const pl = pairList.data;
+  for (let i = 0; i < pairList.length; i += 3) {
+    const a = pl[i] as number;
+    const b = pl[i + 1] as number;
+    const c = pl[i + 2] as number;
+    let f = fill[a] as number;
+    pairData[f] = b;
+    pairData[f + 1] = c;
+    fill[a] = f + 2;
+    f = fill[b] as number;
+    pairData[f] = a;
+    pairData[f + 1] = c;
+    fill[b] = f + 2;
+  }
+
+  const sr = need('streams');
+  const lr = need('lengths');
+  const streamLists: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(nSlots).fill(undefined);
+  const lengths = new Array<number>(nSlots * FIELDS).fill(0);
+  const raw = new IntColumn(1 << 12);
+  const spans: Array<[number, number, number]> = [];
+  for (let slot = 0; slot < nSlots; slot++) {
+    if (!header.slots[slot]) continue;
+    const n = sr.u();
+    const start = raw.length;
+    raw.grow(start + n);
+    const d = raw.data;
+    for (let i = 0; i < n; i++) {
+      const v = sr.u();
+      d[start + i] = v < FIELDS ? -(v + 1) : v - FIELDS;
+    }
+    raw.length = start + n;
+    spans.push([slot, start, raw.length]);
+    for (let f = 0; f < FIELDS; f++) lengths[slot * FIELDS + f] = lr.u();
+  }
+  sr.done();
+  lr.done();
+  const streamData = raw.data;
+  for (const [slot, a, b] of spans) streamLists[slot] = streamData.subarray(a, b);
+
+  return {
     options: header.options,
     slots: header.slots.map((e) => e ?? undefined),
     inbound: new Map(header.inbound.map(([k, l]) => [k, l.map(([from, text]) => ({ from, text }))])),
     terms,
-    cnt: need('cnt'),
-    df: need('df'),
-    parent: need('parent'),
-    lastWord: need('lastWord'),
+    cnt,
+    df,
+    parent,
+    lastWord,
     soleSlot,
     soleA,
     soleB,
     surfaceCount: new Map(header.surfaces),
     postings,
-    streams,
-    lengths: Array.from(need('lengths')),
-    pairOff: need('pairOff'),
-    pairData: need('pairData'),
+    streams: streamLists,
+    lengths,
+    pairOff,
+    pairData,
     counters: header.counters,
-  });
-  return idx;
+  };
 }
