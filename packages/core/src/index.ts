@@ -13,3 +13,4 @@ export * from './serialize';
 export * from './dedupe';
 export * from './metrics';
 export * from './taxonomy';
+export * from './delta';
