@@ -43,7 +43,8 @@ describe('deleting a document', () => {
       await c.connect();
       try {
         const r = await c.query(
-          `SELECT v.version, v.data FROM "IndexVersion" v JOIN "Collection" k ON k.id = v."collectionId" WHERE k.name = $1 AND v.status = 'published'`,
+          `SELECT v.version, (SELECT string_agg(c.data, ''::bytea ORDER BY c.seq) FROM "IndexChunk" c WHERE c."versionId" = v.id) AS data
+           FROM "IndexVersion" v JOIN "Collection" k ON k.id = v."collectionId" WHERE k.name = $1 AND v.status = 'published'`,
           [collection],
         );
         const row = r.rows[0] as { version: number; data: Buffer } | undefined;
