@@ -1,0 +1,191 @@
+import type { Entity } from './entity';
+import type { InboundLink, IndexState } from './serialize';
+import type { IndexVersion } from './version';
+
+/** The links of one entity to one target (see {@link EntityGraph.outlinks}). */
+export interface OutLink {
+  /** Target without its fragment. */
+  url: string;
+  /** Target as linked. */
+  full: string;
+  /** Title of the target entity when indexed, else the anchor text of the first link. */
+  title: string;
+  /** Summed weight of the links: 10 per see-also or related link, 1 per other link. */
+  weight: number;
+}
+
+/** Key under which links and entities meet: a URL without fragment, or an id. */
+export function linkKey(url: string): string {
+  const h = url.indexOf('#');
+  return h >= 0 ? url.slice(0, h) : url;
+}
+
+/**
+ * The entities of an index by slot, and the link graph between them: every entity is reachable by its id and its
+ * URL (the link keys; the first registered entity owns a shared key), and every link is recorded under the key it
+ * points at, resolved or not, so the anchor texts of an entity's inbound links can feed its anchor field. A removed
+ * entity's slot is reused by the next one added.
+ */
+export class EntityGraph {
+  /** entities by slot (undefined: a free slot) */
+  slots: Array<Entity | undefined> = [];
+  slotOf = new Map<string, number>();
+  private freeSlots: number[] = [];
+  /** live entities */
+  live = 0;
+  /** link key (url or id) → slot, for resolving links to entities */
+  keySlot = new Map<string, number>();
+  /** link key → links pointing at it (from any entity, resolved or not) */
+  inbound = new Map<string, InboundLink[]>();
+  /** outbound links grouped by target, per entity, for the current version (targets' titles depend on it) */
+  private linkCache: { version: number; map: WeakMap<Entity, readonly OutLink[]> } = { version: -1, map: new WeakMap() };
+
+  constructor(private readonly version: IndexVersion) {}
+
+  get(id: string): Entity | undefined {
+    const s = this.slotOf.get(id);
+    return s === undefined ? undefined : this.slots[s];
+  }
+
+  private entityKeys(e: Entity): string[] {
+    const keys = [e.id];
+    if (e.url) keys.push(linkKey(e.url));
+    return keys;
+  }
+
+  /** Gives an entity a slot (a free one first) and its link keys; returns the slot. */
+  register(e: Entity): number {
+    const slot = this.freeSlots.length ? (this.freeSlots.pop() as number) : this.slots.length;
+    this.slots[slot] = e;
+    this.slotOf.set(e.id, slot);
+    for (const k of this.entityKeys(e)) if (!this.keySlot.has(k)) this.keySlot.set(k, slot);
+    this.live++;
+    return slot;
+  }
+
+  /** Records the entity's outbound links; returns the slots whose anchor text changed. */
+  registerLinks(e: Entity): Set<number> {
+    const touched = new Set<number>();
+    const own = new Set(this.entityKeys(e));
+    for (const l of e.links) {
+      const k = linkKey(l.url);
+      if (own.has(k) || !l.text.trim()) continue;
+      let list = this.inbound.get(k);
+      if (!list) {
+        list = [];
+        this.inbound.set(k, list);
+      }
+      list.push({ from: e.id, text: l.text });
+      const t = this.keySlot.get(k);
+      if (t !== undefined) touched.add(t);
+    }
+    return touched;
+  }
+
+  /**
+   * Frees the slot of entity `e` and drops its outbound links and link keys; returns the other slots whose anchor
+   * text changed.
+   */
+  unregister(slot: number, e: Entity): Set<number> {
+    const touched = new Set<number>();
+    for (const l of e.links) {
+      const k = linkKey(l.url);
+      const list = this.inbound.get(k);
+      if (!list) continue;
+      const rest = list.filter((x) => x.from !== e.id);
+      if (rest.length) this.inbound.set(k, rest);
+      else this.inbound.delete(k);
+      const t = this.keySlot.get(k);
+      if (t !== undefined && t !== slot) touched.add(t);
+    }
+    for (const k of this.entityKeys(e)) if (this.keySlot.get(k) === slot) this.keySlot.delete(k);
+    this.slotOf.delete(e.id);
+    this.slots[slot] = undefined;
+    this.freeSlots.push(slot);
+    this.live--;
+    return touched;
+  }
+
+  /** Anchor texts of links pointing at an entity, in a canonical order (independent of insertion order). */
+  anchorTexts(e: Entity): string[] {
+    const out: Array<InboundLink> = [];
+    const seen = new Set<string>();
+    for (const k of this.entityKeys(e)) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const list = this.inbound.get(k);
+      if (list) for (const x of list) if (x.from !== e.id) out.push(x);
+    }
+    out.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+    return out.map((x) => x.text);
+  }
+
+  /**
+   * The links of an entity grouped by (target without fragment, full target), in order of first occurrence, each with
+   * the title of the first link of the group (the target entity's title when it is indexed, else the anchor text) and
+   * the summed link weight (10 for an explicit see-also or related link, 1 otherwise). Cached per index version.
+   */
+  outlinks(e: Entity): readonly OutLink[] {
+    if (this.linkCache.version !== this.version.n) this.linkCache = { version: this.version.n, map: new WeakMap() };
+    let out = this.linkCache.map.get(e);
+    if (out) return out;
+    const byKey = new Map<string, OutLink>();
+    for (const l of e.links) {
+      const cur = byKey.get(l.url);
+      const weight = l.kind === 'see-also' || l.kind === 'related' ? 10 : 1;
+      if (cur) cur.weight += weight;
+      else byKey.set(l.url, { url: l.url.split('#')[0] as string, full: l.url, title: this.get(l.url)?.title ?? l.text, weight });
+    }
+    out = [...byKey.values()];
+    this.linkCache.map.set(e, out);
+    return out;
+  }
+
+  /** Category paths (joined with " > ") with every prefix, → number of entities under it. */
+  categoryTree(): Map<string, number> {
+    const tree = new Map<string, number>();
+    for (const e of this.slots) {
+      if (!e) continue;
+      for (let i = 1; i <= e.category.length; i++) {
+        const path = e.category.slice(0, i).join(' > ');
+        tree.set(path, (tree.get(path) ?? 0) + 1);
+      }
+    }
+    return tree;
+  }
+
+  /** Outbound links of the live entities, and how many of them resolve to an indexed entity. */
+  linkCounts(): { links: number; resolved: number } {
+    let resolved = 0;
+    let links = 0;
+    for (const e of this.slots) {
+      if (!e) continue;
+      links += e.links.length;
+      for (const l of e.links) if (this.keySlot.has(linkKey(l.url))) resolved++;
+    }
+    return { links, resolved };
+  }
+
+  /** Takes the entities and inbound links of a snapshot and rebuilds the maps derived from them. */
+  restore(s: IndexState): void {
+    this.slots = s.slots;
+    this.inbound = s.inbound;
+    this.slotOf = new Map();
+    this.keySlot = new Map();
+    this.freeSlots = [];
+    this.live = 0;
+    this.slots.forEach((e, slot) => {
+      if (!e) {
+        this.freeSlots.push(slot);
+        return;
+      }
+      this.slotOf.set(e.id, slot);
+      this.live++;
+    });
+    // the first registered entity owns a shared key, as in `register`: slot order is registration order
+    this.slots.forEach((e, slot) => {
+      if (e) for (const k of this.entityKeys(e)) if (!this.keySlot.has(k)) this.keySlot.set(k, slot);
+    });
+    this.freeSlots.reverse();
+  }
+}

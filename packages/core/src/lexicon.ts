@@ -1,0 +1,431 @@
+import { IntColumn } from './intcolumn';
+import { IntPairMap } from './intmap';
+import { FIELD_COUNT } from './params';
+import type { IndexState } from './serialize';
+import { forEachWord, MT_SEP, normalize, type Analyzer } from './tokenizer';
+
+/** Multi-tokens at or above this document frequency are "distilled": used for matching and listed in the tables. */
+export const MIN_DF_DISTILLED = 2;
+
+/** Per-term columns held by another module, extended with the lexicon's terms. */
+export interface TermColumns {
+  /** One more term (the next id). */
+  addTerm(): void;
+  /** Room for `n` terms in all, so a bulk build does not reallocate. */
+  reserveTerms(n: number): void;
+}
+
+/** One entity's multi-tokens: term ids in first-seen order, and FIELD_COUNT counts per entry (a reused buffer). */
+export interface TermBag {
+  ids: number[];
+  tfs: Int32Array;
+}
+
+/**
+ * The lexicon: every multi-token of 1..maxWords words with its document frequency and occurrences, and the surface
+ * forms of its words.
+ *
+ * Single words are keyed by string; a multi-token of n words is the child (parent, last word) of its first n−1 words
+ * in a trie of word ids, so no multi-token string is ever built while indexing. Surface forms are interned: every
+ * word of every text is looked up once in the surface table, which also gives its word id (the analyzer's key
+ * lookup is not repeated); the display form of a word is its most frequent live surface.
+ */
+export class Lexicon {
+  private termId = new Map<string, number>();
+  /** the word of a single-word term; '' for multi-tokens */
+  terms: string[] = [];
+  parent = new IntColumn(1 << 14);
+  lastWord = new IntColumn(1 << 14);
+  child = new IntPairMap(1 << 14);
+  /**
+   * per-term scratch for collecting one entity's terms: stamp of the last pass that saw it (also used by the
+   * document-level associations), and its bag slot
+   */
+  stamp = new IntColumn(1 << 14);
+  private bagSlot = new IntColumn(1 << 14);
+  private stampNow = 0;
+  /** per term: occurrences over all fields (sum of the capped per-field counts of each entity) */
+  cnt = new IntColumn(1 << 14);
+  df = new IntColumn(1 << 14);
+  /** words per term (1..4) */
+  words = new IntColumn(1 << 14);
+  liveTerms = 0;
+  liveSingles = 0;
+  /** occurrences of all single words (the sum of their cnt) */
+  tokenOccurrences = 0;
+  /**
+   * Surface forms, interned: surface → id; per id its string, its word (term id, −1 for a stopword) and its
+   * occurrences in entities' own text; per word the ids of its live surfaces.
+   */
+  private surfId = new Map<string, number>();
+  private surfStr: string[] = [];
+  private surfWord = new IntColumn(1 << 14);
+  private surfCnt = new IntColumn(1 << 14);
+  private wordSurfaces: Array<number[] | undefined> = [];
+  /** scratch of `scan` (one sentence's word ids and surface ids) */
+  private readonly scanWords: number[] = [];
+  private readonly scanSids: number[] = [];
+  private readonly keyScratch: number[] = [];
+  /** per-field counts of the entity being collected (FIELD_COUNT per bag entry), all zero between entities */
+  private tfScratch = new Int32Array(4096 * FIELD_COUNT);
+  private readonly attached: TermColumns[] = [];
+
+  constructor(
+    private readonly analyzer: Analyzer,
+    private readonly maxWords: number,
+  ) {}
+
+  /** Extends `cols` with every term made from now on. */
+  attach(cols: TermColumns): void {
+    this.attached.push(cols);
+  }
+
+  /** Room for `extra` more terms in the columns and the trie. */
+  reserve(extra: number): void {
+    const terms = this.terms.length + extra;
+    for (const c of [this.parent, this.lastWord, this.stamp, this.bagSlot, this.df, this.cnt, this.words]) c.grow(terms);
+    for (const a of this.attached) a.reserveTerms(terms);
+    this.child.reserve(this.child.size + extra);
+  }
+
+  private newTerm(word: string, parent: number, last: number, words: number): number {
+    const id = this.terms.length;
+    if (id >= 0x7fffffff) throw new RangeError('too many distinct multi-tokens for one index');
+    this.terms.push(word);
+    this.cnt.extend(1);
+    this.df.extend(1);
+    this.words.extend(1);
+    this.words.data[id] = words;
+    this.parent.extend(1);
+    this.parent.data[id] = parent;
+    this.lastWord.extend(1);
+    this.lastWord.data[id] = last;
+    this.stamp.extend(1);
+    this.bagSlot.extend(1);
+    for (const a of this.attached) a.addTerm();
+    return id;
+  }
+
+  private ensureWord(key: string): number {
+    let id = this.termId.get(key);
+    if (id === undefined) {
+      id = this.newTerm(key, -1, -1, 1);
+      this.termId.set(key, id);
+    }
+    return id;
+  }
+
+  /** The multi-token extending term `p` by word `w`. */
+  private ensureChild(p: number, w: number): number {
+    const next = this.terms.length;
+    const id = this.child.getOrSet(p, w, next);
+    if (id === next) this.newTerm('', p, w, (this.words.data[p] as number) + 1);
+    return id;
+  }
+
+  /** The term of a single-word key, whether or not it occurs now. */
+  wordId(key: string): number | undefined {
+    return this.termId.get(key);
+  }
+
+  /** Word ids of a term, first to last. */
+  wordIds(t: number): number[] {
+    const out: number[] = [];
+    for (let x = t; x >= 0; x = this.parent.data[x] as number) {
+      if ((this.words.data[x] as number) === 1) {
+        out.push(x);
+        break;
+      }
+      out.push(this.lastWord.data[x] as number);
+    }
+    return out.reverse();
+  }
+
+  /** The word ids of a term as a set (see sortedKey): the same for every ordering of its words. */
+  sortedKeyOf(t: number): string {
+    const ids = this.keyScratch;
+    ids.length = 0;
+    for (let x = t; x >= 0; x = this.parent.data[x] as number) {
+      if ((this.words.data[x] as number) === 1) {
+        ids.push(x);
+        break;
+      }
+      ids.push(this.lastWord.data[x] as number);
+    }
+    return sortedKey(ids);
+  }
+
+  /** The term of a sequence of word keys, whether or not it occurs now. */
+  private lookup(keys: readonly string[]): number | undefined {
+    let t = this.termId.get(keys[0] as string);
+    for (let i = 1; i < keys.length && t !== undefined; i++) {
+      const w = this.termId.get(keys[i] as string);
+      if (w === undefined) return undefined;
+      const c = this.child.get(t, w);
+      t = c < 0 ? undefined : c;
+    }
+    return t;
+  }
+
+  /** Document frequency of a key (0 when absent). */
+  dfOf(key: string): number {
+    const t = this.lookup(key.split(MT_SEP));
+    return t === undefined ? 0 : (this.df.data[t] as number);
+  }
+
+  /** The term of a multi-token key ("w1~w2~…"), when it occurs. */
+  termIdOf(key: string): number | undefined {
+    const t = this.lookup(key.split(MT_SEP));
+    return t !== undefined && (this.df.data[t] as number) > 0 ? t : undefined;
+  }
+
+  /** The key of a term: its words' keys joined with "~". */
+  termKey(t: number): string {
+    if (this.words.data[t] === 1) return this.terms[t] as string;
+    return this.wordIds(t)
+      .map((w) => this.terms[w] as string)
+      .join(MT_SEP);
+  }
+
+  /** Occurrences of a term over all fields. */
+  termCount(t: number): number {
+    return (this.cnt.data[t] as number) | 0;
+  }
+
+  /** The display form of a key: each word's most frequent surface form. */
+  display(key: string): string {
+    return key
+      .split(MT_SEP)
+      .map((w) => {
+        let best = w;
+        let bc = -1;
+        for (const [sf, c] of this.surfaceCounts(this.termId.get(w))) {
+          if (c > bc || (c === bc && sf < best)) [best, bc] = [sf, c];
+        }
+        return best;
+      })
+      .join(' ');
+  }
+
+  /** Surface forms of a single-word key, most frequent first. */
+  surfacesOf(key: string, limit = 6): string[] {
+    return this.surfaceCounts(this.termId.get(key))
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, limit)
+      .map((x) => x[0]);
+  }
+
+  /** Live surface forms of a single word (term id), with their occurrence counts. */
+  private surfaceCounts(word: number | undefined): Array<[string, number]> {
+    const l = word === undefined ? undefined : this.wordSurfaces[word];
+    if (!l) return [];
+    return l.map((sid): [string, number] => [this.surfStr[sid] as string, this.surfCnt.data[sid] as number]);
+  }
+
+  /** A fresh stamp for one pass over terms (see `stamp`). */
+  nextStamp(): number {
+    return ++this.stampNow;
+  }
+
+  /**
+   * The multi-tokens of a token stream with their per-field counts: every run of 1..maxWords words within a
+   * sentence, made terms of the trie when new. The ids are the bag's terms in first-seen order; `tfs` holds
+   * FIELD_COUNT counts per bag entry in a buffer reused from entity to entity (the reader zeroes what it read).
+   */
+  bagOf(stream: Int32Array): TermBag {
+    const stampNow = ++this.stampNow;
+    const ids: number[] = [];
+    let tfs = this.tfScratch;
+    const maxW = this.maxWords;
+    let field = 0;
+    const n = stream.length;
+    for (let i = 0; i < n; i++) {
+      let t = stream[i] as number;
+      if (t < 0) {
+        field = -t - 1;
+        continue;
+      }
+      for (let w = 1; ; w++) {
+        let b: number;
+        // the columns grow when ensureChild makes a term: read them through `this` each time
+        if (this.stamp.data[t] === stampNow) b = this.bagSlot.data[t] as number;
+        else {
+          this.stamp.data[t] = stampNow;
+          b = ids.length;
+          this.bagSlot.data[t] = b;
+          ids.push(t);
+          if ((b + 1) * FIELD_COUNT > tfs.length) {
+            const g = new Int32Array(tfs.length * 2);
+            g.set(tfs);
+            tfs = g;
+            this.tfScratch = g;
+          }
+        }
+        tfs[b * FIELD_COUNT + field] = (tfs[b * FIELD_COUNT + field] as number) + 1;
+        if (w >= maxW || i + w >= n) break;
+        const next = stream[i + w] as number;
+        if (next < 0) break;
+        t = this.ensureChild(t, next);
+      }
+    }
+    return { ids, tfs };
+  }
+
+  /** Adds or subtracts one entity's capped counts of term `t` (call after its posting changed). */
+  addCounts(t: number, occ: number, sign: 1 | -1): void {
+    this.cnt.data[t] = (this.cnt.data[t] as number) + sign * occ;
+    const before = this.df.data[t] as number;
+    const after = before + sign;
+    this.df.data[t] = after;
+    const single = this.words.data[t] === 1;
+    if (single) this.tokenOccurrences += sign * occ;
+    if (before === 0 && after > 0) {
+      this.liveTerms++;
+      if (single) this.liveSingles++;
+    } else if (before > 0 && after === 0) {
+      this.liveTerms--;
+      if (single) this.liveSingles--;
+    }
+  }
+
+  /**
+   * The kept words of a text by sentence, as the analyzer splits them (stopwords skipped, so runs bridge them):
+   * calls `onSentence(wordIds, surfaceIds)` with scratch arrays that are reused for the next sentence.
+   */
+  scan(text: string, onSentence: (words: readonly number[], sids: readonly number[]) => void): void {
+    const words = this.scanWords;
+    const sids = this.scanSids;
+    words.length = 0;
+    sids.length = 0;
+    forEachWord(normalize(text), (sf, boundaryBefore) => {
+      if (boundaryBefore && words.length > 0) {
+        onSentence(words, sids);
+        words.length = 0;
+        sids.length = 0;
+      }
+      let id = this.surfId.get(sf);
+      if (id === undefined) id = this.newSurface(sf);
+      const w = this.surfWord.data[id] as number;
+      if (w >= 0) {
+        words.push(w);
+        sids.push(id);
+      }
+    });
+    if (words.length > 0) onSentence(words, sids);
+    words.length = 0;
+    sids.length = 0;
+  }
+
+  private newSurface(sf: string): number {
+    const id = this.surfStr.length;
+    const k = this.analyzer.computeKey(sf);
+    this.surfStr.push(sf);
+    this.surfWord.extend(1);
+    this.surfWord.data[id] = k ? this.ensureWord(k) : -1;
+    this.surfCnt.extend(1);
+    this.surfId.set(sf, id);
+    return id;
+  }
+
+  /** Adds or subtracts one occurrence of each surface of a sentence of an entity's own text. */
+  addSurfaces(sids: readonly number[], sign: 1 | -1): void {
+    for (const sid of sids) this.addSurface(sid, sign);
+  }
+
+  private addSurface(sid: number, sign: 1 | -1): void {
+    const cnt = this.surfCnt.data;
+    const before = cnt[sid] as number;
+    const v = before + sign;
+    cnt[sid] = v;
+    if (before === 0 && v > 0) {
+      const w = this.surfWord.data[sid] as number;
+      const l = this.wordSurfaces[w];
+      if (l) l.push(sid);
+      else this.wordSurfaces[w] = [sid];
+    } else if (before > 0 && v <= 0) {
+      const w = this.surfWord.data[sid] as number;
+      const l = this.wordSurfaces[w];
+      if (l) {
+        const i = l.indexOf(sid);
+        if (i >= 0) l.splice(i, 1);
+        if (!l.length) this.wordSurfaces[w] = undefined;
+      }
+    }
+  }
+
+  /** Surface form → occurrences, for the live surfaces in id (first-seen) order. */
+  liveSurfaces(): Map<string, number> {
+    const out = new Map<string, number>();
+    const cnt = this.surfCnt.data;
+    for (let id = 0; id < this.surfStr.length; id++) if ((cnt[id] as number) > 0) out.set(this.surfStr[id] as string, cnt[id] as number);
+    return out;
+  }
+
+  /**
+   * Takes the term columns and surface counts of a snapshot and rebuilds the trie's hash map, the word keys and the
+   * surface table. The attached columns are restored first (a surface's word is looked up, never made, here).
+   */
+  restore(s: IndexState): void {
+    this.terms = s.terms;
+    this.cnt = IntColumn.from(s.cnt);
+    this.df = IntColumn.from(s.df);
+    this.parent = IntColumn.from(s.parent);
+    this.lastWord = IntColumn.from(s.lastWord);
+    this.stamp = IntColumn.from(new Int32Array(s.df.length));
+    this.bagSlot = IntColumn.from(new Int32Array(s.df.length));
+    this.stampNow = 0;
+    this.tokenOccurrences = s.counters.tokenOccurrences;
+    this.termId = new Map();
+    const nTerms = this.df.length;
+    this.words = IntColumn.from(new Int32Array(nTerms));
+    this.child = new IntPairMap(Math.max(1024, nTerms));
+    this.liveTerms = 0;
+    this.liveSingles = 0;
+    const par = this.parent.data;
+    for (let t = 0; t < nTerms; t++) {
+      const p = par[t] as number;
+      // a parent is always created before its children, so its word count is known here
+      const w = p < 0 ? 1 : (this.words.data[p] as number) + 1;
+      this.words.data[t] = w;
+      if (p < 0) this.termId.set(this.terms[t] as string, t);
+      else this.child.set(p, this.lastWord.data[t] as number, t);
+      const df = this.df.data[t] as number;
+      if (df > 0) {
+        this.liveTerms++;
+        if (w === 1) this.liveSingles++;
+      }
+    }
+    this.surfId = new Map();
+    this.surfStr = [];
+    this.surfWord = new IntColumn(1 << 10);
+    this.surfCnt = new IntColumn(1 << 10);
+    this.wordSurfaces = [];
+    for (const [sf, c] of s.surfaceCount) {
+      const id = this.newSurface(sf);
+      this.addSurface(id, 1);
+      this.surfCnt.data[id] = c;
+    }
+  }
+}
+
+/** The word ids of a multi-token in ascending order, two UTF-16 units each (no separator needed): its words as a set. */
+function sortedKey(ids: number[]): string {
+  // insertion sort: at most maxWords (4) ids
+  for (let i = 1; i < ids.length; i++) {
+    const v = ids[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (ids[j] as number) > v) {
+      ids[j + 1] = ids[j] as number;
+      j--;
+    }
+    ids[j + 1] = v;
+  }
+  let k = '';
+  for (const id of ids) k += String.fromCharCode(id & 0xffff, id >>> 16);
+  return k;
+}
+
+/** Code-unit order of term keys (the canonical order of the tables and of ties). */
+export function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

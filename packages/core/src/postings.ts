@@ -1,0 +1,297 @@
+import type { EntityGraph } from './graph';
+import { IntColumn } from './intcolumn';
+import type { Lexicon, TermBag, TermColumns } from './lexicon';
+import { FIELD_COUNT } from './params';
+import type { IndexState } from './serialize';
+import type { IndexVersion } from './version';
+
+/**
+ * Postings and per-entity vectors pack the per-field counts of a term in two 31-bit integers:
+ *   A = title | heading << 7 | category << 14 | tags << 21   (each capped at 127)
+ *   B = anchor << 16 | body                                  (anchor capped at 32767, body at 65535)
+ * The caps (FIELD_CAP) are applied identically on every path, so incremental updates and rebuilds agree.
+ */
+export const FIELD_CAP = [127, 127, 127, 127, 32767, 65535];
+
+export function unpackTf(a: number, b: number, out: number[]): void {
+  out[0] = a & 127;
+  out[1] = (a >>> 7) & 127;
+  out[2] = (a >>> 14) & 127;
+  out[3] = (a >>> 21) & 127;
+  out[4] = b >>> 16;
+  out[5] = b & 65535;
+}
+
+const EMPTY: number[] = [];
+/** bound of the multi-token postings cache, in integers (3 per posting) */
+const PHRASE_CACHE_INTS = 1 << 23;
+/** capped per-field counts of one bag entry (applyBag) or one phrase match */
+const PACK_SCRATCH = new Array<number>(FIELD_COUNT).fill(0);
+
+/**
+ * The postings of single words, and per entity its token stream (the forward index) and field lengths.
+ *
+ * A single word with df ≥ 2 has its triples (slot, A, B) in an array of its own; with df = 1, its only posting sits
+ * in three flat columns (sole*). A token stream holds, for every sentence of an entity's fields (anchor texts of
+ * inbound links included), the marker −(field + 1) and then the ids of its kept words. The postings of a
+ * multi-token are found from the streams when a query needs them (a phrase match over the entities holding its
+ * rarest word, cached per index version), and an entity's contribution is subtracted on removal by walking its
+ * stream again.
+ */
+export class Postings implements TermColumns {
+  // postings of single words: with df ≥ 2, triples (slot, A, B); with df = 1, the sole posting in the sole* columns
+  postings: Array<number[] | Int32Array | undefined> = [];
+  soleSlot = new IntColumn(1 << 14);
+  soleA = new IntColumn(1 << 14);
+  soleB = new IntColumn(1 << 14);
+  /** per slot: stamp of the last phrase match that kept it as a candidate (see candidates) */
+  private slotStamp: Int32Array | null = null;
+  private slotStampNow = 0;
+  /** postings of multi-tokens found by phrase matching, for the current version (bounded) */
+  private phraseCache: { version: number; map: Map<number, Int32Array>; ints: number } = { version: -1, map: new Map(), ints: 0 };
+  // per slot: the token stream and kept-word lengths per field (FIELD_COUNT per slot), and their totals per field
+  streams: Array<Int32Array | undefined> = [];
+  lengths: number[] = [];
+  lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
+
+  constructor(
+    private readonly lex: Lexicon,
+    private readonly graph: EntityGraph,
+    private readonly version: IndexVersion,
+  ) {
+    lex.attach(this);
+  }
+
+  addTerm(): void {
+    this.soleSlot.extend(1);
+    this.soleA.extend(1);
+    this.soleB.extend(1);
+    this.postings.push(undefined);
+  }
+
+  reserveTerms(n: number): void {
+    for (const c of [this.soleSlot, this.soleA, this.soleB]) c.grow(n);
+  }
+
+  /** Adds an entity's token stream and field lengths at `slot`, with the terms, counts and postings it holds. */
+  index(slot: number, stream: Int32Array, lengths: readonly number[]): void {
+    this.streams[slot] = stream;
+    this.applyBag(slot, this.lex.bagOf(stream), +1);
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      const v = lengths[f] as number;
+      this.lengths[slot * FIELD_COUNT + f] = v;
+      this.lengthTotals[f] = (this.lengthTotals[f] as number) + v;
+    }
+  }
+
+  /** Subtracts what the entity at `slot` contributed (found from its token stream) and drops the stream. */
+  unindex(slot: number): void {
+    const stream = this.streams[slot];
+    if (!stream) return;
+    this.applyBag(slot, this.lex.bagOf(stream), -1);
+    this.streams[slot] = undefined;
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      this.lengthTotals[f] = (this.lengthTotals[f] as number) - (this.lengths[slot * FIELD_COUNT + f] as number);
+      this.lengths[slot * FIELD_COUNT + f] = 0;
+    }
+  }
+
+  /**
+   * Adds (or subtracts) an entity's bag of terms: counts and document frequency of every term, postings of its
+   * single words. Zeroes the bag's counts in the reused buffer.
+   */
+  private applyBag(slot: number, bag: TermBag, sign: 1 | -1): void {
+    const lex = this.lex;
+    const n = bag.ids.length;
+    const tfs = bag.tfs;
+    for (let i = 0; i < n; i++) {
+      const t = bag.ids[i] as number;
+      const o = i * FIELD_COUNT;
+      // counts come from the capped values that are packed, so that every path stores the same numbers
+      let occ = 0;
+      const c = PACK_SCRATCH;
+      for (let f = 0; f < FIELD_COUNT; f++) {
+        const v = tfs[o + f] as number;
+        tfs[o + f] = 0;
+        c[f] = v > FIELD_CAP[f]! ? FIELD_CAP[f]! : v;
+        occ += c[f]!;
+      }
+      if (lex.words.data[t] === 1) {
+        if (sign > 0) this.addPosting(t, slot, c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21), (c[4]! << 16) | c[5]!);
+        else this.removePosting(t, slot);
+      }
+      lex.addCounts(t, occ, sign);
+    }
+  }
+
+  /** Call before the df update. */
+  private addPosting(t: number, slot: number, a: number, b: number): void {
+    const df = this.lex.df.data[t] as number;
+    if (df === 0) {
+      this.soleSlot.data[t] = slot;
+      this.soleA.data[t] = a;
+      this.soleB.data[t] = b;
+    } else if (df === 1) {
+      this.postings[t] = [this.soleSlot.data[t] as number, this.soleA.data[t] as number, this.soleB.data[t] as number, slot, a, b];
+    } else {
+      this.mutablePostings(t).push(slot, a, b);
+    }
+  }
+
+  /** Postings loaded from a snapshot are typed-array views; copy one on its first change. */
+  private mutablePostings(t: number): number[] {
+    let p = this.postings[t];
+    if (!Array.isArray(p)) {
+      p = Array.from(p ?? []);
+      this.postings[t] = p;
+    }
+    return p;
+  }
+
+  /** Call before the df update. */
+  private removePosting(t: number, slot: number): void {
+    const df = this.lex.df.data[t] as number;
+    if (df === 1) {
+      if (this.soleSlot.data[t] !== slot) throw new Error(`index invariant broken: term ${t} is not held by slot ${slot}`);
+      return;
+    }
+    const p = this.mutablePostings(t);
+    for (let i = 0; i < p.length; i += 3) {
+      if (p[i] === slot) {
+        // swap-remove: postings order carries no meaning
+        const last = p.length - 3;
+        if (i !== last) {
+          p[i] = p[last] as number;
+          p[i + 1] = p[last + 1] as number;
+          p[i + 2] = p[last + 2] as number;
+        }
+        p.length = last;
+        if (df === 2) {
+          this.soleSlot.data[t] = p[0] as number;
+          this.soleA.data[t] = p[1] as number;
+          this.soleB.data[t] = p[2] as number;
+          this.postings[t] = undefined;
+        }
+        return;
+      }
+    }
+    throw new Error(`index invariant broken: no posting of term ${t} for slot ${slot}`);
+  }
+
+  /** Postings of a term as triples (slot, A, B): stored for single words, found by phrase matching for multi-tokens. */
+  postingsOf(t: number): ArrayLike<number> {
+    const df = this.lex.df.data[t] ?? 0;
+    if (df === 0) return EMPTY;
+    if (this.lex.words.data[t] !== 1) return this.phrasePostings(t);
+    if (df === 1) return [this.soleSlot.data[t] as number, this.soleA.data[t] as number, this.soleB.data[t] as number];
+    return this.postings[t] as ArrayLike<number>;
+  }
+
+  /**
+   * Narrows the entities holding the rarest word `rare` of a phrase to those holding all its words, before their
+   * token streams are searched: the postings of each other word (rarest first) pass a stamp along, as long as a
+   * posting list costs less to walk than the streams it may spare (about 32 words per candidate). Returns the slot
+   * stamps (a slot holds every word checked when its stamp is `slotStampNow`), or null when nothing was checked.
+   */
+  private candidates(rare: number, ws: readonly number[]): Int32Array | null {
+    const dfs = this.lex.df.data;
+    const others = [...new Set(ws)].filter((w) => w !== rare).sort((x, y) => (dfs[x] as number) - (dfs[y] as number));
+    let count = dfs[rare] as number;
+    if (!others.length || (dfs[others[0] as number] as number) > count * 32) return null;
+    const nSlots = this.graph.slots.length;
+    if (!this.slotStamp || this.slotStamp.length < nSlots) this.slotStamp = new Int32Array(Math.max(1024, nSlots * 2));
+    const st = this.slotStamp;
+    let now = ++this.slotStampNow;
+    const base = this.postingsOf(rare);
+    for (let i = 0; i < base.length; i += 3) st[base[i] as number] = now;
+    for (const w of others) {
+      if ((dfs[w] as number) > count * 32) break;
+      const prev = now;
+      now = ++this.slotStampNow;
+      const post = this.postingsOf(w);
+      count = 0;
+      for (let i = 0; i < post.length; i += 3) {
+        const s = post[i] as number;
+        if (st[s] === prev) {
+          st[s] = now;
+          count++;
+        }
+      }
+    }
+    return st;
+  }
+
+  /**
+   * The postings of a multi-token: the token streams of the entities holding its rarest word are searched for its
+   * word run within a sentence, per field, with the same caps as stored postings. Cached for the current version,
+   * up to PHRASE_CACHE_INTS integers (then the cache starts over).
+   */
+  private phrasePostings(t: number): Int32Array {
+    if (this.phraseCache.version !== this.version.n || this.phraseCache.ints > PHRASE_CACHE_INTS) {
+      this.phraseCache = { version: this.version.n, map: new Map(), ints: 0 };
+    }
+    const hit = this.phraseCache.map.get(t);
+    if (hit) return hit;
+    const dfs = this.lex.df.data;
+    const ws = this.lex.wordIds(t);
+    const n = ws.length;
+    let rare = ws[0] as number;
+    for (const w of ws) if ((dfs[w] as number) < (dfs[rare] as number)) rare = w;
+    const base = this.postingsOf(rare);
+    const out = new Int32Array(3 * (dfs[t] as number));
+    let o = 0;
+    const first = ws[0] as number;
+    const c = PACK_SCRATCH;
+    const holds = this.candidates(rare, ws);
+    for (let p = 0; p < base.length; p += 3) {
+      const slot = base[p] as number;
+      if (holds && holds[slot] !== this.slotStampNow) continue;
+      const st = this.streams[slot] as Int32Array;
+      c.fill(0);
+      let any = false;
+      let field = 0;
+      const end = st.length - n;
+      for (let i = 0; i < st.length; i++) {
+        const v = st[i] as number;
+        if (v < 0) {
+          field = -v - 1;
+          continue;
+        }
+        if (v !== first || i > end) continue;
+        // markers are negative, so a run never crosses a sentence
+        let k = 1;
+        while (k < n && st[i + k] === ws[k]) k++;
+        if (k === n) {
+          c[field] = (c[field] as number) + 1;
+          any = true;
+        }
+      }
+      if (!any) continue;
+      for (let f = 0; f < FIELD_COUNT; f++) if ((c[f] as number) > FIELD_CAP[f]!) c[f] = FIELD_CAP[f]!;
+      if (o + 3 > out.length) throw new Error(`index invariant broken: multi-token ${t} occurs in more entities than its df`);
+      out[o] = slot;
+      out[o + 1] = c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21);
+      out[o + 2] = (c[4]! << 16) | c[5]!;
+      o += 3;
+    }
+    if (o !== out.length) throw new Error(`index invariant broken: multi-token ${t} found in ${o / 3} entities, df ${out.length / 3}`);
+    this.phraseCache.map.set(t, out);
+    this.phraseCache.ints += out.length;
+    return out;
+  }
+
+  /** Takes the postings, sole columns, token streams and field lengths of a snapshot. */
+  restore(s: IndexState): void {
+    this.soleSlot = IntColumn.from(s.soleSlot);
+    this.soleA = IntColumn.from(s.soleA);
+    this.soleB = IntColumn.from(s.soleB);
+    this.postings = s.postings;
+    this.streams = s.streams;
+    this.lengths = Array.from(s.lengths);
+    this.lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
+    for (let i = 0; i < this.lengths.length; i++) {
+      const f = i % FIELD_COUNT;
+      this.lengthTotals[f] = (this.lengthTotals[f] as number) + (this.lengths[i] as number);
+    }
+  }
+}
