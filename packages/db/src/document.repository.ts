@@ -142,6 +142,46 @@ export class DocumentRepository {
     }
   }
 
+  /**
+   * The documents of a collection changed after `since` (by `updatedAt`, which every insert, content change and
+   * deletion sets), each in its current state: live ones as `upserts` (entities), deleted ones as `deletes` (ids),
+   * both ordered by externalId (bytewise). Null when more than `limit` changed (the caller rebuilds instead).
+   */
+  async changesSince(collectionId: string, since: Date, limit: number): Promise<{ upserts: Entity[]; deletes: string[] } | null> {
+    try {
+      const rows = await this.raw.$queryRawUnsafe<{ externalId: string; deleted: boolean; entity: unknown }[]>(
+        `SELECT "externalId", "deletedAt" IS NOT NULL AS deleted, CASE WHEN "deletedAt" IS NULL THEN entity END AS entity
+         FROM "Document"
+         WHERE "collectionId" = $1::uuid AND "updatedAt" > $2::timestamptz
+         ORDER BY "externalId" COLLATE "C"
+         LIMIT $3::int`,
+        collectionId,
+        since.toISOString(),
+        limit + 1,
+      );
+      if (rows.length > limit) return null;
+      const upserts: Entity[] = [];
+      const deletes: string[] = [];
+      for (const r of rows) {
+        if (r.deleted) deletes.push(r.externalId);
+        else upserts.push(parseJson<Entity>(r.entity));
+      }
+      return { upserts, deletes };
+    } catch (err) {
+      throw toDbError(err, `list documents of collection ${collectionId} changed since ${since.toISOString()}`);
+    }
+  }
+
+  /** The database's clock (changes are stamped with it). */
+  async now(): Promise<Date> {
+    try {
+      const rows = await this.raw.$queryRawUnsafe<{ t: Date | string }[]>(`SELECT clock_timestamp() AS t`);
+      return new Date((rows[0] as { t: Date | string }).t);
+    } catch (err) {
+      throw toDbError(err, 'read the database clock');
+    }
+  }
+
   /** One live document: its entity, content hash and fetch metadata, or null (missing or deleted). */
   async get(
     collectionId: string,

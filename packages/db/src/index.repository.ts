@@ -1,7 +1,7 @@
 import type { PrismaClient } from './client';
 import { DbError, isUniqueViolation, toDbError } from './errors';
 import { jsonBatches, parseJson, toInt, toJsonParam, type RawRunner } from './sql';
-import type { IndexStatusName, IndexTables, IndexVersionInfo, PublishedIndex, VersionRef } from './types';
+import type { IndexStatusName, IndexTables, IndexVersionInfo, PublishedIndex, VersionChain, VersionRef } from './types';
 
 /** Rows per INSERT of the index tables (one jsonb parameter each). */
 const TABLE_BATCH_ROWS = 20_000;
@@ -33,10 +33,16 @@ interface VersionRow {
   error: string | null;
   createdAt: Date | string;
   publishedAt: Date | string | null;
+  kind: string;
+  parentVersion: unknown;
+  baseVersion: unknown;
+  docsAsOf: Date | string | null;
 }
 
 const VERSION_COLUMNS = `id::text AS id, "collectionId"::text AS "collectionId", version, status::text AS status,
-  stats, "dataBytes", error, "createdAt", "publishedAt"`;
+  stats, "dataBytes", error, "createdAt", "publishedAt", kind, "parentVersion", "baseVersion", "docsAsOf"`;
+
+const intOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : toInt(v));
 
 function toInfo(row: VersionRow): IndexVersionInfo {
   return {
@@ -49,6 +55,10 @@ function toInfo(row: VersionRow): IndexVersionInfo {
     error: row.error,
     createdAt: new Date(row.createdAt),
     publishedAt: row.publishedAt === null ? null : new Date(row.publishedAt),
+    kind: row.kind === 'delta' ? 'delta' : 'full',
+    parentVersion: intOrNull(row.parentVersion),
+    baseVersion: intOrNull(row.baseVersion),
+    docsAsOf: row.docsAsOf === null || row.docsAsOf === undefined ? null : new Date(row.docsAsOf),
   };
 }
 
@@ -120,9 +130,10 @@ export class IndexRepository {
   }
 
   /**
-   * Publishes a `building` version in one transaction: writes its SQL tables, stores `data` as chunks and `stats`,
-   * sets it `published` (publishedAt = now) and marks the previously published version of the collection
-   * `superseded`. Older versions stay until `prune` removes them.
+   * Publishes a `building` version in one transaction: writes its SQL tables (a delta writes none: they mirror full
+   * snapshots), stores `data` as chunks and `stats` with its place in its chain (`chain`, default a full snapshot
+   * read now), sets it `published` (publishedAt = now) and marks the previously published version of the
+   * collection `superseded`. Older versions stay until `prune` removes them.
    * Throws NOT_FOUND for an unknown id, INVALID_STATE when the version is not building, INVALID_ARGUMENT for
    * a row with an empty token or a non-finite number, CONFLICT for a duplicate table key.
    */
@@ -130,8 +141,13 @@ export class IndexRepository {
     versionId: string,
     data: Uint8Array,
     stats: Record<string, unknown>,
-    tables: IndexTables,
+    tables: IndexTables | null,
+    chain?: VersionChain,
   ): Promise<IndexVersionInfo> {
+    if (chain && chain.kind === 'delta' && (chain.parentVersion === null || chain.baseVersion === null)) {
+      throw new DbError('INVALID_ARGUMENT', `A delta version needs its parent and base versions (version ${versionId}).`);
+    }
+    tables ??= { lexicon: [], xembeddings: [], categories: [] };
     checkFinite('lexicon', tables.lexicon as unknown as Record<string, unknown>[], ['count', 'df']);
     checkFinite('xembeddings', tables.xembeddings as unknown as Record<string, unknown>[], ['pmi', 'nab']);
     checkFinite('categories', tables.categories as unknown as Record<string, unknown>[], ['count']);
@@ -189,11 +205,17 @@ export class IndexRepository {
           await this.writeChunks(run, versionId, data);
           await run.$executeRawUnsafe(
             `UPDATE "IndexVersion"
-             SET "dataBytes" = $2::bigint, stats = $3::jsonb, status = 'published', "publishedAt" = now(), error = NULL
+             SET "dataBytes" = $2::bigint, stats = $3::jsonb, status = 'published', "publishedAt" = now(), error = NULL,
+                 kind = $4, "parentVersion" = $5::int, "baseVersion" = COALESCE($6::int, version),
+                 "docsAsOf" = COALESCE($7::timestamptz, now())
              WHERE id = $1::uuid`,
             versionId,
             data.byteLength,
             toJsonParam(stats),
+            chain?.kind ?? 'full',
+            chain?.parentVersion ?? null,
+            chain?.baseVersion ?? null,
+            chain?.docsAsOf.toISOString() ?? null,
           );
           const rows = await run.$queryRawUnsafe<VersionRow[]>(
             `SELECT ${VERSION_COLUMNS} FROM "IndexVersion" WHERE id = $1::uuid`,
@@ -301,36 +323,37 @@ export class IndexRepository {
     return out;
   }
 
-  /** The published version of a collection with its data, or null when none has been published yet. */
+  /**
+   * The published version of a collection with its own data, or null when none has been published yet. For a
+   * delta, `data` is the delta alone: `chainData` gives every segment needed to open it.
+   */
   async latestPublished(collectionId: string): Promise<PublishedIndex | null> {
-    let row: { id: string; version: unknown; stats: unknown; publishedAt: Date | string | null } | undefined;
-    try {
-      const rows = await this.raw.$queryRawUnsafe<
-        { id: string; version: unknown; stats: unknown; publishedAt: Date | string | null }[]
-      >(
-        `SELECT id::text AS id, version, stats, "publishedAt"
-         FROM "IndexVersion" WHERE "collectionId" = $1::uuid AND status = 'published'
-         ORDER BY version DESC LIMIT 1`,
-        collectionId,
-      );
-      row = rows[0];
-    } catch (err) {
-      throw toDbError(err, `read the published index of collection ${collectionId}`);
-    }
-    if (!row) return null;
+    const info = await this.publishedInfo(collectionId);
+    if (!info) return null;
     return {
-      id: row.id,
-      version: toInt(row.version),
-      data: await this.readData(row.id),
-      stats: parseJson<Record<string, unknown>>(row.stats) ?? {},
-      publishedAt: row.publishedAt === null ? null : new Date(row.publishedAt),
+      id: info.id,
+      version: info.version,
+      data: await this.readData(info.id),
+      stats: info.stats,
+      publishedAt: info.publishedAt,
+      kind: info.kind,
+      parentVersion: info.parentVersion,
+      baseVersion: info.baseVersion,
     };
+  }
+
+  /** The data of every version of the chain of `version`, full snapshot first (see `chain`). */
+  async chainData(collectionId: string, version: number): Promise<Array<{ version: number; data: Uint8Array }>> {
+    const out: Array<{ version: number; data: Uint8Array }> = [];
+    for (const v of await this.chain(collectionId, version)) out.push({ version: v.version, data: await this.readData(v.id) });
+    return out;
   }
 
   /**
    * Removes the versions of a collection that retention no longer keeps, with their chunks and table rows (they
    * cascade): every superseded version but the `retain - 1` newest (so `retain` versions remain, counting the
-   * published one), and every failed version older than the oldest one kept. Building versions are left alone
+   * published one) and the versions their chains need (from each one's full snapshot on), and every failed
+   * version older than the oldest one kept. Building versions are left alone
    * (a build may be running), and so is everything while nothing is published. Afterwards the version tables are
    * vacuumed, so the next publish reuses the freed space instead of growing the files.
    * `retain` is an integer of at least 1. Resolves to the removed versions, oldest first.
@@ -341,11 +364,17 @@ export class IndexRepository {
     }
     try {
       const rows = await this.raw.$queryRawUnsafe<{ id: string; collectionId: string; version: unknown; status: IndexStatusName }[]>(
-        `WITH kept AS (
-           (SELECT id, version FROM "IndexVersion" WHERE "collectionId" = $1::uuid AND status = 'published')
+        `WITH newest AS (
+           (SELECT id, version, "baseVersion" FROM "IndexVersion" WHERE "collectionId" = $1::uuid AND status = 'published')
            UNION ALL
-           (SELECT id, version FROM "IndexVersion" WHERE "collectionId" = $1::uuid AND status = 'superseded'
+           (SELECT id, version, "baseVersion" FROM "IndexVersion" WHERE "collectionId" = $1::uuid AND status = 'superseded'
             ORDER BY version DESC LIMIT $2::int - 1)
+         ),
+         -- a kept version needs its whole chain: the published versions from its base to it
+         kept AS (
+           SELECT v.id, v.version FROM "IndexVersion" v
+           WHERE v."collectionId" = $1::uuid AND v.status IN ('published', 'superseded')
+             AND EXISTS (SELECT 1 FROM newest n WHERE v.version BETWEEN COALESCE(n."baseVersion", n.version) AND n.version)
          )
          DELETE FROM "IndexVersion" v
          WHERE v."collectionId" = $1::uuid
@@ -385,6 +414,50 @@ export class IndexRepository {
       return rows.map((r) => ({ id: r.id, collectionId: r.collectionId, version: toInt(r.version), status: 'failed' as const }));
     } catch (err) {
       throw toDbError(err, 'fail index versions left building');
+    }
+  }
+
+  /**
+   * The chain of a published (or superseded) version, without data: its full snapshot first, then each delta up
+   * to the version itself. Throws NOT_FOUND when the version or a link of its chain is missing.
+   */
+  async chain(collectionId: string, version: number): Promise<IndexVersionInfo[]> {
+    let rows: VersionRow[];
+    try {
+      rows = await this.raw.$queryRawUnsafe<VersionRow[]>(
+        `SELECT ${VERSION_COLUMNS} FROM "IndexVersion"
+         WHERE "collectionId" = $1::uuid AND status IN ('published', 'superseded')
+           AND version <= $2::int
+           AND version >= (SELECT COALESCE("baseVersion", version) FROM "IndexVersion" WHERE "collectionId" = $1::uuid AND version = $2::int)
+         ORDER BY version DESC`,
+        collectionId,
+        version,
+      );
+    } catch (err) {
+      throw toDbError(err, `read the chain of index version ${version} of collection ${collectionId}`);
+    }
+    const byVersion = new Map(rows.map((r) => [toInt(r.version), toInfo(r)]));
+    const out: IndexVersionInfo[] = [];
+    for (let v: number | null = version; v !== null; ) {
+      const info = byVersion.get(v);
+      if (!info) throw new DbError('NOT_FOUND', `Index version ${v} of collection ${collectionId} (in the chain of version ${version}) is missing.`);
+      out.push(info);
+      v = info.kind === 'delta' ? info.parentVersion : null;
+    }
+    return out.reverse();
+  }
+
+  /** The published version of a collection without its data, or null. */
+  async publishedInfo(collectionId: string): Promise<IndexVersionInfo | null> {
+    try {
+      const rows = await this.raw.$queryRawUnsafe<VersionRow[]>(
+        `SELECT ${VERSION_COLUMNS} FROM "IndexVersion" WHERE "collectionId" = $1::uuid AND status = 'published'
+         ORDER BY version DESC LIMIT 1`,
+        collectionId,
+      );
+      return rows[0] ? toInfo(rows[0]) : null;
+    } catch (err) {
+      throw toDbError(err, `read the published index of collection ${collectionId}`);
     }
   }
 

@@ -56,6 +56,25 @@ export interface IndexVersionInfo {
   error: string | null;
   createdAt: Date;
   publishedAt: Date | null;
+  /** How its chunks hold the index: a full snapshot, or a delta on top of `parentVersion`'s chain. */
+  kind: IndexKind;
+  parentVersion: number | null;
+  /** The full snapshot its chain starts from. */
+  baseVersion: number | null;
+  /** When its documents were read (database clock). */
+  docsAsOf: Date | null;
+}
+
+export type IndexKind = 'full' | 'delta';
+
+/** Where a published version sits in its chain (see IndexRepository.publish). */
+export interface VersionChain {
+  kind: IndexKind;
+  /** The version a delta follows; null for a full snapshot. */
+  parentVersion: number | null;
+  /** The full snapshot of the chain; null for a full snapshot (its own number). */
+  baseVersion: number | null;
+  docsAsOf: Date;
 }
 
 export interface PublishedIndex {
@@ -65,6 +84,9 @@ export interface PublishedIndex {
   data: Uint8Array;
   stats: Record<string, unknown>;
   publishedAt: Date | null;
+  kind: IndexKind;
+  parentVersion: number | null;
+  baseVersion: number | null;
 }
 
 /** A version removed by retention, or failed by the sweep of builds left behind. */
