@@ -162,7 +162,9 @@ describe('lexigraph CLI (embedded database)', () => {
     }
     const manifest = JSON.parse(await fs.readFile(path.join(work, 'data', 'indexes', 'kb.json'), 'utf8'));
     const files = (await fs.readdir(path.join(work, 'data', 'indexes'))).filter((f) => f.startsWith('kb.v')).sort();
-    expect(files).toEqual([`kb.v${manifest.version - 1}.lxg`, `kb.v${manifest.version}.lxg`]);
+    // the newest two versions' files, and the chain the manifest opens (its full snapshot and deltas)
+    const kept = new Set([...manifest.chain, `kb.v${manifest.version - 1}.lxg`, `kb.v${manifest.version}.lxg`]);
+    expect(files).toEqual([...kept].sort());
 
     const bad = await cli([...data(), 'stats', '--collection', 'kb'], work, { INDEX_RETAIN_VERSIONS: 'all' });
     expect(bad.code).toBe(2);

@@ -1,4 +1,4 @@
-import { LexIndex, type Entity } from '@lexigraph/core';
+import { LexIndex, openChain, type Entity } from '@lexigraph/core';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
 import pg from 'pg';
 import type { RunningIndexer } from '../src/main';
@@ -42,14 +42,19 @@ describe('deleting a document', () => {
       const c = new pg.Client({ connectionString: stack.db.url });
       await c.connect();
       try {
+        // the published version and the segments of its chain (its full snapshot, then each delta), in order
         const r = await c.query(
           `SELECT v.version, (SELECT string_agg(c.data, ''::bytea ORDER BY c.seq) FROM "IndexChunk" c WHERE c."versionId" = v.id) AS data
-           FROM "IndexVersion" v JOIN "Collection" k ON k.id = v."collectionId" WHERE k.name = $1 AND v.status = 'published'`,
+           FROM "IndexVersion" v JOIN "Collection" k ON k.id = v."collectionId", "IndexVersion" p
+           WHERE k.name = $1 AND p."collectionId" = k.id AND p.status = 'published'
+             AND v.status IN ('published', 'superseded') AND v.version BETWEEN p."baseVersion" AND p.version
+           ORDER BY v.version`,
           [collection],
         );
-        const row = r.rows[0] as { version: number; data: Buffer } | undefined;
-        if (!row || row.version <= after) return undefined;
-        return { version: row.version, index: LexIndex.deserialize(new Uint8Array(row.data)) };
+        const rows = r.rows as Array<{ version: number; data: Buffer }>;
+        const head = rows[rows.length - 1];
+        if (!head || head.version <= after) return undefined;
+        return { version: head.version, index: openChain(rows.map((x) => new Uint8Array(x.data))) };
       } finally {
         await c.end();
       }

@@ -84,6 +84,10 @@ export function batchingStore(inner: PipelineStore, batchSize = 250): BatchingSt
       await flushCollection(collection);
       return inner.listEntities(collection);
     },
+    async changesSince(collection, since, limit) {
+      await flushCollection(collection);
+      return inner.changesSince(collection, since, limit);
+    },
     async listFetched(collection) {
       await flushCollection(collection);
       return inner.listFetched(collection);

@@ -1,23 +1,49 @@
 import { AppError, DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
-import { dedupeEntities, LexIndex, type IndexStats } from '@lexigraph/core';
-import type { PipelineStore } from './ports';
+import { dedupeEntities, encodeDelta, LexIndex, type IndexStats } from '@lexigraph/core';
+import type { ChainLink, PipelineStore, PublishChain } from './ports';
 import { writeSnapshot, type SnapshotManifest } from './snapshot';
 
 export interface BuildReport {
   collection: string;
   version: number;
+  /** `full`: a whole snapshot was built; `delta`: only the documents changed since the previous version were stored. */
+  kind: 'full' | 'delta';
+  /** Entities indexed (full), or documents the delta lists (delta). */
   entities: number;
   /** Stored documents left out as exact or near duplicates of another (in id order, the first one is kept). */
   duplicates: number;
-  stats: IndexStats;
-  /** Size of the serialized index in bytes. */
+  /** The tables' figures (full builds; a delta does not open the index). */
+  stats?: IndexStats;
+  /** What a delta holds, and the chain it extends. */
+  delta?: { upserts: number; deletes: number; parentVersion: number; baseVersion: number };
+  /** Size of the published segment in bytes (the whole snapshot, or the delta). */
   bytes: number;
   manifest: SnapshotManifest;
   /** Versions removed by retention after this publish (with their data, rows and snapshot files), ascending. */
   removedVersions: number[];
-  index: LexIndex;
+  /** The built index (full builds only). */
+  index?: LexIndex;
   timings: { loadMs: number; buildMs: number; publishMs: number };
 }
+
+/**
+ * When a publish may be a delta instead of a full build (a "merge" of the chain into a new snapshot). A chain grows
+ * by one delta per publish until it holds `maxChain` deltas, or until its deltas list more documents than
+ * `maxShare` of its snapshot's entities (at least `minDocs`); the next publish is then a full build.
+ */
+export interface DeltaPolicy {
+  maxChain: number;
+  maxShare: number;
+  minDocs: number;
+  /**
+   * A delta lists the documents changed after its parent read its documents, less this margin: a document written
+   * by a transaction that began before that read (its `updatedAt`) but committed after it is listed again, and
+   * listing an unchanged document again is harmless (it replaces itself). Document writes are short batches.
+   */
+  overlapMs: number;
+}
+
+export const DEFAULT_DELTA_POLICY: DeltaPolicy = { maxChain: 16, maxShare: 0.1, minDocs: 1_000, overlapMs: 10_000 };
 
 export interface BuildIndexOptions {
   /** Build options handed to the engine (see LexIndex.build). */
@@ -27,17 +53,23 @@ export interface BuildIndexOptions {
   /**
    * Versions of the collection kept after the publish, counting the published one (default 3, from
    * `INDEX_RETAIN_VERSIONS` in the apps): older superseded versions and failed ones older than the oldest kept are
-   * removed from the store, and older snapshot files from `<dataDir>/indexes/`.
+   * removed from the store, and older snapshot files from `<dataDir>/indexes/`; the chains of kept versions stay.
    */
   retainVersions?: number;
+  /** Always build a full snapshot (no delta). */
+  full?: boolean;
+  /** When a delta is published instead of a full build (default DEFAULT_DELTA_POLICY). */
+  delta?: Partial<DeltaPolicy>;
 }
 
 /**
- * Builds the index of `collection` from its stored documents and publishes it: creates an index version, stores
- * the serialized index with its stats and exported tables (the database stays the source of truth), removes the
- * versions retention no longer keeps (`retainVersions`), then writes the cold-start snapshot file and manifest
- * under `<dataDir>/indexes/`, keeping as many files. Exact and near duplicates among the stored documents (in id
- * order) are left out. A failed build or publish marks the version failed and rethrows; the previously published
+ * Publishes the index of `collection` from its stored documents: a delta (the documents changed since the
+ * published version, a small segment whose cost is that of the change) when the published chain has room for it
+ * (see DeltaPolicy), else a full build (exact and near duplicates among the stored documents, in id order, are left
+ * out; a delta does not look for near duplicates among the unchanged documents, the next full build does). The
+ * version is stored with its stats and, for a full build, its SQL tables; retention then removes the versions it no
+ * longer keeps (`retainVersions`), and the cold-start snapshot file and manifest are written under
+ * `<dataDir>/indexes/`. A failed build or publish marks the version failed and rethrows; the previously published
  * version keeps serving. Throws AppError EMPTY_COLLECTION when there is nothing to index.
  */
 export async function buildIndex(
@@ -48,7 +80,22 @@ export async function buildIndex(
 ): Promise<BuildReport> {
   const retain = options.retainVersions ?? DEFAULT_RETAIN_VERSIONS;
   if (!Number.isInteger(retain) || retain < 1) throw new Error(`retainVersions must be a positive integer, got ${retain}`);
+  if (!options.full) {
+    const report = await publishDelta(store, dataDir, collection, retain, { ...DEFAULT_DELTA_POLICY, ...options.delta });
+    if (report) return report;
+  }
+  return publishFull(store, dataDir, collection, retain, options);
+}
+
+async function publishFull(
+  store: PipelineStore,
+  dataDir: string,
+  collection: string,
+  retain: number,
+  options: BuildIndexOptions,
+): Promise<BuildReport> {
   const t0 = performance.now();
+  const docsAsOf = await store.clock();
   const stored = await store.listEntities(collection);
   // Pages of a distributed crawl are stored one by one in no fixed order: near-duplicate removal happens here,
   // over the documents in id order, so the index does not depend on which worker stored what first.
@@ -61,14 +108,19 @@ export async function buildIndex(
   let index: LexIndex;
   let bytes: Uint8Array;
   let stats: IndexStats;
-  let published: Awaited<ReturnType<PipelineStore['publishIndex']>>;
+  let published: { version: number; publishedAt: Date };
   let t2: number;
   try {
     index = LexIndex.build(entities, options.build, options.onProgress);
     t2 = performance.now();
     bytes = index.serialize();
     stats = index.stats();
-    published = await store.publishIndex(collection, ref, bytes, stats, index.exportTables());
+    published = await store.publishIndex(collection, ref, bytes, stats, index.exportTables(), {
+      kind: 'full',
+      parentVersion: null,
+      baseVersion: null,
+      docsAsOf,
+    });
   } catch (err) {
     await store.failIndex(ref, err instanceof Error ? err.message : String(err));
     throw err;
@@ -76,10 +128,10 @@ export async function buildIndex(
   // Published: from here on a failure is the caller's to see, but the version stays published.
   const removedVersions = await store.pruneIndexes(collection, retain);
   const manifest = await writeSnapshot(dataDir, collection, published.version, bytes, published.publishedAt, retain);
-  const t3 = performance.now();
   return {
     collection,
     version: published.version,
+    kind: 'full',
     entities: entities.length,
     duplicates: dropped.length,
     stats,
@@ -87,6 +139,56 @@ export async function buildIndex(
     manifest,
     removedVersions,
     index,
-    timings: { loadMs: t1 - t0, buildMs: t2 - t1, publishMs: t3 - t2 },
+    timings: { loadMs: t1 - t0, buildMs: t2 - t1, publishMs: performance.now() - t2 },
+  };
+}
+
+/** Publishes the changes since the published version as a delta, or returns null when a full build is due. */
+async function publishDelta(
+  store: PipelineStore,
+  dataDir: string,
+  collection: string,
+  retain: number,
+  policy: DeltaPolicy,
+): Promise<BuildReport | null> {
+  const t0 = performance.now();
+  const chain = await store.publishedChain(collection);
+  const head = chain?.[chain.length - 1];
+  const base = chain?.[0];
+  if (!chain || !head || !base || base.kind !== 'full' || !head.docsAsOf || chain.length > policy.maxChain) return null;
+  const listed = chain.slice(1).reduce((n, l: ChainLink) => n + l.documents, 0);
+  const budget = Math.max(policy.minDocs, Math.floor(policy.maxShare * base.documents)) - listed;
+  if (budget <= 0) return null;
+  const docsAsOf = await store.clock();
+  const changes = await store.changesSince(collection, new Date(head.docsAsOf.getTime() - policy.overlapMs), budget);
+  if (!changes) return null;
+  const t1 = performance.now();
+  const bytes = encodeDelta(changes);
+  const delta = { upserts: changes.upserts.length, deletes: changes.deletes.length, parentVersion: head.version, baseVersion: base.version };
+  const where: PublishChain = { kind: 'delta', parentVersion: head.version, baseVersion: base.version, docsAsOf };
+  const ref = await store.createIndexVersion(collection);
+  let published: { version: number; publishedAt: Date };
+  try {
+    published = await store.publishIndex(collection, ref, bytes, { kind: 'delta', delta }, null, where);
+  } catch (err) {
+    await store.failIndex(ref, err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+  const removedVersions = await store.pruneIndexes(collection, retain);
+  const manifest = await writeSnapshot(dataDir, collection, published.version, bytes, published.publishedAt, retain, {
+    parentVersion: head.version,
+    segments: async () => (await store.latestPublished(collection))?.segments ?? [],
+  });
+  return {
+    collection,
+    version: published.version,
+    kind: 'delta',
+    entities: delta.upserts + delta.deletes,
+    duplicates: 0,
+    delta,
+    bytes: bytes.length,
+    manifest,
+    removedVersions,
+    timings: { loadMs: t1 - t0, buildMs: 0, publishMs: performance.now() - t1 },
   };
 }

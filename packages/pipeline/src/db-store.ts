@@ -1,6 +1,6 @@
 import { CollectionConfig } from '@lexigraph/contracts';
 import type { Store } from '@lexigraph/db';
-import type { IndexVersionRef, PipelineStore, PublishedIndex, StoredDocument, UpsertCounts } from './ports';
+import type { ChainLink, IndexVersionRef, PipelineStore, PublishedIndex, StoredDocument, UpsertCounts } from './ports';
 
 /**
  * Adapts the db package's Store (repositories keyed by collection id) to the pipeline's port (keyed by collection
@@ -67,6 +67,11 @@ export function fromDbStore(store: Store): PipelineStore {
       const id = await idOf(collection);
       return id ? store.documents.listEntities(id) : [];
     },
+    async changesSince(collection, since, limit) {
+      const id = await idOf(collection);
+      return id ? store.documents.changesSince(id, since, limit) : { upserts: [], deletes: [] };
+    },
+    clock: () => store.documents.now(),
     async listFetched(collection) {
       const id = await idOf(collection);
       if (!id) return [];
@@ -89,9 +94,9 @@ export function fromDbStore(store: Store): PipelineStore {
       const v = await store.indexes.createVersion(await requireId(collection));
       return { id: v.id, version: v.version };
     },
-    async publishIndex(_collection, ref, bytes, stats, tables): Promise<PublishedIndex> {
-      const v = await store.indexes.publish(ref.id, bytes, stats as Record<string, unknown>, tables as never);
-      return { version: v.version, bytes, publishedAt: v.publishedAt ?? new Date() };
+    async publishIndex(_collection, ref, bytes, stats, tables, chain) {
+      const v = await store.indexes.publish(ref.id, bytes, stats as Record<string, unknown>, tables as never, chain);
+      return { version: v.version, publishedAt: v.publishedAt ?? new Date() };
     },
     async failIndex(ref, reason) {
       await store.indexes.fail(ref.id, reason);
@@ -100,11 +105,24 @@ export function fromDbStore(store: Store): PipelineStore {
       const id = await idOf(collection);
       return id ? (await store.indexes.prune(id, retain)).map((v) => v.version) : [];
     },
-    async latestPublished(collection) {
+    async latestPublished(collection): Promise<PublishedIndex | null> {
       const id = await idOf(collection);
       if (!id) return null;
-      const p = await store.indexes.latestPublished(id);
-      return p ? { version: p.version, bytes: p.data, publishedAt: p.publishedAt ?? new Date(0) } : null;
+      const info = await store.indexes.publishedInfo(id);
+      if (!info) return null;
+      const segments = (await store.indexes.chainData(id, info.version)).map((c) => ({ version: c.version, bytes: c.data }));
+      return { version: info.version, segments, publishedAt: info.publishedAt ?? new Date(0) };
+    },
+    async publishedChain(collection): Promise<ChainLink[] | null> {
+      const id = await idOf(collection);
+      const info = id ? await store.indexes.publishedInfo(id) : null;
+      if (!id || !info) return null;
+      return (await store.indexes.chain(id, info.version)).map((v) => {
+        const delta = v.stats.delta as { upserts?: unknown; deletes?: unknown } | undefined;
+        const documents =
+          v.kind === 'delta' ? Number(delta?.upserts ?? 0) + Number(delta?.deletes ?? 0) : Number(v.stats.entities ?? 0);
+        return { version: v.version, kind: v.kind, docsAsOf: v.docsAsOf, documents: Number.isFinite(documents) ? documents : 0 };
+      });
     },
     close: () => store.close(),
   };

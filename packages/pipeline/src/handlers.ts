@@ -4,7 +4,7 @@ import { buildIndex, type BuildReport } from './build';
 import { documentHash } from './distill';
 import type { PipelineStore, UpsertCounts } from './ports';
 import type { HandlerMap, JobOutcome } from './runner';
-import { writeSnapshot } from './snapshot';
+import { writeSnapshotChain } from './load';
 
 /** Progress callbacks of the long steps: (done, total); total 0 means "not known yet". */
 export interface PipelineProgress {
@@ -247,7 +247,7 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
       if (!published) {
         throw new AppError('NO_INDEX', `collection "${data.collection}" has no published index (version ${data.versionId})`, data);
       }
-      const manifest = await writeSnapshot(ctx.dataDir, data.collection, published.version, published.bytes, published.publishedAt, ctx.retainVersions);
+      const manifest = await writeSnapshotChain(ctx.dataDir, data.collection, published, ctx.retainVersions);
       return { result: manifest };
     },
   };

@@ -1,7 +1,7 @@
 import { AppError } from '@lexigraph/contracts';
-import { LexIndex } from '@lexigraph/core';
-import type { PipelineStore } from './ports';
-import { readManifest, readSnapshotBytes, writeSnapshot } from './snapshot';
+import { openChain, type LexIndex } from '@lexigraph/core';
+import type { PipelineStore, PublishedIndex } from './ports';
+import { readManifest, readSnapshotChain, writeSnapshot, type SnapshotManifest } from './snapshot';
 
 export interface LoadedIndex {
   index: LexIndex;
@@ -23,6 +23,17 @@ export interface LoadIndexOptions {
   retainVersions?: number;
 }
 
+/** Writes the files of a published version's chain and its manifest (see writeSnapshot). */
+export async function writeSnapshotChain(dataDir: string, collection: string, published: PublishedIndex, retain?: number): Promise<SnapshotManifest> {
+  const own = published.segments[published.segments.length - 1];
+  if (!own || own.version !== published.version) throw new Error(`the chain of "${collection}" v${published.version} does not end with it`);
+  const chain =
+    published.segments.length > 1
+      ? { parentVersion: (published.segments[published.segments.length - 2] as { version: number }).version, segments: async () => published.segments }
+      : undefined;
+  return writeSnapshot(dataDir, collection, published.version, own.bytes, published.publishedAt, retain, chain);
+}
+
 /**
  * Loads the published index of a collection: from `<dataDir>/indexes/<collection>.json` and the file it names when
  * both are present, else from the latest published version in the database (and then rewrites the snapshot so the
@@ -33,9 +44,9 @@ export async function loadIndex(options: LoadIndexOptions): Promise<LoadedIndex>
   const t0 = performance.now();
   const manifest = await readManifest(dataDir, collection);
   if (manifest) {
-    const bytes = await readSnapshotBytes(dataDir, manifest);
-    if (bytes) {
-      return { index: LexIndex.deserialize(bytes), version: manifest.version, source: 'snapshot', loadMs: performance.now() - t0 };
+    const segments = await readSnapshotChain(dataDir, manifest);
+    if (segments) {
+      return { index: openChain(segments), version: manifest.version, source: 'snapshot', loadMs: performance.now() - t0 };
     }
   }
   const store = await options.openStore();
@@ -51,9 +62,9 @@ export async function loadIndex(options: LoadIndexOptions): Promise<LoadedIndex>
     }
     throw new AppError('NO_INDEX', `collection "${collection}" has no published index; ingest documents into it first`, { collection });
   }
-  await writeSnapshot(dataDir, collection, published.version, published.bytes, published.publishedAt, options.retainVersions);
+  await writeSnapshotChain(dataDir, collection, published, options.retainVersions);
   return {
-    index: LexIndex.deserialize(published.bytes),
+    index: openChain(published.segments.map((s) => s.bytes)),
     version: published.version,
     source: 'database',
     loadMs: performance.now() - t0,

@@ -29,8 +29,33 @@ export interface IndexVersionRef {
 
 export interface PublishedIndex {
   version: number;
-  bytes: Uint8Array;
+  /** The segments that open it, with their versions: its full snapshot, then each delta of its chain up to this one. */
+  segments: Array<{ version: number; bytes: Uint8Array }>;
   publishedAt: Date;
+}
+
+/** A published version's place in its chain, without data. */
+export interface ChainLink {
+  version: number;
+  kind: 'full' | 'delta';
+  /** When its documents were read (database clock); changes after it go into the next delta. */
+  docsAsOf: Date | null;
+  /** Entities of a full snapshot; documents listed by a delta (upserts + deletes). */
+  documents: number;
+}
+
+/** Where a version being published sits: a full snapshot, or a delta after `parentVersion` in `baseVersion`'s chain. */
+export interface PublishChain {
+  kind: 'full' | 'delta';
+  parentVersion: number | null;
+  baseVersion: number | null;
+  docsAsOf: Date;
+}
+
+/** Documents changed since a time, in their current state. */
+export interface DocumentChanges {
+  upserts: Entity[];
+  deletes: string[];
 }
 
 /**
@@ -44,6 +69,10 @@ export interface PipelineStore {
   upsertDocuments(collection: string, docs: StoredDocument[]): Promise<UpsertCounts>;
   documentHashes(collection: string): Promise<Map<string, string>>;
   listEntities(collection: string): Promise<Entity[]>;
+  /** Documents changed after `since` (live ones as entities, deleted ones as ids), or null when more than `limit`. */
+  changesSince(collection: string, since: Date, limit: number): Promise<DocumentChanges | null>;
+  /** The store's clock, which stamps document changes. */
+  clock(): Promise<Date>;
   /** url and fetch metadata of the live documents that have a url (a scheduled re-crawl revisits them). */
   listFetched(collection: string): Promise<{ id: string; url: string; fetchMeta: Record<string, unknown> }[]>;
   /** One live document, or null. */
@@ -51,13 +80,24 @@ export interface PipelineStore {
   countDocuments(collection: string): Promise<number>;
   removeDocument(collection: string, id: string): Promise<boolean>;
   createIndexVersion(collection: string): Promise<IndexVersionRef>;
-  publishIndex(collection: string, ref: IndexVersionRef, bytes: Uint8Array, stats: unknown, tables: unknown): Promise<PublishedIndex>;
+  /** Publishes a version: its bytes (a full snapshot with its SQL tables, or a delta with `tables` null). */
+  publishIndex(
+    collection: string,
+    ref: IndexVersionRef,
+    bytes: Uint8Array,
+    stats: unknown,
+    tables: unknown,
+    chain: PublishChain,
+  ): Promise<{ version: number; publishedAt: Date }>;
   failIndex(ref: IndexVersionRef, reason: string): Promise<void>;
   /**
    * Removes the versions retention no longer keeps: superseded ones beyond the `retain` newest (counting the
    * published one) and failed ones older than the oldest kept. Resolves to the removed version numbers, ascending.
    */
   pruneIndexes(collection: string, retain: number): Promise<number[]>;
+  /** The published version with every segment of its chain, or null. */
   latestPublished(collection: string): Promise<PublishedIndex | null>;
+  /** The chain of the published version, full snapshot first, without data; null when nothing is published. */
+  publishedChain(collection: string): Promise<ChainLink[] | null>;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { manifestPath, readManifest, readSnapshotBytes, writeSnapshot } from './snapshot';
+import { manifestPath, readManifest, readSnapshotChain, writeSnapshot } from './snapshot';
 
 describe('snapshot files', () => {
   let dir: string;
@@ -15,10 +15,10 @@ describe('snapshot files', () => {
   it('writes the index file and a manifest pointing at it, and keeps the newest files up to the retention', async () => {
     await writeSnapshot(dir, 'docs', 1, new Uint8Array([1, 2, 3]), new Date('2026-01-01T00:00:00Z'), 1);
     const m2 = await writeSnapshot(dir, 'docs', 2, new Uint8Array([4, 5]), new Date('2026-01-02T00:00:00Z'), 1);
-    expect(m2).toEqual({ collection: 'docs', version: 2, file: 'docs.v2.lxg', publishedAt: '2026-01-02T00:00:00.000Z', bytes: 2 });
+    expect(m2).toEqual({ collection: 'docs', version: 2, file: 'docs.v2.lxg', chain: ['docs.v2.lxg'], publishedAt: '2026-01-02T00:00:00.000Z', bytes: 2 });
     const read = await readManifest(dir, 'docs');
     expect(read).toEqual(m2);
-    expect(Array.from((await readSnapshotBytes(dir, m2)) ?? [])).toEqual([4, 5]);
+    expect(((await readSnapshotChain(dir, m2)) ?? []).map((b) => Array.from(b))).toEqual([[4, 5]]);
     const files = (await fs.readdir(path.join(dir, 'indexes'))).sort();
     expect(files).toEqual(['docs.json', 'docs.v2.lxg']);
   });
@@ -48,11 +48,37 @@ describe('snapshot files', () => {
     ]);
   });
 
+  it('chains a delta to the files of its parent, and keeps the whole chain whatever the retention', async () => {
+    await writeSnapshot(dir, 'docs', 1, new Uint8Array([1]), new Date(), 1);
+    const none = async () => {
+      throw new Error('the parent files are there: no segment should be read');
+    };
+    await writeSnapshot(dir, 'docs', 2, new Uint8Array([2]), new Date(), 1, { parentVersion: 1, segments: none });
+    const m3 = await writeSnapshot(dir, 'docs', 3, new Uint8Array([3]), new Date(), 1, { parentVersion: 2, segments: none });
+    expect(m3.chain).toEqual(['docs.v1.lxg', 'docs.v2.lxg', 'docs.v3.lxg']);
+    expect(((await readSnapshotChain(dir, m3)) ?? []).map((b) => Array.from(b))).toEqual([[1], [2], [3]]);
+    expect(await readManifest(dir, 'docs')).toEqual(m3);
+    // a full snapshot starts a new chain: the old one goes with retention 1
+    await writeSnapshot(dir, 'docs', 4, new Uint8Array([4]), new Date(), 1);
+    expect((await fs.readdir(path.join(dir, 'indexes'))).sort()).toEqual(['docs.json', 'docs.v4.lxg']);
+    // a delta whose parent's files are missing writes its whole chain from the segments
+    await fs.rm(path.join(dir, 'indexes', 'docs.v4.lxg'));
+    const m6 = await writeSnapshot(dir, 'docs', 6, new Uint8Array([6]), new Date(), 1, {
+      parentVersion: 5,
+      segments: async () => [
+        { version: 4, bytes: new Uint8Array([4]) },
+        { version: 5, bytes: new Uint8Array([5]) },
+        { version: 6, bytes: new Uint8Array([6]) },
+      ],
+    });
+    expect(((await readSnapshotChain(dir, m6)) ?? []).map((b) => Array.from(b))).toEqual([[4], [5], [6]]);
+  });
+
   it('reports a missing manifest or file as null, and a malformed manifest as an error', async () => {
     expect(await readManifest(dir, 'none')).toBeNull();
     const m = await writeSnapshot(dir, 'docs', 3, new Uint8Array([1]));
     await fs.rm(path.join(dir, 'indexes', m.file));
-    expect(await readSnapshotBytes(dir, m)).toBeNull();
+    expect(await readSnapshotChain(dir, m)).toBeNull();
     await fs.writeFile(manifestPath(dir, 'docs'), JSON.stringify({ version: 3, file: '../../etc/passwd' }));
     await expect(readManifest(dir, 'docs')).rejects.toThrow(/malformed/);
   });

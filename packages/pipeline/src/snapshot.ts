@@ -6,8 +6,10 @@ import { DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
 export interface SnapshotManifest {
   collection: string;
   version: number;
-  /** File name of the serialized index, relative to the manifest's directory. */
+  /** File name of the version's own segment (a full snapshot or a delta), relative to the manifest's directory. */
   file: string;
+  /** The files that open the version, in order: its chain's full snapshot, then each delta up to `file`. */
+  chain: string[];
   /** ISO 8601 time of publication. */
   publishedAt: string;
   bytes: number;
@@ -34,11 +36,33 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
   await fs.rename(tmp, target);
 }
 
+/** A delta's chain, for writeSnapshot: its parent, and (when the parent's files are not at hand) every segment. */
+export interface DeltaChain {
+  parentVersion: number;
+  /** The published chain's segments with their versions, full snapshot first, ending with the delta itself. */
+  segments: () => Promise<Array<{ version: number; bytes: Uint8Array }>>;
+}
+
+function fileOf(collection: string, version: number): string {
+  return `${collection}.v${version}.lxg`;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Writes the serialized index of `collection` version `version` as `<dataDir>/indexes/<collection>.v<N>.lxg`, then
- * points `<collection>.json` at it (both written atomically, file first, so a reader never sees a manifest whose
- * file is missing or partial). Afterwards the collection's index files are cut to `retain` (default 3, at least 1):
- * the one just written and the newest others by version number; older ones are removed.
+ * Writes the segment of `collection` version `version` (a full snapshot, or a delta with `delta`) as
+ * `<dataDir>/indexes/<collection>.v<N>.lxg`, then points `<collection>.json` at the files that open it (both written
+ * atomically, files first, so a reader never sees a manifest whose files are missing or partial). A delta extends
+ * the chain of the manifest when that names its parent and its files are there; else the whole chain is written
+ * from `delta.segments()`. Afterwards the collection's other index files are cut to `retain` (default 3, at least
+ * 1): the chain just written stays, and the newest others by version number; older ones are removed.
  */
 export async function writeSnapshot(
   dataDir: string,
@@ -47,22 +71,39 @@ export async function writeSnapshot(
   bytes: Uint8Array,
   publishedAt: Date = new Date(),
   retain: number = DEFAULT_RETAIN_VERSIONS,
+  delta?: DeltaChain,
 ): Promise<SnapshotManifest> {
   if (!Number.isInteger(retain) || retain < 1) throw new Error(`retain must be a positive integer, got ${retain}`);
   const dir = indexesDir(dataDir);
   await fs.mkdir(dir, { recursive: true });
-  const file = `${collection}.v${version}.lxg`;
+  const file = fileOf(collection, version);
   await writeFileAtomic(path.join(dir, file), bytes);
-  const manifest: SnapshotManifest = { collection, version, file, publishedAt: publishedAt.toISOString(), bytes: bytes.length };
+  let chain = [file];
+  if (delta) {
+    const prev = await readManifest(dataDir, collection);
+    const have = prev && prev.version === delta.parentVersion && (await Promise.all(prev.chain.map((f) => exists(path.join(dir, f))))).every(Boolean);
+    if (prev && have) chain = [...prev.chain, file];
+    else {
+      chain = [];
+      for (const seg of await delta.segments()) {
+        const name = fileOf(collection, seg.version);
+        if (seg.version !== version) await writeFileAtomic(path.join(dir, name), seg.bytes);
+        chain.push(name);
+      }
+      if (chain[chain.length - 1] !== file) throw new Error(`the published chain of "${collection}" does not end with version ${version}`);
+    }
+  }
+  const manifest: SnapshotManifest = { collection, version, file, chain, publishedAt: publishedAt.toISOString(), bytes: bytes.length };
   await writeFileAtomic(manifestPath(dataDir, collection), `${JSON.stringify(manifest, null, 2)}\n`);
   const prefix = `${collection}.v`;
+  const keep = new Set(chain);
   const others = (await fs.readdir(dir))
-    .filter((name) => name.startsWith(prefix) && name.endsWith('.lxg') && name !== file)
+    .filter((name) => name.startsWith(prefix) && name.endsWith('.lxg') && !keep.has(name))
     .map((name) => ({ name, version: name.slice(prefix.length, -4) }))
     // only this collection's files: `<collection>.v<digits>.lxg` (a collection named `docs.v2` is another one)
     .filter((f) => /^\d+$/.test(f.version))
     .sort((a, b) => Number(b.version) - Number(a.version));
-  for (const stale of others.slice(retain - 1)) await fs.rm(path.join(dir, stale.name), { force: true });
+  for (const stale of others.slice(Math.max(0, retain - 1))) await fs.rm(path.join(dir, stale.name), { force: true });
   return manifest;
 }
 
@@ -76,18 +117,25 @@ export async function readManifest(dataDir: string, collection: string): Promise
     throw err;
   }
   const value = JSON.parse(text) as Partial<SnapshotManifest>;
-  if (typeof value.file !== 'string' || typeof value.version !== 'number' || value.file.includes('/') || value.file.includes('\\')) {
+  const plain = (f: unknown): f is string => typeof f === 'string' && f !== '' && !f.includes('/') && !f.includes('\\');
+  // a manifest written before chains names its one file
+  const chain = value.chain ?? (plain(value.file) ? [value.file] : undefined);
+  if (!plain(value.file) || typeof value.version !== 'number' || !Array.isArray(chain) || !chain.every(plain) || chain[chain.length - 1] !== value.file) {
     throw new Error(`index manifest of collection "${collection}" is malformed: ${manifestPath(dataDir, collection)}`);
   }
-  return value as SnapshotManifest;
+  return { ...value, chain } as SnapshotManifest;
 }
 
-/** Reads the index bytes the manifest points at, or null when the file is missing. */
-export async function readSnapshotBytes(dataDir: string, manifest: SnapshotManifest): Promise<Uint8Array | null> {
-  try {
-    return new Uint8Array(await fs.readFile(path.join(indexesDir(dataDir), manifest.file)));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+/** Reads the segments the manifest names (full snapshot first), or null when a file is missing. */
+export async function readSnapshotChain(dataDir: string, manifest: SnapshotManifest): Promise<Uint8Array[] | null> {
+  const out: Uint8Array[] = [];
+  for (const file of manifest.chain) {
+    try {
+      out.push(new Uint8Array(await fs.readFile(path.join(indexesDir(dataDir), file))));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
   }
+  return out;
 }

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { dedupeEntities, LexIndex, type Entity } from '@lexigraph/core';
 import { createStore, type Store } from '@lexigraph/db';
 import {
   InProcessRunner,
@@ -119,7 +120,7 @@ describe('pipeline on PostgreSQL', () => {
       // Each round changes one page, so every version differs from the one before.
       const entities = report.entities.map((e) => (e.id === 'wal' ? { ...e, text: `${e.text} Round ${round} of checkpoints.` } : e));
       await distill(store, 'retained', entities);
-      const built = await buildIndex(store, dataDir, 'retained', { retainVersions: 3 });
+      const built = await buildIndex(store, dataDir, 'retained', { retainVersions: 3, full: true });
       published.push(built.version);
       expect(built.removedVersions).toEqual(round > 3 ? [built.version - 3] : []);
     }
@@ -151,6 +152,58 @@ describe('pipeline on PostgreSQL', () => {
     const files = (await fs.readdir(path.join(dataDir, 'indexes'))).filter((f) => f.startsWith('retained.')).sort();
     expect(files).toEqual(['retained.json', ...published.slice(7).map((v) => `retained.v${v}.lxg`)].sort());
     expect(await readManifest(dataDir, 'retained')).toMatchObject({ version: published[9] });
+  });
+
+  it('publishes a change as a delta whose chain opens to the tables and answers of a full build; retention keeps chains', async () => {
+    const { entities } = await ingestSource({ source: FIXTURE });
+    const policy = { overlapMs: 0 };
+    await distill(store, 'deltas', entities);
+    const v1 = await buildIndex(store, dataDir, 'deltas', { retainVersions: 2, delta: policy });
+    expect(v1.kind).toBe('full');
+    const [first, second] = entities as [Entity, Entity];
+    const changed = { ...first, text: `${first.text} Zanzibar checkpoints flush the write-ahead log.` };
+    const added = { ...second, id: 'added-page', url: 'http://docs.test/added', title: 'Added page', text: 'Quokka tuning of autovacuum thresholds.' };
+    await distill(store, 'deltas', [changed, added]);
+    expect(await store.removeDocument('deltas', second.id)).toBe(true);
+    const v2 = await buildIndex(store, dataDir, 'deltas', { retainVersions: 2, delta: policy });
+    expect(v2.kind).toBe('delta');
+    expect(v2.delta).toEqual({ upserts: 2, deletes: 1, parentVersion: v1.version, baseVersion: v1.version });
+    expect(v2.bytes).toBeLessThan(v1.bytes / 4);
+
+    const live = [changed, added, ...entities.filter((e) => e.id !== first.id && e.id !== second.id)];
+    const fresh = LexIndex.build(dedupeEntities(live).kept);
+    const same = (idx: LexIndex) => {
+      expect(idx.exportTables({ allTerms: true })).toEqual(fresh.exportTables({ allTerms: true }));
+      for (const q of ['zanzibar checkpoints', 'quokka autovacuum', 'write-ahead log', first.title, second.title]) {
+        expect(idx.search(q, { k: 10 })).toEqual(fresh.search(q, { k: 10 }));
+      }
+    };
+    const fromFiles = await loadIndex({ dataDir, collection: 'deltas', openStore: async () => store });
+    expect(fromFiles).toMatchObject({ version: v2.version, source: 'snapshot' });
+    same(fromFiles.index);
+    expect((await readManifest(dataDir, 'deltas'))?.chain).toEqual([`deltas.v${v1.version}.lxg`, `deltas.v${v2.version}.lxg`]);
+    for (const f of await fs.readdir(path.join(dataDir, 'indexes'))) if (f.startsWith('deltas.')) await fs.rm(path.join(dataDir, 'indexes', f));
+    const fromDb = await loadIndex({ dataDir, collection: 'deltas', openStore: async () => store });
+    expect(fromDb).toMatchObject({ version: v2.version, source: 'database' });
+    same(fromDb.index);
+
+    // three more deltas with retention 2: the chain back to its full snapshot stays
+    for (let round = 1; round <= 3; round++) {
+      await distill(store, 'deltas', [{ ...added, text: `${added.text} Round ${round}.` }]);
+      expect((await buildIndex(store, dataDir, 'deltas', { retainVersions: 2, delta: policy })).kind).toBe('delta');
+    }
+    const id = (await db.collections.get('deltas'))!.id;
+    const kept = async () => (await db.indexes.list(id)).map((v) => v.version).sort((a, b) => a - b);
+    expect(await kept()).toEqual([v1.version, v2.version, v2.version + 1, v2.version + 2, v2.version + 3]);
+    expect((await loadIndex({ dataDir, collection: 'deltas', openStore: async () => store })).index.search('round 3')[0]?.id).toBe('added-page');
+    // a chain at its longest is merged into a new full snapshot; the old chain then goes
+    const merged = await buildIndex(store, dataDir, 'deltas', { retainVersions: 1, delta: { ...policy, maxChain: 3 } });
+    expect(merged.kind).toBe('full');
+    expect(await kept()).toEqual([merged.version]);
+    expect((await fs.readdir(path.join(dataDir, 'indexes'))).filter((f) => f.startsWith('deltas.')).sort()).toEqual([
+      'deltas.json',
+      `deltas.v${merged.version}.lxg`,
+    ]);
   });
 
   it('index.publish rewrites the snapshot of the latest version; distill.entity checks one stored document', async () => {

@@ -77,11 +77,20 @@ export function printIngest(
 /** Prints the published index version and its main figures. */
 export function printBuild(out: Writable, built: IndexBuildResult): void {
   const s = built.stats;
-  println(
-    out,
-    `index v${built.version} of "${built.collection}" published: ${s.entities} entities, ${s.multiTokens} multi-tokens, ` +
-      `${s.pairs} pairs, ${built.bytes} bytes (build ${Math.round(built.timings.buildMs)} ms, publish ${Math.round(built.timings.publishMs)} ms)`,
-  );
+  const d = built.delta;
+  if (d) {
+    println(
+      out,
+      `index v${built.version} of "${built.collection}" published as a delta on v${d.parentVersion}: ${d.upserts} added or changed, ` +
+        `${d.deletes} deleted, ${built.bytes} bytes (publish ${Math.round(built.timings.publishMs)} ms)`,
+    );
+  } else if (s) {
+    println(
+      out,
+      `index v${built.version} of "${built.collection}" published: ${s.entities} entities, ${s.multiTokens} multi-tokens, ` +
+        `${s.pairs} pairs, ${built.bytes} bytes (build ${Math.round(built.timings.buildMs)} ms, publish ${Math.round(built.timings.publishMs)} ms)`,
+    );
+  }
   if (built.duplicates > 0) println(out, `${built.duplicates} stored document(s) left out as duplicates of another`);
 }
 
