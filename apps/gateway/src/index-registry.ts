@@ -1,12 +1,21 @@
 import { promises as fs } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { AppError, CollectionConfig, CollectionName } from '@lexigraph/contracts';
-import { LexIndex, parseParams, type QueryParams } from '@lexigraph/core';
-import { indexesDir, readManifest, readSnapshotBytes } from '@lexigraph/pipeline';
+import { applyDelta, decodeDelta, openChain, parseParams, type LexIndex, type QueryParams } from '@lexigraph/core';
+import { indexesDir, readManifest, readSnapshotChain } from '@lexigraph/pipeline';
 import { isUnavailable, type GatewayDatabase } from './database';
 import type { GatewayMetrics } from './metrics';
 
-/** One collection as served: a fully built index and what it came from. Never mutated after it is made. */
+/**
+ * Deltas listing at most this many documents in all are applied in place to the served index (a few milliseconds
+ * per document); a larger change loads the new version's whole chain instead.
+ */
+export const IN_PLACE_MAX_DOCUMENTS = 2_000;
+
+/**
+ * One collection as served: an index and what it came from. An entry is replaced, never changed, except that its
+ * index takes the deltas of newer versions in place (see IndexRegistry).
+ */
 export interface ServedIndex {
   collection: string;
   index: LexIndex;
@@ -23,8 +32,11 @@ export interface ServedIndex {
 }
 
 /**
- * Holds the published index of every collection and swaps in newer versions without downtime: a new version is
- * read and deserialized completely, then the map entry is replaced in one assignment. A request that already took
+ * Holds the published index of every collection and swaps in newer versions without downtime. A version that is a
+ * delta on the served one (or a few deltas) is read (only its documents) and applied to the served index between
+ * two requests (JavaScript runs one at a time, and `ask` is synchronous), then the entry is replaced with the new
+ * version number; an index already held is never loaded again. Any other version is read and opened completely
+ * (its full snapshot and deltas), then the map entry is replaced in one assignment. A request that already took
  * the old entry finishes on it; the next request gets the new one. Loads of one collection are serialized (an
  * event and a poll arriving together load once), and a failed load keeps the served version.
  * While the database cannot be reached, collections are loaded from the snapshot manifests in the data directory
@@ -167,15 +179,15 @@ export class IndexRegistry {
     const t0 = performance.now();
     const manifest = await readManifest(this.dataDir, collection);
     if (!manifest || (current && current.version >= manifest.version)) return current ?? null;
-    const bytes = await readSnapshotBytes(this.dataDir, manifest);
-    if (!bytes) return current ?? null;
-    const index = LexIndex.deserialize(bytes);
+    const segments = await readSnapshotChain(this.dataDir, manifest);
+    if (!segments) return current ?? null;
+    const index = openChain(segments);
     return this.swap(current, {
       collection,
       index,
       version: manifest.version,
       publishedAt: new Date(manifest.publishedAt),
-      bytes: bytes.length,
+      bytes: segments.reduce((n, b) => n + b.length, 0),
       entities: index.size,
       defaults: {},
       configured: false,
@@ -201,31 +213,47 @@ export class IndexRegistry {
     }
 
     const t0 = performance.now();
-    let bytes: Uint8Array | null = null;
-    let version = published.version;
-    let publishedAt = published.publishedAt ?? new Date(0);
+    const publishedAt = published.publishedAt ?? new Date(0);
+    const chain = await store.indexes.chain(row.id, published.version);
+    const held = current ? chain.findIndex((v) => v.version === current.version) : -1;
+    const after = held >= 0 ? chain.slice(held + 1) : [];
+    const listed = after.reduce((n, v) => n + Number((v.stats.delta as { upserts?: number } | undefined)?.upserts ?? 0) + Number((v.stats.delta as { deletes?: number } | undefined)?.deletes ?? 0), 0);
+    if (current && held >= 0 && after.every((v) => v.kind === 'delta') && listed <= IN_PLACE_MAX_DOCUMENTS) {
+      // the served index holds this chain up to its version: apply the deltas after it (read first, applied together)
+      const deltas: Uint8Array[] = [];
+      for (const v of after) deltas.push(await store.indexes.readData(v.id));
+      if (this.served.get(collection) !== current) return this.served.get(collection) ?? null;
+      for (const d of deltas) applyDelta(current.index, decodeDelta(d));
+      return this.swap(current, {
+        ...current,
+        version: published.version,
+        publishedAt,
+        bytes: current.bytes + deltas.reduce((n, b) => n + b.length, 0),
+        entities: current.index.size,
+        defaults: this.defaultsOf(collection, row.config),
+        configured: true,
+        source: 'database',
+        loadMs: performance.now() - t0,
+      });
+    }
+    let segments: Uint8Array[] | null = null;
     let source: ServedIndex['source'] = 'snapshot';
     if (this.dataDir) {
       // A data directory shared with the indexer saves moving the bytes through the database, when it is current.
       const manifest = await readManifest(this.dataDir, collection);
-      if (manifest && manifest.version === published.version) bytes = await readSnapshotBytes(this.dataDir, manifest);
+      if (manifest && manifest.version === published.version) segments = await readSnapshotChain(this.dataDir, manifest);
     }
-    if (!bytes) {
-      const fromDb = await store.indexes.latestPublished(row.id);
-      if (!fromDb) return current ?? null;
-      if (current && current.version >= fromDb.version) return current;
-      bytes = fromDb.data;
-      version = fromDb.version;
-      publishedAt = fromDb.publishedAt ?? publishedAt;
+    if (!segments) {
+      segments = (await store.indexes.chainData(row.id, published.version)).map((c) => c.data);
       source = 'database';
     }
-    const index = LexIndex.deserialize(bytes);
+    const index = openChain(segments);
     return this.swap(current, {
       collection,
       index,
-      version,
+      version: published.version,
       publishedAt,
-      bytes: bytes.length,
+      bytes: segments.reduce((n, b) => n + b.length, 0),
       entities: index.size,
       defaults: this.defaultsOf(collection, row.config),
       configured: true,

@@ -4,9 +4,11 @@ import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microse
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { lastValueFrom } from 'rxjs';
 import { EVENT_INDEX_PUBLISHED } from '@lexigraph/contracts';
+import { dedupeEntities, LexIndex } from '@lexigraph/core';
 import { redisOptions } from '../src/config';
+import { IndexRegistry } from '../src/index-registry';
 import { startGateway } from '../src/main';
-import { DOCS, REDIS_URL, ZEPPELIN, getJson, post, testDb, type Json, type TestDb } from './fixtures';
+import { DOCS, REDIS_URL, ZEPPELIN, getJson, post, testDb, until, type Json, type TestDb } from './fixtures';
 
 describe('gateway on PostgreSQL and Redis', () => {
   let db: TestDb;
@@ -182,6 +184,36 @@ describe('gateway without events', () => {
         } while (body.indexVersion !== 2 && Date.now() < deadline);
         expect(body.indexVersion).toBe(2);
         expect(body.results[0].id).toBe('zeppelin');
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('applies a delta to the index it serves, without loading the version again, and answers as a full build', async () => {
+    const db = await testDb('delta');
+    try {
+      await db.publish('kb', DOCS);
+      const { app, url } = await startGateway({ config: db.config({ pollMs: 100 }), events: false, logger: ['error'], defaultMetrics: false });
+      try {
+        const registry = app.get(IndexRegistry);
+        const before = registry.get('kb');
+        expect(before?.version).toBe(1);
+        await db.publish('kb', [ZEPPELIN]);
+        const body = await until('version 2', async () => {
+          const b = (await post(`${url}/v1/collections/kb/query`, { prompt: 'zeppelin' })).body;
+          return b.indexVersion === 2 ? b : undefined;
+        }, 10_000);
+        expect(body.results[0].id).toBe('zeppelin');
+        const after = registry.get('kb');
+        expect(after?.version).toBe(2);
+        expect(after?.index).toBe(before?.index);
+        const fresh = LexIndex.build(dedupeEntities([...DOCS, ZEPPELIN]).kept);
+        for (const q of ['zeppelin airship', 'vacuum storage', 'write ahead log']) {
+          expect(after?.index.search(q, { k: 10 })).toEqual(fresh.search(q, { k: 10 }));
+        }
       } finally {
         await app.close();
       }
