@@ -20,6 +20,9 @@ interface WireDoc {
   entity: Entity;
 }
 
+/** Documents per page of listEntities. */
+const LIST_PAGE_ROWS = 2_000;
+
 const UPSERT_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($2::jsonb)
@@ -127,18 +130,40 @@ export class DocumentRepository {
     }
   }
 
-  /** The entities of the live (not deleted) documents, ordered by externalId (bytewise). */
+  /**
+   * The entities of the live (not deleted) documents, ordered by externalId (bytewise), read in pages of
+   * LIST_PAGE_ROWS by keyset (externalId after the last one read), so no query's result, and no buffer of the
+   * client that decodes it, holds the whole collection.
+   */
   async listEntities(collectionId: string): Promise<Entity[]> {
-    try {
-      const rows = await this.raw.$queryRawUnsafe<{ entity: unknown }[]>(
-        `SELECT entity FROM "Document"
-         WHERE "collectionId" = $1::uuid AND "deletedAt" IS NULL
-         ORDER BY "externalId" COLLATE "C"`,
-        collectionId,
-      );
-      return rows.map((r) => parseJson<Entity>(r.entity));
-    } catch (err) {
-      throw toDbError(err, `list entities of collection ${collectionId}`);
+    const out: Entity[] = [];
+    for await (const page of this.entityPages(collectionId)) for (const e of page) out.push(e);
+    return out;
+  }
+
+  /** The entities of the live documents in pages (see listEntities). */
+  async *entityPages(collectionId: string, pageRows = LIST_PAGE_ROWS): AsyncGenerator<Entity[]> {
+    let after: string | null = null;
+    for (;;) {
+      let rows: { externalId: string; entity: unknown }[];
+      try {
+        rows = await this.raw.$queryRawUnsafe<{ externalId: string; entity: unknown }[]>(
+          `SELECT "externalId", entity FROM "Document"
+           WHERE "collectionId" = $1::uuid AND "deletedAt" IS NULL
+             AND ($2::text IS NULL OR "externalId" COLLATE "C" > $2::text COLLATE "C")
+           ORDER BY "externalId" COLLATE "C"
+           LIMIT $3::int`,
+          collectionId,
+          after,
+          pageRows,
+        );
+      } catch (err) {
+        throw toDbError(err, `list entities of collection ${collectionId}`);
+      }
+      if (rows.length === 0) return;
+      yield rows.map((r) => parseJson<Entity>(r.entity));
+      if (rows.length < pageRows) return;
+      after = (rows[rows.length - 1] as { externalId: string }).externalId;
     }
   }
 

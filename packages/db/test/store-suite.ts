@@ -115,6 +115,31 @@ export function storeSuite(harness: StoreHarness): void {
       cid = (await store.collections.ensure('documents')).id;
     });
 
+    it('lists entities in keyset pages in bytewise id order, and the documents changed since a time', async () => {
+      const pc = (await store.collections.ensure('paged')).id;
+      const ids = ['b', 'B', 'a', 'a-1', 'ä', 'z', 'Z9'];
+      await store.documents.upsertMany(pc, ids.map((id) => makeDoc(id)));
+      const bytewise = [...ids].sort((x, y) => (Buffer.from(x) < Buffer.from(y) ? -1 : 1));
+      const pages: string[][] = [];
+      for await (const page of store.documents.entityPages(pc, 2)) pages.push(page.map((e) => e.id));
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 2, 1]);
+      expect(pages.flat()).toEqual(bytewise);
+      expect((await store.documents.listEntities(pc)).map((e) => e.id)).toEqual(bytewise);
+
+      const t0 = await store.documents.now();
+      expect(await store.documents.changesSince(pc, t0, 10)).toEqual({ upserts: [], deletes: [] });
+      await store.documents.upsertMany(pc, [makeDoc('a', 200, 1), makeDoc('new')]);
+      await store.documents.remove(pc, 'z');
+      const changes = await store.documents.changesSince(pc, t0, 10);
+      expect(changes?.upserts.map((e) => e.id)).toEqual(['a', 'new']);
+      expect(changes?.upserts[0]).toEqual(makeDoc('a', 200, 1).entity);
+      expect(changes?.deletes).toEqual(['z']);
+      // more changes than the limit: null (the caller rebuilds)
+      expect(await store.documents.changesSince(pc, t0, 2)).toBeNull();
+      const after = (await store.documents.entityPages(pc, 3).next()).value as Array<{ id: string }>;
+      expect(after.map((e) => e.id)).not.toContain('z');
+    });
+
     it('counts inserted, updated and unchanged documents', async () => {
       const docs = ['b', 'a', 'c'].map((id) => makeDoc(id));
       expect(await store.documents.upsertMany(cid, docs)).toEqual({ inserted: 3, updated: 0, unchanged: 0 });
