@@ -316,12 +316,17 @@ export class Lexicon {
     sids.length = 0;
   }
 
-  private newSurface(sf: string): number {
+  /** Interns a surface form; its word is computed (stemmed) unless given (a snapshot stores it). */
+  private newSurface(sf: string, word?: number): number {
     const id = this.surfStr.length;
-    const k = this.analyzer.computeKey(sf);
+    let w = word;
+    if (w === undefined) {
+      const k = this.analyzer.computeKey(sf);
+      w = k ? this.ensureWord(k) : -1;
+    }
     this.surfStr.push(sf);
     this.surfWord.extend(1);
-    this.surfWord.data[id] = k ? this.ensureWord(k) : -1;
+    this.surfWord.data[id] = w;
     this.surfCnt.extend(1);
     this.surfId.set(sf, id);
     return id;
@@ -353,12 +358,18 @@ export class Lexicon {
     }
   }
 
-  /** Surface form → occurrences, for the live surfaces in id (first-seen) order. */
-  liveSurfaces(): Map<string, number> {
+  /** Surface form → occurrences, for the live surfaces in id (first-seen) order, and the word of each in that order. */
+  liveSurfaces(): { counts: Map<string, number>; words: Int32Array } {
     const out = new Map<string, number>();
+    const words: number[] = [];
     const cnt = this.surfCnt.data;
-    for (let id = 0; id < this.surfStr.length; id++) if ((cnt[id] as number) > 0) out.set(this.surfStr[id] as string, cnt[id] as number);
-    return out;
+    for (let id = 0; id < this.surfStr.length; id++) {
+      if ((cnt[id] as number) > 0) {
+        out.set(this.surfStr[id] as string, cnt[id] as number);
+        words.push(this.surfWord.data[id] as number);
+      }
+    }
+    return { counts: out, words: Int32Array.from(words) };
   }
 
   /**
@@ -400,8 +411,9 @@ export class Lexicon {
     this.surfWord = new IntColumn(1 << 10);
     this.surfCnt = new IntColumn(1 << 10);
     this.wordSurfaces = [];
+    let i = 0;
     for (const [sf, c] of s.surfaceCount) {
-      const id = this.newSurface(sf);
+      const id = this.newSurface(sf, s.surfaceWord[i++]);
       this.addSurface(id, 1);
       this.surfCnt.data[id] = c;
     }

@@ -351,6 +351,7 @@ export class LexIndex {
   snapshotState(): IndexState {
     const adj = this.pairAdjacency();
     const { lex, post } = this;
+    const surfaces = lex.liveSurfaces();
     return {
       options: this.options,
       slots: this.graph.slots,
@@ -363,7 +364,8 @@ export class LexIndex {
       soleSlot: post.soleSlot.view(),
       soleA: post.soleA.view(),
       soleB: post.soleB.view(),
-      surfaceCount: lex.liveSurfaces(),
+      surfaceCount: surfaces.counts,
+      surfaceWord: surfaces.words,
       postings: post.postings,
       streams: post.streams,
       lengths: post.lengths,

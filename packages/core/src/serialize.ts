@@ -13,10 +13,11 @@ import type { BuildOptions } from './params';
  *   w as w + 6).
  * - `lengths`: per live slot, its kept-word length per field.
  * - `pairs`: per single word t, the number of pairs (t, u) with u > t, then per pair the gap of u and the count.
+ * - `surfaces`: per surface of the header's list, its word + 1 (0 for a stopword), so loading stems nothing.
  * Small numbers dominate every section (gaps, counts, word ids), so most take one or two bytes. Loading decodes
  * them into typed arrays (one buffer for all postings, one for all streams).
  */
-export const SNAPSHOT_FORMAT_VERSION = 3;
+export const SNAPSHOT_FORMAT_VERSION = 4;
 const MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
 const FIELDS = 6;
 
@@ -39,6 +40,8 @@ export interface IndexState {
   soleA: Int32Array;
   soleB: Int32Array;
   surfaceCount: Map<string, number>;
+  /** The word (term id, −1 for a stopword) of each surface of `surfaceCount`, in its order. */
+  surfaceWord: Int32Array;
   postings: Array<number[] | Int32Array | undefined>;
   streams: Array<Int32Array | undefined>;
   lengths: ArrayLike<number>;
@@ -196,12 +199,15 @@ export function encodeIndexState(s: IndexState): Uint8Array {
     }
     for (let f = 0; f < FIELDS; f++) lengths.u(s.lengths[slot * FIELDS + f] as number);
   });
+  const surfaces = new VarWriter();
+  for (const w of s.surfaceWord) surfaces.u(w + 1);
   const sections: Array<[string, Uint8Array]> = [
     ['terms', terms.bytes()],
     ['postings', postings.bytes()],
     ['streams', streams.bytes()],
     ['lengths', lengths.bytes()],
     ['pairs', pairs.bytes()],
+    ['surfaces', surfaces.bytes()],
   ];
   const header: Header = {
     options: s.options,
@@ -361,6 +367,10 @@ export function decodeIndexState(bytes: Uint8Array): IndexState {
   sr.done();
   lr.done();
   const streamData = raw.data;
+  const wr = need('surfaces');
+  const surfaceWord = new Int32Array(header.surfaces.length);
+  for (let i = 0; i < surfaceWord.length; i++) surfaceWord[i] = wr.u() - 1;
+  wr.done();
   for (const [slot, a, b] of spans) streamLists[slot] = streamData.subarray(a, b);
 
   return {
@@ -376,6 +386,7 @@ export function decodeIndexState(bytes: Uint8Array): IndexState {
     soleA,
     soleB,
     surfaceCount: new Map(header.surfaces),
+    surfaceWord,
     postings,
     streams: streamLists,
     lengths,
