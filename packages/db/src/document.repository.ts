@@ -197,10 +197,19 @@ export class DocumentRepository {
     }
   }
 
-  /** The database's clock (changes are stamped with it). */
+  /**
+   * The time from which document changes are still to be read: the database's clock (changes are stamped with
+   * their transaction's start), or the start of the oldest other transaction still open on this database, whose
+   * writes a read now would not see. (Other roles' transactions count when the role may see them in
+   * pg_stat_activity, as a superuser or a member of pg_read_all_stats may.)
+   */
   async now(): Promise<Date> {
     try {
-      const rows = await this.raw.$queryRawUnsafe<{ t: Date | string }[]>(`SELECT clock_timestamp() AS t`);
+      const rows = await this.raw.$queryRawUnsafe<{ t: Date | string }[]>(
+        `SELECT LEAST(clock_timestamp(),
+           (SELECT min(xact_start) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL)) AS t`,
+      );
       return new Date((rows[0] as { t: Date | string }).t);
     } catch (err) {
       throw toDbError(err, 'read the database clock');

@@ -74,6 +74,27 @@ describe('PostgreSQL store', () => {
     );
     expect(tables).toContain('_lexigraph_migrations');
   });
+
+  it('holds the changes clock back to the start of a transaction still open elsewhere', async () => {
+    const store = await createStore({ databaseUrl, schema });
+    try {
+      await withClient(async (client) => {
+        await client.query('BEGIN');
+        try {
+          const started = new Date((await client.query<{ t: Date }>('SELECT now() AS t')).rows[0]!.t);
+          await new Promise((r) => setTimeout(r, 50));
+          // a write of this transaction would carry `started`: a read now must not move past it
+          expect((await store.documents.now()).getTime()).toBeLessThanOrEqual(started.getTime());
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      });
+      const free = await store.documents.now();
+      expect(Date.now() - free.getTime()).toBeLessThan(60_000);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('PostgreSQL migrations', () => {

@@ -36,14 +36,14 @@ export interface DeltaPolicy {
   maxShare: number;
   minDocs: number;
   /**
-   * A delta lists the documents changed after its parent read its documents, less this margin: a document written
-   * by a transaction that began before that read (its `updatedAt`) but committed after it is listed again, and
-   * listing an unchanged document again is harmless (it replaces itself). Document writes are short batches.
+   * A delta lists the documents changed after its parent read its documents (the store's `clock()`, which stops at
+   * the start of the oldest transaction still open, so a write committed after that read is not missed), less this
+   * margin; listing an unchanged document again is harmless (it replaces itself).
    */
   overlapMs: number;
 }
 
-export const DEFAULT_DELTA_POLICY: DeltaPolicy = { maxChain: 16, maxShare: 0.1, minDocs: 1_000, overlapMs: 10_000 };
+export const DEFAULT_DELTA_POLICY: DeltaPolicy = { maxChain: 16, maxShare: 0.1, minDocs: 1_000, overlapMs: 1_000 };
 
 export interface BuildIndexOptions {
   /** Build options handed to the engine (see LexIndex.build). */

@@ -71,7 +71,10 @@ export interface PipelineStore {
   listEntities(collection: string): Promise<Entity[]>;
   /** Documents changed after `since` (live ones as entities, deleted ones as ids), or null when more than `limit`. */
   changesSince(collection: string, since: Date, limit: number): Promise<DocumentChanges | null>;
-  /** The store's clock, which stamps document changes. */
+  /**
+   * The store's clock, which stamps document changes, held back to the start of the oldest transaction still open
+   * (its writes, not yet visible, carry that time).
+   */
   clock(): Promise<Date>;
   /** url and fetch metadata of the live documents that have a url (a scheduled re-crawl revisits them). */
   listFetched(collection: string): Promise<{ id: string; url: string; fetchMeta: Record<string, unknown> }[]>;
