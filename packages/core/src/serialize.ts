@@ -96,39 +96,57 @@ class VarWriter {
   }
 }
 
+/**
+ * Reads a section's varints: a block of up to READ_BLOCK values is decoded in one tight loop, then handed out one
+ * by one, so the per-value call is an array read (and the scratch stays small whatever the section's size).
+ */
+const READ_BLOCK = 1 << 16;
+
 class VarReader {
-  private p: number;
+  private readonly vals = new Int32Array(READ_BLOCK);
+  private n = 0;
+  private i = 0;
   constructor(
     private readonly buf: Uint8Array,
-    start: number,
+    private p: number,
     private readonly end: number,
     private readonly section: string,
-  ) {
-    this.p = start;
-  }
-  u(): number {
+  ) {}
+  private refill(): void {
     const b = this.buf;
+    const end = this.end;
+    const vals = this.vals;
     let p = this.p;
-    if (p >= this.end) throw new SnapshotError(`index snapshot is truncated (section ${this.section})`);
-    let c = b[p++] as number;
-    if (c < 0x80) {
-      this.p = p;
-      return c;
-    }
-    let x = c & 0x7f;
-    for (let shift = 7; ; shift += 7) {
-      if (p >= this.end) throw new SnapshotError(`index snapshot is truncated (section ${this.section})`);
-      c = b[p++] as number;
-      // bit operations up to 28 bits; the fifth byte of a 32-bit value is added as a float (no sign wrap)
-      if (shift < 28) x |= (c & 0x7f) << shift;
-      else x += (c & 0x7f) * 0x10000000;
-      if (c < 0x80) break;
+    let n = 0;
+    while (p < end && n < READ_BLOCK) {
+      let c = b[p++] as number;
+      if (c < 0x80) {
+        vals[n++] = c;
+        continue;
+      }
+      let x = c & 0x7f;
+      for (let shift = 7; ; shift += 7) {
+        if (p >= end) throw new SnapshotError(`index snapshot is truncated (section ${this.section})`);
+        c = b[p++] as number;
+        // every stored value is below 2^31: bit operations suffice, and a fifth byte adds bits 28..30
+        x |= (c & 0x7f) << shift;
+        if (c < 0x80) break;
+      }
+      vals[n++] = x;
     }
     this.p = p;
-    return x;
+    this.n = n;
+    this.i = 0;
+  }
+  u(): number {
+    if (this.i >= this.n) {
+      this.refill();
+      if (this.n === 0) throw new SnapshotError(`index snapshot is truncated (section ${this.section})`);
+    }
+    return this.vals[this.i++] as number;
   }
   done(): void {
-    if (this.p !== this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} has trailing bytes)`);
+    if (this.i !== this.n || this.p !== this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} has trailing bytes)`);
   }
 }
 
