@@ -168,7 +168,7 @@ export class DocumentRepository {
   }
 
   /**
-   * The documents of a collection changed after `since` (by `updatedAt`, which every insert, content change and
+   * The documents of a collection changed at or after `since` (by `updatedAt`, which every insert, content change and
    * deletion sets), each in its current state: live ones as `upserts` (entities), deleted ones as `deletes` (ids),
    * both ordered by externalId (bytewise). Null when more than `limit` changed (the caller rebuilds instead).
    */
@@ -177,7 +177,7 @@ export class DocumentRepository {
       const rows = await this.raw.$queryRawUnsafe<{ externalId: string; deleted: boolean; entity: unknown }[]>(
         `SELECT "externalId", "deletedAt" IS NOT NULL AS deleted, CASE WHEN "deletedAt" IS NULL THEN entity END AS entity
          FROM "Document"
-         WHERE "collectionId" = $1::uuid AND "updatedAt" > $2::timestamptz
+         WHERE "collectionId" = $1::uuid AND "updatedAt" >= $2::timestamptz
          ORDER BY "externalId" COLLATE "C"
          LIMIT $3::int`,
         collectionId,

@@ -38,12 +38,13 @@ export interface DeltaPolicy {
   /**
    * A delta lists the documents changed after its parent read its documents (the store's `clock()`, which stops at
    * the start of the oldest transaction still open, so a write committed after that read is not missed), less this
-   * margin; listing an unchanged document again is harmless (it replaces itself).
+   * margin (none by default); listing an unchanged document again is harmless (it replaces itself), but counts
+   * against the delta's size.
    */
   overlapMs: number;
 }
 
-export const DEFAULT_DELTA_POLICY: DeltaPolicy = { maxChain: 16, maxShare: 0.1, minDocs: 1_000, overlapMs: 1_000 };
+export const DEFAULT_DELTA_POLICY: DeltaPolicy = { maxChain: 16, maxShare: 0.1, minDocs: 1_000, overlapMs: 0 };
 
 export interface BuildIndexOptions {
   /** Build options handed to the engine (see LexIndex.build). */

@@ -69,7 +69,7 @@ export interface PipelineStore {
   upsertDocuments(collection: string, docs: StoredDocument[]): Promise<UpsertCounts>;
   documentHashes(collection: string): Promise<Map<string, string>>;
   listEntities(collection: string): Promise<Entity[]>;
-  /** Documents changed after `since` (live ones as entities, deleted ones as ids), or null when more than `limit`. */
+  /** Documents changed at or after `since` (live ones as entities, deleted ones as ids), or null when more than `limit`. */
   changesSince(collection: string, since: Date, limit: number): Promise<DocumentChanges | null>;
   /**
    * The store's clock, which stamps document changes, held back to the start of the oldest transaction still open
