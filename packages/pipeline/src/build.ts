@@ -44,7 +44,7 @@ export interface DeltaPolicy {
   overlapMs: number;
 }
 
-export const DEFAULT_DELTA_POLICY: DeltaPolicy = { maxChain: 16, maxShare: 0.1, minDocs: 1_000, overlapMs: 0 };
+export const DEFAULT_DELTA_POLICY: DeltaPolicy = { maxChain: 64, maxShare: 0.1, minDocs: 1_000, overlapMs: 0 };
 
 export interface BuildIndexOptions {
   /** Build options handed to the engine (see LexIndex.build). */

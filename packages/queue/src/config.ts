@@ -41,7 +41,7 @@ export function queueConfig(overrides: Partial<QueueConfig> = {}, env: NodeJS.Pr
     backoffMs: intEnv(env, 'QUEUE_BACKOFF_MS', 1000),
     lockDurationMs: Math.max(1000, intEnv(env, 'QUEUE_LOCK_MS', 60_000)),
     stalledIntervalMs: Math.max(500, intEnv(env, 'QUEUE_STALLED_MS', 30_000)),
-    buildDebounceMs: intEnv(env, 'INDEX_DEBOUNCE_MS', 2000),
+    buildDebounceMs: intEnv(env, 'INDEX_DEBOUNCE_MS', 500),
     buildMaxWaitMs: intEnv(env, 'INDEX_MAX_WAIT_MS', 30_000),
     keepDays: Math.max(1, intEnv(env, 'QUEUE_KEEP_DAYS', 7)),
     ...overrides,
