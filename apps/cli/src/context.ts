@@ -19,6 +19,8 @@ export class CliContext {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly retainVersions: number;
+  /** Whether full builds also store the SQL-readable tables (INDEX_SQL_TABLES, default off). */
+  readonly sqlTables: boolean;
   private storePromise: Promise<PipelineStore> | undefined;
 
   constructor(
@@ -29,7 +31,9 @@ export class CliContext {
     const url = options.databaseUrl ?? io.env.DATABASE_URL;
     this.databaseUrl = url && url.trim() !== '' ? url : undefined;
     try {
-      this.retainVersions = parseEnv(IndexStorageEnv, io.env, 'lexigraph').INDEX_RETAIN_VERSIONS;
+      const storage = parseEnv(IndexStorageEnv, io.env, 'lexigraph');
+      this.retainVersions = storage.INDEX_RETAIN_VERSIONS;
+      this.sqlTables = storage.INDEX_SQL_TABLES;
     } catch (err) {
       throw new AppError('VALIDATION', (err as Error).message);
     }

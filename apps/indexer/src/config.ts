@@ -19,6 +19,8 @@ export interface IndexerOptions {
   retainVersions?: number;
   /** Age in ms after which a version still building is failed as left behind (`INDEX_STALE_BUILD_MS`, default 1 h). */
   staleBuildMs?: number;
+  /** Whether full builds also store the SQL-readable tables (`INDEX_SQL_TABLES`, default off). */
+  sqlTables?: boolean;
   /** Log lines (default: one JSON line per failed job and per publish to stderr; false: silent). */
   log?: ((line: Record<string, unknown>) => void) | false;
 }
@@ -32,6 +34,7 @@ export interface IndexerConfig {
   fetchTimeoutMs?: number;
   retainVersions: number;
   staleBuildMs: number;
+  sqlTables: boolean;
   log: (line: Record<string, unknown>) => void;
   /** Log every finished job with its duration (`INDEXER_LOG_JOBS=1`). */
   logJobs: boolean;
@@ -58,6 +61,7 @@ export function resolveConfig(opts: IndexerOptions = {}, env: NodeJS.ProcessEnv 
     ...(opts.fetchTimeoutMs ? { fetchTimeoutMs: opts.fetchTimeoutMs } : {}),
     retainVersions: opts.retainVersions ?? storage.INDEX_RETAIN_VERSIONS,
     staleBuildMs: opts.staleBuildMs ?? storage.INDEX_STALE_BUILD_MS,
+    sqlTables: opts.sqlTables ?? storage.INDEX_SQL_TABLES,
     log,
     logJobs: env.INDEXER_LOG_JOBS === '1',
   };

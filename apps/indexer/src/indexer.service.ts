@@ -59,6 +59,7 @@ export class IndexerService implements OnApplicationBootstrap, OnApplicationShut
       store: fromDbStore(this.db),
       dataDir: cfg.dataDir,
       retainVersions: cfg.retainVersions,
+      sqlTables: cfg.sqlTables,
       ...(cfg.fetchTimeoutMs ? { fetchTimeoutMs: cfg.fetchTimeoutMs } : {}),
       onPublished: (e) => this.announce({ collection: e.collection, version: e.version, publishedAt: e.publishedAt.toISOString() }),
     });

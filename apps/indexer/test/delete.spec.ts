@@ -1,8 +1,8 @@
-import { LexIndex, openChain, type Entity } from '@lexigraph/core';
+import { LexIndex, type Entity } from '@lexigraph/core';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
 import pg from 'pg';
 import type { RunningIndexer } from '../src/main';
-import { REDIS_URL, waitFor, startStack, type TestStack } from './helpers';
+import { REDIS_URL, publishedIndex, waitFor, startStack, type TestStack } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -42,19 +42,8 @@ describe('deleting a document', () => {
       const c = new pg.Client({ connectionString: stack.db.url });
       await c.connect();
       try {
-        // the published version and the segments of its chain (its full snapshot, then each delta), in order
-        const r = await c.query(
-          `SELECT v.version, (SELECT string_agg(c.data, ''::bytea ORDER BY c.seq) FROM "IndexChunk" c WHERE c."versionId" = v.id) AS data
-           FROM "IndexVersion" v JOIN "Collection" k ON k.id = v."collectionId", "IndexVersion" p
-           WHERE k.name = $1 AND p."collectionId" = k.id AND p.status = 'published'
-             AND v.status IN ('published', 'superseded') AND v.version BETWEEN p."baseVersion" AND p.version
-           ORDER BY v.version`,
-          [collection],
-        );
-        const rows = r.rows as Array<{ version: number; data: Buffer }>;
-        const head = rows[rows.length - 1];
-        if (!head || head.version <= after) return undefined;
-        return { version: head.version, index: openChain(rows.map((x) => new Uint8Array(x.data))) };
+        const p = await publishedIndex(c, collection);
+        return p && p.version > after ? p : undefined;
       } finally {
         await c.end();
       }

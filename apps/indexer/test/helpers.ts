@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { createIngestApp } from '@lexigraph/ingest';
+import { openChain, type LexIndex } from '@lexigraph/core';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
 import pg from 'pg';
 import { createDatabase, uniquePrefix } from '../../ingest/test/helpers';
@@ -101,7 +102,25 @@ export interface Snapshot {
   version: number;
 }
 
-/** Live documents and the lexicon of the published version of `collection`. */
+/**
+ * The published version of `collection` opened from its stored chain (its full snapshot, then each delta, as the
+ * gateway opens it), or null when nothing is published.
+ */
+export async function publishedIndex(client: pg.Client, collection: string): Promise<{ version: number; index: LexIndex } | null> {
+  const r = await client.query(
+    `SELECT v.version, (SELECT string_agg(c.data, ''::bytea ORDER BY c.seq) FROM "IndexChunk" c WHERE c."versionId" = v.id) AS data
+     FROM "IndexVersion" v JOIN "Collection" k ON k.id = v."collectionId", "IndexVersion" p
+     WHERE k.name = $1 AND p."collectionId" = k.id AND p.status = 'published'
+       AND v.status IN ('published', 'superseded') AND v.version BETWEEN p."baseVersion" AND p.version
+     ORDER BY v.version`,
+    [collection],
+  );
+  const rows = r.rows as Array<{ version: number; data: Buffer }>;
+  const head = rows[rows.length - 1];
+  return head ? { version: head.version, index: openChain(rows.map((x) => new Uint8Array(x.data))) } : null;
+}
+
+/** Live documents and the lexicon (every multi-token) of the published version of `collection`. */
 export async function snapshotOf(databaseUrl: string, collection: string): Promise<Snapshot> {
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
@@ -111,15 +130,11 @@ export async function snapshotOf(databaseUrl: string, collection: string): Promi
        WHERE k.name = $1 AND d."deletedAt" IS NULL ORDER BY d."externalId" COLLATE "C"`,
       [collection],
     );
-    const v = await c.query(
-      `SELECT v.id, v.version FROM "IndexVersion" v JOIN "Collection" k ON k.id = v."collectionId"
-       WHERE k.name = $1 AND v.status = 'published'`,
-      [collection],
-    );
-    const lex = v.rows[0]
-      ? await c.query(`SELECT token, count, df FROM "LexiconEntry" WHERE "versionId" = $1 ORDER BY token COLLATE "C"`, [v.rows[0].id])
-      : { rows: [] };
-    return { documents: docs.rows, lexicon: lex.rows, version: v.rows[0]?.version ?? 0 };
+    const published = await publishedIndex(c, collection);
+    const lexicon = published
+      ? published.index.exportTables({ maxRelatedPerToken: 0 }).lexicon.map(({ token, count, df }) => ({ token, count, df }))
+      : [];
+    return { documents: docs.rows, lexicon, version: published?.version ?? 0 };
   } finally {
     await c.end();
   }

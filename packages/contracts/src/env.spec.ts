@@ -5,10 +5,15 @@ describe('index storage environment', () => {
     expect(parseEnv(IndexStorageEnv, { INDEX_RETAIN_VERSIONS: '' }, 'indexer')).toEqual({
       INDEX_RETAIN_VERSIONS: DEFAULT_RETAIN_VERSIONS,
       INDEX_STALE_BUILD_MS: 3_600_000,
+      INDEX_SQL_TABLES: false,
     });
+    expect(parseEnv(IndexStorageEnv, { INDEX_SQL_TABLES: 'true' }, 'indexer').INDEX_SQL_TABLES).toBe(true);
+    expect(parseEnv(IndexStorageEnv, { INDEX_SQL_TABLES: '1' }, 'indexer').INDEX_SQL_TABLES).toBe(true);
+    expect(() => parseEnv(IndexStorageEnv, { INDEX_SQL_TABLES: 'yes' }, 'indexer')).toThrow(/INDEX_SQL_TABLES=yes/);
     expect(parseEnv(IndexStorageEnv, { INDEX_RETAIN_VERSIONS: '7', INDEX_STALE_BUILD_MS: '0' }, 'indexer')).toEqual({
       INDEX_RETAIN_VERSIONS: 7,
       INDEX_STALE_BUILD_MS: 0,
+      INDEX_SQL_TABLES: false,
     });
   });
 

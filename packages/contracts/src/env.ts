@@ -12,10 +12,17 @@ export const DEFAULT_STALE_BUILD_MS = 60 * 60_000;
  *   versions go, and failed ones older than the oldest kept.
  * - `INDEX_STALE_BUILD_MS` (default 3600000, one hour): a version still `building` this long after it was created
  *   is marked failed by the indexer's sweep (at start and every so often). It must exceed the longest build.
+ * - `INDEX_SQL_TABLES` (`1`/`true` or `0`/`false`, default off): with each full build, also write the SQL-readable
+ *   mirror of the tables (lexicon, x-embeddings, token categories) for SQL readers. Answers never read it; it takes
+ *   several times the index's own space and most of a publish's time.
  */
 export const IndexStorageEnv = z.object({
   INDEX_RETAIN_VERSIONS: z.coerce.number().int().min(1).max(1000).default(DEFAULT_RETAIN_VERSIONS),
   INDEX_STALE_BUILD_MS: z.coerce.number().int().min(0).max(30 * 86_400_000).default(DEFAULT_STALE_BUILD_MS),
+  INDEX_SQL_TABLES: z
+    .enum(['1', '0', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
 });
 export type IndexStorageEnv = z.infer<typeof IndexStorageEnv>;
 

@@ -59,6 +59,12 @@ export interface BuildIndexOptions {
   retainVersions?: number;
   /** Always build a full snapshot (no delta). */
   full?: boolean;
+  /**
+   * Also store the SQL-readable mirror of the tables (lexicon, x-embeddings, token categories) with a full build
+   * (`INDEX_SQL_TABLES` in the apps; default off: answers never read it, and it takes several times the index's
+   * space and most of a publish's time).
+   */
+  sqlTables?: boolean;
   /** When a delta is published instead of a full build (default DEFAULT_DELTA_POLICY). */
   delta?: Partial<DeltaPolicy>;
 }
@@ -116,7 +122,7 @@ async function publishFull(
     t2 = performance.now();
     bytes = index.serialize();
     stats = index.stats();
-    published = await store.publishIndex(collection, ref, bytes, stats, index.exportTables(), {
+    published = await store.publishIndex(collection, ref, bytes, stats, options.sqlTables ? index.exportTables() : null, {
       kind: 'full',
       parentVersion: null,
       baseVersion: null,

@@ -26,6 +26,8 @@ export interface PipelineContext {
   robotsTtlMs?: number;
   /** Index versions (and snapshot files) kept per collection after a publish, counting it (default 3). */
   retainVersions?: number;
+  /** Whether full builds also store the SQL-readable tables (default false; see BuildIndexOptions.sqlTables). */
+  sqlTables?: boolean;
 }
 
 /** What `crawl.fetch` did with its URL. */
@@ -237,6 +239,7 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
       const { index: _index, ...report } = await buildIndex(store, ctx.dataDir, data.collection, {
         onProgress: ctx.progress?.build,
         ...(ctx.retainVersions === undefined ? {} : { retainVersions: ctx.retainVersions }),
+        ...(ctx.sqlTables ? { sqlTables: true } : {}),
       });
       await ctx.onPublished?.({ collection: data.collection, version: report.version, publishedAt: new Date(report.manifest.publishedAt) });
       const result: IndexBuildResult = report;

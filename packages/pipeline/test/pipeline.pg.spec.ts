@@ -120,7 +120,7 @@ describe('pipeline on PostgreSQL', () => {
       // Each round changes one page, so every version differs from the one before.
       const entities = report.entities.map((e) => (e.id === 'wal' ? { ...e, text: `${e.text} Round ${round} of checkpoints.` } : e));
       await distill(store, 'retained', entities);
-      const built = await buildIndex(store, dataDir, 'retained', { retainVersions: 3, full: true });
+      const built = await buildIndex(store, dataDir, 'retained', { retainVersions: 3, full: true, sqlTables: true });
       published.push(built.version);
       expect(built.removedVersions).toEqual(round > 3 ? [built.version - 3] : []);
     }

@@ -33,7 +33,14 @@ export async function deleteCommand(ctx: CliContext, ids: string[], opts: Delete
   const buildBar = createProgress(out, 'build', opts.progress ?? true);
   try {
     const runner = new InProcessRunner(
-      createHandlers({ store, dataDir: ctx.dataDir, buildAfterIngest: false, progress: { build: (d, t) => buildBar.update(d, t) } }),
+      createHandlers({
+        store,
+        dataDir: ctx.dataDir,
+        retainVersions: ctx.retainVersions,
+        sqlTables: ctx.sqlTables,
+        buildAfterIngest: false,
+        progress: { build: (d, t) => buildBar.update(d, t) },
+      }),
     );
     const records = await runner.run({ name: 'index.build', data: { collection } });
     buildBar.stop();

@@ -174,6 +174,7 @@ export async function runIngest(
       store: buffered,
       dataDir: ctx.dataDir,
       retainVersions: ctx.retainVersions,
+      sqlTables: ctx.sqlTables,
       // The CLI runs the build itself, after printing what the crawl found.
       buildAfterIngest: false,
       progress: { build: (d, t) => buildBar.update(d, t) },
