@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { AppError, CollectionConfig, CollectionName } from '@lexigraph/contracts';
 import { applyDelta, decodeDelta, openChain, parseParams, type LexIndex, type QueryParams } from '@lexigraph/core';
-import { indexesDir, readManifest, readSnapshotChain } from '@lexigraph/pipeline';
+import { deltaDocuments, indexesDir, readManifest, readSnapshotChain } from '@lexigraph/pipeline';
 import { isUnavailable, type GatewayDatabase } from './database';
 import type { GatewayMetrics } from './metrics';
 
@@ -217,7 +217,7 @@ export class IndexRegistry {
     const chain = await store.indexes.chain(row.id, published.version);
     const held = current ? chain.findIndex((v) => v.version === current.version) : -1;
     const after = held >= 0 ? chain.slice(held + 1) : [];
-    const listed = after.reduce((n, v) => n + Number((v.stats.delta as { upserts?: number } | undefined)?.upserts ?? 0) + Number((v.stats.delta as { deletes?: number } | undefined)?.deletes ?? 0), 0);
+    const listed = after.reduce((n, v) => n + deltaDocuments(v.stats), 0);
     if (current && held >= 0 && after.every((v) => v.kind === 'delta') && listed <= IN_PLACE_MAX_DOCUMENTS) {
       // the served index holds this chain up to its version: apply the deltas after it (read first, applied together)
       const deltas: Uint8Array[] = [];

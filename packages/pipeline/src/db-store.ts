@@ -1,6 +1,6 @@
 import { CollectionConfig } from '@lexigraph/contracts';
 import type { Store } from '@lexigraph/db';
-import type { ChainLink, IndexVersionRef, PipelineStore, PublishedIndex, StoredDocument, UpsertCounts } from './ports';
+import { deltaDocuments, type ChainLink, type IndexVersionRef, type PipelineStore, type PublishedIndex, type StoredDocument, type UpsertCounts } from './ports';
 
 /**
  * Adapts the db package's Store (repositories keyed by collection id) to the pipeline's port (keyed by collection
@@ -117,12 +117,12 @@ export function fromDbStore(store: Store): PipelineStore {
       const id = await idOf(collection);
       const info = id ? await store.indexes.publishedInfo(id) : null;
       if (!id || !info) return null;
-      return (await store.indexes.chain(id, info.version)).map((v) => {
-        const delta = v.stats.delta as { upserts?: unknown; deletes?: unknown } | undefined;
-        const documents =
-          v.kind === 'delta' ? Number(delta?.upserts ?? 0) + Number(delta?.deletes ?? 0) : Number(v.stats.entities ?? 0);
-        return { version: v.version, kind: v.kind, docsAsOf: v.docsAsOf, documents: Number.isFinite(documents) ? documents : 0 };
-      });
+      return (await store.indexes.chain(id, info.version)).map((v) => ({
+        version: v.version,
+        kind: v.kind,
+        docsAsOf: v.docsAsOf,
+        documents: v.kind === 'delta' ? deltaDocuments(v.stats) : Number(v.stats.entities ?? 0) || 0,
+      }));
     },
     close: () => store.close(),
   };

@@ -44,6 +44,16 @@ export interface ChainLink {
   documents: number;
 }
 
+/**
+ * Documents a delta version lists (added or replaced, and deleted), from the stats it was published with
+ * (`{ delta: { upserts, deletes } }`); unreadable stats count as too many.
+ */
+export function deltaDocuments(stats: Record<string, unknown>): number {
+  const d = stats.delta as { upserts?: unknown; deletes?: unknown } | undefined;
+  const n = Number(d?.upserts ?? 0) + Number(d?.deletes ?? 0);
+  return Number.isFinite(n) ? n : Number.POSITIVE_INFINITY;
+}
+
 /** Where a version being published sits: a full snapshot, or a delta after `parentVersion` in `baseVersion`'s chain. */
 export interface PublishChain {
   kind: 'full' | 'delta';
