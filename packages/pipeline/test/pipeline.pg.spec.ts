@@ -206,6 +206,48 @@ describe('pipeline on PostgreSQL', () => {
     ]);
   });
 
+  it('50 publishes of one added document each keep the database within 1.2x of the first publish and the documents added', async () => {
+    // a deterministic corpus of 3,000 entities of ~700 characters
+    let seed = 7;
+    const rand = () => {
+      // mulberry32
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const vocabulary = Array.from({ length: 4000 }, (_, i) => `w${i.toString(36)}`);
+    const sentence = () => Array.from({ length: 12 }, () => vocabulary[Math.floor(rand() * rand() * vocabulary.length)]).join(' ') + '.';
+    const doc = (id: string): Entity => ({ id, title: sentence(), text: Array.from({ length: 8 }, sentence).join(' '), category: [], tags: [], links: [] });
+    await distill(store, 'bounded', Array.from({ length: 3000 }, (_, i) => doc(`d${i}`)));
+    const sizes = async () => {
+      const rows = await db.prisma.$queryRawUnsafe<{ total: number; docs: number }[]>(
+        `SELECT (pg_total_relation_size('"IndexVersion"') + pg_total_relation_size('"IndexChunk"') + pg_total_relation_size('"Document"')
+           + pg_total_relation_size('"LexiconEntry"') + pg_total_relation_size('"XEmbedding"') + pg_total_relation_size('"TokenCategory"'))::float8 AS total,
+           pg_total_relation_size('"Document"')::float8 AS docs`,
+      );
+      return rows[0]!;
+    };
+    // the tables are shared with the other tests of this file: measure this collection's growth
+    const start = await sizes();
+    const first = await buildIndex(store, dataDir, 'bounded');
+    expect(first.kind).toBe('full');
+    const afterFirst = await sizes();
+    for (let i = 1; i < 50; i++) {
+      await distill(store, 'bounded', [doc(`added-${i}`)]);
+      const built = await buildIndex(store, dataDir, 'bounded');
+      expect(built.kind).toBe('delta');
+      expect(built.delta).toMatchObject({ upserts: 1, deletes: 0 });
+    }
+    const end = await sizes();
+    const firstPublish = afterFirst.total - start.total;
+    const documentsAdded = end.docs - afterFirst.docs;
+    const ratio = (end.total - start.total) / (firstPublish + documentsAdded);
+    expect(ratio).toBeLessThanOrEqual(1.2);
+    const loaded = await loadIndex({ dataDir, collection: 'bounded', openStore: async () => store });
+    expect(loaded.index.size).toBe(3049);
+  }, 120_000);
+
   it('index.publish rewrites the snapshot of the latest version; distill.entity checks one stored document', async () => {
     const runner = new InProcessRunner(createHandlers({ store, dataDir }));
     const before = await readManifest(dataDir, 'kb');
