@@ -2,15 +2,11 @@ import { promises as fs } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { AppError, CollectionConfig, CollectionName } from '@lexigraph/contracts';
 import { applyDelta, decodeDelta, openChain, parseParams, type LexIndex, type QueryParams } from '@lexigraph/core';
-import { deltaDocuments, indexesDir, readManifest, readSnapshotChain } from '@lexigraph/pipeline';
+import { deltaDocuments, indexesDir, IN_PLACE_MAX_DOCUMENTS, readManifest, readSnapshotChain } from '@lexigraph/pipeline';
+import type { IndexVersionInfo } from '@lexigraph/db';
 import { isUnavailable, type GatewayDatabase } from './database';
 import type { GatewayMetrics } from './metrics';
 
-/**
- * Deltas listing at most this many documents in all are applied in place to the served index (a few milliseconds
- * per document); a larger change loads the new version's whole chain instead.
- */
-export const IN_PLACE_MAX_DOCUMENTS = 2_000;
 
 /**
  * One collection as served: an index and what it came from. An entry is replaced, never changed, except that its
@@ -214,14 +210,15 @@ export class IndexRegistry {
 
     const t0 = performance.now();
     const publishedAt = published.publishedAt ?? new Date(0);
-    const chain = await store.indexes.chain(row.id, published.version);
-    const held = current ? chain.findIndex((v) => v.version === current.version) : -1;
-    const after = held >= 0 ? chain.slice(held + 1) : [];
-    const listed = after.reduce((n, v) => n + deltaDocuments(v.stats), 0);
-    if (current && held >= 0 && after.every((v) => v.kind === 'delta') && listed <= IN_PLACE_MAX_DOCUMENTS) {
-      // the served index holds this chain up to its version: apply the deltas after it (read first, applied together)
+    const steps = current ? this.stepsBetween(versions, current.version, published.version) : null;
+    if (current && steps) {
+      // the served version leads to this one by deltas (or a merge's bridge): apply them (read first, applied together)
       const deltas: Uint8Array[] = [];
-      for (const v of after) deltas.push(await store.indexes.readData(v.id));
+      for (const v of steps) {
+        const bytes = v.kind === 'delta' ? await store.indexes.readData(v.id) : await store.indexes.readBridge(v.id);
+        if (!bytes) throw new Error(`index version ${v.version} of "${collection}" lost its bridge`);
+        deltas.push(bytes);
+      }
       if (this.served.get(collection) !== current) return this.served.get(collection) ?? null;
       for (const d of deltas) applyDelta(current.index, decodeDelta(d));
       return this.swap(current, {
@@ -260,6 +257,25 @@ export class IndexRegistry {
       source,
       loadMs: performance.now() - t0,
     });
+  }
+
+  /**
+   * The versions that lead from the served version `from` to `to`, oldest first, when each is a delta on the one
+   * before or a full snapshot carrying a bridge from it, and they list at most IN_PLACE_MAX_DOCUMENTS documents in
+   * all; else null (the new version is loaded whole).
+   */
+  private stepsBetween(versions: readonly IndexVersionInfo[], from: number, to: number): IndexVersionInfo[] | null {
+    const byVersion = new Map(versions.map((v) => [v.version, v]));
+    const steps: IndexVersionInfo[] = [];
+    let documents = 0;
+    for (let v = byVersion.get(to); v && v.version !== from; v = byVersion.get(v.parentVersion as number)) {
+      if (v.parentVersion === null || (v.kind !== 'delta' && !v.hasBridge)) return null;
+      documents += deltaDocuments(v.stats, v.kind === 'delta' ? 'delta' : 'bridge');
+      if (documents > IN_PLACE_MAX_DOCUMENTS) return null;
+      steps.unshift(v);
+      if (v.parentVersion === from) return steps;
+    }
+    return null;
   }
 
   /** Serves `next` in place of `current`. */

@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { lastValueFrom } from 'rxjs';
 import { EVENT_INDEX_PUBLISHED } from '@lexigraph/contracts';
 import { dedupeEntities, LexIndex } from '@lexigraph/core';
+import { buildIndex, documentHash } from '@lexigraph/pipeline';
 import { redisOptions } from '../src/config';
 import { IndexRegistry } from '../src/index-registry';
 import { startGateway } from '../src/main';
@@ -213,6 +214,17 @@ describe('gateway without events', () => {
         const fresh = LexIndex.build(dedupeEntities([...DOCS, ZEPPELIN]).kept);
         for (const q of ['zeppelin airship', 'vacuum storage', 'write ahead log']) {
           expect(after?.index.search(q, { k: 10 })).toEqual(fresh.search(q, { k: 10 }));
+        }
+        // a full build that merges the chain carries a bridge from version 2: taken in place too
+        const AIRSHIP = { ...ZEPPELIN, id: 'airship', title: 'Airship hangars', text: 'Hangars shelter an airship between flights.' };
+        await db.pipeline.upsertDocuments('kb', [{ entity: AIRSHIP, hash: documentHash(AIRSHIP) }]);
+        expect((await buildIndex(db.pipeline, db.dataDir, 'kb', { full: true })).kind).toBe('full');
+        await until('version 3', async () => ((await post(`${url}/v1/collections/kb/query`, { prompt: 'hangars' })).body.indexVersion === 3 ? true : undefined), 10_000);
+        const merged = registry.get('kb');
+        expect(merged?.index).toBe(before?.index);
+        const all = LexIndex.build(dedupeEntities([...DOCS, ZEPPELIN, AIRSHIP]).kept);
+        for (const q of ['airship hangars', 'zeppelin', 'vacuum storage']) {
+          expect(merged?.index.search(q, { k: 10 })).toEqual(all.search(q, { k: 10 }));
         }
       } finally {
         await app.close();

@@ -34,13 +34,15 @@ interface VersionRow {
   createdAt: Date | string;
   publishedAt: Date | string | null;
   kind: string;
+  hasBridge: boolean;
   parentVersion: unknown;
   baseVersion: unknown;
   docsAsOf: Date | string | null;
 }
 
 const VERSION_COLUMNS = `id::text AS id, "collectionId"::text AS "collectionId", version, status::text AS status,
-  stats, "dataBytes", error, "createdAt", "publishedAt", kind, "parentVersion", "baseVersion", "docsAsOf"`;
+  stats, "dataBytes", error, "createdAt", "publishedAt", kind, "parentVersion", "baseVersion", "docsAsOf",
+  bridge IS NOT NULL AS "hasBridge"`;
 
 const intOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : toInt(v));
 
@@ -59,6 +61,7 @@ function toInfo(row: VersionRow): IndexVersionInfo {
     parentVersion: intOrNull(row.parentVersion),
     baseVersion: intOrNull(row.baseVersion),
     docsAsOf: row.docsAsOf === null || row.docsAsOf === undefined ? null : new Date(row.docsAsOf),
+    hasBridge: row.hasBridge === true,
   };
 }
 
@@ -207,7 +210,7 @@ export class IndexRepository {
             `UPDATE "IndexVersion"
              SET "dataBytes" = $2::bigint, stats = $3::jsonb, status = 'published', "publishedAt" = now(), error = NULL,
                  kind = $4, "parentVersion" = $5::int, "baseVersion" = COALESCE($6::int, version),
-                 "docsAsOf" = COALESCE($7::timestamptz, now())
+                 "docsAsOf" = COALESCE($7::timestamptz, now()), bridge = decode($8, 'base64')
              WHERE id = $1::uuid`,
             versionId,
             data.byteLength,
@@ -216,6 +219,7 @@ export class IndexRepository {
             chain?.parentVersion ?? null,
             chain?.baseVersion ?? null,
             chain?.docsAsOf.toISOString() ?? null,
+            chain?.bridge ? Buffer.from(chain.bridge.buffer, chain.bridge.byteOffset, chain.bridge.byteLength).toString('base64') : null,
           );
           const rows = await run.$queryRawUnsafe<VersionRow[]>(
             `SELECT ${VERSION_COLUMNS} FROM "IndexVersion" WHERE id = $1::uuid`,
@@ -445,6 +449,21 @@ export class IndexRepository {
       v = info.kind === 'delta' ? info.parentVersion : null;
     }
     return out.reverse();
+  }
+
+  /** The bridge of a full version (the delta from the version it replaced), or null when it has none. */
+  async readBridge(versionId: string): Promise<Uint8Array | null> {
+    try {
+      const rows = await this.raw.$queryRawUnsafe<{ bridge: string | null }[]>(
+        `SELECT encode(bridge, 'base64') AS bridge FROM "IndexVersion" WHERE id = $1::uuid`,
+        versionId,
+      );
+      const row = rows[0];
+      if (!row) throw new DbError('NOT_FOUND', `Index version ${versionId} does not exist.`);
+      return row.bridge === null ? null : new Uint8Array(Buffer.from(row.bridge, 'base64'));
+    } catch (err) {
+      throw toDbError(err, `read the bridge of index version ${versionId}`);
+    }
   }
 
   /** The published version of a collection without its data, or null. */

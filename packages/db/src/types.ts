@@ -63,6 +63,8 @@ export interface IndexVersionInfo {
   baseVersion: number | null;
   /** When its documents were read (database clock). */
   docsAsOf: Date | null;
+  /** Whether a full snapshot carries the delta from `parentVersion` (see IndexRepository.readBridge). */
+  hasBridge: boolean;
 }
 
 export type IndexKind = 'full' | 'delta';
@@ -75,6 +77,11 @@ export interface VersionChain {
   /** The full snapshot of the chain; null for a full snapshot (its own number). */
   baseVersion: number | null;
   docsAsOf: Date;
+  /**
+   * For a full snapshot that replaces `parentVersion`: the delta segment of the documents changed since it, so a
+   * reader holding it can take the new version in place.
+   */
+  bridge?: Uint8Array | null;
 }
 
 export interface PublishedIndex {

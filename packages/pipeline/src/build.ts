@@ -44,6 +44,13 @@ export interface DeltaPolicy {
   overlapMs: number;
 }
 
+/**
+ * The most documents a reader applies in place (deltas, or a bridge) instead of loading a version whole: a few
+ * milliseconds each. A full build that replaces a published version stores the delta from it (its bridge) when at
+ * most this many documents changed.
+ */
+export const IN_PLACE_MAX_DOCUMENTS = 2_000;
+
 export const DEFAULT_DELTA_POLICY: DeltaPolicy = { maxChain: 64, maxShare: 0.1, minDocs: 1_000, overlapMs: 0 };
 
 export interface BuildIndexOptions {
@@ -102,6 +109,7 @@ async function publishFull(
   options: BuildIndexOptions,
 ): Promise<BuildReport> {
   const t0 = performance.now();
+  const head = (await store.publishedChain(collection))?.at(-1);
   const docsAsOf = await store.clock();
   const stored = await store.listEntities(collection);
   // Pages of a distributed crawl are stored one by one in no fixed order: near-duplicate removal happens here,
@@ -110,6 +118,10 @@ async function publishFull(
   if (entities.length === 0) {
     throw new AppError('EMPTY_COLLECTION', `collection "${collection}" has no documents to index; ingest some first`, { collection });
   }
+  // The bridge from the published version: its readers take this version in place. Read after the documents, so
+  // it may list a change the snapshot lacks (harmless: the next delta lists it again), never miss one it holds.
+  const changes = head?.docsAsOf ? await store.changesSince(collection, head.docsAsOf, IN_PLACE_MAX_DOCUMENTS) : null;
+  const bridge = head && changes ? { version: head.version, bytes: encodeDelta(changes), upserts: changes.upserts.length, deletes: changes.deletes.length } : null;
   const t1 = performance.now();
   const ref = await store.createIndexVersion(collection);
   let index: LexIndex;
@@ -122,11 +134,13 @@ async function publishFull(
     t2 = performance.now();
     bytes = index.serialize();
     stats = index.stats();
-    published = await store.publishIndex(collection, ref, bytes, stats, options.sqlTables ? index.exportTables() : null, {
+    const row: Record<string, unknown> = bridge ? { ...stats, bridge: { upserts: bridge.upserts, deletes: bridge.deletes } } : { ...stats };
+    published = await store.publishIndex(collection, ref, bytes, row, options.sqlTables ? index.exportTables() : null, {
       kind: 'full',
-      parentVersion: null,
+      parentVersion: bridge ? bridge.version : null,
       baseVersion: null,
       docsAsOf,
+      bridge: bridge?.bytes ?? null,
     });
   } catch (err) {
     await store.failIndex(ref, err instanceof Error ? err.message : String(err));

@@ -46,10 +46,11 @@ export interface ChainLink {
 
 /**
  * Documents a delta version lists (added or replaced, and deleted), from the stats it was published with
- * (`{ delta: { upserts, deletes } }`); unreadable stats count as too many.
+ * (`{ delta: { upserts, deletes } }`), or those of a full version's bridge (`key` "bridge"); unreadable stats count
+ * as too many.
  */
-export function deltaDocuments(stats: Record<string, unknown>): number {
-  const d = stats.delta as { upserts?: unknown; deletes?: unknown } | undefined;
+export function deltaDocuments(stats: Record<string, unknown>, key: 'delta' | 'bridge' = 'delta'): number {
+  const d = stats[key] as { upserts?: unknown; deletes?: unknown } | undefined;
   const n = Number(d?.upserts ?? 0) + Number(d?.deletes ?? 0);
   return Number.isFinite(n) ? n : Number.POSITIVE_INFINITY;
 }
@@ -60,6 +61,8 @@ export interface PublishChain {
   parentVersion: number | null;
   baseVersion: number | null;
   docsAsOf: Date;
+  /** For a full snapshot replacing `parentVersion`: the delta of the documents changed since it (see buildIndex). */
+  bridge?: Uint8Array | null;
 }
 
 /** Documents changed since a time, in their current state. */

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { dedupeEntities, LexIndex, type Entity } from '@lexigraph/core';
+import { decodeDelta, dedupeEntities, LexIndex, type Entity } from '@lexigraph/core';
 import { createStore, type Store } from '@lexigraph/db';
 import {
   InProcessRunner,
@@ -197,9 +197,15 @@ describe('pipeline on PostgreSQL', () => {
     expect(await kept()).toEqual([v1.version, v2.version, v2.version + 1, v2.version + 2, v2.version + 3]);
     expect((await loadIndex({ dataDir, collection: 'deltas', openStore: async () => store })).index.search('round 3')[0]?.id).toBe('added-page');
     // a chain at its longest is merged into a new full snapshot; the old chain then goes
+    await distill(store, 'deltas', [{ ...added, text: `${added.text} Merged.` }]);
     const merged = await buildIndex(store, dataDir, 'deltas', { retainVersions: 1, delta: { ...policy, maxChain: 3 } });
     expect(merged.kind).toBe('full');
     expect(await kept()).toEqual([merged.version]);
+    // the merge carries the delta from the version it replaced, for readers that hold that one
+    const info = (await db.indexes.list(id))[0]!;
+    expect(info).toMatchObject({ kind: 'full', hasBridge: true, parentVersion: merged.version - 1 });
+    const bridge = decodeDelta((await db.indexes.readBridge(info.id))!);
+    expect(bridge.upserts.map((e) => e.id)).toEqual(['added-page']);
     expect((await fs.readdir(path.join(dataDir, 'indexes'))).filter((f) => f.startsWith('deltas.')).sort()).toEqual([
       'deltas.json',
       `deltas.v${merged.version}.lxg`,
