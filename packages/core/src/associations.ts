@@ -66,26 +66,21 @@ export class Associations {
 
   private computeAssociations(t: number, variant: PmiVariant, minJoint: number, limit: number): Association[] {
     const lex = this.lex;
-    const adj = this.pairs.adjacency(lex.terms.length);
-    const from = adj.off[t] ?? 0;
-    const to = adj.off[t + 1] ?? 0;
-    if (from === to) return [];
     const na = lex.termCount(t);
+    if (na <= 0) return [];
     const totalTok = Math.max(1, lex.tokenOccurrences);
     const totalPairs = Math.max(1, this.pairs.occurrences);
     // bounded selection: keep the `limit` best in a small array sorted best-first
     const out: Association[] = [];
     const worse = (x: Association, y: Association) => x.pmi - y.pmi || x.nab - y.nab || cmpStr(lex.termKey(y.termId), lex.termKey(x.termId));
-    for (let i = from; i < to; i += 2) {
-      const nab = adj.data[i + 1] as number;
-      if (nab < minJoint) continue;
-      const u = adj.data[i] as number;
+    this.pairs.forEachOf(t, lex.terms.length, (u, nab) => {
+      if (nab < minJoint) return;
       const nb = lex.termCount(u);
-      if (nb <= 0 || na <= 0) continue;
+      if (nb <= 0) return;
       const pmi = pmiScore(variant, nab, na, nb, totalTok, totalPairs);
       if (out.length >= limit) {
         const last = out[out.length - 1] as Association;
-        if (pmi < last.pmi || (pmi === last.pmi && nab < last.nab)) continue;
+        if (pmi < last.pmi || (pmi === last.pmi && nab < last.nab)) return;
       }
       const item = { termId: u, pmi, nab };
       let j = out.length;
@@ -96,7 +91,7 @@ export class Associations {
       }
       out[j] = item;
       if (out.length > limit) out.pop();
-    }
+    });
     return out;
   }
 
