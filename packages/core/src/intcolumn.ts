@@ -5,7 +5,17 @@ export class IntColumn {
   constructor(capacity = 1024) {
     this.data = new Int32Array(capacity);
   }
+  /**
+   * A column holding `a`: an array that owns its whole buffer (a snapshot decoder's) is taken as it is, with no copy
+   * (the caller hands it over); a view into a larger buffer is copied.
+   */
   static from(a: Int32Array): IntColumn {
+    if (a.length > 0 && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) {
+      const c = new IntColumn(0);
+      c.data = a;
+      c.length = a.length;
+      return c;
+    }
     const c = new IntColumn(Math.max(16, a.length));
     c.data.set(a);
     c.length = a.length;
