@@ -108,29 +108,42 @@ export function readEntityRecord(value: unknown): Entity {
 }
 
 export function readJsonl(text: string): { entities: Entity[]; errors: LineError[] } {
-  const entities: Entity[] = [];
-  const errors: LineError[] = [];
-  splitLines(text).forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch (err) {
-      errors.push({ line: i + 1, message: `malformed JSON: ${(err as Error).message}` });
-      return;
-    }
-    if (!isObj(parsed)) {
-      errors.push({ line: i + 1, message: 'expected a JSON object' });
-      return;
-    }
-    try {
-      entities.push(recordToEntity(parsed));
-    } catch (err) {
-      errors.push({ line: i + 1, message: (err as Error).message });
-    }
-  });
-  return { entities, errors };
+  const out = { entities: [] as Entity[], errors: [] as LineError[] };
+  splitLines(text).forEach((raw, i) => readJsonlLine(raw, i + 1, out));
+  return out;
+}
+
+/**
+ * readJsonl over lines that arrive one at a time (a file read as a stream, so no string holds the whole file):
+ * the same entities and the same errors by line number.
+ */
+export async function readJsonlLines(lines: AsyncIterable<string>): Promise<{ entities: Entity[]; errors: LineError[] }> {
+  const out = { entities: [] as Entity[], errors: [] as LineError[] };
+  let n = 0;
+  for await (const raw of lines) readJsonlLine(raw, ++n, out);
+  return out;
+}
+
+/** One line of JSON Lines into `out`: an entity, an error naming the line, or nothing for a blank line. */
+function readJsonlLine(raw: string, lineNo: number, out: { entities: Entity[]; errors: LineError[] }): void {
+  const line = raw.trim();
+  if (!line) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (err) {
+    out.errors.push({ line: lineNo, message: `malformed JSON: ${(err as Error).message}` });
+    return;
+  }
+  if (!isObj(parsed)) {
+    out.errors.push({ line: lineNo, message: 'expected a JSON object' });
+    return;
+  }
+  try {
+    out.entities.push(recordToEntity(parsed));
+  } catch (err) {
+    out.errors.push({ line: lineNo, message: (err as Error).message });
+  }
 }
 
 /**

@@ -1,7 +1,11 @@
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import { AppError, type SourceFormat } from '@lexigraph/contracts';
 import type { Entity } from '@lexigraph/core';
+
+/** JSON Lines files above this size are read as a stream (IngestSourceOptions.streamAboveBytes). */
+export const STREAM_ABOVE_BYTES = 64 * 1024 * 1024;
 
 export interface IngestSourceOptions {
   /** An http(s) URL to crawl, or a file or folder to read. */
@@ -16,6 +20,12 @@ export interface IngestSourceOptions {
   /** Crawl limits (URLs only). Defaults: 5000 pages, depth 8. */
   maxPages?: number;
   maxDepth?: number;
+  /**
+   * A JSON Lines file larger than this (default 64 MiB) is read line by line from a stream, as UTF-8, so no string
+   * holds the whole file (JavaScript strings stop near 512 M characters); smaller ones are read whole, and fall back
+   * to Windows-1252 when they are not UTF-8.
+   */
+  streamAboveBytes?: number;
 }
 
 export interface IngestHooks {
@@ -104,6 +114,19 @@ export async function ingestSource(options: IngestSourceOptions, hooks: IngestHo
     return { kind: 'folder', format, entities, badLines: [], skipped: [], pages: entities.length, duplicates: 0 };
   }
   const format = options.format ?? detect(crawler, source);
+  if (format === 'jsonl' && stat.size > (options.streamAboveBytes ?? STREAM_ABOVE_BYTES)) {
+    const lines = readline.createInterface({ input: createReadStream(source, { encoding: 'utf8' }), crlfDelay: Infinity });
+    let first = true;
+    const withoutBom = (async function* () {
+      for await (const line of lines) {
+        yield first && line.startsWith('\uFEFF') ? line.slice(1) : line;
+        first = false;
+      }
+    })();
+    const read = await crawler.readJsonlLines(withoutBom);
+    hooks.onProgress?.(read.entities.length, read.entities.length);
+    return { kind: 'file', format, entities: read.entities, badLines: read.errors, skipped: [], pages: 1, duplicates: 0 };
+  }
   const text = decodeText(crawler, await fs.readFile(source));
   let entities: Entity[];
   let badLines: { line: number; message: string }[] = [];
