@@ -94,11 +94,12 @@ export async function buildIndex(
 ): Promise<BuildReport> {
   const retain = options.retainVersions ?? DEFAULT_RETAIN_VERSIONS;
   if (!Number.isInteger(retain) || retain < 1) throw new Error(`retainVersions must be a positive integer, got ${retain}`);
-  if (!options.full) {
-    const report = await publishDelta(store, dataDir, collection, retain, { ...DEFAULT_DELTA_POLICY, ...options.delta });
+  const chain = await store.publishedChain(collection);
+  if (!options.full && chain) {
+    const report = await publishDelta(store, dataDir, collection, retain, chain, { ...DEFAULT_DELTA_POLICY, ...options.delta });
     if (report) return report;
   }
-  return publishFull(store, dataDir, collection, retain, options);
+  return publishFull(store, dataDir, collection, retain, chain?.at(-1), options);
 }
 
 async function publishFull(
@@ -106,10 +107,10 @@ async function publishFull(
   dataDir: string,
   collection: string,
   retain: number,
+  head: ChainLink | undefined,
   options: BuildIndexOptions,
 ): Promise<BuildReport> {
   const t0 = performance.now();
-  const head = (await store.publishedChain(collection))?.at(-1);
   const docsAsOf = await store.clock();
   const stored = await store.listEntities(collection);
   // Pages of a distributed crawl are stored one by one in no fixed order: near-duplicate removal happens here,
@@ -170,14 +171,14 @@ async function publishDelta(
   dataDir: string,
   collection: string,
   retain: number,
+  chain: readonly ChainLink[],
   policy: DeltaPolicy,
 ): Promise<BuildReport | null> {
   const t0 = performance.now();
-  const chain = await store.publishedChain(collection);
-  const head = chain?.[chain.length - 1];
-  const base = chain?.[0];
-  if (!chain || !head || !base || base.kind !== 'full' || !head.docsAsOf || chain.length > policy.maxChain) return null;
-  const listed = chain.slice(1).reduce((n, l: ChainLink) => n + l.documents, 0);
+  const head = chain[chain.length - 1];
+  const base = chain[0];
+  if (!head || !base || base.kind !== 'full' || !head.docsAsOf || chain.length > policy.maxChain) return null;
+  const listed = chain.slice(1).reduce((n, l) => n + l.documents, 0);
   const budget = Math.max(policy.minDocs, Math.floor(policy.maxShare * base.documents)) - listed;
   if (budget <= 0) return null;
   const docsAsOf = await store.clock();

@@ -4,7 +4,7 @@ import { buildIndex, type BuildReport } from './build';
 import { documentHash } from './distill';
 import type { PipelineStore, UpsertCounts } from './ports';
 import type { HandlerMap, JobOutcome } from './runner';
-import { writeSnapshotChain } from './load';
+import { writeSnapshotChain } from './snapshot';
 
 /** Progress callbacks of the long steps: (done, total); total 0 means "not known yet". */
 export interface PipelineProgress {

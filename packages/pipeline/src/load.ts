@@ -1,7 +1,7 @@
 import { AppError } from '@lexigraph/contracts';
 import { openChain, type LexIndex } from '@lexigraph/core';
-import type { PipelineStore, PublishedIndex } from './ports';
-import { readManifest, readSnapshotChain, writeSnapshot, type SnapshotManifest } from './snapshot';
+import type { PipelineStore } from './ports';
+import { readManifest, readSnapshotChain, writeSnapshotChain } from './snapshot';
 
 export interface LoadedIndex {
   index: LexIndex;
@@ -21,17 +21,6 @@ export interface LoadIndexOptions {
   openStore: () => Promise<PipelineStore>;
   /** Snapshot files kept for the collection when the snapshot is rewritten from the database (default 3). */
   retainVersions?: number;
-}
-
-/** Writes the files of a published version's chain and its manifest (see writeSnapshot). */
-export async function writeSnapshotChain(dataDir: string, collection: string, published: PublishedIndex, retain?: number): Promise<SnapshotManifest> {
-  const own = published.segments[published.segments.length - 1];
-  if (!own || own.version !== published.version) throw new Error(`the chain of "${collection}" v${published.version} does not end with it`);
-  const chain =
-    published.segments.length > 1
-      ? { parentVersion: (published.segments[published.segments.length - 2] as { version: number }).version, segments: async () => published.segments }
-      : undefined;
-  return writeSnapshot(dataDir, collection, published.version, own.bytes, published.publishedAt, retain, chain);
 }
 
 /**

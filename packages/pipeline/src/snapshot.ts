@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
+import type { PublishedIndex } from './ports';
 
 /** The manifest that points a cold reader at the published index file of a collection. */
 export interface SnapshotManifest {
@@ -51,8 +52,9 @@ async function exists(file: string): Promise<boolean> {
   try {
     await fs.access(file);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }
 
@@ -105,6 +107,17 @@ export async function writeSnapshot(
     .sort((a, b) => Number(b.version) - Number(a.version));
   for (const stale of others.slice(Math.max(0, retain - 1))) await fs.rm(path.join(dir, stale.name), { force: true });
   return manifest;
+}
+
+/** Writes the files of a published version's chain and its manifest (see writeSnapshot). */
+export async function writeSnapshotChain(dataDir: string, collection: string, published: PublishedIndex, retain?: number): Promise<SnapshotManifest> {
+  const own = published.segments[published.segments.length - 1];
+  if (!own || own.version !== published.version) throw new Error(`the chain of "${collection}" v${published.version} does not end with it`);
+  const chain =
+    published.segments.length > 1
+      ? { parentVersion: (published.segments[published.segments.length - 2] as { version: number }).version, segments: async () => published.segments }
+      : undefined;
+  return writeSnapshot(dataDir, collection, published.version, own.bytes, published.publishedAt, retain, chain);
 }
 
 /** Reads the manifest of `collection`, or null when there is none. A malformed manifest throws. */
