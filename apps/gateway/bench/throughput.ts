@@ -70,7 +70,7 @@ async function serve(kind: string): Promise<void> {
   if (kind === 'gateway') {
     const { startGateway, loadConfig } = await import('../src/main');
     const config = { ...loadConfig(process.env), host: '127.0.0.1', port: 0, pollMs: 0 };
-    const started = await startGateway({ config, events: false, logger: ['error'] });
+    const started = await startGateway({ config, events: false, logger: 'error' });
     url = `${started.url}/v1/collections/${COLLECTION}/query`;
     close = () => started.app.close();
   } else {

@@ -9,6 +9,7 @@ describe('gateway config', () => {
       host: '0.0.0.0',
       pollMs: 5000,
       cacheSize: 1000,
+      logLevel: 'info',
     });
   });
 

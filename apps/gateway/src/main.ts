@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type Redis from 'ioredis';
-import { AppError, EVENT_INDEX_PUBLISHED } from '@lexigraph/contracts';
+import { AppError, createLogger, EVENT_INDEX_PUBLISHED, NestLogger } from '@lexigraph/contracts';
 import { loadProfile } from '@lexigraph/pipeline';
 import { loadConfig, redisOptions, type GatewayConfig } from './config';
 import { ErrorFilter } from './error.filter';
@@ -29,8 +29,8 @@ export interface GatewayAppOptions {
   config?: GatewayConfig;
   /** Subscribe to `index.published` on Redis (hybrid app). Default true. */
   events?: boolean;
-  /** Nest log levels, or false for none. Default: log, warn, error. */
-  logger?: LogLevel[] | false;
+  /** Lowest level of the JSON log lines (pino), or false for none. Default: `config.logLevel` (LOG_LEVEL), else info. */
+  logger?: false | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Saved parameter profiles; default: the built-in ones and `<LEXIGRAPH_DATA>/profiles.json` (as the CLI reads them). */
   profiles?: ProfileLoader;
   /** Collect the process's default metrics. Default true. */
@@ -59,7 +59,7 @@ export async function createGatewayApp(options: GatewayAppOptions = {}): Promise
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot({ config, profiles: options.profiles ?? fileProfiles(config.dataDir), defaultMetrics: options.defaultMetrics ?? true }),
     adapter,
-    { logger: options.logger ?? ['log', 'warn', 'error'] },
+    { logger: new NestLogger(createLogger('gateway', { level: options.logger === false ? 'silent' : (options.logger ?? config.logLevel ?? 'info') })) },
   );
   app.useGlobalFilters(new ErrorFilter());
 
@@ -123,7 +123,7 @@ if (require.main === module) {
   startGateway().then(
     ({ url }) => new Logger('Gateway').log(`listening on ${url} (OpenAPI at ${url}/docs)`),
     (err: Error) => {
-      console.error(`gateway failed to start: ${err.message}`);
+      createLogger('gateway').fatal({ err }, `gateway failed to start: ${err.message}`);
       process.exit(1);
     },
   );

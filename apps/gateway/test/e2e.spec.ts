@@ -73,7 +73,7 @@ describe('e2e: ingest API -> indexer -> gateway on PostgreSQL, Redis and HTTP', 
     // Polling off: the new version must arrive through the index.published event.
     ({ app: gateway, url: gatewayUrl } = await startGateway({
       config: { databaseUrl, redisUrl: REDIS_URL, host: '127.0.0.1', port: 0, pollMs: 0, cacheSize: 100 },
-      logger: ['error'],
+      logger: 'error',
       defaultMetrics: false,
     }));
   });
@@ -117,8 +117,8 @@ describe('e2e: ingest API -> indexer -> gateway on PostgreSQL, Redis and HTTP', 
 
     const wal = await post(`${gatewayUrl}/v1/collections/manual/query`, { prompt: 'max_wal_size checkpoints' });
     expect(wal.body.results[0].url).toBe(`${siteUrl}wal.html`);
-    const health = await getJson(`${gatewayUrl}/health`);
-    expect(health.indexes.loaded).toEqual([expect.objectContaining({ collection: 'manual', version, entities: DOCS.length + 1 })]);
+    const list = await getJson(`${gatewayUrl}/v1/collections`);
+    expect(list.collections).toEqual([expect.objectContaining({ collection: 'manual', version, entities: DOCS.length + 1 })]);
   });
 
   it('keeps answering from a complete version while an upload is indexed and published', async () => {

@@ -1,11 +1,14 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
-import { EVENT_INDEX_PUBLISHED, type IndexPublishedEvent } from '@lexigraph/contracts';
+import type { Server } from 'node:http';
+import { EVENT_INDEX_PUBLISHED, healthAnswer, probe, type IndexPublishedEvent } from '@lexigraph/contracts';
 import { createStore, type Store } from '@lexigraph/db';
 import { createHandlers, fromDbStore } from '@lexigraph/pipeline';
 import { JobQueues, startWorkers, type Workers } from '@lexigraph/queue';
 import { firstValueFrom } from 'rxjs';
 import { INDEXER_CONFIG, type IndexerConfig } from './config';
+import { IndexerMetrics } from './metrics';
+import { serveStatus } from './status-server';
 
 /** Redis transport options of `@nestjs/microservices` from a redis:// URL. */
 export function redisTransportOptions(url: string): { host: string; port: number; password?: string; db?: number } {
@@ -34,9 +37,15 @@ export class IndexerService implements OnApplicationBootstrap, OnApplicationShut
   private client: ClientProxy | null = null;
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private status: Server | null = null;
   queues: JobQueues | null = null;
+  readonly metrics: IndexerMetrics;
+  /** Port of the `/health` and `/metrics` listener once it listens (useful with port 0). */
+  port: number | null = null;
 
-  constructor(@Inject(INDEXER_CONFIG) private readonly config: IndexerConfig) {}
+  constructor(@Inject(INDEXER_CONFIG) private readonly config: IndexerConfig) {
+    this.metrics = new IndexerMetrics(() => this.queues, config.defaultMetrics);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const cfg = this.config;
@@ -66,12 +75,32 @@ export class IndexerService implements OnApplicationBootstrap, OnApplicationShut
     this.workers = await startWorkers(handlers, this.queues, {
       concurrency: cfg.concurrency,
       onJob: (e) => {
+        this.metrics.record(e);
         if (e.error) cfg.log({ event: 'job.failed', job: e.name, id: e.id, error: e.error, permanent: e.permanent ?? false });
         else if (cfg.logJobs) cfg.log({ event: 'job.done', job: e.name, id: e.id, ms: Math.round(e.ms) });
       },
       onError: (err) => cfg.log({ event: 'worker.error', error: err.message }),
     });
-    cfg.log({ event: 'started', concurrency: cfg.concurrency, prefix: cfg.queue.prefix, pid: process.pid });
+    if (cfg.http) {
+      const { server, port } = await serveStatus(
+        { health: () => this.health(), metrics: () => this.metrics.registry.metrics() },
+        cfg.http.port,
+        cfg.http.host,
+        (err) => cfg.log({ event: 'status.error', error: err instanceof Error ? err.message : String(err) }),
+      );
+      this.status = server;
+      this.port = port;
+    }
+    cfg.log({ event: 'started', concurrency: cfg.concurrency, prefix: cfg.queue.prefix, pid: process.pid, ...(this.port !== null ? { port: this.port } : {}) });
+  }
+
+  /** Database and Redis reachable (checked with a time limit each); a small fixed body without error text. */
+  async health() {
+    const [database, redis] = await Promise.all([
+      probe(() => (this.db ? this.db.ping() : Promise.reject(new Error('not started')))),
+      probe(() => (this.queues ? this.queues.connection.ping() : Promise.reject(new Error('not started')))),
+    ]);
+    return healthAnswer('indexer', { database, redis });
   }
 
   /**
@@ -102,6 +131,12 @@ export class IndexerService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
+    const status = this.status;
+    this.status = null;
+    if (status) {
+      status.closeAllConnections();
+      await new Promise<void>((resolve) => status.close(() => resolve()));
+    }
     clearInterval(this.sweeper);
     await this.sweeping;
     await this.workers?.close();

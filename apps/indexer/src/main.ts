@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { INDEXER_CONFIG, resolveConfig, type IndexerConfig, type IndexerOptions } from './config';
+import { createLogger, NestLogger } from '@lexigraph/contracts';
+import { INDEXER_CONFIG, listenerFromEnv, resolveConfig, type IndexerConfig, type IndexerOptions } from './config';
 import { IndexerService } from './indexer.service';
 
 export type { IndexerOptions, IndexerConfig } from './config';
@@ -21,23 +22,26 @@ export class IndexerModule {
 export interface RunningIndexer {
   app: INestApplicationContext;
   config: IndexerConfig;
+  /** Port of the `/health` and `/metrics` listener, or null without one. */
+  port: number | null;
   /** Stops taking jobs, lets running ones finish, closes every connection. */
   close(): Promise<void>;
 }
 
 /**
  * Starts an indexer (a NestJS application context with BullMQ workers) from options, falling back to the
- * environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, LEXIGRAPH_DATA, INDEXER_CONCURRENCY, INDEX_RETAIN_VERSIONS,
- * INDEX_STALE_BUILD_MS.
+ * environment (IndexerEnv of @lexigraph/contracts). With `port`, it also answers `/health` and `/metrics` there.
  */
 export async function startIndexer(opts: IndexerOptions = {}): Promise<RunningIndexer> {
   const config = resolveConfig(opts);
-  const app = await NestFactory.createApplicationContext(IndexerModule.forRoot(config), { logger: ['error', 'warn'] });
+  const nestLog = createLogger('indexer', { level: opts.log === false ? 'silent' : 'warn' });
+  const app = await NestFactory.createApplicationContext(IndexerModule.forRoot(config), { logger: new NestLogger(nestLog) });
   await app.init();
   let closing: Promise<void> | null = null;
   return {
     app,
     config,
+    port: app.get(IndexerService).port,
     close() {
       closing ??= app.close();
       return closing;
@@ -47,7 +51,7 @@ export async function startIndexer(opts: IndexerOptions = {}): Promise<RunningIn
 
 /** `node dist/main.js`: runs an indexer from the environment until SIGTERM / SIGINT. */
 async function runFromEnv(): Promise<void> {
-  const indexer = await startIndexer();
+  const indexer = await startIndexer(listenerFromEnv());
   const stop = (signal: string) => {
     indexer.config.log({ event: 'stopping', signal });
     indexer.close().then(
@@ -61,7 +65,7 @@ async function runFromEnv(): Promise<void> {
 
 if (require.main === module) {
   runFromEnv().catch((err: unknown) => {
-    process.stderr.write(`indexer failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    createLogger('indexer').fatal({ err }, `indexer failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });
 }

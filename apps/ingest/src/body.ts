@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, toErrorResponse } from './errors';
+import { AppError, toErrorBody } from '@lexigraph/contracts';
 
 /** Reads a request body up to `limit` bytes; more is a 413 naming the body and the limit. */
 export async function* readLimited(req: IncomingMessage, limit: number): AsyncGenerator<Buffer> {
@@ -20,13 +20,13 @@ export async function* readLimited(req: IncomingMessage, limit: number): AsyncGe
   }
 }
 
-export function tooLarge(limit: number): ApiError {
-  return new ApiError(413, 'PAYLOAD_TOO_LARGE', `body: larger than the limit of ${limit} bytes`, { limit });
+export function tooLarge(limit: number): AppError {
+  return new AppError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${limit} bytes`, { limit });
 }
 
 function send(res: ServerResponse, err: unknown): void {
-  const { status, body } = toErrorResponse(err);
-  res.statusCode = status;
+  const body = toErrorBody(err);
+  res.statusCode = body.statusCode;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));
 }
@@ -48,12 +48,12 @@ export function jsonBody(limit: number, skip: (req: IncomingMessage) => boolean)
       }
       const type = String(req.headers['content-type'] ?? '');
       if (!/^application\/(.+\+)?json\b/i.test(type)) {
-        throw new ApiError(415, 'VALIDATION', `body: expected content-type application/json, got "${type || 'none'}"`);
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', `body: expected content-type application/json, got "${type || 'none'}"`);
       }
       try {
         req.body = JSON.parse(text);
       } catch (err) {
-        throw new ApiError(400, 'VALIDATION', `body: malformed JSON (${(err as Error).message})`);
+        throw new AppError('VALIDATION', `body: malformed JSON (${(err as Error).message})`);
       }
     })().then(
       () => next(),

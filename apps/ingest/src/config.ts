@@ -1,4 +1,5 @@
-import { queueConfig, type QueueConfig } from '@lexigraph/queue';
+import { IngestEnv, parseEnv } from '@lexigraph/contracts';
+import { fromQueueEnv, type QueueConfig } from '@lexigraph/queue';
 
 export interface IngestOptions {
   /** PostgreSQL connection string (`DATABASE_URL`), required. */
@@ -17,6 +18,8 @@ export interface IngestOptions {
    * (`INGEST_ALLOW_PRIVATE=1` turns it on).
    */
   allowPrivateSources?: boolean;
+  /** Lowest level of the JSON log lines (`LOG_LEVEL`, default info; `silent`: none). */
+  logLevel?: string;
 }
 
 export interface IngestConfig {
@@ -26,24 +29,28 @@ export interface IngestConfig {
   maxBodyBytes: number;
   maxUploadBytes: number;
   allowPrivateSources: boolean;
+  port: number;
+  host: string;
+  logLevel: string;
 }
 
 export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
 
-function positive(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-export function resolveConfig(opts: IngestOptions = {}, env: NodeJS.ProcessEnv = process.env): IngestConfig {
-  const databaseUrl = opts.databaseUrl ?? env.DATABASE_URL;
-  if (!databaseUrl) throw new Error('DATABASE_URL is required');
+/**
+ * The configuration of an ingest API: `opts` first, then the environment as IngestEnv (@lexigraph/contracts)
+ * declares it. A bad or missing value throws one error listing every bad `NAME=value`.
+ */
+export function resolveConfig(opts: IngestOptions = {}, env: Record<string, string | undefined> = process.env): IngestConfig {
+  const e = parseEnv(IngestEnv, opts.databaseUrl ? { ...env, DATABASE_URL: opts.databaseUrl } : env, 'ingest');
   return {
-    databaseUrl,
+    databaseUrl: e.DATABASE_URL,
     ...(opts.schema ? { schema: opts.schema } : {}),
-    queue: queueConfig(opts.queue ?? {}, env),
-    maxBodyBytes: positive('INGEST_MAX_BODY_BYTES', opts.maxBodyBytes ?? Number(env.INGEST_MAX_BODY_BYTES || 1024 * 1024)),
-    maxUploadBytes: positive('INGEST_MAX_UPLOAD_BYTES', opts.maxUploadBytes ?? Number(env.INGEST_MAX_UPLOAD_BYTES || 32 * 1024 * 1024)),
-    allowPrivateSources: opts.allowPrivateSources ?? ['1', 'true', 'yes'].includes((env.INGEST_ALLOW_PRIVATE ?? '').toLowerCase()),
+    queue: { ...fromQueueEnv(e), ...(opts.queue ?? {}) },
+    maxBodyBytes: opts.maxBodyBytes ?? e.INGEST_MAX_BODY_BYTES,
+    maxUploadBytes: opts.maxUploadBytes ?? e.INGEST_MAX_UPLOAD_BYTES,
+    allowPrivateSources: opts.allowPrivateSources ?? e.INGEST_ALLOW_PRIVATE,
+    port: e.INGEST_PORT,
+    host: e.INGEST_HOST,
+    logLevel: opts.logLevel ?? e.LOG_LEVEL,
   };
 }

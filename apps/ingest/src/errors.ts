@@ -1,5 +1,5 @@
-import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
-import { AppError, HTTP_STATUS } from '@lexigraph/contracts';
+import { ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
+import { toErrorBody, type Logger } from '@lexigraph/contracts';
 
 /** The part of an Express response the filter uses. */
 interface JsonResponse {
@@ -7,41 +7,15 @@ interface JsonResponse {
   status(code: number): { json(body: unknown): void };
 }
 
-/** An HTTP error with the API's error body; `code` is one of the contracts' codes or PAYLOAD_TOO_LARGE. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-export interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
-}
-
-/** Maps an error to a status and the `{ error: { code, message } }` body every route answers with. */
-export function toErrorResponse(err: unknown): { status: number; body: ErrorBody } {
-  if (err instanceof ApiError) return { status: err.status, body: { error: { code: err.code, message: err.message, details: err.details } } };
-  if (AppError.is(err)) {
-    return { status: HTTP_STATUS[err.code] ?? 400, body: { error: { code: err.code, message: err.message, details: err.details } } };
-  }
-  if (err instanceof HttpException) {
-    const status = err.getStatus();
-    return { status, body: { error: { code: status === 404 ? 'NOT_FOUND' : `HTTP_${status}`, message: err.message } } };
-  }
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
-}
-
+/** The one exception filter of the ingest API: every error answers the services' ErrorBody; 5xx are logged. */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
+  constructor(private readonly log: Logger) {}
+
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<JsonResponse>();
-    const { status, body } = toErrorResponse(err);
-    if (status >= 500) process.stderr.write(`${JSON.stringify({ service: 'ingest', event: 'error', error: err instanceof Error ? err.stack : String(err) })}\n`);
-    if (!res.headersSent) res.status(status).json(body);
+    const body = toErrorBody(err);
+    if (body.statusCode >= 500) this.log.error({ err }, 'request failed');
+    if (!res.headersSent) res.status(body.statusCode).json(body);
   }
 }

@@ -1,23 +1,33 @@
 import 'reflect-metadata';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { createLogger, NestLogger, type Logger } from '@lexigraph/contracts';
 import { jsonBody } from './body';
 import { INGEST_CONFIG, resolveConfig, type IngestConfig, type IngestOptions } from './config';
 import { ApiExceptionFilter } from './errors';
+import { HealthController } from './health.controller';
 import { IngestController } from './ingest.controller';
 import { IngestService } from './ingest.service';
+import { IngestMetrics } from './metrics';
+import { LOGGER } from './tokens';
 
 export type { IngestOptions, IngestConfig } from './config';
 export { IngestService } from './ingest.service';
 
 @Module({})
 export class IngestModule {
-  static forRoot(config: IngestConfig): DynamicModule {
+  static forRoot(config: IngestConfig, log: Logger, metrics: IngestMetrics): DynamicModule {
     return {
       module: IngestModule,
-      controllers: [IngestController],
-      providers: [{ provide: INGEST_CONFIG, useValue: config }, IngestService],
+      controllers: [IngestController, HealthController],
+      providers: [
+        { provide: INGEST_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: log },
+        { provide: IngestMetrics, useValue: metrics },
+        IngestService,
+      ],
     };
   }
 }
@@ -26,30 +36,53 @@ const UPLOAD_ROUTE = /^\/v1\/collections\/[^/]+\/documents\/?(\?.*)?$/;
 
 /**
  * Creates the ingest API (a NestJS HTTP application, initialized, not yet listening: call `app.listen(port)`),
- * from options falling back to the environment: DATABASE_URL, REDIS_URL, QUEUE_PREFIX, INGEST_MAX_BODY_BYTES,
- * INGEST_MAX_UPLOAD_BYTES.
+ * from options falling back to the environment (IngestEnv of @lexigraph/contracts). Serves `/health`, `/metrics`
+ * and its OpenAPI description at `/docs` (JSON at `/docs-json`) besides the API; logs JSON lines through pino.
  */
-export async function createIngestApp(opts: IngestOptions = {}): Promise<INestApplication> {
+export async function createIngestApp(opts: IngestOptions & { defaultMetrics?: boolean } = {}): Promise<INestApplication> {
   const config = resolveConfig(opts);
-  const app = await NestFactory.create(IngestModule.forRoot(config), { bodyParser: false, logger: ['error', 'warn'] });
+  const log = createLogger('ingest', { level: config.logLevel });
+  const metrics = new IngestMetrics(opts.defaultMetrics ?? true);
+  const app = await NestFactory.create(IngestModule.forRoot(config, log, metrics), {
+    bodyParser: false,
+    // Nest's start-up lines (modules, routes) only when debugging; its warnings and errors always.
+    logger: new NestLogger(['debug', 'trace'].includes(config.logLevel) ? log : log.child({}, { level: config.logLevel === 'silent' ? 'silent' : 'warn' })),
+  });
+  app.use((req: IncomingMessage & { route?: { path?: string } }, res: ServerResponse, next: () => void) => {
+    const t0 = performance.now();
+    res.on('finish', () => {
+      const route = req.route?.path ?? 'unmatched';
+      metrics.requestSeconds.observe({ route, method: req.method ?? '', status: String(res.statusCode) }, (performance.now() - t0) / 1000);
+    });
+    next();
+  });
   app.use(jsonBody(config.maxBodyBytes, (req: IncomingMessage) => req.method === 'POST' && UPLOAD_ROUTE.test(req.url ?? '')));
-  app.useGlobalFilters(new ApiExceptionFilter());
+  app.useGlobalFilters(new ApiExceptionFilter(log));
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Lexigraph ingest API')
+      .setDescription('Collections, crawl sources and document uploads; jobs for the indexer; crawl progress.')
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
   app.enableShutdownHooks();
   await app.init();
   return app;
 }
 
-/** `node dist/main.js`: serves the ingest API on INGEST_PORT (default 3001) until SIGTERM / SIGINT. */
+/** `node dist/main.js`: serves the ingest API on INGEST_HOST:INGEST_PORT (default 0.0.0.0:3001) until SIGTERM / SIGINT. */
 async function runFromEnv(): Promise<void> {
-  const port = Number(process.env.INGEST_PORT || 3001);
+  const config = resolveConfig();
   const app = await createIngestApp();
-  await app.listen(port, process.env.INGEST_HOST || '0.0.0.0');
-  process.stderr.write(`${JSON.stringify({ service: 'ingest', event: 'listening', port, pid: process.pid })}\n`);
+  await app.listen(config.port, config.host);
+  createLogger('ingest', { level: config.logLevel }).info({ port: config.port, host: config.host }, 'listening');
 }
 
 if (require.main === module) {
   runFromEnv().catch((err: unknown) => {
-    process.stderr.write(`ingest failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    createLogger('ingest').fatal({ err }, `ingest failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });
 }

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '@lexigraph/contracts';
 import type { Entity } from '@lexigraph/core';
-import { ApiError } from './errors';
 import { readLimited } from './body';
 
 /** Bad records named in one error message at most. */
@@ -25,7 +24,7 @@ export async function readUpload(req: IncomingMessage, limit: number, readRecord
   const lines = type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/jsonlines' || type === 'application/json-lines';
   if (!lines && type !== 'application/json') {
     req.resume();
-    throw new ApiError(415, 'VALIDATION', `content-type: expected application/json (an array) or application/x-ndjson (JSON Lines), got "${type || 'none'}"`);
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `content-type: expected application/json (an array) or application/x-ndjson (JSON Lines), got "${type || 'none'}"`);
   }
   const entities: Entity[] = [];
   const errors: string[] = [];

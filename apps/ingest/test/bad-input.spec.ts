@@ -31,7 +31,7 @@ describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a jo
     await db?.drop();
   });
 
-  async function send(method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; json: { error?: { code: string; message: string } } & Record<string, unknown> }> {
+  async function send(method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; json: { code?: string; message?: string } & Record<string, unknown> }> {
     const init: RequestInit = { method, headers: { 'content-type': type } };
     if (body !== undefined) init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as string) : JSON.stringify(body);
     const r = await fetch(base + path, init);
@@ -42,12 +42,12 @@ describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a jo
     } catch {
       json = { raw: text };
     }
-    return { status: r.status, json: json as { error?: { code: string; message: string } } & Record<string, unknown> };
+    return { status: r.status, json: json as { code?: string; message?: string } & Record<string, unknown> };
   }
 
-  function expectError(r: { status: number; json: { error?: { message: string } } }, status: number, field: RegExp): void {
+  function expectError(r: { status: number; json: { message?: string } }, status: number, field: RegExp): void {
     expect(r.status).toBe(status);
-    expect(r.json.error?.message).toMatch(field);
+    expect(r.json.message).toMatch(field);
   }
 
   it('malformed JSON bodies and wrong content types', async () => {

@@ -42,3 +42,114 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, s
   });
   throw new Error(`invalid ${app} environment: ${lines.join('; ')}`);
 }
+
+/** A yes/no variable: `1`/`true`/`yes` or `0`/`false`/`no` (any case); unset is `fallback`. */
+function flag(fallback: boolean) {
+  return z
+    .string()
+    .toLowerCase()
+    .pipe(z.enum(['1', '0', 'true', 'false', 'yes', 'no']))
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === '1' || v === 'true' || v === 'yes'));
+}
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/**
+ * `LOG_LEVEL` (default `info`): the lowest level written by the services' JSON logs (`fatal`, `error`, `warn`,
+ * `info`, `debug`, `trace`, or `silent`).
+ */
+export const LogEnv = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type LogEnv = z.infer<typeof LogEnv>;
+
+/**
+ * The job queues, shared by the ingest API (producer) and the indexer (workers):
+ * - `REDIS_URL` (default `redis://127.0.0.1:6379`); `QUEUE_PREFIX` (default `lexigraph`): prefix of every key.
+ * - `QUEUE_ATTEMPTS` (default 5): attempts of a job failing with a transient error; `QUEUE_BACKOFF_MS` (default
+ *   1000): first retry delay, doubling each attempt.
+ * - `QUEUE_LOCK_MS` (default 60000, at least 1000): a worker's lock on a job; `QUEUE_STALLED_MS` (default 30000, at
+ *   least 500): how often workers look for jobs whose worker died.
+ * - `INDEX_DEBOUNCE_MS` (default 500): build requests of a collection within this time collapse into one build;
+ *   `INDEX_MAX_WAIT_MS` (default 30000): longest wait of a build for the crawl or distill jobs of its collection.
+ * - `QUEUE_KEEP_DAYS` (default 7): how long finished jobs (and so "fetched once per crawl run") are remembered.
+ */
+export const QueueEnv = z.object({
+  REDIS_URL: z.string().url('must look like redis://host:port').default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().min(1).max(100).default('lexigraph'),
+  QUEUE_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
+  QUEUE_BACKOFF_MS: z.coerce.number().int().min(0).default(1000),
+  QUEUE_LOCK_MS: z.coerce.number().int().min(1000).default(60_000),
+  QUEUE_STALLED_MS: z.coerce.number().int().min(500).default(30_000),
+  INDEX_DEBOUNCE_MS: z.coerce.number().int().min(0).default(500),
+  INDEX_MAX_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
+  QUEUE_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+});
+export type QueueEnv = z.infer<typeof QueueEnv>;
+
+const DatabaseUrl = z.string().url('must be a postgresql:// connection string');
+
+/**
+ * The ingest API (besides QueueEnv and LogEnv):
+ * - `DATABASE_URL` (required); `INGEST_PORT` (default 3001), `INGEST_HOST` (default `0.0.0.0`).
+ * - `INGEST_MAX_BODY_BYTES` (default 1 MiB): largest JSON body; `INGEST_MAX_UPLOAD_BYTES` (default 32 MiB): largest
+ *   document upload.
+ * - `INGEST_ALLOW_PRIVATE` (default off): whether sources may crawl private, loopback and link-local addresses.
+ */
+export const IngestEnv = z.object({
+  DATABASE_URL: DatabaseUrl,
+  INGEST_PORT: port(3001),
+  INGEST_HOST: z.string().min(1).default('0.0.0.0'),
+  INGEST_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(1024 * 1024),
+  INGEST_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(32 * 1024 * 1024),
+  INGEST_ALLOW_PRIVATE: flag(false),
+  ...QueueEnv.shape,
+  ...LogEnv.shape,
+});
+export type IngestEnv = z.infer<typeof IngestEnv>;
+
+/**
+ * The indexer (besides QueueEnv, IndexStorageEnv and LogEnv):
+ * - `DATABASE_URL` (required: several indexers share one database); `LEXIGRAPH_DATA` (default `./.lexigraph`):
+ *   folder of the published snapshot files.
+ * - `INDEXER_CONCURRENCY` (default 4): jobs run at once per queue.
+ * - `INDEXER_PORT` (default 3002), `INDEXER_HOST` (default `0.0.0.0`): its `/health` and `/metrics` listener.
+ * - `INDEXER_LOG_JOBS` (default off): log every finished job with its duration.
+ */
+export const IndexerEnv = z.object({
+  DATABASE_URL: DatabaseUrl,
+  LEXIGRAPH_DATA: z.string().min(1).default('./.lexigraph'),
+  INDEXER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  INDEXER_PORT: port(3002),
+  INDEXER_HOST: z.string().min(1).default('0.0.0.0'),
+  INDEXER_LOG_JOBS: flag(false),
+  ...QueueEnv.shape,
+  ...IndexStorageEnv.shape,
+  ...LogEnv.shape,
+});
+export type IndexerEnv = z.infer<typeof IndexerEnv>;
+
+/**
+ * The query gateway (besides LogEnv):
+ * - `DATABASE_URL` (required): PostgreSQL holding the published indexes (`?schema=` selects a schema).
+ * - `REDIS_URL` (default `redis://127.0.0.1:6379`): where `index.published` events arrive.
+ * - `LEXIGRAPH_DATA` (optional): a data directory shared with the indexer; its snapshot files are read instead of
+ *   the database's copy when they hold the published version, and served alone while the database is down.
+ * - `GATEWAY_PORT` (default 3000), `GATEWAY_HOST` (default `0.0.0.0`).
+ * - `GATEWAY_POLL_MS` (default 5000, 0 turns polling off): how often the published versions are checked, as a
+ *   fallback for missed events.
+ * - `GATEWAY_CACHE_SIZE` (default 1000, 0 turns it off): answers kept for repeated queries; keyed by collection,
+ *   index version, prompt and parameters, so a new version is never answered from the cache of an old one.
+ */
+export const GatewayEnv = z.object({
+  DATABASE_URL: DatabaseUrl,
+  REDIS_URL: z.string().url('must look like redis://host:port').default('redis://127.0.0.1:6379'),
+  LEXIGRAPH_DATA: z.string().min(1).optional(),
+  GATEWAY_PORT: port(3000),
+  GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
+  GATEWAY_POLL_MS: z.coerce.number().int().min(0).max(86_400_000).default(5000),
+  GATEWAY_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  ...LogEnv.shape,
+});
+export type GatewayEnv = z.infer<typeof GatewayEnv>;

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   NOT_FOUND: 'NOT_FOUND',
   UNKNOWN_JOB: 'UNKNOWN_JOB',
   BAD_INPUT: 'BAD_INPUT',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
@@ -29,6 +31,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   UNKNOWN_JOB: 400,
   BAD_INPUT: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -56,4 +60,44 @@ export class AppError extends Error {
   static is(err: unknown): err is AppError {
     return err instanceof AppError || (err instanceof Error && err.name === 'AppError' && 'code' in err);
   }
+}
+
+/** The JSON body of every error answer of the HTTP services (ingest and gateway alike). */
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Maps anything thrown to the status and body of an HTTP error answer: an AppError through HTTP_STATUS; a framework
+ * HTTP exception (anything with `getStatus()`, such as Nest's HttpException, recognised by shape so this package
+ * needs no framework) and a server error carrying a 4xx `statusCode` (bad JSON, body too large) keep their status;
+ * everything else is a 500 whose body says nothing of the cause (the service logs it).
+ */
+export function toErrorBody(err: unknown): ErrorBody {
+  if (AppError.is(err)) {
+    const details = Object.keys(err.details).length ? { details: err.details } : {};
+    return { statusCode: HTTP_STATUS[err.code] ?? 500, code: err.code, message: err.message, ...details };
+  }
+  const e = err as { getStatus?: unknown; getResponse?: unknown; statusCode?: unknown; message?: unknown } | null;
+  if (e && typeof e.getStatus === 'function') {
+    const status = Number((e.getStatus as () => number)());
+    const res = typeof e.getResponse === 'function' ? (e.getResponse as () => unknown)() : undefined;
+    const message = typeof res === 'string' ? res : String((res as { message?: unknown } | undefined)?.message ?? e.message ?? '');
+    return { statusCode: status, code: codeOfStatus(status), message: status >= 500 ? 'internal error; the service logged the details' : message };
+  }
+  if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    const message = String(e.message ?? '');
+    return { statusCode: e.statusCode, code: codeOfStatus(e.statusCode), message: e.statusCode === 400 ? `request body: ${message}` : message };
+  }
+  return { statusCode: 500, code: 'INTERNAL', message: 'internal error; the service logged the details' };
+}
+
+function codeOfStatus(status: number): string {
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
+  return status < 500 ? 'BAD_INPUT' : 'INTERNAL';
 }

@@ -2,3 +2,5 @@ export * from './errors';
 export * from './schemas';
 export * from './events';
 export * from './env';
+export * from './health';
+export * from './log';

@@ -50,6 +50,8 @@ export interface Store {
   indexes: IndexRepository;
   /** What opening the store did to the schema. */
   migrations: MigrationResult;
+  /** One round trip to the database (`SELECT 1`); rejects with a DbError when it cannot be reached. */
+  ping(): Promise<void>;
   /** Disconnects Prisma and closes the pool or the embedded database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -69,6 +71,13 @@ function buildStore(
     documents: new DocumentRepository(prisma),
     indexes: new IndexRepository(prisma, opts.indexChunkBytes === undefined ? {} : { chunkBytes: opts.indexChunkBytes }),
     migrations,
+    async ping() {
+      try {
+        await prisma.$queryRawUnsafe('SELECT 1');
+      } catch (err) {
+        throw toDbError(err, 'ping the database');
+      }
+    },
     close() {
       closing ??= (async () => {
         await prisma.$disconnect();

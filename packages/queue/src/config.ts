@@ -1,3 +1,5 @@
+import { parseEnv, QueueEnv } from '@lexigraph/contracts';
+
 /** Settings of the job queues, shared by the ingest API (producer) and the indexer (workers). */
 export interface QueueConfig {
   /** Redis connection string. Default `redis://127.0.0.1:6379` (`REDIS_URL`). */
@@ -24,26 +26,26 @@ export interface QueueConfig {
   keepDays: number;
 }
 
-function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return n;
+/**
+ * The queue settings of the environment (QueueEnv of @lexigraph/contracts: REDIS_URL, QUEUE_PREFIX, QUEUE_ATTEMPTS,
+ * QUEUE_BACKOFF_MS, QUEUE_LOCK_MS, QUEUE_STALLED_MS, INDEX_DEBOUNCE_MS, INDEX_MAX_WAIT_MS, QUEUE_KEEP_DAYS);
+ * `overrides` win. A bad value throws one error listing every bad `NAME=value`.
+ */
+export function queueConfig(overrides: Partial<QueueConfig> = {}, env: Record<string, string | undefined> = process.env): QueueConfig {
+  return { ...fromQueueEnv(parseEnv(QueueEnv, env, 'queue')), ...overrides };
 }
 
-/** Reads the queue settings from the environment; `overrides` win. */
-export function queueConfig(overrides: Partial<QueueConfig> = {}, env: NodeJS.ProcessEnv = process.env): QueueConfig {
+/** QueueConfig of parsed QueueEnv variables (for apps that parse their whole environment at once). */
+export function fromQueueEnv(e: QueueEnv): QueueConfig {
   return {
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    prefix: env.QUEUE_PREFIX || 'lexigraph',
-    attempts: Math.max(1, intEnv(env, 'QUEUE_ATTEMPTS', 5)),
-    backoffMs: intEnv(env, 'QUEUE_BACKOFF_MS', 1000),
-    lockDurationMs: Math.max(1000, intEnv(env, 'QUEUE_LOCK_MS', 60_000)),
-    stalledIntervalMs: Math.max(500, intEnv(env, 'QUEUE_STALLED_MS', 30_000)),
-    buildDebounceMs: intEnv(env, 'INDEX_DEBOUNCE_MS', 500),
-    buildMaxWaitMs: intEnv(env, 'INDEX_MAX_WAIT_MS', 30_000),
-    keepDays: Math.max(1, intEnv(env, 'QUEUE_KEEP_DAYS', 7)),
-    ...overrides,
+    redisUrl: e.REDIS_URL,
+    prefix: e.QUEUE_PREFIX,
+    attempts: e.QUEUE_ATTEMPTS,
+    backoffMs: e.QUEUE_BACKOFF_MS,
+    lockDurationMs: e.QUEUE_LOCK_MS,
+    stalledIntervalMs: e.QUEUE_STALLED_MS,
+    buildDebounceMs: e.INDEX_DEBOUNCE_MS,
+    buildMaxWaitMs: e.INDEX_MAX_WAIT_MS,
+    keepDays: e.QUEUE_KEEP_DAYS,
   };
 }

@@ -3,11 +3,26 @@ import type { HandlerMap, JobOutcome } from '@lexigraph/pipeline';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isPermanent, JobQueues, QUEUE_NAMES, redisConnection } from './queues';
 
+/** One run of a job: its outcome, duration, and for a failure whether BullMQ will run it again. */
+export interface JobEvent {
+  name: string;
+  id: string;
+  ms: number;
+  /** The handler's result of a completed run. */
+  result?: unknown;
+  /** The reason of a failed run. */
+  error?: string;
+  /** A failure retrying cannot fix (bad input): the job fails for good at once. */
+  permanent?: boolean;
+  /** A failed run that BullMQ will retry after its backoff (attempts left and not permanent). */
+  retrying?: boolean;
+}
+
 export interface WorkerOptions {
   /** Jobs run at once per queue, except index.build (one at a time across all workers). Default 4. */
   concurrency?: number;
   /** Called after each job completes or fails (for logs and metrics). */
-  onJob?: (event: { name: string; id: string; ms: number; error?: string; permanent?: boolean }) => void;
+  onJob?: (event: JobEvent) => void;
   /** Errors of the workers themselves (e.g. Redis reconnecting). */
   onError?: (err: Error) => void;
 }
@@ -57,11 +72,13 @@ export async function startWorkers(handlers: HandlerMap, queues: JobQueues, opti
         const handler = run[item.name] as (data: unknown) => Promise<JobOutcome | void>;
         const outcome = await handler(item.data);
         if (outcome?.next?.length) await queues.add(outcome.next);
-        options.onJob?.({ name: job.name, id: job.id ?? '', ms: performance.now() - t0 });
+        options.onJob?.({ name: job.name, id: job.id ?? '', ms: performance.now() - t0, result: outcome?.result });
         return outcome?.result ?? null;
       } catch (err) {
         const permanent = isPermanent(err);
-        options.onJob?.({ name: job.name, id: job.id ?? '', ms: performance.now() - t0, error: (err as Error).message, permanent });
+        // attemptsMade counts the runs that failed before this one.
+        const retrying = !permanent && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+        options.onJob?.({ name: job.name, id: job.id ?? '', ms: performance.now() - t0, error: (err as Error).message, permanent, retrying });
         if (permanent) {
           const e = err as Error & { code: string };
           throw new UnrecoverableError(`${e.code}: ${e.message}`);
