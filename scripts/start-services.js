@@ -2,11 +2,14 @@
 // `npm run start:services [-- --no-build]`: runs the three services (ingest, indexer, gateway) as built apps against
 // the local PostgreSQL and Redis, without Docker. Makes sure both answer (scripts/services.sh), builds the apps
 // unless --no-build, creates the database when missing and applies the migrations, starts the three processes with
-// their output prefixed by name, prints their URLs once they answer, and stops them all on Ctrl-C (or when one dies).
+// their output prefixed by name, prints their URLs once they answer, and stops them all on Ctrl-C or SIGTERM.
+// A service that exits on its own is started again after a backoff (1 s, doubling up to 30 s; back to 1 s once it
+// has run a minute), and the others keep running.
 //
 // Environment (defaults): DATABASE_URL (postgresql://postgres@127.0.0.1:5432/lexigraph), REDIS_URL
 // (redis://127.0.0.1:6379), LEXIGRAPH_DATA (./.lexigraph), INGEST_PORT (3001), GATEWAY_PORT (3000),
-// INDEXER_CONCURRENCY (4), QUEUE_PREFIX (lexigraph).
+// INDEXER_PORT (3002, its /health and /metrics), INDEXER_CONCURRENCY (4), QUEUE_PREFIX (lexigraph),
+// SERVICES_RESTART_MS (1000: the first restart delay), SERVICES_RESTART_MAX_MS (30000).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
@@ -16,6 +19,10 @@ const ROOT = path.resolve(__dirname, '..');
 const APPS = ['ingest', 'indexer', 'gateway'];
 const STOP_GRACE_MS = 15_000;
 const READY_TIMEOUT_MS = 120_000;
+/** A service that ran this long before it exited counts as having started well: its next restart waits the least. */
+const STABLE_MS = 60_000;
+const RESTART_MS = Number(process.env.SERVICES_RESTART_MS || 1000);
+const RESTART_MAX_MS = Number(process.env.SERVICES_RESTART_MAX_MS || 30_000);
 
 const env = {
   ...process.env,
@@ -26,6 +33,8 @@ const env = {
   INGEST_HOST: process.env.INGEST_HOST || '127.0.0.1',
   GATEWAY_PORT: process.env.GATEWAY_PORT || '3000',
   GATEWAY_HOST: process.env.GATEWAY_HOST || '127.0.0.1',
+  INDEXER_PORT: process.env.INDEXER_PORT || '3002',
+  INDEXER_HOST: process.env.INDEXER_HOST || '127.0.0.1',
   CHECKPOINT_DISABLE: '1',
   TURBO_TELEMETRY_DISABLED: '1',
 };
@@ -89,27 +98,35 @@ function prefixLines(stream, name, out) {
   });
 }
 
-async function answers(url, ok) {
+/** Whether `url` answers HTTP at all (any status: a 503 while a dependency is down still means the process runs). */
+async function answers(url) {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return ok(res.status);
+    await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return true;
   } catch {
     return false;
   }
 }
 
-async function waitReady(children) {
-  const ingestUrl = `http://127.0.0.1:${env.INGEST_PORT}`;
-  const gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}`;
+const URLS = {
+  ingest: () => `http://127.0.0.1:${env.INGEST_PORT}`,
+  indexer: () => `http://127.0.0.1:${env.INDEXER_PORT}`,
+  gateway: () => `http://127.0.0.1:${env.GATEWAY_PORT}`,
+};
+
+async function waitReady() {
   const end = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    const ingestUp = await answers(`${ingestUrl}/v1/collections/healthcheck`, (s) => s < 500);
-    const gatewayUp = await answers(`${gatewayUrl}/health`, (s) => s === 200);
-    if (ingestUp && gatewayUp) return { ingestUrl, gatewayUrl };
+    const up = await Promise.all(APPS.map((app) => answers(`${URLS[app]()}/health`)));
+    if (up.every(Boolean)) return;
     if (Date.now() > end) throw new Error(`the services did not answer within ${READY_TIMEOUT_MS / 1000} s`);
-    if (children.some((c) => c.exitCode !== null || c.signalCode !== null)) throw new Error('a service exited while starting');
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** Delay before the restart that follows `failures` exits in a row (each quicker than STABLE_MS). */
+function backoff(failures) {
+  return Math.min(RESTART_MAX_MS, RESTART_MS * 2 ** failures);
 }
 
 async function main() {
@@ -125,13 +142,35 @@ async function main() {
   await ensureDatabase();
   await migrate();
 
-  const children = [];
+  /** One entry per app: its current process, pending restart and exits in a row. */
+  const services = APPS.map((name) => ({ name, child: null, timer: undefined, failures: 0, startedAt: 0 }));
   let stopping = false;
+
+  const start = (svc) => {
+    svc.timer = undefined;
+    const child = spawn(process.execPath, [path.join('apps', svc.name, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    svc.child = child;
+    svc.startedAt = Date.now();
+    prefixLines(child.stdout, svc.name, process.stdout);
+    prefixLines(child.stderr, svc.name, process.stderr);
+    say(`${svc.name} started (pid ${child.pid})`);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      const ranMs = Date.now() - svc.startedAt;
+      if (ranMs >= STABLE_MS) svc.failures = 0;
+      const delay = backoff(svc.failures);
+      svc.failures++;
+      process.stderr.write(`[services] ${svc.name} exited (${signal ?? `code ${code}`}) after ${(ranMs / 1000).toFixed(1)} s; restarting it in ${delay} ms, the others keep running\n`);
+      svc.timer = setTimeout(() => start(svc), delay);
+    });
+  };
+
   const stopAll = (code) => {
     if (stopping) return;
     stopping = true;
     say('stopping the services');
-    const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const svc of services) clearTimeout(svc.timer);
+    const alive = services.map((s) => s.child).filter((c) => c && c.exitCode === null && c.signalCode === null);
     if (alive.length === 0) process.exit(code);
     let left = alive.length;
     const timer = setTimeout(() => {
@@ -150,25 +189,14 @@ async function main() {
   process.on('SIGINT', () => stopAll(0));
   process.on('SIGTERM', () => stopAll(0));
 
-  for (const app of APPS) {
-    const child = spawn(process.execPath, [path.join('apps', app, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.name = app;
-    prefixLines(child.stdout, app, process.stdout);
-    prefixLines(child.stderr, app, process.stderr);
-    child.on('exit', (code, signal) => {
-      if (stopping) return;
-      process.stderr.write(`[services] ${app} exited (${signal ?? `code ${code}`}); stopping the others\n`);
-      stopAll(1);
-    });
-    children.push(child);
-  }
+  for (const svc of services) start(svc);
 
   try {
-    const { ingestUrl, gatewayUrl } = await waitReady(children);
-    say(`ingest   ${ingestUrl}   POST /v1/collections, /v1/collections/:c/sources, /v1/collections/:c/documents; GET /v1/collections/:c/progress`);
-    say(`gateway  ${gatewayUrl}   POST /v1/collections/:c/query; OpenAPI ${gatewayUrl}/docs; ${gatewayUrl}/health; ${gatewayUrl}/metrics`);
-    say(`indexer  pid ${children[1].pid}, ${env.INDEXER_CONCURRENCY || 4} jobs at once per queue; data in ${env.LEXIGRAPH_DATA}`);
-    say('press Ctrl-C to stop them all');
+    await waitReady();
+    say(`ingest   ${URLS.ingest()}   POST /v1/collections, /v1/collections/:c/sources, /v1/collections/:c/documents; GET /v1/collections/:c/progress; OpenAPI /docs`);
+    say(`gateway  ${URLS.gateway()}   POST /v1/collections/:c/query; OpenAPI /docs`);
+    say(`indexer  ${URLS.indexer()}   ${env.INDEXER_CONCURRENCY || 4} jobs at once per queue; data in ${env.LEXIGRAPH_DATA}`);
+    say('each answers /health and /metrics; press Ctrl-C to stop them all');
   } catch (err) {
     process.stderr.write(`[services] ${err.message}\n`);
     stopAll(1);
