@@ -1,12 +1,15 @@
 import { promises as fs } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { AppError, CollectionConfig, CollectionName } from '@lexigraph/contracts';
-import { applyDelta, decodeDelta, openChain, parseParams, type LexIndex, type QueryParams } from '@lexigraph/core';
+import { applyDelta, decodeDelta, openChainSliced, parseParams, type LexIndex, type QueryParams } from '@lexigraph/core';
 import { deltaDocuments, indexesDir, IN_PLACE_MAX_DOCUMENTS, readManifest, readSnapshotChain } from '@lexigraph/pipeline';
 import type { IndexVersionInfo } from '@lexigraph/db';
 import { isUnavailable, type GatewayDatabase } from './database';
 import type { GatewayMetrics } from './metrics';
 
+
+/** Lets the event loop run what is waiting (requests, I/O) before the next slice of a decode. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * One collection as served: an index and what it came from. An entry is replaced, never changed, except that its
@@ -32,7 +35,8 @@ export interface ServedIndex {
  * delta on the served one (or a few deltas) is read (only its documents) and applied to the served index between
  * two requests (JavaScript runs one at a time, and `ask` is synchronous), then the entry is replaced with the new
  * version number; an index already held is never loaded again. Any other version is read and opened completely
- * (its full snapshot and deltas), then the map entry is replaced in one assignment. A request that already took
+ * (its full snapshot and deltas) apart from the served one, decoded in slices of a few milliseconds between requests
+ * (so a large version never stalls them), then the map entry is replaced in one assignment. A request that already took
  * the old entry finishes on it; the next request gets the new one. Loads of one collection are serialized (an
  * event and a poll arriving together load once), and a failed load keeps the served version.
  * While the database cannot be reached, collections are loaded from the snapshot manifests in the data directory
@@ -177,7 +181,7 @@ export class IndexRegistry {
     if (!manifest || (current && current.version >= manifest.version)) return current ?? null;
     const segments = await readSnapshotChain(this.dataDir, manifest);
     if (!segments) return current ?? null;
-    const index = openChain(segments);
+    const index = await openChainSliced(segments, nextTurn);
     return this.swap(current, {
       collection,
       index,
@@ -244,7 +248,7 @@ export class IndexRegistry {
       segments = (await store.indexes.chainData(row.id, published.version)).map((c) => c.data);
       source = 'database';
     }
-    const index = openChain(segments);
+    const index = await openChainSliced(segments, nextTurn);
     return this.swap(current, {
       collection,
       index,

@@ -1,5 +1,7 @@
 import type { Entity } from './entity';
-import { applyDelta, decodeDelta, encodeDelta, isDelta, openChain } from './delta';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyDelta, decodeDelta, encodeDelta, isDelta, openChain, openChainSliced } from './delta';
 import { LexIndex } from './lexindex';
 
 function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
@@ -53,5 +55,43 @@ describe('delta segments', () => {
   it('refuses a chain that does not start with a full snapshot', () => {
     expect(() => openChain([])).toThrow(/full snapshot/);
     expect(() => openChain([encodeDelta({ upserts: [A], deletes: [] })])).toThrow(/start with a full snapshot/);
+  });
+
+  it('opens in slices between pauses, to the same index as at once', async () => {
+    const many = Array.from({ length: 400 }, (_x, i) =>
+      ent(`e${i}`, `Topic ${i % 37} of vacuum`, `Sentence ${i} on checkpoints and WAL segment ${i % 11}. Freeze map ${i % 5} keeps tuples.`, {
+        links: [{ url: `http://docs.test/e${(i * 7) % 400}`, text: `topic ${i % 13}` }],
+      }),
+    );
+    const base = LexIndex.build(many).serialize();
+    const d1 = encodeDelta({ upserts: [B2, D], deletes: ['e3', 'e10'] });
+    let pauses = 0;
+    const sliced = await openChainSliced([base, d1], async () => {
+      pauses++;
+    }, 0);
+    const whole = openChain([base, d1]);
+    // sliceMs 0: it pauses after every step, so a step boundary is reached in every loop of the decode
+    expect(pauses).toBeGreaterThan(10);
+    expect(sliced.stats()).toEqual(whole.stats());
+    expect(sliced.exportTables({ allTerms: true, minJoint: 1 })).toEqual(whole.exportTables({ allTerms: true, minJoint: 1 }));
+    for (const q of ['vacuum freeze', 'topic 12 checkpoints', 'wal segment 3', 'autovacuum analyze']) {
+      expect(sliced.search(q, { k: 10 })).toEqual(whole.search(q, { k: 10 }));
+    }
+  });
+
+  it('reads snapshots of the previous format (4), which kept entities and terms in the header', () => {
+    // made by format 4's serializer from A, B (with a heading) and C (removed and added again, so slots were reused)
+    const old = new Uint8Array(readFileSync(join(__dirname, '../test/fixtures/snapshot-format4.bin')));
+    expect(new DataView(old.buffer, old.byteOffset).getUint32(4, true)).toBe(4);
+    const loaded = LexIndex.deserialize(old);
+    const C4 = ent('c', 'Partial Indexes', 'A partial index is built over a subset of a table. Übersicht: naïve café.', { category: ['SQL'] });
+    const fresh = LexIndex.build([A, { ...B, headings: ['Vacuum freeze'] }, C4]);
+    expect(loaded.stats()).toEqual(fresh.stats());
+    expect(loaded.exportTables({ allTerms: true, minJoint: 1 })).toEqual(fresh.exportTables({ allTerms: true, minJoint: 1 }));
+    for (const q of ['vacuum freeze', 'partial index', 'naïve café', 'write ahead']) expect(loaded.search(q, { k: 10 })).toEqual(fresh.search(q, { k: 10 }));
+    // written again, it is the current format and reads back the same
+    const again = LexIndex.deserialize(loaded.serialize());
+    expect(new DataView(loaded.serialize().buffer).getUint32(4, true)).toBe(5);
+    expect(again.exportTables({ allTerms: true, minJoint: 1 })).toEqual(fresh.exportTables({ allTerms: true, minJoint: 1 }));
   });
 });

@@ -1,6 +1,6 @@
 import type { Entity } from './entity';
 import { LexIndex } from './lexindex';
-import { SnapshotError } from './serialize';
+import { runSteps, runStepsSliced, SnapshotError } from './serialize';
 
 /**
  * A delta segment: the documents of a collection that changed since the version it follows (its parent), each in
@@ -70,10 +70,32 @@ export function applyDelta(index: LexIndex, delta: IndexDelta): void {
  * bytes of one published version).
  */
 export function openChain(segments: readonly Uint8Array[]): LexIndex {
+  return runSteps(openChainSteps(segments));
+}
+
+/**
+ * `openChain` in slices of about `sliceMs` between awaits of `pause()` (a server passes `setImmediate`), so requests
+ * keep being answered while a large version is decoded. The index is built apart and returned whole: nothing
+ * served sees it half made.
+ */
+export function openChainSliced(segments: readonly Uint8Array[], pause: () => Promise<void>, sliceMs?: number): Promise<LexIndex> {
+  return runStepsSliced(openChainSteps(segments), pause, sliceMs);
+}
+
+function* openChainSteps(segments: readonly Uint8Array[]): Generator<void, LexIndex, void> {
   const [base, ...deltas] = segments;
   if (!base) throw new SnapshotError('an index chain needs its full snapshot');
   if (magicOf(base) !== SNAPSHOT_MAGIC) throw new SnapshotError('an index chain must start with a full snapshot');
-  const index = LexIndex.deserialize(base);
-  for (const d of deltas) applyDelta(index, decodeDelta(d));
+  const index = yield* LexIndex.deserializeSteps(base);
+  for (const bytes of deltas) {
+    const d = decodeDelta(bytes);
+    yield;
+    for (const id of d.deletes) index.remove(id);
+    // one entity's add is small (its own tokens and pairs); pause between them
+    for (const e of d.upserts) {
+      index.add(e);
+      yield;
+    }
+  }
   return index;
 }

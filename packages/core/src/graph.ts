@@ -1,5 +1,5 @@
 import type { Entity } from './entity';
-import type { InboundLink, IndexState } from './serialize';
+import { STEP_ITERATIONS, type InboundLink, type IndexState } from './serialize';
 import type { IndexVersion } from './version';
 
 /** The links of one entity to one target (see {@link EntityGraph.outlinks}). */
@@ -167,25 +167,26 @@ export class EntityGraph {
   }
 
   /** Takes the entities and inbound links of a snapshot and rebuilds the maps derived from them. */
-  restore(s: IndexState): void {
+  *restore(s: IndexState): Generator<void, void, void> {
     this.slots = s.slots;
     this.inbound = s.inbound;
     this.slotOf = new Map();
     this.keySlot = new Map();
     this.freeSlots = [];
     this.live = 0;
-    this.slots.forEach((e, slot) => {
+    const slots = this.slots;
+    for (let slot = 0; slot < slots.length; slot++) {
+      if ((slot & (STEP_ITERATIONS - 1)) === 0) yield;
+      const e = slots[slot];
       if (!e) {
         this.freeSlots.push(slot);
-        return;
+        continue;
       }
       this.slotOf.set(e.id, slot);
       this.live++;
-    });
-    // the first registered entity owns a shared key, as in `register`: slot order is registration order
-    this.slots.forEach((e, slot) => {
-      if (e) for (const k of this.entityKeys(e)) if (!this.keySlot.has(k)) this.keySlot.set(k, slot);
-    });
+      // the first registered entity owns a shared key, as in `register`: slot order is registration order
+      for (const k of this.entityKeys(e)) if (!this.keySlot.has(k)) this.keySlot.set(k, slot);
+    }
     this.freeSlots.reverse();
   }
 }

@@ -1,7 +1,7 @@
 import { IntColumn } from './intcolumn';
 import { IntPairMap } from './intmap';
 import { FIELD_COUNT } from './params';
-import type { IndexState } from './serialize';
+import { STEP_ITERATIONS, type IndexState } from './serialize';
 import { forEachWord, MT_SEP, normalize, type Analyzer } from './tokenizer';
 
 /** Multi-tokens at or above this document frequency are "distilled": used for matching and listed in the tables. */
@@ -376,7 +376,7 @@ export class Lexicon {
    * Takes the term columns and surface counts of a snapshot and rebuilds the trie's hash map, the word keys and the
    * surface table. The attached columns are restored first (a surface's word is looked up, never made, here).
    */
-  restore(s: IndexState): void {
+  *restore(s: IndexState): Generator<void, void, void> {
     this.terms = s.terms;
     this.cnt = IntColumn.from(s.cnt);
     this.df = IntColumn.from(s.df);
@@ -394,6 +394,7 @@ export class Lexicon {
     this.liveSingles = 0;
     const par = this.parent.data;
     for (let t = 0; t < nTerms; t++) {
+      if ((t & (STEP_ITERATIONS - 1)) === 0) yield;
       const p = par[t] as number;
       // a parent is always created before its children, so its word count is known here
       const w = p < 0 ? 1 : (this.words.data[p] as number) + 1;
@@ -413,6 +414,7 @@ export class Lexicon {
     this.wordSurfaces = [];
     let i = 0;
     for (const [sf, c] of s.surfaceCount) {
+      if ((i & (STEP_ITERATIONS - 1)) === 0) yield;
       const id = this.newSurface(sf, s.surfaceWord[i++]);
       this.addSurface(id, 1);
       this.surfCnt.data[id] = c;

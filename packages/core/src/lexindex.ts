@@ -10,7 +10,7 @@ import { PairTable, type PairAdjacency } from './pairs';
 import { DEFAULT_BUILD, FIELD_COUNT, resolveParams, type BuildOptions, type PmiVariant, type QueryParams } from './params';
 import { Postings } from './postings';
 import { Ranker } from './ranker';
-import { decodeIndexState, encodeIndexState, type IndexState } from './serialize';
+import { decodeIndexStateSteps, encodeIndexState, runSteps, type IndexState } from './serialize';
 import { exportTables, indexStats, type ExportedTables, type IndexStats, type TableSources } from './tables';
 import { Analyzer } from './tokenizer';
 import { IndexVersion } from './version';
@@ -107,9 +107,17 @@ export class LexIndex {
   }
 
   static deserialize(bytes: Uint8Array): LexIndex {
-    const s = decodeIndexState(bytes);
+    return runSteps(LexIndex.deserializeSteps(bytes));
+  }
+
+  /**
+   * `deserialize` as a stepwise task (see `runStepsSliced` in serialize.ts): a server decodes a large index in
+   * slices between requests instead of stalling them.
+   */
+  static *deserializeSteps(bytes: Uint8Array): Generator<void, LexIndex, void> {
+    const s = yield* decodeIndexStateSteps(bytes);
     const idx = new LexIndex(s.options);
-    idx.restoreState(s);
+    yield* idx.restoreSteps(s);
     return idx;
   }
 
@@ -380,11 +388,11 @@ export class LexIndex {
   }
 
   /** Rebuilds derived maps after the serializer filled the raw state. */
-  restoreState(s: IndexState): void {
-    this.graph.restore(s);
+  private *restoreSteps(s: IndexState): Generator<void, void, void> {
+    yield* this.graph.restore(s);
     // the postings' per-term columns first: the lexicon's restore looks up the words of the surfaces
-    this.post.restore(s);
-    this.lex.restore(s);
+    yield* this.post.restore(s);
+    yield* this.lex.restore(s);
     this.pairs.restore(s);
     this.version.n++;
   }

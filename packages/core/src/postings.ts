@@ -2,7 +2,7 @@ import type { EntityGraph } from './graph';
 import { IntColumn } from './intcolumn';
 import type { Lexicon, TermBag, TermColumns } from './lexicon';
 import { FIELD_COUNT } from './params';
-import type { IndexState } from './serialize';
+import { STEP_ITERATIONS, type IndexState } from './serialize';
 import type { IndexVersion } from './version';
 
 /**
@@ -281,7 +281,7 @@ export class Postings implements TermColumns {
   }
 
   /** Takes the postings, sole columns, token streams and field lengths of a snapshot. */
-  restore(s: IndexState): void {
+  *restore(s: IndexState): Generator<void, void, void> {
     this.soleSlot = IntColumn.from(s.soleSlot);
     this.soleA = IntColumn.from(s.soleA);
     this.soleB = IntColumn.from(s.soleB);
@@ -290,6 +290,7 @@ export class Postings implements TermColumns {
     this.lengths = Array.from(s.lengths);
     this.lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
     for (let i = 0; i < this.lengths.length; i++) {
+      if ((i & (STEP_ITERATIONS * 8 - 1)) === 0) yield;
       const f = i % FIELD_COUNT;
       this.lengthTotals[f] = (this.lengthTotals[f] as number) + (this.lengths[i] as number);
     }

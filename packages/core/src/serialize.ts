@@ -5,8 +5,13 @@ import type { BuildOptions } from './params';
 /**
  * Binary snapshot of an index: its raw tables, so loading never re-analyzes text.
  *
- * Layout: "LXGI" | u32 format version | u32 header length | header (UTF-8 JSON: options, entities, inbound links,
- * word list, surface counts, counters, section sizes) | sections of unsigned LEB128 varints, in the order below.
+ * Layout: "LXGI" | u32 format version | u32 header length | header (UTF-8 JSON: options, surface counts, counters,
+ * section sizes) | sections, in the order below. Three hold UTF-8 text, one line per item, so a reader can take them
+ * a line at a time (JSON escapes every newline inside a string):
+ * - `entities`: per slot, the entity as JSON (`null` for a free slot).
+ * - `inbound`: per link key, `[key, [[from, text], …]]`.
+ * - `words`: per term, its key (a word, or the words of a multi-token).
+ * The others hold unsigned LEB128 varints:
  * - `terms`: per term, t − parent (0 for a single word), then for a multi-token its last word; df; occurrences.
  * - `postings`: per single word with df > 0 (in id order), its df postings sorted by slot: slot gap, A, B.
  * - `streams`: per live slot, its token stream's length, then each value (a field marker −(f + 1) as f, a word id
@@ -17,7 +22,9 @@ import type { BuildOptions } from './params';
  * Small numbers dominate every section (gaps, counts, word ids), so most take one or two bytes. Loading decodes
  * them into typed arrays (one buffer for all postings, one for all streams).
  */
-export const SNAPSHOT_FORMAT_VERSION = 4;
+export const SNAPSHOT_FORMAT_VERSION = 5;
+/** Format 4 kept entities, inbound links and terms in the header; it is still read. */
+const OLDEST_READ_FORMAT = 4;
 const MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
 const FIELDS = 6;
 
@@ -52,9 +59,10 @@ export interface IndexState {
 
 interface Header {
   options: BuildOptions;
-  slots: Array<Entity | null>;
-  inbound: Array<[string, Array<[string, string]>]>;
-  terms: string;
+  /** format 4 only (format 5: the `entities`, `inbound` and `words` sections) */
+  slots?: Array<Entity | null>;
+  inbound?: Array<[string, Array<[string, string]>]>;
+  terms?: string;
   surfaces: Array<[string, number]>;
   counters: IndexState['counters'];
   sections: Array<[string, number]>;
@@ -93,6 +101,57 @@ class VarWriter {
   }
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.n);
+  }
+}
+
+/** Growable buffer of UTF-8 lines, each ended by a newline. */
+class LineWriter {
+  private buf = new Uint8Array(1 << 16);
+  private n = 0;
+  private readonly enc = new TextEncoder();
+  line(text: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    const need = this.n + text.length * 3 + 1;
+    if (need > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < need) cap *= 2;
+      const b = new Uint8Array(cap);
+      b.set(this.buf.subarray(0, this.n));
+      this.buf = b;
+    }
+    this.n += this.enc.encodeInto(text, this.buf.subarray(this.n)).written;
+    this.buf[this.n++] = 0x0a;
+  }
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.n);
+  }
+}
+
+/** Reads a section of UTF-8 lines (see LineWriter) one line at a time. */
+class LineReader {
+  private readonly dec = new TextDecoder('utf-8', { fatal: true });
+  constructor(
+    private readonly buf: Uint8Array,
+    private p: number,
+    private readonly end: number,
+    private readonly section: string,
+  ) {}
+  /** The next line, or null at the end of the section. */
+  next(): string | null {
+    if (this.p >= this.end) return null;
+    const nl = this.buf.indexOf(0x0a, this.p);
+    if (nl < 0 || nl >= this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} does not end with a newline)`);
+    let text: string;
+    try {
+      text = this.dec.decode(this.buf.subarray(this.p, nl));
+    } catch {
+      throw new SnapshotError(`index snapshot is corrupt (section ${this.section} is not UTF-8)`);
+    }
+    this.p = nl + 1;
+    return text;
+  }
+  done(): void {
+    if (this.p !== this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} has trailing lines)`);
   }
 }
 
@@ -219,7 +278,16 @@ export function encodeIndexState(s: IndexState): Uint8Array {
   });
   const surfaces = new VarWriter();
   for (const w of s.surfaceWord) surfaces.u(w + 1);
+  const entities = new LineWriter();
+  for (const e of s.slots) entities.line(JSON.stringify(e ?? null));
+  const inbound = new LineWriter();
+  for (const [k, list] of s.inbound) inbound.line(JSON.stringify([k, list.map((x) => [x.from, x.text])]));
+  const words = new LineWriter();
+  for (const t of s.terms) words.line(t);
   const sections: Array<[string, Uint8Array]> = [
+    ['entities', entities.bytes()],
+    ['inbound', inbound.bytes()],
+    ['words', words.bytes()],
     ['terms', terms.bytes()],
     ['postings', postings.bytes()],
     ['streams', streams.bytes()],
@@ -229,9 +297,6 @@ export function encodeIndexState(s: IndexState): Uint8Array {
   ];
   const header: Header = {
     options: s.options,
-    slots: s.slots.map((e) => e ?? null),
-    inbound: [...s.inbound.entries()].map(([k, list]) => [k, list.map((x) => [x.from, x.text] as [string, string])]),
-    terms: s.terms.join('\n'),
     surfaces: [...s.surfaceCount.entries()],
     counters: s.counters,
     sections: sections.map(([name, a]) => [name, a.length]),
@@ -253,32 +318,96 @@ export function encodeIndexState(s: IndexState): Uint8Array {
   return out;
 }
 
+/**
+ * Loop iterations between two pauses of a stepwise decode or restore (see `runSteps`): about a millisecond of
+ * work or less, so a caller that yields when its time slice is used up stays responsive.
+ */
+export const STEP_ITERATIONS = 4096;
+
+/** Runs a stepwise task to its end at once. */
+export function runSteps<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Runs a stepwise task in slices of about `sliceMs`, awaiting `pause()` between slices, so other work (requests)
+ * runs while a large index is decoded.
+ */
+export async function runStepsSliced<T>(steps: Generator<void, T, void>, pause: () => Promise<void>, sliceMs = 8): Promise<T> {
+  let t0 = globalThis.performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (globalThis.performance.now() - t0 >= sliceMs) {
+      await pause();
+      t0 = globalThis.performance.now();
+    }
+  }
+}
+
 export function decodeIndexState(bytes: Uint8Array): IndexState {
+  return runSteps(decodeIndexStateSteps(bytes));
+}
+
+/** `decodeIndexState` as a stepwise task: it yields every STEP_ITERATIONS iterations of its loops. */
+export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, IndexState, void> {
   if (bytes.byteLength < 12) throw new SnapshotError('index snapshot is truncated');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dv.getUint32(0, true) !== MAGIC) throw new SnapshotError('not a Lexigraph index snapshot (bad magic)');
   const version = dv.getUint32(4, true);
-  if (version !== SNAPSHOT_FORMAT_VERSION) {
+  if (version < OLDEST_READ_FORMAT || version > SNAPSHOT_FORMAT_VERSION) {
     throw new SnapshotError(`index snapshot format ${version} is not supported (expected ${SNAPSHOT_FORMAT_VERSION}): rebuild the index`);
   }
   const jsonLen = dv.getUint32(8, true);
   if (12 + jsonLen > bytes.byteLength) throw new SnapshotError('index snapshot is truncated');
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + jsonLen))) as Header;
   let off = 12 + jsonLen;
-  const readers: Record<string, VarReader> = {};
+  const bounds = new Map<string, [number, number]>();
   for (const [name, len] of header.sections) {
     if (off + len > bytes.byteLength) throw new SnapshotError('index snapshot is truncated');
-    readers[name] = new VarReader(bytes, off, off + len, name);
+    bounds.set(name, [off, off + len]);
     off += len;
   }
-  const need = (n: string): VarReader => {
-    const r = readers[n];
-    if (!r) throw new SnapshotError(`index snapshot lacks section ${n}`);
-    return r;
+  const section = (n: string): [number, number] => {
+    const b = bounds.get(n);
+    if (!b) throw new SnapshotError(`index snapshot lacks section ${n}`);
+    return b;
   };
-  const terms = header.terms === '' ? [] : header.terms.split('\n');
+  const need = (n: string): VarReader => new VarReader(bytes, ...section(n), n);
+  const lines = (n: string): LineReader => new LineReader(bytes, ...section(n), n);
+
+  let slots: Array<Entity | undefined>;
+  let terms: string[];
+  const inbound = new Map<string, InboundLink[]>();
+  if (version === 4) {
+    slots = (header.slots ?? []).map((e) => e ?? undefined);
+    for (const [k, l] of header.inbound ?? []) inbound.set(k, l.map(([from, text]) => ({ from, text })));
+    terms = !header.terms ? [] : header.terms.split('\n');
+  } else {
+    slots = [];
+    const er = lines('entities');
+    for (let line = er.next(); line !== null; line = er.next()) {
+      slots.push(line === 'null' ? undefined : (parseLine(line, 'entities') as Entity));
+      if ((slots.length & 1023) === 0) yield;
+    }
+    const ir = lines('inbound');
+    for (let line = ir.next(); line !== null; line = ir.next()) {
+      const [k, l] = parseLine(line, 'inbound') as [string, Array<[string, string]>];
+      inbound.set(k, l.map(([from, text]) => ({ from, text })));
+      if ((inbound.size & 4095) === 0) yield;
+    }
+    terms = [];
+    const wr = lines('words');
+    for (let line = wr.next(); line !== null; line = wr.next()) {
+      terms.push(line);
+      if ((terms.length & (STEP_ITERATIONS - 1)) === 0) yield;
+    }
+  }
   const nTerms = terms.length;
-  const nSlots = header.slots.length;
+  const nSlots = slots.length;
 
   const cnt = new Int32Array(nTerms);
   const df = new Int32Array(nTerms);
@@ -298,6 +427,7 @@ export function decodeIndexState(bytes: Uint8Array): IndexState {
     df[t] = tr.u();
     cnt[t] = tr.u();
     if (gap === 0) singlePostings += df[t] as number;
+    if ((t & (STEP_ITERATIONS - 1)) === 0) yield;
   }
   tr.done();
 
@@ -312,7 +442,13 @@ export function decodeIndexState(bytes: Uint8Array): IndexState {
   const pairList = new IntColumn(1 << 12);
   const degree = new Int32Array(nTerms + 1);
   let o = 0;
+  // a step is STEP_ITERATIONS terms or as many postings and pairs, whichever comes first (one word's list can be long)
+  let work = 0;
   for (let t = 0; t < nTerms; t++) {
+    if (++work >= STEP_ITERATIONS) {
+      work = 0;
+      yield;
+    }
     if ((parent[t] as number) >= 0) continue;
     const n = df[t] as number;
     const start = o;
@@ -329,6 +465,7 @@ export function decodeIndexState(bytes: Uint8Array): IndexState {
       soleB[t] = postData[start + 2] as number;
     } else if (n > 1) postings[t] = postData.subarray(start, o);
     const np = par.u();
+    work += n + np;
     let u = t;
     for (let i = 0; i < np; i++) {
       u += par.u();
@@ -349,6 +486,7 @@ export function decodeIndexState(bytes: Uint8Array): IndexState {
   const pairData = new Int32Array(pairOff[nTerms] as number);
   const pl = pairList.data;
   for (let i = 0; i < pairList.length; i += 3) {
+    if (i % (3 * STEP_ITERATIONS) === 0) yield;
     const a = pl[i] as number;
     const b = pl[i + 1] as number;
     const c = pl[i + 2] as number;
@@ -369,7 +507,8 @@ export function decodeIndexState(bytes: Uint8Array): IndexState {
   const raw = new IntColumn(1 << 12);
   const spans: Array<[number, number, number]> = [];
   for (let slot = 0; slot < nSlots; slot++) {
-    if (!header.slots[slot]) continue;
+    if ((slot & 1023) === 0) yield;
+    if (!slots[slot]) continue;
     const n = sr.u();
     const start = raw.length;
     raw.grow(start + n);
@@ -393,8 +532,8 @@ export function decodeIndexState(bytes: Uint8Array): IndexState {
 
   return {
     options: header.options,
-    slots: header.slots.map((e) => e ?? undefined),
-    inbound: new Map(header.inbound.map(([k, l]) => [k, l.map(([from, text]) => ({ from, text }))])),
+    slots,
+    inbound,
     terms,
     cnt,
     df,
@@ -412,4 +551,12 @@ export function decodeIndexState(bytes: Uint8Array): IndexState {
     pairData,
     counters: header.counters,
   };
+}
+
+function parseLine(line: string, section: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new SnapshotError(`index snapshot is corrupt (section ${section} holds a line that does not parse)`);
+  }
 }
