@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/comm
 import { AppError, toErrorBody, type ErrorBody } from '@lexigraph/contracts';
 import { ParamError } from '@lexigraph/core';
 import type { FastifyReply } from 'fastify';
+import { isUnavailable } from './database';
 
 export type { ErrorBody } from '@lexigraph/contracts';
 
@@ -10,6 +11,8 @@ export function gatewayErrorBody(err: unknown): ErrorBody {
   if (err instanceof ParamError) {
     return toErrorBody(new AppError(err.code, `params.${err.param}: ${err.message}`, { field: `params.${err.param}` }));
   }
+  // The database (or Redis) out of reach is a 503 saying so, never a 500 carrying the client's internals.
+  if (isUnavailable(err)) return toErrorBody(new AppError('UNAVAILABLE', 'the database is unavailable; try again shortly'));
   return toErrorBody(err);
 }
 

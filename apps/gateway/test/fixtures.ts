@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Entity } from '@lexigraph/core';
@@ -105,5 +106,70 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     if (value !== undefined) return value;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A free loopback port: nothing listens on it until something starts there. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * A TCP forwarder on 127.0.0.1:`port` to `target` (host and port of a URL): `cut()` closes the port and every
+ * connection through it (the dependency "goes away" for whoever connects through the proxy), `restore()` listens
+ * again ("it comes back").
+ */
+export class TcpProxy {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  /** A proxy to the host and port of `url` (default port `defaultPort`), listening or not yet. */
+  static async to(url: string, defaultPort: number, listening = true): Promise<TcpProxy> {
+    const u = new URL(url);
+    const proxy = new TcpProxy(await freePort(), { host: u.hostname, port: Number(u.port || defaultPort) });
+    if (listening) await proxy.restore();
+    return proxy;
+  }
+
+  /** `url` with its host and port replaced by the proxy's. */
+  via(url: string): string {
+    const u = new URL(url);
+    u.hostname = '127.0.0.1';
+    u.port = String(this.port);
+    return u.toString();
+  }
+
+  async restore(): Promise<void> {
+    if (this.server) return;
+    const server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.server = server;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const s of this.sockets) s.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

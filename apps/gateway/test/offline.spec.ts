@@ -1,50 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { buildIndex, documentHash } from '@lexigraph/pipeline';
 import { startGateway } from '../src/main';
-import { DOCS, ZEPPELIN, getJson, post, testDb, until, type Json, type TestDb } from './fixtures';
-
-/** A free loopback port: nothing listens on it until the proxy below starts there. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Forwards `port` to the real PostgreSQL server: "the database comes back". */
-async function proxy(port: number, target: URL): Promise<{ close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { DOCS, TcpProxy, ZEPPELIN, getJson, post, testDb, until, type Json, type TestDb } from './fixtures';
 
 describe('gateway started while the database is down', () => {
   let db: TestDb;
   let app: NestFastifyApplication | undefined;
-  let back: { close(): Promise<void> } | undefined;
+  let back: TcpProxy | undefined;
   let elsewhere: string;
 
   beforeAll(async () => {
@@ -55,20 +20,17 @@ describe('gateway started while the database is down', () => {
 
   afterAll(async () => {
     await app?.close();
-    await back?.close();
+    await back?.cut();
     await db?.drop();
     await rm(elsewhere, { recursive: true, force: true });
   });
 
   it('serves the snapshot files, reports the database down, and takes the database up when it answers', async () => {
     // The gateway's DATABASE_URL points at a port where nothing listens yet.
-    const port = await freePort();
-    const real = new URL(db.url);
-    const down = new URL(db.url);
-    down.port = String(port);
+    back = await TcpProxy.to(db.url, 5432, false);
     let url: string;
     ({ app, url } = await startGateway({
-      config: db.config({ databaseUrl: down.toString(), dataDir: db.dataDir, pollMs: 200 }),
+      config: db.config({ databaseUrl: back.via(db.url), dataDir: db.dataDir, pollMs: 200 }),
       events: false,
       logger: false,
       defaultMetrics: false,
@@ -97,7 +59,7 @@ describe('gateway started while the database is down', () => {
     await db.pipeline.upsertDocuments('manual', [{ entity: ZEPPELIN, hash: documentHash(ZEPPELIN) }]);
     const v2 = await buildIndex(db.pipeline, elsewhere, 'manual');
     expect(v2.version).toBe(2);
-    back = await proxy(port, real);
+    await back.restore();
 
     const served = await until('version 2 from the database', async () => {
       const list = await getJson(`${url}/v1/collections`);

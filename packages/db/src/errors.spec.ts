@@ -26,6 +26,11 @@ describe('error mapping', () => {
     expect(toDbError({ code: '22P02' }, 'x').code).toBe('INVALID_ARGUMENT');
     expect(toDbError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), 'x').code).toBe('UNAVAILABLE');
     expect(toDbError(new Error('weird'), 'x').code).toBe('INTERNAL');
+    // Connection losses without a code, and Prisma's long messages cut to their one telling line.
+    expect(toDbError(new Error('Connection terminated unexpectedly'), 'x').code).toBe('UNAVAILABLE');
+    const prisma = toDbError(new Error(`\nInvalid invocation in\n${'x'.repeat(30_000)}\nRaw query failed. Code: \`N/A\`. Message: \`Can't reach database server at 127.0.0.1:5\``), 'list collections');
+    expect(prisma.code).toBe('UNAVAILABLE');
+    expect(prisma.message.length).toBeLessThan(300);
     const already = new DbError('INVALID_STATE', 'nope');
     expect(toDbError(already, 'x')).toBe(already);
   });

@@ -68,6 +68,15 @@ function isInvalidText(codes: Set<string>): boolean {
 }
 
 /**
+ * Codes of "the server cannot be reached now": refused, reset or timed-out connections; Prisma's P1001 (cannot
+ * reach), P1002 (timed out), P1017 (server closed the connection); Postgres 57P01..57P03 (shutting down, starting
+ * up) and class 08 (connection exceptions); a missing database or a refused login (3D000, 28P01).
+ */
+const UNAVAILABLE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'P1001', 'P1002', 'P1017', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '3D000', '28P01'];
+/** The same, for errors that carry no code (pg's "Connection terminated unexpectedly", the adapter's "Can't reach"). */
+const UNAVAILABLE_MESSAGE = /Can't reach database server|Connection terminated|Connection ended|connect ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Client has encountered a connection error/i;
+
+/**
  * Maps any error thrown by Prisma, pg or PGlite to a DbError. `context` names the operation and the id involved,
  * so the message says what failed; DbErrors pass through unchanged.
  */
@@ -88,8 +97,10 @@ export function toDbError(err: unknown, context: string): DbError {
       cause: err,
     });
   }
-  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'P1001', '57P03', '3D000', '28P01'].some((c) => codes.has(c))) {
-    return new DbError('UNAVAILABLE', `${context}: the database is unavailable (${detail})`, { cause: err });
+  if (UNAVAILABLE_CODES.some((c) => codes.has(c)) || UNAVAILABLE_MESSAGE.test(detail)) {
+    // The first line only: a client's message can carry pages of its own internals.
+    const reason = (detail.split('\n').find((l) => UNAVAILABLE_MESSAGE.test(l)) ?? detail.split('\n')[0] ?? '').trim().slice(0, 200);
+    return new DbError('UNAVAILABLE', `${context}: the database is unavailable (${reason})`, { cause: err });
   }
   return new DbError('INTERNAL', `${context}: ${detail}`, { cause: err });
 }
