@@ -8,7 +8,8 @@ export type { ProfileFile, ProfileValues } from '@lexigraph/pipeline';
 
 /** Splits repeated `key=value` options; a pair without `=` is an error naming it. */
 export function pairsToRecord(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `--param __proto__=1` is an own key the parser reports as unknown, not a prototype write.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new AppError('BAD_PARAM_VALUE', `--param "${pair}" must look like key=value`, { param: pair });

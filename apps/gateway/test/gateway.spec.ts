@@ -77,6 +77,12 @@ describe('gateway on PostgreSQL and Redis', () => {
       ['a parameter out of range', 'manual', { prompt: 'vacuum', params: { k: 0 } }, 400, /params\.k: .*within 1\.\.1000/, {}],
       ['a parameter of the wrong type', 'manual', { prompt: 'vacuum', params: { expand: 'maybe' } }, 400, /params\.expand/, {}],
       ['an unknown profile', 'manual', { prompt: 'vacuum', profile: 'nope' }, 400, /^profile: unknown profile "nope" for collection "manual" \(known: .*precise/, {}],
+      ...['__proto__', 'constructor', 'toString', 'hasOwnProperty'].map(
+        (name): [string, string, unknown, number, RegExp, Record<string, string>] => [`the profile name "${name}" (an Object.prototype key)`, 'manual', { prompt: 'vacuum', profile: name }, 400, new RegExp(`^profile: unknown profile "${name}"`), {}],
+      ),
+      ...['constructor', 'toString', 'valueOf'].map(
+        (key): [string, string, unknown, number, RegExp, Record<string, string>] => [`the parameter "${key}" (an Object.prototype key)`, 'manual', { prompt: 'vacuum', params: { [key]: '1' } }, 400, new RegExp(`params\\.${key}: unknown parameter "${key}"`), {}],
+      ),
       ['an unknown collection', 'nowhere', { prompt: 'vacuum' }, 404, /unknown collection "nowhere" \(known: .*manual/, {}],
       ['an invalid collection name', 'Bad%20Name', { prompt: 'vacuum' }, 400, /collection name/, {}],
       ['a collection without a published index', 'empty', { prompt: 'vacuum' }, 409, /"empty" has no published index/, {}],

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Entity } from './entity';
 import { LexIndex, unpackTf } from './lexindex';
-import { DEFAULT_PARAMS, ParamError, parseParams } from './params';
+import { DEFAULT_PARAMS, ParamError, parseParams, validateParams } from './params';
 
 function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
   return { id, url: `http://docs.test/${id}`, title, text, category: [], tags: [], links: [], ...extra };
@@ -90,6 +90,10 @@ describe('LexIndex answering', () => {
     expect(() => parseParams({ nope: '1' })).toThrow(ParamError);
     expect(() => parseParams({ nope: '1' })).toThrow(/nope/);
     expect(() => parseParams({ k: '0' })).toThrow(/"k"/);
+    for (const key of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(() => parseParams(JSON.parse(`{${JSON.stringify(key)}: "1"}`))).toThrow(`unknown parameter "${key}"`);
+      expect(() => validateParams(JSON.parse(`{${JSON.stringify(key)}: 1}`))).toThrow(`unknown parameter "${key}"`);
+    }
     expect(parseParams({ k: '5', expand: 'true', ignore: 'data,table' })).toEqual({ k: 5, expand: true, ignore: ['data', 'table'] });
     expect(() => idx.ask('vacuum', { bBody: 3 })).toThrow(ParamError);
   });

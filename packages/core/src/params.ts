@@ -176,6 +176,13 @@ const SPEC: Record<keyof QueryParams, { kind: Kind; min?: number; max?: number }
   sections: { kind: 'bool' },
 };
 
+type Spec = { kind: Kind; min?: number; max?: number };
+
+/** The spec of parameter `key`; own keys only, so "constructor", "toString" or "__proto__" are unknown parameters. */
+function specOf(key: string): Spec | undefined {
+  return Object.hasOwn(SPEC, key) ? (SPEC as Record<string, Spec>)[key] : undefined;
+}
+
 /** Names of every frontend parameter. */
 export const PARAM_NAMES = Object.keys(SPEC) as Array<keyof QueryParams>;
 
@@ -186,7 +193,7 @@ export const PARAM_NAMES = Object.keys(SPEC) as Array<keyof QueryParams>;
 export function parseParams(kv: Record<string, string>): Partial<QueryParams> {
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(kv)) {
-    const spec = (SPEC as Record<string, { kind: Kind; min?: number; max?: number }>)[key];
+    const spec = specOf(key);
     if (!spec) {
       throw new ParamError('UNKNOWN_PARAM', key, `unknown parameter "${key}"; known: ${PARAM_NAMES.join(', ')}`);
     }
@@ -221,7 +228,7 @@ function parseValue(key: string, raw: string, spec: { kind: Kind; min?: number; 
 /** Checks typed parameters (ranges, integers, enums). Returns them unchanged when valid. */
 export function validateParams(p: Partial<QueryParams>): Partial<QueryParams> {
   for (const [key, value] of Object.entries(p)) {
-    const spec = (SPEC as Record<string, { kind: Kind; min?: number; max?: number }>)[key];
+    const spec = specOf(key);
     if (!spec) throw new ParamError('UNKNOWN_PARAM', key, `unknown parameter "${key}"`);
     const bad = (why: string): never => {
       throw new ParamError('BAD_PARAM_VALUE', key, `parameter "${key}" ${why}, got ${JSON.stringify(value)}`);

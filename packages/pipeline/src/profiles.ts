@@ -72,6 +72,11 @@ export async function readProfileFile(dataDir: string | undefined): Promise<Prof
   return parsed as ProfileFile;
 }
 
+/** `record[key]` when it is an own entry: a user's name never reaches Object.prototype ("constructor", "__proto__"). */
+function ownEntry<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 function globalProfiles(file: ProfileFile): Record<string, ProfileValues> {
   const out: Record<string, ProfileValues> = {};
   for (const [name, value] of Object.entries(file)) {
@@ -86,9 +91,9 @@ function globalProfiles(file: ProfileFile): Record<string, ProfileValues> {
  */
 export async function loadProfile(dataDir: string | undefined, name: string, collection?: string): Promise<Record<string, string>> {
   const file = await readProfileFile(dataDir);
-  const own = collection ? file.collections?.[collection] : undefined;
+  const own = collection ? ownEntry(file.collections, collection) : undefined;
   const global = globalProfiles(file);
-  const profile = own?.[name] ?? global[name] ?? BUILTIN_PROFILES[name];
+  const profile = ownEntry(own, name) ?? ownEntry(global, name) ?? ownEntry(BUILTIN_PROFILES, name);
   if (!profile) {
     const known = [...new Set([...Object.keys(BUILTIN_PROFILES), ...Object.keys(global), ...Object.keys(own ?? {})])].join(', ');
     const where = collection ? ` for collection "${collection}"` : '';
@@ -105,7 +110,7 @@ export async function saveProfile(dataDir: string, collection: string, name: str
   parseParams(values);
   const file = await readProfileFile(dataDir);
   const collections = { ...(file.collections ?? {}) };
-  collections[collection] = { ...(collections[collection] ?? {}), [name]: { ...values } };
+  collections[collection] = { ...(ownEntry(collections, collection) ?? {}), [name]: { ...values } };
   const next: ProfileFile = { ...file, [COLLECTIONS_KEY]: collections };
   const target = profilesPath(dataDir);
   await fs.mkdir(dataDir, { recursive: true });
