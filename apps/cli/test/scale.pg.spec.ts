@@ -3,13 +3,14 @@ import * as path from 'node:path';
 import pg from 'pg';
 import { defaultSharedDataDir } from '../src/bench/datasets';
 import { RSS_PROBE, SCALE_WORKER } from '../src/bench/scale/child';
+import { GATEWAY_MAIN } from '../src/bench/scale/gateway';
 import { runScaleBench, type ScaleReport } from '../src/bench/scale/scale';
 import { tempDir } from './helpers';
 
 const BASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const SHARED = defaultSharedDataDir();
 // The children run the compiled CLI and worker; SciFact's sentences make the corpus.
-const ready = [path.join(__dirname, '..', 'dist', 'main.js'), RSS_PROBE, SCALE_WORKER, path.join(SHARED, 'scifact', 'corpus.jsonl')].every((f) =>
+const ready = [path.join(__dirname, '..', 'dist', 'main.js'), RSS_PROBE, SCALE_WORKER, GATEWAY_MAIN, path.join(SHARED, 'scifact', 'corpus.jsonl')].every((f) =>
   existsSync(f),
 );
 
@@ -31,7 +32,7 @@ const ready = [path.join(__dirname, '..', 'dist', 'main.js'), RSS_PROBE, SCALE_W
       visibleTimeoutMs: 30_000,
       log: (l) => lines.push(l),
     });
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await fs.rm(work, { recursive: true, force: true });
   });
@@ -60,6 +61,17 @@ const ready = [path.join(__dirname, '..', 'dist', 'main.js'), RSS_PROBE, SCALE_W
     expect(o.add).toMatchObject({ ok: true, polls: 1 });
     expect(o.add!.visibleMs).toBeGreaterThan(o.add!.commandMs!);
     expect(o.delete).toMatchObject({ ok: true });
+    // a real gateway served the index under load, and showed the add and the delete
+    const g = o.gateway!;
+    expect(g).toMatchObject({ ok: true });
+    expect(g.rssAfterLoadMB).toBeGreaterThan(20);
+    expect(g.idle!.requests).toBeGreaterThan(10);
+    expect(g.idle!.failed).toBe(0);
+    expect(g.idle!.p99Ms).toBeGreaterThanOrEqual(g.idle!.p50Ms);
+    for (const k of ['addIdleMs', 'deleteIdleMs', 'addLoadedMs', 'deleteLoadedMs'] as const) expect(g[k]).toBeGreaterThan(0);
+    expect(g.swap!.requests).toBeGreaterThan(0);
+    expect(g.swap!.failed).toBe(0);
+    expect(Number.isFinite(g.p99Ratio)).toBe(true);
     const f = s.fts5!;
     expect(f.ok).toBe(true);
     expect(f.result).toMatchObject({ rows: 200 });
@@ -75,7 +87,7 @@ const ready = [path.join(__dirname, '..', 'dist', 'main.js'), RSS_PROBE, SCALE_W
   it('prints the table and writes the same report as JSON', async () => {
     const table = report.sizes[0]!.table!;
     expect(lines).toContain(table);
-    for (const row of ['ingest → published', 'index bytes', 'cold `lexigraph ask`', 'query p50 / p99', 'delete → visible']) expect(table).toContain(row);
+    for (const row of ['ingest → published', 'index bytes', 'cold `lexigraph ask`', 'query p50 / p99', 'delete → visible', 'gateway p50 / p99 during the swaps']) expect(table).toContain(row);
     expect(table).toMatch(/lexigraph\s+fts5\s+ours\/fts5/);
     const written = JSON.parse(await fs.readFile(path.join(work, 'report.json'), 'utf8')) as ScaleReport;
     expect(written.sizes[0]!.corpus!.sha256).toBe(report.sizes[0]!.corpus!.sha256);

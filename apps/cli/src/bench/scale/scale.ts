@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { defaultSharedDataDir } from '../datasets';
 import type { LatencySummary } from '../latency';
 import { CLI_BIN, SCALE_WORKER, failureOf, requireBuilt, runChild, type ChildRun } from './child';
+import { runGatewayPhase, type GatewayFigures } from './gateway';
 import { entityLine, loadSentencePool, scalePrompts, writeCorpus, SCALE_PROMPTS, type SentencePool, type SentenceSource } from './corpus';
 import type { Fts5Request, Fts5Result, OursRequest, OursResult } from './worker';
 
@@ -64,6 +65,8 @@ export interface OursFigures {
   query?: (OursResult & { peakRssMB: number | null }) | { error: string };
   add?: VisibilityFigures;
   delete?: VisibilityFigures;
+  /** A gateway process serving the index under load, and a one-document add and delete seen through it. */
+  gateway?: GatewayFigures;
 }
 
 export interface Fts5Figures {
@@ -189,6 +192,21 @@ function fmtVisible(v: VisibilityFigures | undefined): string {
   return `${fmtMs(v.visibleMs)} (command ${fmtMs(v.commandMs)}, ${v.polls} ask)`;
 }
 
+function gatewayRows(g: GatewayFigures | undefined): [string, string, string, string][] {
+  if (!g) return [];
+  if (!g.ok) return [['gateway phase', `failed: ${g.error ?? ''}`, '', '']];
+  const secs = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`);
+  const load = (l: GatewayFigures['idle']) =>
+    l ? `${l.p50Ms.toFixed(1)} / ${l.p99Ms.toFixed(1)} ms, ${l.requestsPerSecond.toFixed(0)} req/s, ${l.failed} failed` : '-';
+  return [
+    ['gateway: start → serving (RSS)', `${secs(g.readyMs)} (${fmtMB(g.rssAfterLoadMB)})`, '', ''],
+    ['gateway p50 / p99, idle', load(g.idle), '', ''],
+    ['gateway add / delete visible, no load', `${secs(g.addIdleMs)} / ${secs(g.deleteIdleMs)}`, '', ''],
+    ['gateway add / delete visible, under load', `${secs(g.addLoadedMs)} / ${secs(g.deleteLoadedMs)}`, '', ''],
+    ['gateway p50 / p99 during the swaps', `${load(g.swap)} (p99 ${g.p99Ratio?.toFixed(2) ?? '-'}× idle)`, '', ''],
+  ];
+}
+
 /** The table of one size: one row per figure, ours beside FTS5, and the ratio where both exist. */
 export function renderScaleTable(r: ScaleSizeReport, prompts: number, seed: number): string {
   const head = `== scale: ${r.size.toLocaleString('en-US')} entities`;
@@ -229,6 +247,7 @@ export function renderScaleTable(r: ScaleSizeReport, prompts: number, seed: numb
     ['prompts with no result', q ? String(q.noAnswer) : '-', f ? String(f.noAnswer) : '-', ''],
     ['one-document add → visible in ask', fmtVisible(o.add), '', ''],
     ['one-document delete → visible in ask', fmtVisible(o.delete), '', ''],
+    ...gatewayRows(o.gateway),
   ];
   const header: [string, string, string, string] = ['', 'lexigraph', 'fts5', 'ours/fts5'];
   const all = [header, ...rows];
@@ -312,14 +331,23 @@ async function pollAsk(ctx: SizeContext, word: string, shows: (ids: string[]) =>
   }
 }
 
-/** Adds one document holding a word found nowhere else, through `lexigraph ingest`, and times until `ask` finds it. */
-async function addOne(ctx: SizeContext, id: string, word: string): Promise<VisibilityFigures> {
+/** Ingests one document holding a word found nowhere else (`lexigraph ingest` of a one-line JSON Lines file). */
+async function ingestProbe(ctx: SizeContext, id: string, word: string): Promise<ChildRun> {
   const file = path.join(ctx.dir, 'add.jsonl');
   const [source] = ctx.pool.sources;
   const text = `${source?.sentences.slice(0, 3).join(' ') ?? ''} The probe word ${word} appears in this document only.`;
   await fs.writeFile(file, `${entityLine({ id, title: `Scale probe ${word}`, text, category: [], tags: [], links: [] })}\n`);
+  return runChild(cliArgs(ctx, 'ingest', file, '--format', 'jsonl', '--collection', SCALE_COLLECTION, '--no-progress'), probe(ctx, 'add'));
+}
+
+function deleteProbe(ctx: SizeContext, id: string): Promise<ChildRun> {
+  return runChild(cliArgs(ctx, 'delete', '--collection', SCALE_COLLECTION, '--no-progress', id), probe(ctx, 'delete'));
+}
+
+/** Adds one document holding a word found nowhere else, through `lexigraph ingest`, and times until `ask` finds it. */
+async function addOne(ctx: SizeContext, id: string, word: string): Promise<VisibilityFigures> {
   const t0 = performance.now();
-  const run = await runChild(cliArgs(ctx, 'ingest', file, '--format', 'jsonl', '--collection', SCALE_COLLECTION, '--no-progress'), probe(ctx, 'add'));
+  const run = await ingestProbe(ctx, id, word);
   if (!run.ok) return { ok: false, commandMs: run.wallMs, error: `ingest ${failureOf(run)}` };
   const seen = await pollAsk(ctx, word, (ids) => ids.includes(id), t0);
   return { ...seen, visibleMs: performance.now() - t0, commandMs: run.wallMs };
@@ -328,7 +356,7 @@ async function addOne(ctx: SizeContext, id: string, word: string): Promise<Visib
 /** Deletes that document through `lexigraph delete`, and times until `ask` no longer returns it. */
 async function deleteOne(ctx: SizeContext, id: string, word: string): Promise<VisibilityFigures> {
   const t0 = performance.now();
-  const run = await runChild(cliArgs(ctx, 'delete', '--collection', SCALE_COLLECTION, '--no-progress', id), probe(ctx, 'delete'));
+  const run = await deleteProbe(ctx, id);
   if (!run.ok) return { ok: false, commandMs: run.wallMs, error: `delete ${failureOf(run)}` };
   const seen = await pollAsk(ctx, word, (ids) => !ids.includes(id), t0);
   return { ...seen, visibleMs: performance.now() - t0, commandMs: run.wallMs };
@@ -371,6 +399,16 @@ async function runOurs(ctx: SizeContext, corpusFile: string): Promise<OursFigure
   log(`  lexigraph add one document: ${fmtVisible(o.add)}`);
   o.delete = o.add.ok ? await deleteOne(ctx, id, word) : { ok: false, error: 'n/a: the add did not show' };
   log(`  lexigraph delete one document: ${fmtVisible(o.delete)}`);
+  o.gateway = await runGatewayPhase({
+    databaseUrl: withSchema(ctx.databaseUrl, ctx.schema),
+    dataDir: path.join(ctx.dir, 'data'),
+    collection: SCALE_COLLECTION,
+    prompts: (await fs.readFile(ctx.promptsFile, 'utf8')).split('\n').filter(Boolean),
+    addDocument: (docId, probeWord) => ingestProbe(ctx, docId, probeWord),
+    deleteDocument: (docId) => deleteProbe(ctx, docId),
+    visibleTimeoutMs: ctx.visibleTimeoutMs,
+    log,
+  });
   return o;
 }
 
