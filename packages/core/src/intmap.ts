@@ -6,6 +6,12 @@
  * Layout: entry i occupies cells [4i, 4i+4) = (a, b, value, unused); a = −1 marks a free entry. Keys and value
  * of an entry share a 16-byte block, so a probe touches one cache line instead of three arrays.
  */
+/**
+ * Highest share of entries in use before the table doubles. At 0.75 a lookup probes about 2.5 entries (4 blocks of 16
+ * bytes at most on average for a miss), and a trie of 2.75 M multi-tokens takes 64 MB instead of 128 MB at 0.5.
+ */
+const MAX_LOAD = 0.75;
+
 export class IntPairMap {
   private cells: Int32Array;
   /** entries − 1 (entries is a power of two) */
@@ -14,7 +20,7 @@ export class IntPairMap {
 
   constructor(capacity = 1024) {
     let cap = 16;
-    while (cap < capacity * 2) cap *= 2;
+    while (cap * MAX_LOAD < capacity) cap *= 2;
     this.cells = IntPairMap.empty(cap);
     this.mask = cap - 1;
   }
@@ -50,7 +56,7 @@ export class IntPairMap {
   /** Makes room for `n` entries in all, so that filling it up to `n` never rehashes. */
   reserve(n: number): void {
     let cap = this.mask + 1;
-    while (cap < n * 2) cap *= 2;
+    while (cap * MAX_LOAD < n) cap *= 2;
     if (cap > this.mask + 1) this.resize(cap);
   }
 
@@ -63,7 +69,7 @@ export class IntPairMap {
   set(a: number, b: number, v: number): void {
     let o = this.find(a, b);
     if (this.cells[o] === -1) {
-      if ((this.size + 1) * 2 > this.mask + 1) {
+      if (this.size + 1 > (this.mask + 1) * MAX_LOAD) {
         this.resize((this.mask + 1) * 2);
         o = this.find(a, b);
       }
