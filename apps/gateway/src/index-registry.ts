@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { Logger } from '@nestjs/common';
-import { AppError, CollectionConfig, CollectionName } from '@lexigraph/contracts';
-import { applyDelta, decodeDelta, openChainSliced, parseParams, type LexIndex, type QueryParams } from '@lexigraph/core';
-import { deltaDocuments, indexesDir, IN_PLACE_MAX_DOCUMENTS, readManifest, readSnapshotChain } from '@lexigraph/pipeline';
+import { AppError, CollectionName } from '@lexigraph/contracts';
+import { applyDelta, decodeDelta, openChainSliced, type LexIndex, type QueryParams } from '@lexigraph/core';
+import { deltaDocuments, indexesDir, IN_PLACE_MAX_DOCUMENTS, readManifest, readSnapshotChain, storedDefaults } from '@lexigraph/pipeline';
 import type { IndexVersionInfo } from '@lexigraph/db';
 import { isUnavailable, type GatewayDatabase } from './database';
 import type { GatewayMetrics } from './metrics';
@@ -296,17 +296,7 @@ export class IndexRegistry {
   }
 
   private defaultsOf(collection: string, stored: Record<string, unknown>): Partial<QueryParams> {
-    const parsed = CollectionConfig.safeParse({ ...stored, name: collection });
-    if (!parsed.success) return {};
-    const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(parsed.data.defaults)) {
-      try {
-        parseParams({ [key]: value });
-        out[key] = value;
-      } catch (err) {
-        this.log.warn(`collection "${collection}": ignoring stored default ${key}=${value}: ${(err as Error).message}`);
-      }
-    }
-    return parseParams(out);
+    return storedDefaults(collection, stored, (message) => this.log.warn(message));
   }
+
 }

@@ -5,8 +5,8 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type Redis from 'ioredis';
-import { AppError, createLogger, EVENT_INDEX_PUBLISHED, NestLogger } from '@lexigraph/contracts';
-import { loadProfile } from '@lexigraph/pipeline';
+import { createLogger, EVENT_INDEX_PUBLISHED, NestLogger } from '@lexigraph/contracts';
+import { profileLoader } from '@lexigraph/pipeline';
 import { loadConfig, redisOptions, type GatewayConfig } from './config';
 import { ErrorFilter } from './error.filter';
 import { GatewayModule } from './gateway.module';
@@ -37,17 +37,6 @@ export interface GatewayAppOptions {
   defaultMetrics?: boolean;
 }
 
-/** Profiles as the CLI knows them: built-in, then `<dataDir>/profiles.json` (global and per collection). */
-export function fileProfiles(dataDir: string | undefined): ProfileLoader {
-  return async (collection, name) => {
-    try {
-      return await loadProfile(dataDir, name, collection);
-    } catch (err) {
-      if (AppError.is(err)) throw new AppError(err.code, `profile: ${err.message}`, { ...err.details, field: 'profile' });
-      throw err;
-    }
-  };
-}
 
 /**
  * Creates the gateway app (fastify) without listening: routes, the one error filter, request metrics, OpenAPI at
@@ -57,7 +46,7 @@ export async function createGatewayApp(options: GatewayAppOptions = {}): Promise
   const config = options.config ?? loadConfig(process.env);
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot({ config, profiles: options.profiles ?? fileProfiles(config.dataDir), defaultMetrics: options.defaultMetrics ?? true }),
+    GatewayModule.forRoot({ config, profiles: options.profiles ?? profileLoader(config.dataDir), defaultMetrics: options.defaultMetrics ?? true }),
     adapter,
     { logger: new NestLogger(createLogger('gateway', { level: options.logger === false ? 'silent' : (options.logger ?? config.logLevel ?? 'info') })) },
   );

@@ -149,7 +149,8 @@ async function publishFull(
   }
   // Published: from here on a failure is the caller's to see, but the version stays published.
   const removedVersions = await store.pruneIndexes(collection, retain);
-  const manifest = await writeSnapshot(dataDir, collection, published.version, bytes, published.publishedAt, retain);
+  const defaults = (await store.getCollection(collection))?.defaults;
+  const manifest = await writeSnapshot(dataDir, collection, published.version, bytes, published.publishedAt, retain, undefined, defaults);
   return {
     collection,
     version: published.version,
@@ -197,10 +198,17 @@ async function publishDelta(
     throw err;
   }
   const removedVersions = await store.pruneIndexes(collection, retain);
-  const manifest = await writeSnapshot(dataDir, collection, published.version, bytes, published.publishedAt, retain, {
-    parentVersion: head.version,
-    segments: async () => (await store.latestPublished(collection))?.segments ?? [],
-  });
+  const defaults = (await store.getCollection(collection))?.defaults;
+  const manifest = await writeSnapshot(
+    dataDir,
+    collection,
+    published.version,
+    bytes,
+    published.publishedAt,
+    retain,
+    { parentVersion: head.version, segments: async () => (await store.latestPublished(collection))?.segments ?? [] },
+    defaults,
+  );
   return {
     collection,
     version: published.version,

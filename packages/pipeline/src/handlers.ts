@@ -250,7 +250,8 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
       if (!published) {
         throw new AppError('NO_INDEX', `collection "${data.collection}" has no published index (version ${data.versionId})`, data);
       }
-      const manifest = await writeSnapshotChain(ctx.dataDir, data.collection, published, ctx.retainVersions);
+      const defaults = (await store.getCollection(data.collection))?.defaults;
+      const manifest = await writeSnapshotChain(ctx.dataDir, data.collection, published, ctx.retainVersions, defaults);
       return { result: manifest };
     },
   };

@@ -10,3 +10,4 @@ export * from './handlers';
 export * from './db-store';
 export * from './batching-store';
 export * from './profiles';
+export * from './answer-service';

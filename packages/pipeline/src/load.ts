@@ -1,5 +1,6 @@
 import { AppError } from '@lexigraph/contracts';
-import { openChain, type LexIndex } from '@lexigraph/core';
+import { openChain, type LexIndex, type QueryParams } from '@lexigraph/core';
+import { storedDefaults } from './answer-service';
 import type { PipelineStore } from './ports';
 import { readManifest, readSnapshotChain, writeSnapshotChain } from './snapshot';
 
@@ -9,6 +10,11 @@ export interface LoadedIndex {
   /** Where the bytes came from: the snapshot file (fast path) or the database (then the file was rewritten). */
   source: 'snapshot' | 'database';
   loadMs: number;
+  /**
+   * The collection's stored query defaults, validated: from the manifest (written with the version) or, when the
+   * index came from the database, from the collection's stored config.
+   */
+  defaults: Partial<QueryParams>;
 }
 
 export interface LoadIndexOptions {
@@ -35,7 +41,8 @@ export async function loadIndex(options: LoadIndexOptions): Promise<LoadedIndex>
   if (manifest) {
     const segments = await readSnapshotChain(dataDir, manifest);
     if (segments) {
-      return { index: openChain(segments), version: manifest.version, source: 'snapshot', loadMs: performance.now() - t0 };
+      const defaults = storedDefaults(collection, { defaults: manifest.defaults ?? {} });
+      return { index: openChain(segments), version: manifest.version, source: 'snapshot', loadMs: performance.now() - t0, defaults };
     }
   }
   const store = await options.openStore();
@@ -51,8 +58,10 @@ export async function loadIndex(options: LoadIndexOptions): Promise<LoadedIndex>
     }
     throw new AppError('NO_INDEX', `collection "${collection}" has no published index; ingest documents into it first`, { collection });
   }
-  await writeSnapshotChain(dataDir, collection, published, options.retainVersions);
+  const stored = (await store.getCollection(collection))?.defaults ?? {};
+  await writeSnapshotChain(dataDir, collection, published, options.retainVersions, stored);
   return {
+    defaults: storedDefaults(collection, { defaults: stored }),
     index: openChain(published.segments.map((s) => s.bytes)),
     version: published.version,
     source: 'database',

@@ -119,3 +119,18 @@ export async function saveProfile(dataDir: string, collection: string, name: str
   await fs.rename(tmp, target);
   return target;
 }
+
+/**
+ * The profile loader of readers (the CLI's `ask`, the gateway): built-in profiles, then `<dataDir>/profiles.json`
+ * (global and per collection). An unknown or unreadable profile is an AppError naming the field `profile`.
+ */
+export function profileLoader(dataDir: string | undefined): (collection: string, name: string) => Promise<Record<string, string>> {
+  return async (collection, name) => {
+    try {
+      return await loadProfile(dataDir, name, collection);
+    } catch (err) {
+      if (AppError.is(err)) throw new AppError(err.code, `profile: ${err.message}`, { ...err.details, field: 'profile' });
+      throw err;
+    }
+  };
+}

@@ -14,6 +14,11 @@ export interface SnapshotManifest {
   /** ISO 8601 time of publication. */
   publishedAt: string;
   bytes: number;
+  /**
+   * The collection's stored query defaults when the version was written (`key` → value as stored), so a cold
+   * reader of the files answers with the same defaults as the services (absent: none were known).
+   */
+  defaults?: Record<string, string>;
 }
 
 export function indexesDir(dataDir: string): string {
@@ -74,6 +79,7 @@ export async function writeSnapshot(
   publishedAt: Date = new Date(),
   retain: number = DEFAULT_RETAIN_VERSIONS,
   delta?: DeltaChain,
+  defaults?: Record<string, string>,
 ): Promise<SnapshotManifest> {
   if (!Number.isInteger(retain) || retain < 1) throw new Error(`retain must be a positive integer, got ${retain}`);
   const dir = indexesDir(dataDir);
@@ -96,6 +102,7 @@ export async function writeSnapshot(
     }
   }
   const manifest: SnapshotManifest = { collection, version, file, chain, publishedAt: publishedAt.toISOString(), bytes: bytes.length };
+  if (defaults) manifest.defaults = { ...defaults };
   await writeFileAtomic(manifestPath(dataDir, collection), `${JSON.stringify(manifest, null, 2)}\n`);
   const prefix = `${collection}.v`;
   const keep = new Set(chain);
@@ -110,14 +117,20 @@ export async function writeSnapshot(
 }
 
 /** Writes the files of a published version's chain and its manifest (see writeSnapshot). */
-export async function writeSnapshotChain(dataDir: string, collection: string, published: PublishedIndex, retain?: number): Promise<SnapshotManifest> {
+export async function writeSnapshotChain(
+  dataDir: string,
+  collection: string,
+  published: PublishedIndex,
+  retain?: number,
+  defaults?: Record<string, string>,
+): Promise<SnapshotManifest> {
   const own = published.segments[published.segments.length - 1];
   if (!own || own.version !== published.version) throw new Error(`the chain of "${collection}" v${published.version} does not end with it`);
   const chain =
     published.segments.length > 1
       ? { parentVersion: (published.segments[published.segments.length - 2] as { version: number }).version, segments: async () => published.segments }
       : undefined;
-  return writeSnapshot(dataDir, collection, published.version, own.bytes, published.publishedAt, retain, chain);
+  return writeSnapshot(dataDir, collection, published.version, own.bytes, published.publishedAt, retain, chain, defaults);
 }
 
 /** Reads the manifest of `collection`, or null when there is none. A malformed manifest throws. */
@@ -135,6 +148,10 @@ export async function readManifest(dataDir: string, collection: string): Promise
   const chain = value.chain ?? (plain(value.file) ? [value.file] : undefined);
   if (!plain(value.file) || typeof value.version !== 'number' || !Array.isArray(chain) || !chain.every(plain) || chain[chain.length - 1] !== value.file) {
     throw new Error(`index manifest of collection "${collection}" is malformed: ${manifestPath(dataDir, collection)}`);
+  }
+  const defaults = value.defaults;
+  if (defaults !== undefined && !(typeof defaults === 'object' && defaults !== null && Object.values(defaults).every((v) => typeof v === 'string'))) {
+    throw new Error(`index manifest of collection "${collection}" is malformed (defaults): ${manifestPath(dataDir, collection)}`);
   }
   return { ...value, chain } as SnapshotManifest;
 }

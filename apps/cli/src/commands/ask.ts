@@ -1,13 +1,12 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CollectionName, parseOrThrow } from '@lexigraph/contracts';
-import type { Answer } from '@lexigraph/core';
-import { loadIndex } from '@lexigraph/pipeline';
+import { answerResolved, loadIndex, profileLoader, resolveQuery, type CollectionAnswer, type ServedCollection } from '@lexigraph/pipeline';
 import type { CliContext } from '../context';
 import { usage } from '../errors';
 import { formatAnswer } from '../format';
 import { println } from '../io';
-import { resolveParams } from '../params';
+import { pairsToRecord, resolveParams } from '../params';
 
 export interface AskOptions {
   collection: string;
@@ -17,21 +16,25 @@ export interface AskOptions {
   batch?: string;
 }
 
-/** The JSON shape of one answer on stdout: the engine's answer plus the index version that produced it. */
-function toJson(answer: Answer, version: number): string {
-  return JSON.stringify({ ...answer, indexVersion: version });
+/** The JSON shape of one answer on stdout: the gateway's (the engine's answer, the collection, the index version). */
+function toJson(answer: CollectionAnswer): string {
+  return JSON.stringify(answer);
 }
 
 /**
  * `ask`: answers one prompt, or every line of `--batch FILE` in order (one JSON answer per line with --json).
  * Parameters are validated before the index is loaded; the index comes from the snapshot file when present, so a
- * cold process never boots the database.
+ * cold process never boots the database. Each prompt is answered through the read-and-answer service the gateway
+ * uses (the query contract, then the collection's stored defaults < `--profile` < `--param`), so both give the same
+ * answer to the same prompt on the same index version.
  */
 export async function askCommand(ctx: CliContext, prompt: string | undefined, opts: AskOptions): Promise<number> {
   const collection = parseOrThrow(CollectionName, opts.collection, '--collection');
   if (opts.batch && prompt) throw usage('give either a prompt or --batch FILE, not both');
   if (!opts.batch && (!prompt || prompt.trim() === '')) throw usage('missing prompt: lexigraph ask --collection NAME "your question"');
-  const params = await resolveParams(ctx.dataDir, opts.param, opts.profile, collection);
+  // fail fast on a bad parameter or profile, before the index is loaded
+  await resolveParams(ctx.dataDir, opts.param, opts.profile, collection);
+  const given = pairsToRecord(opts.param);
   let prompts: string[];
   if (opts.batch) {
     const file = path.resolve(ctx.io.cwd, opts.batch);
@@ -45,11 +48,14 @@ export async function askCommand(ctx: CliContext, prompt: string | undefined, op
   } else {
     prompts = [prompt as string];
   }
-  const { index, version } = await loadIndex({ dataDir: ctx.dataDir, collection, openStore: () => ctx.storeFor(collection) });
+  const { index, version, defaults } = await loadIndex({ dataDir: ctx.dataDir, collection, openStore: () => ctx.storeFor(collection) });
+  const served: ServedCollection = { collection, index, version, defaults };
+  const profiles = profileLoader(ctx.dataDir);
   const { stdout } = ctx.io;
   for (const p of prompts) {
-    const answer = index.ask(p, params);
-    if (opts.json) println(stdout, toJson(answer, version));
+    const query = await resolveQuery(served, { prompt: p, params: given, ...(opts.profile ? { profile: opts.profile } : {}) }, profiles);
+    const answer = answerResolved(served, query);
+    if (opts.json) println(stdout, toJson(answer));
     else {
       println(stdout, formatAnswer(answer));
       if (prompts.length > 1) println(stdout, '');
