@@ -1,5 +1,5 @@
 import type { Entity } from './entity';
-import type { LexIndex, QueryTerm } from './lexindex';
+import type { LexIndex, QueryTerm, Scope } from './lexindex';
 import type { QueryParams } from './params';
 import { MT_SEP } from './tokenizer';
 
@@ -37,16 +37,19 @@ export interface Answer {
   timings: { matchMs: number; rankMs: number; answerMs: number; totalMs: number };
 }
 
-/** Builds the answer object: match the prompt, rank, then cite. */
-export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, now: () => number): Answer {
+/**
+ * Builds the answer object: match the prompt, rank, then cite. Everything is read through the caller's scope: a
+ * restricted caller's answer is made of the entities it may see and of statistics counted over them (DESIGN.md).
+ */
+export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, scope: Scope, now: () => number): Answer {
   const t0 = now();
-  const { terms, missing, words } = idx.matchPrompt(prompt, p);
+  const { terms, missing, words } = idx.matchPrompt(prompt, p, scope);
   const t1 = now();
   const answer: Answer = {
     prompt,
     matched: terms
       .filter((q) => !q.expansion)
-      .map((q) => ({ token: idx.display(q.key), count: idx.termCount(q.termId), weight: round(q.weight), df: idx.termDf(q.termId) })),
+      .map((q) => ({ token: idx.display(q.key, scope), count: scope.count(q.termId), weight: round(q.weight), df: scope.df(q.termId) })),
     results: [],
     summary: [],
     categories: [],
@@ -56,7 +59,7 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, now: 
     params: p,
     timings: { matchMs: 0, rankMs: 0, answerMs: 0, totalMs: 0 },
   };
-  if (idx.size === 0) {
+  if (scope.live === 0) {
     answer.noAnswer = { reason: 'the collection is empty: ingest documents first' };
   } else if (words.length === 0) {
     answer.noAnswer = { reason: 'the prompt has no searchable words (only stopwords, ignored words or punctuation)' };
@@ -67,7 +70,7 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, now: 
   }
   let t2 = t1;
   if (!answer.noAnswer) {
-    const r = idx.rank(terms, p, p.k);
+    const r = idx.rank(terms, p, p.k, scope);
     t2 = now();
     if (!r.slots.length) {
       answer.noAnswer = { reason: p.category ? `no entity under category "${p.category}" matches the prompt` : 'no entity matches the prompt' };
@@ -88,7 +91,7 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, now: 
         if (e.parent) res.parent = e.parent;
         answer.results.push(res);
       });
-      if (p.sections) addSections(idx, answer, terms, r.slots, needles, p);
+      if (p.sections) addSections(idx, answer, terms, r.slots, needles, p, scope);
     }
   }
   const t3 = now();
@@ -571,7 +574,7 @@ function snippetsFor(e: Entity, needles: readonly Needle[], count: number, chars
   return out.sort((a, b) => a.start - b.start);
 }
 
-function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: number[], needles: readonly Needle[], p: QueryParams): void {
+function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: number[], needles: readonly Needle[], p: QueryParams, scope: Scope): void {
   // Summary: the best sentence of each of the top results, verbatim, in rank order.
   const top = slots.slice(0, Math.max(p.summarySentences, 1) * 2);
   const seen = new Set<string>();
@@ -610,7 +613,7 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
     for (const w of q.key.split(MT_SEP)) {
       const t = idx.termIdOf(w);
       if (t === undefined) continue;
-      for (const a of idx.associations(t, p.pmi, p.minJointCount, p.relatedCount * 2)) {
+      for (const a of idx.associations(t, p.pmi, p.minJointCount, p.relatedCount * 2, scope)) {
         if (a.pmi < p.minPmi) continue;
         const key = idx.termKey(a.termId);
         if (own.has(key)) continue;
@@ -622,7 +625,7 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
   answer.related = [...rel.entries()]
     .sort((a, b) => b[1].pmi - a[1].pmi || b[1].nab - a[1].nab || (idx.termKey(a[0]) < idx.termKey(b[0]) ? -1 : 1))
     .slice(0, p.relatedCount)
-    .map(([t, v]) => ({ token: idx.display(idx.termKey(t)), pmi: round(v.pmi), count: v.nab }));
+    .map(([t, v]) => ({ token: idx.display(idx.termKey(t), scope), pmi: round(v.pmi), count: v.nab }));
 
   // See also: explicit see-also links of the results, then the entities they link to most.
   const inResults = new Set(answer.results.map((r) => r.url ?? r.id));
@@ -632,6 +635,8 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
     if (!e) return;
     for (const l of idx.outlinks(e)) {
       if (inResults.has(l.url) || inResults.has(l.full)) continue;
+      // a link to an entity the caller may not see is left out (its title would be the hidden entity's)
+      if (scope.view && !idx.seesLink(l.full, scope)) continue;
       const cur = linkScore.get(l.url) ?? { title: l.title, url: l.url, score: 0 };
       cur.score += l.weight / (rank + 1);
       linkScore.set(l.url, cur);
@@ -646,7 +651,7 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
   // Suggestions: follow-up prompts pairing the prompt's strongest token with its associated multi-tokens.
   const head = [...terms].filter((q) => !q.expansion).sort((a, b) => b.words - a.words || b.weight - a.weight)[0];
   if (head) {
-    const headText = idx.display(head.key);
+    const headText = idx.display(head.key, scope);
     answer.suggestions = answer.related.slice(0, 3).map((r) => `${headText} ${r.token}`);
   }
 }

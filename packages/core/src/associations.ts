@@ -1,8 +1,11 @@
+import type { AclView } from './acl';
+import { F_BODY, F_HEADING, F_TITLE } from './analyze';
 import type { Lexicon } from './lexicon';
 import { cmpStr } from './lexicon';
 import type { PairTable } from './pairs';
 import { SOFT_MATCH_MIN_DICE, SOFT_MATCH_MIN_JOINT, SOFT_MATCH_TERMS, type PmiVariant } from './params';
 import type { Postings } from './postings';
+import { visibleStats } from './scope';
 import type { IndexVersion } from './version';
 
 /** An associated token of a term by PMI (x-embedding), with the pair count `nab`. */
@@ -51,8 +54,12 @@ export class Associations {
     private readonly version: IndexVersion,
   ) {}
 
-  /** Associated tokens of a term by PMI (variant chosen per query), strongest first. */
-  associations(t: number, variant: PmiVariant, minJoint: number, limit: number): readonly Association[] {
+  /**
+   * Associated tokens of a term by PMI (variant chosen per query), strongest first. With a view, the pairs and
+   * occurrences are counted over the entities it sees only (see {@link visibleAssociations}).
+   */
+  associations(t: number, variant: PmiVariant, minJoint: number, limit: number, view: AclView | null = null): readonly Association[] {
+    if (view) return this.visibleAssociations(t, variant, minJoint, limit, view);
     // x-embeddings are a table of the index: computed on first use per (token, variant, minJoint, limit) and kept
     // until the index changes (bounded, so a stream of distinct prompts cannot grow it without end)
     if (this.assocCache.version !== this.version.n || this.assocCache.map.size >= 50_000) this.assocCache = { version: this.version.n, map: new Map() };
@@ -68,30 +75,99 @@ export class Associations {
     const lex = this.lex;
     const na = lex.termCount(t);
     if (na <= 0) return [];
-    const totalTok = Math.max(1, lex.tokenOccurrences);
-    const totalPairs = Math.max(1, this.pairs.occurrences);
-    // bounded selection: keep the `limit` best in a small array sorted best-first
     const out: Association[] = [];
+    this.pairs.forEachOf(t, lex.terms.length, (u, nab) => this.select(out, limit, variant, minJoint, u, nab, na, lex.termCount(u)));
+    return out;
+  }
+
+  /**
+   * Bounded selection of the `limit` best associations in `out`, kept sorted best-first (PMI, then pair count, then
+   * key); pair (t, u) with count `nab`, `na` and `nb` the occurrences of t and u.
+   */
+  private select(out: Association[], limit: number, variant: PmiVariant, minJoint: number, u: number, nab: number, na: number, nb: number): void {
+    if (nab < minJoint || nb <= 0) return;
+    const lex = this.lex;
+    const pmi = pmiScore(variant, nab, na, nb, Math.max(1, lex.tokenOccurrences), Math.max(1, this.pairs.occurrences));
+    if (out.length >= limit) {
+      const last = out[out.length - 1] as Association;
+      if (pmi < last.pmi || (pmi === last.pmi && nab < last.nab)) return;
+    }
     const worse = (x: Association, y: Association) => x.pmi - y.pmi || x.nab - y.nab || cmpStr(lex.termKey(y.termId), lex.termKey(x.termId));
-    this.pairs.forEachOf(t, lex.terms.length, (u, nab) => {
-      if (nab < minJoint) return;
-      const nb = lex.termCount(u);
-      if (nb <= 0) return;
-      const pmi = pmiScore(variant, nab, na, nb, totalTok, totalPairs);
-      if (out.length >= limit) {
-        const last = out[out.length - 1] as Association;
-        if (pmi < last.pmi || (pmi === last.pmi && nab < last.nab)) return;
+    const item = { termId: u, pmi, nab };
+    let j = out.length;
+    out.push(item);
+    while (j > 0 && worse(out[j - 1] as typeof item, item) < 0) {
+      out[j] = out[j - 1] as typeof item;
+      j--;
+    }
+    out[j] = item;
+    if (out.length > limit) out.pop();
+  }
+
+  /** Zeroed per-term counts, reused (the touched terms are zeroed again after use). */
+  private joint(): Int32Array {
+    const n = this.lex.terms.length;
+    if (!this.jointScratch || this.jointScratch.length < n) this.jointScratch = new Int32Array(Math.max(1024, n));
+    return this.jointScratch;
+  }
+
+  /**
+   * The x-embeddings of a single word as an index of the entities a view sees would hold them: its pairs are counted
+   * from the token streams of the visible entities holding it (the sentences of their own text: title, headings,
+   * body; words 1..pairWindow apart, per occurrence, as the pair table counts them), and the occurrences of both words
+   * over the visible postings. The totals that normalize log-PMI and NPMI stay collection-wide (DESIGN.md). Memoized in
+   * the view.
+   */
+  private visibleAssociations(t: number, variant: PmiVariant, minJoint: number, limit: number, view: AclView): readonly Association[] {
+    const key = `${t}|${variant}|${minJoint}|${limit}`;
+    const hit = view.assoc.get(key) as readonly Association[] | undefined;
+    if (hit) return hit;
+    const out: Association[] = [];
+    const na = visibleStats(view, this.post, t).cnt;
+    if (na > 0 && this.lex.words.data[t] === 1) {
+      const joint = this.joint();
+      const touched: number[] = [];
+      const win = this.pairs.window;
+      const vis = view.visible;
+      const post = this.post.postingsOf(t);
+      const streams = this.post.streams;
+      for (let i = 0; i < post.length; i += 3) {
+        const slot = post[i] as number;
+        if (vis[slot] !== 1) continue;
+        const st = streams[slot] as Int32Array;
+        let field = 0;
+        for (let x = 0; x < st.length; x++) {
+          const v = st[x] as number;
+          if (v < 0) {
+            field = -v - 1;
+            continue;
+          }
+          if (v !== t || (field !== F_TITLE && field !== F_HEADING && field !== F_BODY)) continue;
+          // the words within the window on both sides, inside the sentence (markers are negative)
+          for (let y = x - 1; y >= x - win && y >= 0; y--) {
+            const u = st[y] as number;
+            if (u < 0) break;
+            if (u === t) continue;
+            if (joint[u] === 0) touched.push(u);
+            joint[u] = (joint[u] as number) + 1;
+          }
+          for (let y = x + 1; y <= x + win && y < st.length; y++) {
+            const u = st[y] as number;
+            if (u < 0) break;
+            if (u === t) continue;
+            if (joint[u] === 0) touched.push(u);
+            joint[u] = (joint[u] as number) + 1;
+          }
+        }
       }
-      const item = { termId: u, pmi, nab };
-      let j = out.length;
-      out.push(item);
-      while (j > 0 && worse(out[j - 1] as typeof item, item) < 0) {
-        out[j] = out[j - 1] as typeof item;
-        j--;
+      for (const u of touched) {
+        const nab = joint[u] as number;
+        joint[u] = 0;
+        if (nab >= minJoint) this.select(out, limit, variant, minJoint, u, nab, na, visibleStats(view, this.post, u).cnt);
       }
-      out[j] = item;
-      if (out.length > limit) out.pop();
-    });
+    }
+    if (view.assoc.size >= 50_000) view.assoc.clear();
+    view.assoc.set(key, out);
     return out;
   }
 
@@ -101,21 +177,37 @@ export class Associations {
    * {@link SOFT_MATCH_MIN_DICE}, at most {@link SOFT_MATCH_TERMS}, strongest first (ties by key). One pass over the
    * token streams of the entities holding it; kept until the index changes.
    */
-  docAssociations(t: number): readonly DocAssociate[] {
+  docAssociations(t: number, view: AclView | null = null): readonly DocAssociate[] {
+    if (view) {
+      const hit = view.docAssoc.get(t) as readonly DocAssociate[] | undefined;
+      if (hit) return hit;
+      const out = this.computeDocAssociations(t, view);
+      if (view.docAssoc.size >= 50_000) view.docAssoc.clear();
+      view.docAssoc.set(t, out);
+      return out;
+    }
     if (this.docAssocCache.version !== this.version.n || this.docAssocCache.map.size >= 50_000) {
       this.docAssocCache = { version: this.version.n, map: new Map() };
     }
     const hit = this.docAssocCache.map.get(t);
     if (hit) return hit;
+    const out = this.computeDocAssociations(t, null);
+    this.docAssocCache.map.set(t, out);
+    return out;
+  }
+
+  /** The document-level associates of `t` over every entity, or over the entities a view sees. */
+  private computeDocAssociations(t: number, view: AclView | null): DocAssociate[] {
     const lex = this.lex;
     // joint counts in a zeroed scratch column indexed by term (the touched terms are zeroed again after use)
-    if (!this.jointScratch || this.jointScratch.length < lex.terms.length) this.jointScratch = new Int32Array(Math.max(1024, lex.terms.length));
-    const joint = this.jointScratch;
+    const joint = this.joint();
     const touched: number[] = [];
     const post = this.post.postingsOf(t);
     const streams = this.post.streams;
     const seen = lex.stamp.data;
+    const vis = view?.visible;
     for (let i = 0; i < post.length; i += 3) {
+      if (vis !== undefined && vis[post[i] as number] !== 1) continue;
       const st = streams[post[i] as number];
       if (!st) continue;
       // each word counts once per entity: stamp it with this entity's pass
@@ -128,18 +220,18 @@ export class Associations {
         joint[u] = (joint[u] as number) + 1;
       }
     }
-    const dft = lex.df.data[t] as number;
+    const dfOf = (u: number): number => (view ? visibleStats(view, this.post, u).df : (lex.df.data[u] as number));
+    const dft = dfOf(t);
     const out: DocAssociate[] = [];
     for (const u of touched) {
       const n = joint[u] as number;
       joint[u] = 0;
       if (n < SOFT_MATCH_MIN_JOINT) continue;
-      const dice = (2 * n) / (dft + (lex.df.data[u] as number));
+      const dice = (2 * n) / (dft + dfOf(u));
       if (dice >= SOFT_MATCH_MIN_DICE) out.push({ termId: u, dice, joint: n });
     }
     out.sort((x, y) => y.dice - x.dice || cmpStr(lex.termKey(x.termId), lex.termKey(y.termId)));
     if (out.length > SOFT_MATCH_TERMS) out.length = SOFT_MATCH_TERMS;
-    this.docAssocCache.map.set(t, out);
     return out;
   }
 }

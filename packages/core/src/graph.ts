@@ -106,15 +106,26 @@ export class EntityGraph {
     return touched;
   }
 
-  /** Anchor texts of links pointing at an entity, in a canonical order (independent of insertion order). */
-  anchorTexts(e: Entity): string[] {
+  /**
+   * Anchor texts of links pointing at an entity, in a canonical order (independent of insertion order); with
+   * `mayFeed`, only those of the source entities it accepts.
+   */
+  anchorTexts(e: Entity, mayFeed?: (from: Entity) => boolean): string[] {
     const out: Array<InboundLink> = [];
     const seen = new Set<string>();
     for (const k of this.entityKeys(e)) {
       if (seen.has(k)) continue;
       seen.add(k);
       const list = this.inbound.get(k);
-      if (list) for (const x of list) if (x.from !== e.id) out.push(x);
+      if (!list) continue;
+      for (const x of list) {
+        if (x.from === e.id) continue;
+        if (mayFeed) {
+          const from = this.get(x.from);
+          if (!from || !mayFeed(from)) continue;
+        }
+        out.push(x);
+      }
     }
     out.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
     return out.map((x) => x.text);

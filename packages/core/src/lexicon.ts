@@ -192,14 +192,25 @@ export class Lexicon {
     return (this.cnt.data[t] as number) | 0;
   }
 
-  /** The display form of a key: each word's most frequent surface form. */
-  display(key: string): string {
+  /**
+   * The display form of a key: each word's most frequent surface form. `countOf` gives a surface's occurrences as a
+   * caller may see them (see AclTable.visibleSurfaceCount; default: all); a surface it counts 0 is never shown, and a
+   * word without one shows its key.
+   */
+  display(key: string, countOf?: (sid: number, total: number) => number): string {
     return key
       .split(MT_SEP)
       .map((w) => {
         let best = w;
         let bc = -1;
-        for (const [sf, c] of this.surfaceCounts(this.termId.get(w))) {
+        const word = this.termId.get(w);
+        const l = word === undefined ? undefined : this.wordSurfaces[word];
+        if (!l) return best;
+        for (const sid of l) {
+          const sf = this.surfStr[sid] as string;
+          const total = this.surfCnt.data[sid] as number;
+          const c = countOf ? countOf(sid, total) : total;
+          if (c <= 0) continue;
           if (c > bc || (c === bc && sf < best)) [best, bc] = [sf, c];
         }
         return best;

@@ -1,8 +1,9 @@
+import { AclTable } from './acl';
 import { entityTexts, F_ANCHOR, F_CATEGORY, F_TAGS } from './analyze';
 import { buildAnswer, type Answer } from './answer';
 import { Associations, type Association, type DocAssociate } from './associations';
 import type { Entity } from './entity';
-import { EntityGraph, type OutLink } from './graph';
+import { EntityGraph, linkKey, type OutLink } from './graph';
 import { IntColumn } from './intcolumn';
 import { Lexicon } from './lexicon';
 import { Matcher, type QueryTerm } from './matcher';
@@ -10,6 +11,7 @@ import { PairTable, type PairAdjacency } from './pairs';
 import { DEFAULT_BUILD, FIELD_COUNT, resolveParams, type BuildOptions, type PmiVariant, type QueryParams } from './params';
 import { Postings } from './postings';
 import { Ranker } from './ranker';
+import { fullScope, viewScope, type Scope } from './scope';
 import { decodeIndexStateSteps, encodeIndexState, runSteps, type IndexState } from './serialize';
 import { exportTables, indexStats, type ExportedTables, type IndexStats, type TableSources } from './tables';
 import { Analyzer } from './tokenizer';
@@ -20,11 +22,21 @@ export { linkKey, type OutLink } from './graph';
 export { MIN_DF_DISTILLED } from './lexicon';
 export type { QueryTerm } from './matcher';
 export { unpackTf } from './postings';
+export type { Scope } from './scope';
 export type { ExportedTables, IndexStats } from './tables';
 
 export interface RankedHit {
   id: string;
   score: number;
+}
+
+/**
+ * Who is asking, as the service that authenticated the caller knows it (never a query parameter).
+ * `aclGroups`: the caller's ACL groups; undefined: the caller sees every entity. A caller with groups sees the
+ * entities without `acl` and those whose `acl` names one of its groups, and nothing of any other (DESIGN.md).
+ */
+export interface Caller {
+  aclGroups?: readonly string[];
 }
 
 /**
@@ -50,6 +62,9 @@ export class LexIndex {
   private readonly assoc: Associations;
   private readonly matcher: Matcher;
   private readonly ranker: Ranker;
+  private readonly acl = new AclTable();
+  /** ACL class of the entity whose own text is being scanned (−1: public), for its surfaces */
+  private ownClass = -1;
   /** scratch of one entity's token stream while it is built */
   private readonly streamScratch = new IntColumn(1 << 12);
 
@@ -78,7 +93,7 @@ export class LexIndex {
     for (const e of entities) unique.set(e.id, e);
     let chars = 0;
     for (const e of unique.values()) {
-      idx.graph.register(e);
+      idx.acl.set(idx.graph.register(e), e);
       for (const [, text] of entityTexts(e)) chars += text.length;
     }
     for (const e of unique.values()) idx.graph.registerLinks(e);
@@ -137,6 +152,7 @@ export class LexIndex {
   add(e: Entity): void {
     if (this.graph.slotOf.has(e.id)) this.remove(e.id);
     const slot = this.graph.register(e);
+    this.acl.set(slot, e);
     const touched = this.graph.registerLinks(e);
     for (const t of touched) if (t !== slot) this.reindexAnchors(t);
     this.indexSlot(slot, true);
@@ -150,6 +166,7 @@ export class LexIndex {
     this.unindexSlot(slot, e, true);
     // its outbound links no longer feed other entities' anchor text
     const touched = this.graph.unregister(slot, e);
+    this.acl.clear(slot);
     for (const t of touched) this.reindexAnchors(t);
     this.version.n++;
     return true;
@@ -158,7 +175,10 @@ export class LexIndex {
   private indexSlot(slot: number, withOwn: boolean): void {
     const e = this.graph.slots[slot] as Entity;
     const lengths = new Array<number>(FIELD_COUNT).fill(0);
-    const stream = this.streamOf(e, this.graph.anchorTexts(e), withOwn, lengths);
+    // a link's text feeds the anchor field only when every caller who sees the entity sees the link's source
+    const anchors = this.acl.restricted === 0 ? this.graph.anchorTexts(e) : this.graph.anchorTexts(e, (from) => this.acl.mayFeed(from, e));
+    this.ownClass = this.acl.classOf(e);
+    const stream = this.streamOf(e, anchors, withOwn, lengths);
     this.post.index(slot, stream, lengths);
     this.version.n++;
   }
@@ -213,6 +233,7 @@ export class LexIndex {
    * single words whose positions are 1..pairWindow apart in a sentence (title, headings, body), per occurrence.
    */
   private applyOwn(e: Entity, sign: 1 | -1): void {
+    this.ownClass = this.acl.classOf(e);
     for (const [field, text] of entityTexts(e)) {
       if (!text) continue;
       this.lex.scan(text, (words, sids) => this.ownSentence(field, sids, words, sign));
@@ -221,6 +242,7 @@ export class LexIndex {
 
   private ownSentence(field: number, sids: readonly number[], words: readonly number[], sign: 1 | -1): void {
     this.lex.addSurfaces(sids, sign);
+    if (this.ownClass >= 0) this.acl.addSurfaces(this.ownClass, sids, sign);
     if (field === F_CATEGORY || field === F_TAGS || words.length < 2) return;
     this.pairs.addSentence(words, sign);
   }
@@ -256,9 +278,14 @@ export class LexIndex {
     return this.lex.termCount(t);
   }
 
-  /** The display form of a key: each word's most frequent surface form. */
-  display(key: string): string {
-    return this.lex.display(key);
+  /**
+   * The display form of a key: each word's most frequent surface form (for a restricted scope, among the surfaces of
+   * the entities the caller sees).
+   */
+  display(key: string, scope?: Scope): string {
+    const view = scope?.view;
+    if (!view) return this.lex.display(key);
+    return this.lex.display(key, (sid, total) => this.acl.visibleSurfaceCount(view, sid, total));
   }
 
   /** Surface forms of a single-word key, most frequent first. */
@@ -290,9 +317,9 @@ export class LexIndex {
     return this.ranker.norms(p);
   }
 
-  /** Associated tokens of a term by PMI (variant chosen per query), strongest first. */
-  associations(t: number, variant: PmiVariant, minJoint: number, limit: number): readonly Association[] {
-    return this.assoc.associations(t, variant, minJoint, limit);
+  /** Associated tokens of a term by PMI (variant chosen per query), strongest first; for a scope, from what it sees. */
+  associations(t: number, variant: PmiVariant, minJoint: number, limit: number, scope?: Scope): readonly Association[] {
+    return this.assoc.associations(t, variant, minJoint, limit, scope?.view ?? null);
   }
 
   /** Document-level associates of a single word, the soft match's stand-ins (see associations.ts). */
@@ -302,31 +329,55 @@ export class LexIndex {
 
   // ---------------------------------------------------------------- answering
 
+  /**
+   * What a caller's queries read: the whole index for a caller who sees everything, else its view (the entities it
+   * may see, built once per index version and cached) and the statistics counted over them.
+   */
+  scopeFor(caller: Caller = {}): Scope {
+    const view = this.acl.view(caller.aclGroups, this.graph.slots, this.version.n);
+    return view ? viewScope(view, this.post) : fullScope(this.lex, this.graph);
+  }
+
+  /** Whether a caller's scope sees the entity a link points at (true when it points at no indexed entity). */
+  seesLink(url: string, scope: Scope): boolean {
+    const view = scope.view;
+    if (!view) return true;
+    const slot = this.graph.keySlot.get(linkKey(url)) ?? this.graph.slotOf.get(url);
+    return slot === undefined || view.visible[slot] === 1;
+  }
+
   /** Matches a prompt against the lexicon: the weighted query terms, and the prompt words found nowhere. */
-  matchPrompt(prompt: string, p: QueryParams): { terms: QueryTerm[]; missing: string[]; words: string[] } {
-    return this.matcher.matchPrompt(prompt, p);
+  matchPrompt(prompt: string, p: QueryParams, scope?: Scope): { terms: QueryTerm[]; missing: string[]; words: string[] } {
+    return this.matcher.matchPrompt(prompt, p, scope);
   }
 
   /** Ranks entities for prompt terms with field-weighted BM25 (BM25F). Returns the top `k` slots with raw scores. */
-  rank(terms: QueryTerm[], p: QueryParams, k: number): { slots: number[]; scores: number[]; maxScore: number } {
-    return this.ranker.rank(terms, p, k);
+  rank(terms: QueryTerm[], p: QueryParams, k: number, scope?: Scope): { slots: number[]; scores: number[]; maxScore: number } {
+    return this.ranker.rank(terms, p, k, scope);
   }
 
-  /** Ranking only: the top `k` entity ids with scores in 0..1 (share of the best achievable score). */
-  search(prompt: string, params: Partial<QueryParams> = {}): RankedHit[] {
+  /**
+   * Ranking only: the top `k` entity ids with scores in 0..1 (share of the best achievable score), among the entities
+   * the caller may see.
+   */
+  search(prompt: string, params: Partial<QueryParams> = {}, caller: Caller = {}): RankedHit[] {
     const p = resolveParams(params);
-    const { terms } = this.matcher.matchPrompt(prompt, p);
+    const scope = this.scopeFor(caller);
+    const { terms } = this.matcher.matchPrompt(prompt, p, scope);
     if (!terms.length) return [];
-    const r = this.ranker.rank(terms, p, p.k);
+    const r = this.ranker.rank(terms, p, p.k, scope);
     return r.slots.map((s, i) => ({
       id: (this.graph.slots[s] as Entity).id,
       score: r.maxScore > 0 ? Math.min(1, (r.scores[i] as number) / r.maxScore) : 0,
     }));
   }
 
-  /** The full answer object: ranked, cited results and the answer sections (DESIGN.md). */
-  ask(prompt: string, params: Partial<QueryParams> = {}, now: () => number = defaultClock): Answer {
-    return buildAnswer(this, prompt, resolveParams(params), now);
+  /**
+   * The full answer object: ranked, cited results and the answer sections (DESIGN.md), made only of what the caller
+   * may see.
+   */
+  ask(prompt: string, params: Partial<QueryParams> = {}, caller: Caller = {}, now: () => number = defaultClock): Answer {
+    return buildAnswer(this, prompt, resolveParams(params), this.scopeFor(caller), now);
   }
 
   // ---------------------------------------------------------------- stats and tables
@@ -394,7 +445,29 @@ export class LexIndex {
     yield* this.post.restore(s);
     yield* this.lex.restore(s);
     this.pairs.restore(s);
+    yield* this.restoreAcl();
     this.version.n++;
+  }
+
+  /**
+   * Rebuilds the ACL table from the entities (a snapshot keeps each entity's `acl` with it): the class of every slot,
+   * and the surfaces of the restricted entities' own text, found by scanning it again (public entities cost nothing).
+   */
+  private *restoreAcl(): Generator<void, void, void> {
+    this.acl.reset();
+    const slots = this.graph.slots;
+    let scanned = 0;
+    for (let slot = 0; slot < slots.length; slot++) {
+      const e = slots[slot];
+      if (!e) continue;
+      const c = this.acl.set(slot, e);
+      if (c < 0) continue;
+      for (const [, text] of entityTexts(e)) {
+        if (text) this.lex.scan(text, (_words, sids) => this.acl.addSurfaces(c, sids, 1));
+      }
+      // a scan costs about what a slice of the other restore steps does per entity times the text's words
+      if ((++scanned & 63) === 0) yield;
+    }
   }
 }
 

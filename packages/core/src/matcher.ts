@@ -2,6 +2,7 @@ import type { Associations } from './associations';
 import type { EntityGraph } from './graph';
 import { MIN_DF_DISTILLED, type Lexicon } from './lexicon';
 import type { QueryParams } from './params';
+import type { Scope } from './scope';
 import { isIdentifier, MT_SEP, type Analyzer } from './tokenizer';
 
 /** A term of the prompt after matching, with its query weight. */
@@ -28,18 +29,26 @@ export class Matcher {
     private readonly maxWords: number,
   ) {}
 
-  /** Matches a prompt against the lexicon: the weighted query terms, and the prompt words found nowhere. */
-  matchPrompt(prompt: string, p: QueryParams): { terms: QueryTerm[]; missing: string[]; words: string[] } {
+  /**
+   * Matches a prompt against the lexicon: the weighted query terms, and the prompt words found nowhere. With a
+   * restricted scope, a term counts as found only when an entity the caller sees holds it, and document frequencies
+   * (the noise cut, `minDf`) are the caller's: the match is the one an index of the visible entities would make.
+   */
+  matchPrompt(prompt: string, p: QueryParams, scope?: Scope): { terms: QueryTerm[]; missing: string[]; words: string[] } {
     const lex = this.lex;
+    const view = scope?.view ?? null;
+    const dfOf = view ? (scope as Scope).df : (t: number): number => lex.df.data[t] as number;
     const ignore = new Set(p.ignore.map((w) => this.analyzer.key(w.toLowerCase())).filter(Boolean));
     const byId = new Map<number, QueryTerm>();
     const missing: string[] = [];
     const words: string[] = [];
-    const n = Math.max(1, this.graph.live);
+    const n = Math.max(1, view ? view.live : this.graph.live);
     const add = (key: string, weight: number, nw: number, expansion: boolean): boolean => {
       const t = lex.termIdOf(key);
       if (t === undefined) return false;
-      if ((lex.df.data[t] as number) / n > p.maxDfRatio) return true; // noise cut: known but not discriminating
+      const df = dfOf(t);
+      if (df === 0) return false;
+      if (df / n > p.maxDfRatio) return true; // noise cut: known but not discriminating
       const q = byId.get(t);
       if (q) q.weight += weight;
       else byId.set(t, { termId: t, key, weight, words: nw, expansion });
@@ -63,10 +72,10 @@ export class Matcher {
           const key = win.join(MT_SEP);
           const t = lex.termIdOf(key);
           let hit = false;
-          if (t !== undefined && (lex.df.data[t] as number) >= p.minDf) hit = add(key, p.multiTokenWeight, w, false);
+          if (t !== undefined && dfOf(t) >= p.minDf) hit = add(key, p.multiTokenWeight, w, false);
           if (!hit) {
-            for (const u of this.sortedLookup(win)) {
-              if ((lex.df.data[u] as number) >= p.minDf) hit = add(lex.termKey(u), p.multiTokenWeight, w, false) || hit;
+            for (const u of this.sortedLookup(win, view ? dfOf : undefined)) {
+              if (dfOf(u) >= p.minDf) hit = add(lex.termKey(u), p.multiTokenWeight, w, false) || hit;
             }
           }
           if (hit) {
@@ -91,7 +100,7 @@ export class Matcher {
     if (p.expand && p.expandPerToken > 0) {
       const base = [...byId.values()].filter((q) => q.words === 1);
       for (const q of base) {
-        for (const a of this.assoc.associations(q.termId, p.pmi, p.minJointCount, p.expandPerToken)) {
+        for (const a of this.assoc.associations(q.termId, p.pmi, p.minJointCount, p.expandPerToken, view)) {
           const key = lex.termKey(a.termId);
           if (byId.has(a.termId)) continue;
           add(key, p.expandWeight, key.split(MT_SEP).length, true);
@@ -104,9 +113,10 @@ export class Matcher {
   /**
    * Multi-tokens whose words are these keys in any order (distilled ones only, df ≥ MIN_DF_DISTILLED): each
    * distinct ordering of the words is looked up in the trie, at most 4! = 24 for four words, so a prompt's word
-   * order does not matter. Orderings come in a canonical order (by word ids).
+   * order does not matter. Orderings come in a canonical order (by word ids). `dfOf` gives the document frequency
+   * a restricted caller sees (default: the table's).
    */
-  sortedLookup(keys: readonly string[]): number[] {
+  sortedLookup(keys: readonly string[], dfOf?: (t: number) => number): number[] {
     const lex = this.lex;
     const ids: number[] = [];
     for (const k of keys) {
@@ -121,7 +131,7 @@ export class Matcher {
     for (;;) {
       let t = ids[0] as number;
       for (let i = 1; i < n && t >= 0; i++) t = lex.child.get(t, ids[i] as number);
-      if (t >= 0 && (lex.df.data[t] as number) >= MIN_DF_DISTILLED) out.push(t);
+      if (t >= 0 && (dfOf ? dfOf(t) : (lex.df.data[t] as number)) >= MIN_DF_DISTILLED) out.push(t);
       let i = n - 2;
       while (i >= 0 && (ids[i] as number) >= (ids[i + 1] as number)) i--;
       if (i < 0) break;

@@ -26,7 +26,7 @@ export class PairTable {
   /** pair occurrences */
   occurrences = 0;
 
-  constructor(private readonly window: number) {}
+  constructor(readonly window: number) {}
 
   /** Room for `extra` more pairs, so a bulk build does not rehash. */
   reserve(extra: number): void {

@@ -5,6 +5,7 @@ import type { Lexicon } from './lexicon';
 import type { QueryTerm } from './matcher';
 import { FIELD_COUNT, SOFT_MATCH_DEPTH, type QueryParams } from './params';
 import type { Postings } from './postings';
+import type { Scope } from './scope';
 import type { IndexVersion } from './version';
 
 /** BM25 idf of a term held by `df` of `n` entities: ln(1 + (n − df + 0.5) / (df + 0.5)). */
@@ -69,24 +70,32 @@ export class Ranker {
     return out;
   }
 
-  /** Ranks entities for prompt terms with field-weighted BM25 (BM25F). Returns the top `k` slots with raw scores. */
-  rank(terms: QueryTerm[], p: QueryParams, k: number): { slots: number[]; scores: number[]; maxScore: number } {
+  /**
+   * Ranks entities for prompt terms with field-weighted BM25 (BM25F). Returns the top `k` slots with raw scores.
+   * With a restricted scope, only the entities the caller sees are scored (so the top k are k of them), and N and
+   * each term's df are counted over them.
+   */
+  rank(terms: QueryTerm[], p: QueryParams, k: number, scope?: Scope): { slots: number[]; scores: number[]; maxScore: number } {
     const slots = this.graph.slots;
     const n = slots.length;
     const norms = this.norms(p);
     const scores = new Float64Array(n);
     const touched: number[] = [];
     const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
-    const N = Math.max(1, this.graph.live);
+    const view = scope?.view ?? null;
+    const vis = view?.visible;
+    const N = Math.max(1, view ? view.live : this.graph.live);
     const k1 = p.k1;
     let maxScore = 0;
     const catFilter = p.category ? p.category.toLowerCase() : '';
     for (const q of terms) {
-      const qw = q.weight * bm25Idf(N, this.lex.df.data[q.termId] as number);
+      const qw = q.weight * bm25Idf(N, view ? (scope as Scope).df(q.termId) : (this.lex.df.data[q.termId] as number));
       maxScore += qw * (k1 + 1);
       const post = this.post.postingsOf(q.termId);
       for (let i = 0; i < post.length; i += 3) {
         const s = post[i] as number;
+        // an entity the caller may not see is never scored, so the top k are k entities it sees
+        if (vis !== undefined && vis[s] !== 1) continue;
         const tf = fieldTf(post[i + 1] as number, post[i + 2] as number, w, norms, s * FIELD_COUNT);
         if (tf <= 0) continue;
         if (scores[s] === 0) touched.push(s);
@@ -112,7 +121,7 @@ export class Ranker {
     heap.sort((x, y) => (better(x, y) ? -1 : 1));
     if (soft && heap.length > 1) {
       const top = heap.length > SOFT_MATCH_DEPTH ? heap.slice(0, SOFT_MATCH_DEPTH) : heap;
-      this.softRescore(terms, p, top, scores, norms);
+      this.softRescore(terms, p, top, scores, norms, scope);
       top.sort((x, y) => (better(x, y) ? -1 : 1));
       const ranked = top === heap ? heap : top.concat(heap.slice(SOFT_MATCH_DEPTH));
       if (ranked.length > k) ranked.length = k;
@@ -127,18 +136,19 @@ export class Ranker {
    * min(1, idf_u / idf_t)²` each, saturated together with the word's own occurrences. Never lowers a score, and a score stays within the prompt's
    * best achievable one (every word's part stays below its weight · idf · (k1 + 1)).
    */
-  private softRescore(terms: readonly QueryTerm[], p: QueryParams, slots: readonly number[], scores: Float64Array, norms: Float64Array): void {
+  private softRescore(terms: readonly QueryTerm[], p: QueryParams, slots: readonly number[], scores: Float64Array, norms: Float64Array, scope?: Scope): void {
     const words = terms.filter((q) => q.words === 1 && !q.expansion);
     if (!words.length) return;
     const inPrompt = new Set(terms.map((q) => q.termId));
-    const N = Math.max(1, this.graph.live);
-    const idfOf = (t: number): number => bm25Idf(N, this.lex.df.data[t] as number);
+    const view = scope?.view ?? null;
+    const N = Math.max(1, view ? view.live : this.graph.live);
+    const idfOf = (t: number): number => bm25Idf(N, view ? (scope as Scope).df(t) : (this.lex.df.data[t] as number));
     // associate u → [prompt word index, strength, …]; strength = Dice · min(1, idf_u / idf_t)²: an associate more
     // common than the prompt word says less than it does, and stands in for it less
     const via = new Map<number, number[]>();
     words.forEach((q, qi) => {
       const idfT = idfOf(q.termId);
-      for (const a of this.assoc.docAssociations(q.termId)) {
+      for (const a of this.assoc.docAssociations(q.termId, view)) {
         if (inPrompt.has(a.termId)) continue;
         const r = idfT > 0 ? Math.min(1, idfOf(a.termId) / idfT) : 1;
         const strength = a.dice * r * r;
