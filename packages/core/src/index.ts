@@ -14,3 +14,4 @@ export * from './dedupe';
 export * from './metrics';
 export * from './taxonomy';
 export * from './delta';
+export * from './titles';

@@ -13,6 +13,7 @@ import { Postings } from './postings';
 import { Ranker } from './ranker';
 import { fullScope, viewScope, type Scope } from './scope';
 import { decodeIndexStateSteps, encodeIndexState, runSteps, type IndexState } from './serialize';
+import { learnTitleAffixes, NO_TITLE_AFFIXES, withoutTitleBoilerplate } from './titles';
 import { exportTables, indexStats, type ExportedTables, type IndexStats, type TableSources } from './tables';
 import { Analyzer } from './tokenizer';
 import { IndexVersion } from './version';
@@ -87,10 +88,13 @@ export class LexIndex {
     opts: Partial<BuildOptions> = {},
     onProgress?: (done: number, total: number) => void,
   ): LexIndex {
-    const idx = new LexIndex(opts);
-    // Register every entity and link first, so each entity is indexed once with all its inbound anchor text.
     const unique = new Map<string, Entity>();
     for (const e of entities) unique.set(e.id, e);
+    const titleAffixes = opts.titleAffixes ?? learnTitleAffixes([...unique.values()].map((e) => e.title));
+    // recorded in the options (and so in snapshots) when there is boilerplate to keep out of later additions too
+    const idx = new LexIndex(titleAffixes.prefix || titleAffixes.suffix ? { ...opts, titleAffixes } : opts);
+    for (const [id, e] of unique) unique.set(id, withoutTitleBoilerplate(e, titleAffixes));
+    // Register every entity and link first, so each entity is indexed once with all its inbound anchor text.
     let chars = 0;
     for (const e of unique.values()) {
       idx.acl.set(idx.graph.register(e), e);
@@ -149,7 +153,8 @@ export class LexIndex {
   }
 
   /** Adds an entity, or replaces the entity with the same id. Updates every table exactly. */
-  add(e: Entity): void {
+  add(added: Entity): void {
+    const e = withoutTitleBoilerplate(added, this.options.titleAffixes ?? NO_TITLE_AFFIXES);
     if (this.graph.slotOf.has(e.id)) this.remove(e.id);
     const slot = this.graph.register(e);
     this.acl.set(slot, e);

@@ -1,3 +1,4 @@
+import type { TitleAffixes } from './titles';
 /**
  * Frontend (query-time) parameters. Each one can be changed per query without a rebuild; the defaults are the values
  * measured best across collections (see DESIGN.md in this package).
@@ -271,6 +272,11 @@ export interface BuildOptions {
   stopwords?: string[];
   /** Map inflections with the Porter stemmer. Default true. */
   stem: boolean;
+  /**
+   * The collection's title boilerplate, kept out of every title the index holds (see titles.ts). Default: learned
+   * from the titles by a bulk build (`LexIndex.build`); `{ prefix: '', suffix: '' }` turns it off.
+   */
+  titleAffixes?: TitleAffixes;
 }
 
 export const DEFAULT_BUILD: Readonly<BuildOptions> = Object.freeze({

@@ -87,6 +87,35 @@ describe('htmlToEntity', () => {
   });
 });
 
+describe('htmlToEntity drops permalink marks', () => {
+  // Markup as Sphinx, Hugo and GitHub-style generators write it beside headings and terms.
+  const marked = `<!doctype html><html><head><title>dataclasses — Data Classes</title></head><body><main>
+    <h1>dataclasses — Data Classes<a class="headerlink" href="#module-dataclasses" title="Permalink to this headline">¶</a></h1>
+    <p>This module provides a decorator.</p>
+    <h2 id="fields">Module contents <a class="anchor" href="#fields">#</a></h2>
+    <dl><dt id="dataclasses.field">dataclasses.field(*, default)<a class="headerlink" href="#dataclasses.field">¶</a></dt>
+    <dd>Field options. See <a href="#fields">Module contents</a> and <a href="https://c.test/c%23.html">C#</a>.</dd></dl>
+    <h3>Mutable defaults<span class="permalink">§</span></h3>
+    <h3>Post-init processing <a href="#post-init" aria-label="link">🔗</a></h3>
+    <p>Text ending in a bare mark ¶</p>
+    <ul><li><p>Fix a crash (A. Author) <a class="ulink" href="https://git.test/c/5fe0ab420">§</a></p></li></ul>
+    <h2>Notes on C#</h2>
+  </main></body></html>`;
+
+  it('keeps headings, terms and text without ¶, §, # or link-symbol anchors', () => {
+    const e = htmlToEntity(marked, 'https://docs.pyrite.test/library/dataclasses.html');
+    expect(e.headings).toEqual(['dataclasses — Data Classes', 'Module contents', 'Mutable defaults', 'Post-init processing', 'Notes on C#']);
+    expect(e.terms).toEqual(['dataclasses.field(*, default)']);
+    expect(e.text).not.toMatch(/[¶§🔗]/u);
+    expect(e.text).not.toMatch(/ #$/m);
+    // a real link's text stays, even when it ends in "#"
+    expect(e.text).toContain('Module contents and C#.');
+    expect(e.text).toContain('Text ending in a bare mark');
+    // a commit link whose text is only "§" is decoration too
+    expect(e.text).toContain('Fix a crash (A. Author)\n');
+  });
+});
+
 describe('htmlToEntity on a PostgreSQL documentation page', () => {
   const html = fs.readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'pg15', 'sql-delete.html'), 'utf8');
   const e = htmlToEntity(html, 'http://127.0.0.1:8080/sql-delete.html');

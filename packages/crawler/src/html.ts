@@ -29,6 +29,18 @@ const CELL_TAGS = new Set(['td', 'th']);
 const HEADING = /^h([1-6])$/;
 const SEE_ALSO_TEXT = /^\s*(see\s+also|related\b)/i;
 const SEE_ALSO_ATTR = /see[\s_-]?also|related/i;
+/**
+ * Permalink decoration beside headings and terms (Sphinx's `headerlink` "¶", "§", "#" and link-symbol anchors): a
+ * permalink-classed element or an in-page link whose text is only such a mark (or nothing).
+ */
+const PERMALINK_CLASS = /(^|[\s_-])(headerlink|permalink|anchorjs-link|hash-link|header-anchor|heading-anchor|anchor-link|anchor)($|[\s_-])/i;
+const MARK_ONLY = /^[\s¶§#🔗⚓∞¤†]*$/u;
+/** A mark that is never a word of its own (unlike "#"). */
+const MARK_SYMBOL = /[¶§🔗⚓]/u;
+/** Marks left at the end of a heading or term once its permalink element is gone (a bare "¶" text node). */
+const TRAILING_MARKS = /[\s]*[¶§🔗⚓]+$/u;
+/** A pilcrow or link symbol ending a line of text is a permalink mark left as plain text. */
+const LINE_END_MARKS = /\s*[¶🔗⚓]+$/u;
 /** Past this nesting depth children are ignored: it bounds recursion on hostile documents. */
 const MAX_DEPTH = 400;
 
@@ -59,6 +71,29 @@ function isChrome(el: Element, inContentSection: boolean): boolean {
   if (CHROME_TAGS.has(el.name) && !inContentSection) return true;
   if (CHROME_ROLES.has(attr(el, 'role').toLowerCase())) return true;
   return isBoilerplate(el) || isBreadcrumb(el);
+}
+
+/** A permalink mark: decoration that names the element it sits in, never page text. */
+function isPermalink(el: Element): boolean {
+  if (el.name !== 'a' && el.name !== 'span') return false;
+  const text = textContent(el);
+  if (!MARK_ONLY.test(text)) return false;
+  // a permalink class or an in-page link; or any link whose whole text is a mark (release notes' "§" commit links)
+  return PERMALINK_CLASS.test(attr(el, 'class')) || (el.name === 'a' && (attr(el, 'href').startsWith('#') || MARK_SYMBOL.test(text)));
+}
+
+/** The text of a heading or term without its permalink marks, on one line. */
+function labelText(el: Element): string {
+  const parts: string[] = [];
+  const walk = (nodes: AnyNode[], depth: number): void => {
+    if (depth > MAX_DEPTH) return;
+    for (const n of nodes) {
+      if (isText(n)) parts.push(n.data);
+      else if (isTag(n) && !isPermalink(n) && !DROP_TAGS.has(n.name)) walk(n.children, depth + 1);
+    }
+  };
+  walk(el.children, 0);
+  return collapse(parts.join('')).replace(TRAILING_MARKS, '');
 }
 
 function headingLevel(el: Element): number {
@@ -148,7 +183,7 @@ function collectText(nodes: AnyNode[], st: TextState, pre: boolean, inContentSec
     }
     if (!isTag(n)) continue;
     const name = n.name;
-    if (DROP_TAGS.has(name) || isChrome(n, inContentSection)) continue;
+    if (DROP_TAGS.has(name) || isChrome(n, inContentSection) || isPermalink(n)) continue;
     if ('hidden' in n.attribs || attr(n, 'aria-hidden') === 'true') continue;
     if (name === 'br') {
       st.parts.push('\n');
@@ -156,10 +191,10 @@ function collectText(nodes: AnyNode[], st: TextState, pre: boolean, inContentSec
     }
     const level = headingLevel(n);
     if (level > 0) {
-      const h = collapse(textContent(n));
+      const h = labelText(n);
       if (h) st.headings.push(h);
     } else if (name === 'dt') {
-      const t = collapse(textContent(n));
+      const t = labelText(n);
       if (t && !st.terms.includes(t)) st.terms.push(t);
     }
     const block = BLOCK_TAGS.has(name);
@@ -175,7 +210,7 @@ function collectText(nodes: AnyNode[], st: TextState, pre: boolean, inContentSec
 function finishText(parts: string[]): string {
   const lines: string[] = [];
   for (const line of parts.join('').split('\n')) {
-    const t = line.replace(/[ \t\f\v\u00a0]+/g, ' ').trim();
+    const t = line.replace(/[ \t\f\v\u00a0]+/g, ' ').trim().replace(LINE_END_MARKS, '');
     if (t) lines.push(t);
   }
   return lines.join('\n');
@@ -329,8 +364,8 @@ export function htmlToEntityImpl(html: string, url: string, opts: HtmlToEntityOp
   const doc = parseDocument(html);
   const nodes = doc.children;
   const ix = indexDocument(nodes);
-  let title = ix.title ? collapse(textContent(ix.title)) : '';
-  if (!title && ix.h1) title = collapse(textContent(ix.h1));
+  let title = ix.title ? collapse(textContent(ix.title)).replace(TRAILING_MARKS, '') : '';
+  if (!title && ix.h1) title = labelText(ix.h1);
   const st: TextState = { parts: [], headings: [], terms: [] };
   collectText(mainRoot(ix, nodes), st, false, false, 0);
   const base = ix.base ? (canonicalizeUrl(attr(ix.base, 'href'), canonical, allowFile) ?? canonical) : canonical;
