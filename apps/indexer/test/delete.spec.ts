@@ -2,7 +2,9 @@ import { LexIndex, type Entity } from '@lexigraph/core';
 import { JobQueues, queueConfig } from '@lexigraph/queue';
 import pg from 'pg';
 import type { RunningIndexer } from '../src/main';
-import { REDIS_URL, publishedIndex, waitFor, startStack, type TestStack } from './helpers';
+import { existsSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { dataDirFor, REDIS_URL, publishedIndex, serveSite, snapshotOf, waitFor, startStack, type TestStack } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -90,15 +92,115 @@ describe('deleting a document', () => {
   it('fails a job that cannot succeed at once, keeping its reason, and never leaves it queued', async () => {
     const queues = new JobQueues(queueConfig(stack.queue));
     try {
-      const [id] = await queues.add([{ name: 'distill.entity', data: { collection: 'kb', documentId: 'no-such-doc' } }]);
+      const [id] = await queues.add([{ name: 'distill.entity', data: { collection: 'no-such-collection', documentId: 'doc' } }]);
       const job = await waitFor('failed job', async () => {
         const j = await queues.getJob(id as string);
-        return j?.state === 'failed' ? j : undefined;
+        // The job's fields and its state are two reads: wait until both show the failure.
+        return j?.state === 'failed' && j.failedReason ? j : undefined;
       });
       expect(job.attemptsMade).toBe(1);
-      expect(job.failedReason).toMatch(/^NOT_FOUND: document "no-such-doc"/);
+      expect(job.failedReason).toMatch(/^UNKNOWN_COLLECTION: unknown collection "no-such-collection"/);
       const r = await fetch(`${stack.base}/v1/jobs/${encodeURIComponent(id as string)}`);
-      expect(await r.json()).toMatchObject({ state: 'failed', failedReason: expect.stringContaining('NOT_FOUND') });
+      expect(await r.json()).toMatchObject({ state: 'failed', failedReason: expect.stringContaining('UNKNOWN_COLLECTION') });
+    } finally {
+      await queues.close();
+    }
+  });
+
+  async function crawlDone(collection: string, fetches: number): Promise<void> {
+    await waitFor(`${fetches} fetches of ${collection} done`, async () => {
+      const p = (await (await fetch(`${stack.base}/v1/collections/${collection}/progress`)).json()) as { queued: number; active: number; byJob: Record<string, { done: number }> };
+      return p.queued === 0 && p.active === 0 && p.byJob['crawl.fetch']?.done === fetches ? true : undefined;
+    });
+  }
+
+  it('keeps a document deleted through the API deleted when a re-crawl finds its page; an upload of its id brings it back', async () => {
+    const site = await serveSite({
+      '/': '<html><head><title>Home of herons</title></head><body><p>Grey herons nest in colonies.</p><a href="/eggs.html">eggs</a></body></html>',
+      '/eggs.html': '<html><head><title>Heron eggs</title></head><body><p>Heron eggs are pale blue and hatch after four weeks.</p></body></html>',
+    });
+    try {
+      const json = { 'content-type': 'application/json' };
+      expect((await fetch(`${stack.base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'herons' }) })).status).toBe(201);
+      const source = JSON.stringify({ seeds: [site.url], allowPrivate: true });
+      expect((await fetch(`${stack.base}/v1/collections/herons/sources`, { method: 'POST', headers: json, body: source })).status).toBe(202);
+      await crawlDone('herons', 2);
+      const v1 = await published('herons', 0);
+      const crawled = await snapshotOf(stack.db.url, 'herons');
+      expect(crawled.documents).toHaveLength(2);
+      const eggs = crawled.documents.map((d) => d.id).find((id) => id.includes('eggs')) as string;
+
+      expect((await fetch(`${stack.base}/v1/collections/herons/documents/${encodeURIComponent(eggs)}`, { method: 'DELETE' })).status).toBe(202);
+      const v2 = await published('herons', v1.version);
+      expect(v2.index.ask('heron eggs pale blue').results.map((r) => r.id)).not.toContain(eggs);
+
+      // A new crawl run fetches both pages again: the deleted one is not stored again.
+      expect((await fetch(`${stack.base}/v1/collections/herons/sources`, { method: 'POST', headers: json, body: source })).status).toBe(202);
+      await crawlDone('herons', 4);
+      expect(site.hits.get('/eggs.html')).toBe(2);
+      expect((await snapshotOf(stack.db.url, 'herons')).documents.map((d) => d.id)).not.toContain(eggs);
+
+      // Uploading it explicitly is what brings it back.
+      const up = await fetch(`${stack.base}/v1/collections/herons/documents`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify([{ id: eggs, title: 'Heron eggs', text: 'Heron eggs are pale blue and hatch after four weeks.' }]),
+      });
+      expect(up.status).toBe(202);
+      expect(await up.json()).toMatchObject({ inserted: 0, updated: 1 });
+      expect((await snapshotOf(stack.db.url, 'herons')).documents.map((d) => d.id)).toContain(eggs);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('DELETE /v1/collections/:c removes its documents, versions, segments, snapshot files, queued jobs and schedules', async () => {
+    const json = { 'content-type': 'application/json' };
+    expect((await fetch(`${stack.base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'gone' }) })).status).toBe(201);
+    expect((await fetch(`${stack.base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'gone-not' }) })).status).toBe(201);
+    for (const c of ['gone', 'gone-not']) {
+      const up = await fetch(`${stack.base}/v1/collections/${c}/documents`, { method: 'POST', headers: json, body: JSON.stringify(DOCS.slice(0, 3)) });
+      expect(up.status).toBe(202);
+      await published(c, 0);
+    }
+    const files = () => readdirSync(path.join(dataDirFor(stack.prefix), 'indexes')).filter((f) => f.startsWith('gone.'));
+    expect(files().length).toBeGreaterThan(0);
+    // A scheduled crawl (its scheduler and next run wait in the queue) and a build waiting out its debounce.
+    const site = 'http://127.0.0.1:9/';
+    expect((await fetch(`${stack.base}/v1/collections/gone/sources`, { method: 'POST', headers: json, body: JSON.stringify({ seeds: [site], allowPrivate: true, schedule: { everyMs: 3_600_000 } }) })).status).toBe(202);
+    const queues = new JobQueues(queueConfig(stack.queue));
+    try {
+      expect((await queues.queue('crawl.fetch').getJobSchedulers()).length).toBe(1);
+
+      const del = await fetch(`${stack.base}/v1/collections/gone`, { method: 'DELETE' });
+      expect(del.status).toBe(200);
+      expect(await del.json()).toMatchObject({ collection: 'gone', deleted: true, jobsRemoved: expect.any(Number), snapshotFilesRemoved: expect.any(Number) });
+
+      expect((await fetch(`${stack.base}/v1/collections/gone`)).status).toBe(404);
+      expect(files()).toEqual([]);
+      expect(existsSync(path.join(dataDirFor(stack.prefix), 'indexes', 'gone-not.json'))).toBe(true);
+      const c = new pg.Client({ connectionString: stack.db.url });
+      await c.connect();
+      try {
+        const left = await c.query(
+          `SELECT (SELECT count(*) FROM "Collection" WHERE name = 'gone')::int AS collections,
+                  (SELECT count(*) FROM "Document" d WHERE NOT EXISTS (SELECT 1 FROM "Collection" k WHERE k.id = d."collectionId"))::int AS documents,
+                  (SELECT count(*) FROM "IndexVersion" v WHERE NOT EXISTS (SELECT 1 FROM "Collection" k WHERE k.id = v."collectionId"))::int AS versions,
+                  (SELECT count(*) FROM "IndexChunk" x WHERE NOT EXISTS (SELECT 1 FROM "IndexVersion" v WHERE v.id = x."versionId"))::int AS chunks,
+                  (SELECT count(*) FROM "Source" s WHERE NOT EXISTS (SELECT 1 FROM "Collection" k WHERE k.id = s."collectionId"))::int AS sources`,
+        );
+        expect(left.rows[0]).toEqual({ collections: 0, documents: 0, versions: 0, chunks: 0, sources: 0 });
+        const other = await c.query(`SELECT count(*)::int AS n FROM "Document" d JOIN "Collection" k ON k.id = d."collectionId" WHERE k.name = 'gone-not'`);
+        expect(other.rows[0].n).toBe(3);
+      } finally {
+        await c.end();
+      }
+      expect(await queues.queue('crawl.fetch').getJobSchedulers()).toEqual([]);
+      for (const name of ['crawl.fetch', 'distill.entity', 'index.build', 'index.publish'] as const) {
+        const jobs = await queues.queue(name).getJobs(['wait', 'delayed', 'prioritized', 'paused', 'completed', 'failed']);
+        expect(jobs.map((j) => j.id).filter((id) => id?.startsWith('gone~'))).toEqual([]);
+      }
+      expect((await fetch(`${stack.base}/v1/collections/gone-not`)).status).toBe(200);
     } finally {
       await queues.close();
     }

@@ -20,6 +20,8 @@ export interface IngestOptions {
   allowPrivateSources?: boolean;
   /** Lowest level of the JSON log lines (`LOG_LEVEL`, default info; `silent`: none). */
   logLevel?: string;
+  /** The indexer's data folder (`LEXIGRAPH_DATA`): deleting a collection removes its snapshot files there. */
+  dataDir?: string;
 }
 
 export interface IngestConfig {
@@ -32,6 +34,7 @@ export interface IngestConfig {
   port: number;
   host: string;
   logLevel: string;
+  dataDir?: string;
 }
 
 export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
@@ -52,5 +55,6 @@ export function resolveConfig(opts: IngestOptions = {}, env: Record<string, stri
     port: e.INGEST_PORT,
     host: e.INGEST_HOST,
     logLevel: opts.logLevel ?? e.LOG_LEVEL,
+    ...((opts.dataDir ?? e.LEXIGRAPH_DATA) ? { dataDir: opts.dataDir ?? e.LEXIGRAPH_DATA } : {}),
   };
 }

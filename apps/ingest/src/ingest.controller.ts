@@ -46,6 +46,13 @@ export class IngestController {
     return { collection, received: report.received, kept: report.kept, duplicates: report.dropped.length, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, jobs: report.jobs };
   }
 
+  /** Deletes the collection: documents, index versions, segments, snapshot files, queued jobs, schedules. */
+  @Delete('collections/:c')
+  async deleteCollection(@Param('c') c: string) {
+    const collection = collectionParam(c);
+    return { collection, deleted: true, ...(await this.ingest.deleteCollection(collection)) };
+  }
+
   @Delete('collections/:c/documents/:id')
   @HttpCode(202)
   async deleteDocument(@Param('c') c: string, @Param('id') id: string) {

@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { AppError, CollectionName, CrawlScope, parseOrThrow, type CollectionConfig, type JobItem, type SourceBody } from '@lexigraph/contracts';
 import type { Entity } from '@lexigraph/core';
 import { createStore, type Store } from '@lexigraph/db';
-import { distill, fromDbStore, type DistillReport, type PipelineStore } from '@lexigraph/pipeline';
+import { distill, fromDbStore, removeSnapshots, type DistillReport, type PipelineStore } from '@lexigraph/pipeline';
 import { JobQueues, type CollectionProgress, type JobView } from '@lexigraph/queue';
 import { INGEST_CONFIG, type IngestConfig } from './config';
 
@@ -153,13 +153,30 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     return { ...report, jobs };
   }
 
-  /** Deletes one document; the next build leaves it out (and its counts). */
+  /**
+   * Deletes one document; the next build leaves it out (and its counts). It stays deleted when a crawl finds its
+   * page again, until it is uploaded again.
+   */
   async deleteDocument(collection: string, documentId: string): Promise<{ jobs: string[] }> {
     const { id } = await this.requireCollection(collection);
-    if (!(await this.db.documents.remove(id, documentId))) {
+    if (!(await this.db.documents.remove(id, documentId, { tombstone: true }))) {
       throw new AppError('NOT_FOUND', `id: no document "${documentId}" in collection "${collection}"`, { collection, id: documentId });
     }
     return { jobs: await this.queues.add([{ name: 'index.build', data: { collection } }]) };
+  }
+
+  /**
+   * Deletes a collection and everything of it: its jobs not running and its scheduled crawls first (so nothing
+   * queued recreates it), then its row with, by cascade, its sources, documents, index versions and their stored
+   * segments, then its snapshot files when the data folder is known. A job of it still running fails on the
+   * missing collection. Gateways stop serving it at their next version check.
+   */
+  async deleteCollection(collection: string): Promise<{ jobsRemoved: number; snapshotFilesRemoved: number | null }> {
+    await this.requireCollection(collection);
+    const jobsRemoved = await this.queues.removeCollection(collection);
+    await this.db.collections.remove(collection);
+    const snapshotFilesRemoved = this.config.dataDir ? await removeSnapshots(this.config.dataDir, collection) : null;
+    return { jobsRemoved, snapshotFilesRemoved };
   }
 
   async job(id: string): Promise<JobView> {

@@ -96,9 +96,12 @@ const DatabaseUrl = z.string().url('must be a postgresql:// connection string');
  * - `INGEST_MAX_BODY_BYTES` (default 1 MiB): largest JSON body; `INGEST_MAX_UPLOAD_BYTES` (default 32 MiB): largest
  *   document upload.
  * - `INGEST_ALLOW_PRIVATE` (default off): whether sources may crawl private, loopback and link-local addresses.
+ * - `LEXIGRAPH_DATA` (optional): the indexer's data folder, so deleting a collection also removes its snapshot
+ *   files (without it, those files stay until removed by hand).
  */
 export const IngestEnv = z.object({
   DATABASE_URL: DatabaseUrl,
+  LEXIGRAPH_DATA: z.string().min(1).optional(),
   INGEST_PORT: port(3001),
   INGEST_HOST: z.string().min(1).default('0.0.0.0'),
   INGEST_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(1024 * 1024),

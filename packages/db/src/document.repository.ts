@@ -38,9 +38,11 @@ WITH input AS (
     "fetchMeta" = EXCLUDED."fetchMeta",
     entity = EXCLUDED.entity,
     "deletedAt" = NULL,
+    tombstone = false,
     "updatedAt" = now()
-  WHERE "Document"."contentHash" IS DISTINCT FROM EXCLUDED."contentHash"
-     OR "Document"."deletedAt" IS NOT NULL
+  WHERE ("Document"."contentHash" IS DISTINCT FROM EXCLUDED."contentHash"
+     OR "Document"."deletedAt" IS NOT NULL)
+    AND ($3::boolean OR NOT "Document".tombstone)
   RETURNING (xmax = 0) AS fresh
 )
 SELECT count(*) FILTER (WHERE fresh)::int AS inserted, count(*) FILTER (WHERE NOT fresh)::int AS updated
@@ -58,8 +60,9 @@ function validate(doc: DocumentInput, i: number): void {
 
 /**
  * Documents of a collection. Deletion is soft: `remove` sets `deletedAt`, and deleted documents are invisible to
- * `listEntities`, `count` and `hashes`; upserting the same externalId again brings the document back.
- * `purgeDeleted` removes soft-deleted rows for good.
+ * `listEntities`, `count` and `hashes`; upserting the same externalId again brings the document back, except a
+ * document removed with a tombstone (deleted through the API), which only an explicit upsert brings back: a crawl
+ * finding its page again leaves it deleted. `purgeDeleted` removes soft-deleted rows for good.
  */
 export class DocumentRepository {
   constructor(private readonly prisma: PrismaClient) {}
@@ -72,9 +75,10 @@ export class DocumentRepository {
    * Inserts or updates documents keyed by (collectionId, externalId), in one transaction.
    * A document whose stored contentHash equals the new one (and is not deleted) is left untouched and counted as
    * unchanged — its fetchMeta is not refreshed either. When the same externalId appears twice in `docs`, the last
-   * one wins and it is counted once. Throws DbError NOT_FOUND when the collection does not exist.
+   * one wins and it is counted once. A document deleted with a tombstone is left deleted (counted as unchanged)
+   * unless `explicit` (an upload of it, not a crawl). Throws DbError NOT_FOUND when the collection does not exist.
    */
-  async upsertMany(collectionId: string, docs: readonly DocumentInput[]): Promise<UpsertResult> {
+  async upsertMany(collectionId: string, docs: readonly DocumentInput[], options: { explicit?: boolean } = {}): Promise<UpsertResult> {
     const unique = new Map<string, DocumentInput>();
     docs.forEach((doc, i) => {
       validate(doc, i);
@@ -96,9 +100,20 @@ export class DocumentRepository {
             JSON.stringify([...unique.keys()]),
           );
           const same = new Map(stored.map((r) => [r.eid, r.hash]));
+          const buried = new Set<string>();
+          if (!options.explicit) {
+            const rows = await run.$queryRawUnsafe<{ eid: string }[]>(
+              `SELECT "externalId" AS eid FROM "Document"
+               WHERE "collectionId" = $1::uuid AND tombstone AND "deletedAt" IS NOT NULL
+                 AND "externalId" IN (SELECT jsonb_array_elements_text($2::jsonb))`,
+              collectionId,
+              JSON.stringify([...unique.keys()]),
+            );
+            for (const r of rows) buried.add(r.eid);
+          }
           const wire: WireDoc[] = [];
           for (const d of unique.values()) {
-            if (same.get(d.externalId) === d.contentHash) continue;
+            if (same.get(d.externalId) === d.contentHash || buried.has(d.externalId)) continue;
             wire.push({
               eid: d.externalId,
               url: d.url ?? null,
@@ -116,15 +131,17 @@ export class DocumentRepository {
               UPSERT_SQL,
               collectionId,
               batch,
+              options.explicit === true,
             );
             inserted += toInt(rows[0]?.inserted);
             updated += toInt(rows[0]?.updated);
           }
-          return { inserted, updated };
+          return { inserted, updated, tombstoned: buried.size };
         },
         { maxWait: 30_000, timeout: 300_000 },
       );
-      return { ...written, unchanged: unique.size - written.inserted - written.updated };
+      const { inserted, updated, tombstoned } = written;
+      return { inserted, updated, unchanged: unique.size - inserted - updated - tombstoned, ...(tombstoned ? { tombstoned } : {}) };
     } catch (err) {
       throw toDbError(err, `upsert ${unique.size} documents into collection ${collectionId}`);
     }
@@ -282,14 +299,18 @@ export class DocumentRepository {
     }
   }
 
-  /** Soft-deletes one document. Returns true when a live document was deleted, false when none was (idempotent). */
-  async remove(collectionId: string, externalId: string): Promise<boolean> {
+  /**
+   * Soft-deletes one document; with `tombstone` (a deletion asked for through the API) a later crawl does not bring
+   * it back. Returns true when a live document was deleted, false when none was (idempotent).
+   */
+  async remove(collectionId: string, externalId: string, options: { tombstone?: boolean } = {}): Promise<boolean> {
     try {
       const n = await this.raw.$executeRawUnsafe(
-        `UPDATE "Document" SET "deletedAt" = now(), "updatedAt" = now()
+        `UPDATE "Document" SET "deletedAt" = now(), "updatedAt" = now(), tombstone = $3::boolean
          WHERE "collectionId" = $1::uuid AND "externalId" = $2 AND "deletedAt" IS NULL`,
         collectionId,
         externalId,
+        options.tombstone === true,
       );
       return n > 0;
     } catch (err) {

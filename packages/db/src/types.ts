@@ -41,6 +41,8 @@ export interface UpsertResult {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Documents left deleted because they were deleted with a tombstone and the write was not explicit. */
+  tombstoned?: number;
 }
 
 export type IndexStatusName = 'building' | 'published' | 'failed' | 'superseded';

@@ -172,6 +172,19 @@ export function storeSuite(harness: StoreHarness): void {
       expect(await store.documents.upsertMany(cid, [])).toEqual({ inserted: 0, updated: 0, unchanged: 0 });
     });
 
+    it('keeps a document removed with a tombstone deleted through plain upserts; an explicit one brings it back', async () => {
+      const c3 = (await store.collections.ensure('tombstones')).id;
+      await store.documents.upsertMany(c3, [makeDoc('kept'), makeDoc('buried')]);
+      expect(await store.documents.remove(c3, 'buried', { tombstone: true })).toBe(true);
+      // A crawl storing the page again (same or changed content): left deleted, and said so.
+      expect(await store.documents.upsertMany(c3, [makeDoc('buried', 100, 2), makeDoc('kept')])).toEqual({ inserted: 0, updated: 0, unchanged: 1, tombstoned: 1 });
+      expect((await store.documents.listEntities(c3)).map((e) => e.id)).toEqual(['kept']);
+      // An upload of it (explicit) brings it back, and later plain upserts update it as usual.
+      expect(await store.documents.upsertMany(c3, [makeDoc('buried', 100, 2)], { explicit: true })).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+      expect(await store.documents.upsertMany(c3, [makeDoc('buried', 100, 3)])).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+      expect(await store.documents.count(c3)).toBe(2);
+    });
+
     it('removes softly; a removed document disappears from reads and comes back on upsert', async () => {
       const c2 = (await store.collections.ensure('removal')).id;
       await store.documents.upsertMany(c2, [makeDoc('x'), makeDoc('y')]);

@@ -47,7 +47,13 @@ export function batchingStore(inner: PipelineStore, batchSize = 250): BatchingSt
   return {
     ...inner,
     flush: () => flushCollection(),
-    async upsertDocuments(collection, docs): Promise<UpsertCounts> {
+    async upsertDocuments(collection, docs, options): Promise<UpsertCounts> {
+      if (options?.explicit) {
+        // An upload also brings back deleted documents: written at once, after what is buffered.
+        await flushCollection(collection);
+        hashes.delete(collection);
+        return inner.upsertDocuments(collection, docs, options);
+      }
       const stored = await hashesOf(collection);
       const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
       let buffer = pending.get(collection);
@@ -96,10 +102,10 @@ export function batchingStore(inner: PipelineStore, batchSize = 250): BatchingSt
       await flushCollection(collection);
       return inner.countDocuments(collection);
     },
-    async removeDocument(collection, id) {
+    async removeDocument(collection, id, options) {
       await flushCollection(collection);
       hashes.get(collection)?.delete(id);
-      return inner.removeDocument(collection, id);
+      return inner.removeDocument(collection, id, options);
     },
     async createIndexVersion(collection) {
       await flushCollection(collection);

@@ -45,7 +45,7 @@ export function fromDbStore(store: Store): PipelineStore {
     async listCollections() {
       return (await store.collections.list()).map((c) => c.name);
     },
-    async upsertDocuments(collection: string, docs: StoredDocument[]): Promise<UpsertCounts> {
+    async upsertDocuments(collection: string, docs: StoredDocument[], options?: { explicit?: boolean }): Promise<UpsertCounts> {
       const id = await requireId(collection);
       return store.documents.upsertMany(
         id,
@@ -57,6 +57,7 @@ export function fromDbStore(store: Store): PipelineStore {
           entity,
           ...(fetchMeta ? { fetchMeta } : {}),
         })),
+        options,
       );
     },
     async documentHashes(collection) {
@@ -86,9 +87,9 @@ export function fromDbStore(store: Store): PipelineStore {
       const id = await idOf(collection);
       return id ? store.documents.count(id) : 0;
     },
-    async removeDocument(collection, docId) {
+    async removeDocument(collection, docId, options) {
       const id = await idOf(collection);
-      return id ? store.documents.remove(id, docId) : false;
+      return id ? store.documents.remove(id, docId, options) : false;
     },
     async createIndexVersion(collection): Promise<IndexVersionRef> {
       const v = await store.indexes.createVersion(await requireId(collection));

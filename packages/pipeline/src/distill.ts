@@ -64,7 +64,8 @@ export async function distill(
   let updated = 0;
   onProgress?.(unchanged, kept.length);
   for (let i = 0; i < changed.length; i += BATCH) {
-    const counts = await store.upsertDocuments(collection, changed.slice(i, i + BATCH));
+    // An upload is explicit: it also brings back documents deleted through the API.
+    const counts = await store.upsertDocuments(collection, changed.slice(i, i + BATCH), { explicit: true });
     inserted += counts.inserted;
     updated += counts.updated;
     unchanged += counts.unchanged;

@@ -186,10 +186,15 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
           ...(page.lastModified ? { lastModified: page.lastModified } : {}),
         };
         result.counts = await store.upsertDocuments(data.collection, [{ entity, hash: documentHash(entity), fetchMeta }]);
-        result.status = 'stored';
-        result.entities = 1;
-        next.push({ name: 'distill.entity', data: { collection: data.collection, documentId: entity.id } });
-        next.push(...buildJobs(data.collection));
+        if (result.counts.tombstoned) {
+          // Deleted through the API: a crawl does not bring it back (an upload of its id does).
+          result.reason = 'deleted-by-user';
+        } else {
+          result.status = 'stored';
+          result.entities = 1;
+          next.push({ name: 'distill.entity', data: { collection: data.collection, documentId: entity.id } });
+          next.push(...buildJobs(data.collection));
+        }
       }
       result.links = links.length;
       const follow: JobItem[] = links.map((l) => ({
@@ -226,9 +231,8 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
     'distill.entity': async (data: JobData<'distill.entity'>): Promise<JobOutcome> => {
       await configOf(data.collection);
       const doc = await store.getDocument(data.collection, data.documentId);
-      if (!doc) {
-        throw new AppError('NOT_FOUND', `document "${data.documentId}" not found in collection "${data.collection}"`, data);
-      }
+      // Deleted since its page was stored (through the API, or its page is gone): nothing left to distill.
+      if (!doc) return { result: { changed: false, deleted: true } };
       const hash = documentHash(doc.entity);
       if (doc.hash === hash) return { result: { changed: false } };
       await store.upsertDocuments(data.collection, [{ entity: doc.entity, hash, fetchMeta: doc.fetchMeta }]);

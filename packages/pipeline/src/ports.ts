@@ -20,6 +20,8 @@ export interface UpsertCounts {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Documents left deleted because they were deleted through the API and the write was not explicit. */
+  tombstoned?: number;
 }
 
 export interface IndexVersionRef {
@@ -79,7 +81,11 @@ export interface PipelineStore {
   ensureCollection(name: string, config: CollectionConfig): Promise<void>;
   getCollection(name: string): Promise<CollectionConfig | null>;
   listCollections(): Promise<string[]>;
-  upsertDocuments(collection: string, docs: StoredDocument[]): Promise<UpsertCounts>;
+  /**
+   * Stores documents keyed by id and content hash. `explicit` (an upload, as opposed to a crawl or a distill job)
+   * also brings back documents that were deleted through the API; without it they stay deleted.
+   */
+  upsertDocuments(collection: string, docs: StoredDocument[], options?: { explicit?: boolean }): Promise<UpsertCounts>;
   documentHashes(collection: string): Promise<Map<string, string>>;
   listEntities(collection: string): Promise<Entity[]>;
   /** Documents changed at or after `since` (live ones as entities, deleted ones as ids), or null when more than `limit`. */
@@ -94,7 +100,8 @@ export interface PipelineStore {
   /** One live document, or null. */
   getDocument(collection: string, id: string): Promise<DocumentRecord | null>;
   countDocuments(collection: string): Promise<number>;
-  removeDocument(collection: string, id: string): Promise<boolean>;
+  /** Deletes a document; `tombstone` (a deletion asked for by a user) keeps a later crawl from bringing it back. */
+  removeDocument(collection: string, id: string, options?: { tombstone?: boolean }): Promise<boolean>;
   createIndexVersion(collection: string): Promise<IndexVersionRef>;
   /** Publishes a version: its bytes (a full snapshot with its SQL tables, or a delta with `tables` null). */
   publishIndex(

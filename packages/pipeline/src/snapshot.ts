@@ -169,3 +169,31 @@ export async function readSnapshotChain(dataDir: string, manifest: SnapshotManif
   }
   return out;
 }
+
+/**
+ * Removes every snapshot file of `collection` from `<dataDir>/indexes` (its manifest first, so no reader opens a
+ * chain whose files are going); returns how many files went. Other collections' files stay, including one named
+ * like `<collection>.v2` (only `<collection>.v<digits>.lxg` and `<collection>.json` are this one's).
+ */
+export async function removeSnapshots(dataDir: string, collection: string): Promise<number> {
+  const dir = indexesDir(dataDir);
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  const prefix = `${collection}.v`;
+  const files = names.filter((n) => n.startsWith(prefix) && n.endsWith('.lxg') && /^\d+$/.test(n.slice(prefix.length, -4)));
+  let removed = 0;
+  if (names.includes(`${collection}.json`)) {
+    await fs.rm(manifestPath(dataDir, collection), { force: true });
+    removed++;
+  }
+  for (const f of files) {
+    await fs.rm(path.join(dir, f), { force: true });
+    removed++;
+  }
+  return removed;
+}

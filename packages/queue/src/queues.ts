@@ -274,6 +274,40 @@ export class JobQueues {
     return true;
   }
 
+  /**
+   * Removes every job of `collection` that is not running (waiting, delayed, prioritized, paused, done or failed;
+   * job ids start with `<collection>~`), its job schedulers (scheduled sources) and its crawl-run and build keys.
+   * A job running meanwhile finishes or fails on its own. Returns how many jobs went.
+   */
+  async removeCollection(collection: string): Promise<number> {
+    const prefix = `${collection}${JOB_ID_SEPARATOR}`;
+    let removed = 0;
+    for (const name of JOB_NAMES) {
+      const q = this.queue(name);
+      for (const scheduler of await q.getJobSchedulers()) {
+        if (scheduler.key.startsWith(prefix)) await q.removeJobScheduler(scheduler.key);
+      }
+      const tx = this.connection.multi();
+      for (const l of QUEUED_LISTS) tx.lrange(q.toKey(l), 0, -1);
+      for (const z of [...QUEUED_SETS, 'completed', 'failed'] as const) tx.zrange(q.toKey(z), 0, -1);
+      const ids = new Set<string>();
+      for (const [err, value] of (await tx.exec()) ?? []) {
+        if (err) throw err;
+        for (const id of value as string[]) if (id.startsWith(prefix)) ids.add(id);
+      }
+      for (const id of ids) removed += await q.remove(id);
+    }
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await this.connection.scan(cursor, 'MATCH', `${this.config.prefix}:crawl-run:${collection}:*`, 'COUNT', 500);
+      keys.push(...found);
+      cursor = next;
+    } while (cursor !== '0');
+    await this.connection.del(`${this.config.prefix}:build-waiting:${collection}`, ...keys);
+    return removed;
+  }
+
   /** Removes every key of this prefix (tests). */
   async obliterate(): Promise<void> {
     for (const q of this.queues.values()) await q.obliterate({ force: true });

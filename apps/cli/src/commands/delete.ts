@@ -27,7 +27,7 @@ export async function deleteCommand(ctx: CliContext, ids: string[], opts: Delete
       throw new AppError('NOT_FOUND', `no document "${id}" in collection "${collection}"`, { collection, id });
     }
   }
-  for (const id of ids) await store.removeDocument(collection, id);
+  for (const id of ids) await store.removeDocument(collection, id, { tombstone: true });
   const out = ctx.io.stdout;
   println(out, `deleted ${ids.length} document(s) from "${collection}"`);
   const buildBar = createProgress(out, 'build', opts.progress ?? true);

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Document" ADD COLUMN     "tombstone" BOOLEAN NOT NULL DEFAULT false;
