@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CreateCollectionBody, parseOrThrow, SourceBody } from '@lexigraph/contracts';
 import { readEntityRecord } from '@lexigraph/crawler';
+import { parseParamLayer } from '@lexigraph/pipeline';
 import { collectionParam, IngestService } from './ingest.service';
 import { readUpload } from './upload';
 
@@ -17,6 +18,7 @@ export class IngestController {
   @Post('collections')
   async createCollection(@Body() body: unknown, @Res({ passthrough: true }) res: StatusResponse) {
     const config = parseOrThrow(CreateCollectionBody, body ?? {}, 'collection');
+    parseParamLayer(config.defaults, 'defaults');
     const { created, view } = await this.ingest.createCollection(config);
     res.status(created ? 201 : 200);
     return view;

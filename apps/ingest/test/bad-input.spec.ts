@@ -64,6 +64,21 @@ describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a jo
     expectError(await send('GET', '/v1/collections/BAD!'), 400, /path parameter "collection"/);
   });
 
+  it('collection defaults checked like query parameters: unknown key or bad value names the key', async () => {
+    expectError(await send('POST', '/v1/collections', { name: 'tuned', defaults: { kk: '1' } }), 400, /^defaults\.kk: unknown parameter "kk"/);
+    expectError(await send('POST', '/v1/collections', { name: 'tuned', defaults: { k: '-7' } }), 400, /^defaults\.k: .*within 1\.\.1000/);
+    expectError(await send('POST', '/v1/collections', { name: 'tuned', defaults: { expand: 'maybe' } }), 400, /^defaults\.expand: .*true or false/);
+    expectError(await send('POST', '/v1/collections', { name: 'tuned', defaults: { constructor: '1' } }), 400, /^defaults\.constructor: unknown parameter/);
+    expectError(await send('POST', '/v1/collections', { name: 'tuned', defaults: { k: [5] } }), 400, /defaults\.k/);
+    expect((await send('GET', '/v1/collections/tuned')).status).toBe(404);
+    const ok = await send('POST', '/v1/collections', { name: 'tuned', defaults: { k: 7, expand: true, pmi: 'npmi' } });
+    expect(ok.status).toBe(201);
+    expect((ok.json.config as { defaults: unknown }).defaults).toEqual({ k: '7', expand: 'true', pmi: 'npmi' });
+    // a replacement is checked too and leaves the stored defaults as they were when refused
+    expectError(await send('POST', '/v1/collections', { name: 'tuned', defaults: { k: '0' } }), 400, /^defaults\.k:/);
+    expect(((await send('GET', '/v1/collections/tuned')).json.config as { defaults: unknown }).defaults).toEqual({ k: '7', expand: 'true', pmi: 'npmi' });
+  });
+
   it('unknown collections on every route', async () => {
     expectError(await send('GET', '/v1/collections/nope'), 404, /collection: unknown collection "nope"/);
     expectError(await send('GET', '/v1/collections/nope/progress'), 404, /unknown collection "nope"/);

@@ -35,12 +35,19 @@ export const CrawlConfig = z.object({
 });
 export type CrawlConfig = z.infer<typeof CrawlConfig>;
 
+/**
+ * Query parameters as the frontend gives them: name -> value, numbers and booleans taken as their strings. The
+ * engine's parameter parser checks names and values (`parseParamLayer` of the pipeline), for a query's `params`
+ * as for a collection's `defaults`.
+ */
+export const ParamValues = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
 /** The configuration stored with a collection. */
 export const CollectionConfig = z.object({
   name: CollectionName,
   crawl: CrawlConfig.default(() => CrawlConfig.parse({})),
-  /** Query parameter defaults of the collection (keys as accepted by the engine's parseParams). */
-  defaults: z.record(z.string(), z.string()).default({}),
+  /** Query parameter defaults of the collection, checked like a query's `params` when written. */
+  defaults: ParamValues.default({}),
 });
 export type CollectionConfig = z.infer<typeof CollectionConfig>;
 
@@ -136,7 +143,7 @@ export type SourceBody = z.infer<typeof SourceBody>;
  */
 export const QueryBody = z.object({
   prompt: z.string().trim().min(1, 'prompt must not be empty').max(2000),
-  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  params: ParamValues.default({}),
   profile: z.string().min(1).optional(),
 });
 export type QueryBody = z.infer<typeof QueryBody>;

@@ -1,5 +1,6 @@
-import { AppError, CollectionConfig, QueryBody, parseOrThrow } from '@lexigraph/contracts';
-import { ParamError, parseParams, validateParams, type Answer, type LexIndex, type QueryParams } from '@lexigraph/core';
+import { CollectionConfig, QueryBody, parseOrThrow } from '@lexigraph/contracts';
+import { parseParams, type Answer, type LexIndex, type QueryParams } from '@lexigraph/core';
+import { parseParamLayer, validateParamLayers } from './param-layer';
 
 /**
  * The one read-and-answer path of the product: the CLI's `ask` and the gateway both answer through it, so the same
@@ -25,16 +26,6 @@ export type CollectionAnswer = Answer & { collection: string; indexVersion: numb
 export interface ResolvedQuery {
   prompt: string;
   params: Partial<QueryParams>;
-}
-
-/** Parses `key=value` strings with the engine, reporting a bad key as the field `<where>.<key>`. */
-function parseNamed(kv: Record<string, string>, where: string): Partial<QueryParams> {
-  try {
-    return parseParams(kv);
-  } catch (err) {
-    if (err instanceof ParamError) throw new AppError(err.code, `${where}.${err.param}: ${err.message}`, { field: `${where}.${err.param}` });
-    throw err;
-  }
 }
 
 /**
@@ -63,15 +54,9 @@ export function storedDefaults(collection: string, stored: unknown, warn: (messa
  */
 export async function resolveQuery(served: ServedCollection, body: unknown, profiles: ProfileLoader): Promise<ResolvedQuery> {
   const query = parseOrThrow(QueryBody, body ?? {}, 'query body');
-  const given = parseNamed(query.params, 'params');
-  const profile = query.profile ? parseNamed(await profiles(served.collection, query.profile), `profile ${query.profile}`) : {};
-  const params = { ...served.defaults, ...profile, ...given };
-  try {
-    validateParams(params);
-  } catch (err) {
-    if (err instanceof ParamError) throw new AppError(err.code, `params.${err.param}: ${err.message}`, { field: `params.${err.param}` });
-    throw err;
-  }
+  const given = parseParamLayer(query.params, 'params');
+  const profile = query.profile ? parseParamLayer(await profiles(served.collection, query.profile), `profile ${query.profile}`) : {};
+  const params = validateParamLayers({ ...served.defaults, ...profile, ...given }, 'params');
   return { prompt: query.prompt, params };
 }
 

@@ -11,3 +11,4 @@ export * from './db-store';
 export * from './batching-store';
 export * from './profiles';
 export * from './answer-service';
+export * from './param-layer';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AppError } from '@lexigraph/contracts';
-import { parseParams } from '@lexigraph/core';
+import { parseParamLayer } from './param-layer';
 
 /**
  * Built-in parameter profiles (`--profile NAME` of the CLI, `profile` of a gateway query), valid for every
@@ -107,7 +107,7 @@ export async function loadProfile(dataDir: string | undefined, name: string, col
  * are validated first (an unknown key or a bad value throws). The file is replaced atomically.
  */
 export async function saveProfile(dataDir: string, collection: string, name: string, values: Record<string, string>): Promise<string> {
-  parseParams(values);
+  parseParamLayer(values, `profile ${name}`);
   const file = await readProfileFile(dataDir);
   const collections = { ...(file.collections ?? {}) };
   collections[collection] = { ...(ownEntry(collections, collection) ?? {}), [name]: { ...values } };
