@@ -94,6 +94,10 @@ describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a jo
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['ftp://example.test/x'] }), 400, /seeds\.0: seeds must be http or https/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], exclude: ['ok', '(unclosed'] }), 400, /exclude\.1: not a valid regular expression/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], include: ['[z-a]'] }), 400, /include\.0: not a valid regular expression/);
+    // RE2 runs user patterns in linear time; what needs backtracking is refused, naming the field
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], include: ['^http://example\\.test/(a+)\\1$'] }), 400, /include\.0: not a valid regular expression for RE2/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], exclude: ['x', '/(?!public)'] }), 400, /exclude\.1: not a valid regular expression for RE2/);
+    expectError(await send('POST', '/v1/collections', { name: 'ok', crawl: { include: ['(?<=a)b'] } }), 400, /crawl\.include\.0: not a valid regular expression for RE2/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://127.0.0.1:9/'], allowPrivate: true }), 400, /allowPrivate: crawling private/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], maxPages: 0 }), 400, /maxPages/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], schedule: { everyMs: 5 } }), 400, /schedule/);

@@ -4,3 +4,4 @@ export * from './events';
 export * from './env';
 export * from './health';
 export * from './log';
+export * from './patterns';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from './errors';
+import { compileUserPattern } from './patterns';
 
 /** A collection name: lowercase letters, digits, `-`, `_`, `.`; 1..64 characters, starting with a letter or digit. */
 export const CollectionName = z
@@ -7,12 +8,18 @@ export const CollectionName = z
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'collection names use a-z, 0-9, ".", "_" and "-" (max 64), e.g. "pg15-docs"');
 export type CollectionName = z.infer<typeof CollectionName>;
 
-/** A regular expression source that must compile with `new RegExp(source)`. */
+/**
+ * A regular expression source that RE2 can run ({@link compileUserPattern}): linear-time matching, so no
+ * backreferences or lookaround.
+ */
 export const RegexSource = z.string().superRefine((source, ctx) => {
   try {
-    new RegExp(source);
+    compileUserPattern(source);
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a valid regular expression for RE2, the linear-time engine user patterns run on (no backreferences or lookaround): ${(err as Error).message}`,
+    });
   }
 });
 

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { TextDecoder } from 'node:util';
 import zlib from 'node:zlib';
 import { Agent } from 'undici';
+import { compileUserPattern, type UserPattern } from '@lexigraph/contracts';
 import { guardedLookup, isPrivateAddress, PRIVATE_ADDRESS_CODE } from './address-guard';
 import { extractLinks } from './html';
 import { ALLOW_ALL, DISALLOW_ALL, parseRobots, type RobotsRules } from './robots';
@@ -11,7 +12,10 @@ import { canonicalizeUrl } from './url';
 export interface CrawlOptions {
   /** Start URLs (depth 0). Invalid ones are reported as 'invalid-url'. */
   seeds: string[];
-  /** When non-empty, a canonical URL must match one of these (strings are regex sources) or is 'not-included'. */
+  /**
+   * When non-empty, a canonical URL must match one of these (strings are regex sources) or is 'not-included'.
+   * Patterns run on RE2 (linear time); one RE2 cannot run (backreferences, lookaround) throws a SyntaxError.
+   */
   include?: (string | RegExp)[];
   /** A canonical URL matching any of these is 'excluded'. */
   exclude?: (string | RegExp)[];
@@ -115,11 +119,9 @@ type FetchOutcome =
 
 class Stop extends Error {}
 
-function toMatchers(list: (string | RegExp)[] | undefined): RegExp[] {
-  // A global or sticky regex keeps state in lastIndex; recompile without those flags so test() is pure.
-  return (list ?? []).map((p) =>
-    typeof p === 'string' ? new RegExp(p) : new RegExp(p.source, p.flags.replace(/[gy]/g, '')),
-  );
+/** Include / exclude patterns run on RE2 (linear time in the URL), so a crafted pattern cannot stall the crawl. */
+function toMatchers(list: (string | RegExp)[] | undefined): UserPattern[] {
+  return (list ?? []).map(compileUserPattern);
 }
 
 function mediaType(header: string | undefined): string {
@@ -182,8 +184,8 @@ class Crawler {
   private readonly useSitemaps: boolean;
   private readonly userAgent: string;
   private readonly sameOrigin: boolean;
-  private readonly include: RegExp[];
-  private readonly exclude: RegExp[];
+  private readonly include: UserPattern[];
+  private readonly exclude: UserPattern[];
   private readonly agent: Agent;
 
   private readonly seen = new Set<string>();
