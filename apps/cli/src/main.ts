@@ -103,6 +103,7 @@ export async function run(argv: readonly string[], io: Partial<CliIO> = {}): Pro
     .option('-p, --param <key=value>', 'query parameter (repeatable), e.g. k=20', collect, [])
     .option('--profile <name>', 'saved parameter profile (built in: default, broad, precise)')
     .option('--batch <file>', 'one prompt per line; answers printed in the same order')
+    .option('--acl-groups <a,b>', 'answer as a caller in these ACL groups: documents with an acl naming none of them stay hidden (default: see everything)')
     .action(
       action(async (prompt: string | undefined, opts: AskOptions, cmd: Command) =>
         (await import('./commands/ask')).askCommand(context(cmd), prompt, opts),

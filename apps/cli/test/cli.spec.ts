@@ -49,6 +49,26 @@ describe('lexigraph CLI (embedded database)', () => {
     }
   });
 
+  it('answers as a caller in the ACL groups of --acl-groups: nothing of a document whose acl names none of them', async () => {
+    const ingested = await cli([...data(), 'ingest', path.join(FIXTURES, 'acl-docs.jsonl'), '--collection', 'acl', '--no-progress'], work);
+    expect(ingested.code).toBe(0);
+    const ask = async (prompt: string, ...flags: string[]) => {
+      const r = await cli([...data(), 'ask', '-c', 'acl', '--json', ...flags, prompt], work);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout.trim());
+    };
+    const ids = (a: { results: Array<{ id: string }> }) => a.results.map((r) => r.id).sort();
+    expect(ids(await ask('greenhouse'))).toEqual(['budget-a', 'plan-b', 'watering']);
+    const teamA = await ask('greenhouse expansion', '--acl-groups', 'team-a');
+    expect(ids(teamA)).toEqual(['budget-a', 'watering']);
+    // b's words appear nowhere in a's answer (its prompt aside)
+    expect(JSON.stringify({ ...teamA, prompt: '' }).toLowerCase()).not.toMatch(/hobrinth|plan-b/);
+    expect(ids(await ask('greenhouse', '--acl-groups', 'team-a, admins'))).toEqual(['budget-a', 'plan-b', 'watering']);
+    expect(ids(await ask('greenhouse', '--acl-groups', 'guests'))).toEqual(['watering']);
+    // a secret word of b is "found nowhere" for a, exactly as a word no document holds
+    expect((await ask('hobrinth', '--acl-groups', 'team-a')).noAnswer.reason).toBe((await ask('zzzq', '--acl-groups', 'team-a')).noAnswer.reason.replace('zzzq', 'hobrinth'));
+  }, 60_000);
+
   it('answers a batch file line by line, in order, one JSON answer per line', async () => {
     const r = await cli([...data(), 'ask', '--collection', 'kb', '--batch', path.join(FIXTURES, 'prompts.txt'), '--json'], work);
     expect(r.code).toBe(0);

@@ -41,6 +41,14 @@ export interface Caller {
 }
 
 /**
+ * A key that is equal for two callers exactly when they see the same documents of any collection: '*' for a caller
+ * who sees everything, else its distinct groups sorted. Every cache of answers keys on it.
+ */
+export function callerKey(caller: Caller = {}): string {
+  return caller.aclGroups === undefined ? '*' : JSON.stringify([...new Set(caller.aclGroups)].sort());
+}
+
+/**
  * The distilled tables of a collection and the engine that answers from them: one object over the storage modules
  * (entities and links in `graph.ts`, the lexicon of multi-tokens in `lexicon.ts`, postings and token streams in
  * `postings.ts`, pairs in `pairs.ts`) and the query-time ones (`matcher.ts`, `ranker.ts`, `associations.ts`).

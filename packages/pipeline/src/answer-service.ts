@@ -1,5 +1,5 @@
 import { CollectionConfig, QueryBody, parseOrThrow } from '@lexigraph/contracts';
-import { parseParams, type Answer, type LexIndex, type QueryParams } from '@lexigraph/core';
+import { parseParams, type Answer, type Caller, type LexIndex, type QueryParams } from '@lexigraph/core';
 import { parseParamLayer, validateParamLayers } from './param-layer';
 
 /**
@@ -60,12 +60,16 @@ export async function resolveQuery(served: ServedCollection, body: unknown, prof
   return { prompt: query.prompt, params };
 }
 
-/** Answers a resolved query on the served index. Synchronous: no I/O on the answer path. */
-export function answerResolved(served: ServedCollection, query: ResolvedQuery): CollectionAnswer {
-  return Object.assign(served.index.ask(query.prompt, query.params), { collection: served.collection, indexVersion: served.version });
+/**
+ * Answers a resolved query on the served index, showing only what `caller` may see. The caller comes from the
+ * authenticated context (a tenant token's ACL groups), never from the query body; `{}` sees every document.
+ * Synchronous: no I/O on the answer path.
+ */
+export function answerResolved(served: ServedCollection, query: ResolvedQuery, caller: Caller = {}): CollectionAnswer {
+  return Object.assign(served.index.ask(query.prompt, query.params, caller), { collection: served.collection, indexVersion: served.version });
 }
 
-/** Validates, layers and answers one query body on a served collection (see {@link resolveQuery}). */
-export async function readAndAnswer(served: ServedCollection, body: unknown, profiles: ProfileLoader): Promise<CollectionAnswer> {
-  return answerResolved(served, await resolveQuery(served, body, profiles));
+/** Validates, layers and answers one query body on a served collection for `caller` (see {@link resolveQuery}). */
+export async function readAndAnswer(served: ServedCollection, body: unknown, profiles: ProfileLoader, caller: Caller = {}): Promise<CollectionAnswer> {
+  return answerResolved(served, await resolveQuery(served, body, profiles), caller);
 }
