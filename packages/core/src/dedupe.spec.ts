@@ -12,6 +12,23 @@ describe('dedupe', () => {
     expect(contentHash(base('x', 'q'))).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('drops a copy only when it has the same readers (ACL), so no reader loses the text', () => {
+    const near = long.replace('item5 ', 'item5b ');
+    const r = dedupeEntities([
+      { ...base('a', long), acl: ['team-a'] },
+      base('pub', long),
+      { ...base('a2', near), acl: ['team-a'] },
+      { ...base('b', near), acl: ['team-b'] },
+      { ...base('b2', 'same text'), acl: ['team-b', 'team-b'] },
+      { ...base('b3', 'same text'), acl: ['team-b'] },
+    ]);
+    expect(r.kept.map((e) => e.id)).toEqual(['a', 'pub', 'b', 'b2']);
+    expect(r.dropped.map((d) => [d.id, d.duplicateOf])).toEqual([
+      ['a2', 'a'],
+      ['b3', 'b2'],
+    ]);
+  });
+
   it('drops near duplicates of long texts and keeps distinct ones', () => {
     const near = long.replace('item5 ', 'item5b ');
     const other = Array.from({ length: 120 }, (_, i) => `other${i}`).join(' ');

@@ -62,10 +62,17 @@ export interface DedupeResult {
   dropped: Array<{ id: string; duplicateOf: string; kind: 'exact' | 'near' }>;
 }
 
+/** The readers of an entity as a key: '' when public, else its distinct ACL groups sorted. */
+function aclKey(e: Entity): string {
+  return e.acl === undefined ? '' : JSON.stringify([...new Set(e.acl)].sort());
+}
+
 /**
  * Drops exact duplicates (same content hash) and near duplicates (word 5-shingle Jaccard ≥ threshold, found through
  * MinHash bands, then verified exactly). The first entity of a group is kept. Texts under 50 words are only
- * checked for exact duplicates: near-duplicate detection on short texts flags legitimate variants.
+ * checked for exact duplicates: near-duplicate detection on short texts flags legitimate variants. Only entities
+ * with the same readers (the same ACL, or both public) are duplicates: dropping one copy must not hide the text from
+ * anyone who could read it.
  */
 export function dedupeEntities(entities: readonly Entity[], opts: { nearThreshold?: number } = {}): DedupeResult {
   const threshold = opts.nearThreshold ?? 0.9;
@@ -75,7 +82,8 @@ export function dedupeEntities(entities: readonly Entity[], opts: { nearThreshol
   const bands = new Map<string, number[]>();
   const shingleSets: Array<Set<number>> = [];
   for (const e of entities) {
-    const h = contentHash(e);
+    const readers = aclKey(e);
+    const h = readers + contentHash(e);
     const first = byHash.get(h);
     if (first !== undefined) {
       dropped.push({ id: e.id, duplicateOf: first, kind: 'exact' });
@@ -88,7 +96,7 @@ export function dedupeEntities(entities: readonly Entity[], opts: { nearThreshol
       let dup: number | undefined;
       const keys: string[] = [];
       for (let b = 0; b < 8; b++) {
-        const key = `${b}:${sig.slice(b * 4, b * 4 + 4).join(',')}`;
+        const key = `${readers}${b}:${sig.slice(b * 4, b * 4 + 4).join(',')}`;
         keys.push(key);
         for (const cand of bands.get(key) ?? []) {
           if (dup === undefined && jaccard(sh, shingleSets[cand] as Set<number>) >= threshold) dup = cand;
