@@ -1,6 +1,7 @@
 import type { Entity } from './entity';
 import type { LexIndex, QueryTerm, Scope } from './lexindex';
 import type { QueryParams } from './params';
+import { standardPrompt, type StandardPrompt } from './standardize';
 import { MT_SEP } from './tokenizer';
 
 export interface Snippet {
@@ -38,12 +39,16 @@ export interface Answer {
 }
 
 /**
- * Builds the answer object: match the prompt, rank, then cite. Everything is read through the caller's scope: a
- * restricted caller's answer is made of the entities it may see and of statistics counted over them (DESIGN.md).
+ * Builds the answer object: match the prompt (or take its standard form, matched before under the same scope),
+ * rank, then cite. Everything is read through the caller's scope: a restricted caller's answer is made of the
+ * entities it may see and of statistics counted over them (DESIGN.md). The answer reads the prompt only through its
+ * standard form, except `prompt`, which echoes it: keep it so (anything more the answer needs from the prompt goes
+ * into the StandardPrompt and its key), or a cached answer of one paraphrase would differ from the answer computed
+ * for another.
  */
-export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, scope: Scope, now: () => number): Answer {
+export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, scope: Scope, now: () => number, standard?: StandardPrompt): Answer {
   const t0 = now();
-  const { terms, missing, words } = idx.matchPrompt(prompt, p, scope);
+  const { terms, missing, searchable } = standard ?? standardPrompt(idx.matchPrompt(prompt, p, scope));
   const t1 = now();
   const answer: Answer = {
     prompt,
@@ -61,11 +66,11 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, scope
   };
   if (scope.live === 0) {
     answer.noAnswer = { reason: 'the collection is empty: ingest documents first' };
-  } else if (words.length === 0) {
+  } else if (!searchable) {
     answer.noAnswer = { reason: 'the prompt has no searchable words (only stopwords, ignored words or punctuation)' };
   } else if (terms.filter((q) => !q.expansion).length === 0) {
     answer.noAnswer = {
-      reason: `none of the prompt's words occur in the collection (${missing.slice(0, 8).join(', ')})`,
+      reason: `none of the prompt's words occur in the collection (${missing.join(', ')})`,
     };
   }
   let t2 = t1;

@@ -9,6 +9,7 @@ export { porterStem } from './porter';
 export { entityTexts } from './analyze';
 export * from './lexindex';
 export * from './answer';
+export * from './standardize';
 export * from './serialize';
 export * from './dedupe';
 export * from './metrics';

@@ -10,8 +10,10 @@ import { Matcher, type QueryTerm } from './matcher';
 import { PairTable, type PairAdjacency } from './pairs';
 import { DEFAULT_BUILD, FIELD_COUNT, resolveParams, type BuildOptions, type PmiVariant, type QueryParams } from './params';
 import { Postings } from './postings';
+import { likelyPrompts } from './prompts';
 import { Ranker } from './ranker';
 import { fullScope, viewScope, type Scope } from './scope';
+import { standardPrompt, type StandardPrompt } from './standardize';
 import { decodeIndexStateSteps, encodeIndexState, runSteps, type IndexState } from './serialize';
 import { learnTitleAffixes, NO_TITLE_AFFIXES, withoutTitleBoilerplate } from './titles';
 import { exportTables, indexStats, type ExportedTables, type IndexStats, type TableSources } from './tables';
@@ -386,11 +388,30 @@ export class LexIndex {
   }
 
   /**
-   * The full answer object: ranked, cited results and the answer sections (DESIGN.md), made only of what the caller
-   * may see.
+   * The prompt as the engine understands it for a caller (see standardize.ts): matching only, no ranking, so it
+   * costs a few microseconds. Two prompts with equal standard keys get equal answers (but for the echoed `prompt`
+   * and the timings) under the same parameters, caller and index state.
    */
-  ask(prompt: string, params: Partial<QueryParams> = {}, caller: Caller = {}, now: () => number = defaultClock): Answer {
-    return buildAnswer(this, prompt, resolveParams(params), this.scopeFor(caller), now);
+  standardize(prompt: string, params: Partial<QueryParams> = {}, caller: Caller = {}): StandardPrompt {
+    return standardPrompt(this.matcher.matchPrompt(prompt, resolveParams(params), this.scopeFor(caller)));
+  }
+
+  /**
+   * The full answer object: ranked, cited results and the answer sections (DESIGN.md), made only of what the caller
+   * may see. With `standard` (this prompt's `standardize` under the same parameters and caller, on this index
+   * state), matching is not done again.
+   */
+  ask(prompt: string, params: Partial<QueryParams> = {}, caller: Caller = {}, now: () => number = defaultClock, standard?: StandardPrompt): Answer {
+    return buildAnswer(this, prompt, resolveParams(params), this.scopeFor(caller), now, standard);
+  }
+
+  /**
+   * The prompts this collection is most likely asked (titles, defined terms, headings, frequent distilled
+   * multi-tokens, taken in turn; see prompts.ts), lazily, for warming an answer cache. Reads the index as it is
+   * while iterated: stop iterating once the index changes.
+   */
+  likelyPrompts(): Iterable<string> {
+    return likelyPrompts(this.graph.slots, this.lex);
   }
 
   // ---------------------------------------------------------------- stats and tables
