@@ -1,19 +1,27 @@
 /**
- * Gateway throughput next to a bare NestJS endpoint, in one run on loopback.
+ * Gateway throughput beside a bare NestJS endpoint and a NestJS app over SQLite FTS5, in one run on loopback.
  *
  *   npm run bench:gateway [-- --duration 10 --connections 16 --prompts 200 --warmup 2 --rounds 2]
  *
  * Builds the index of the vendored PostgreSQL 15 manual into a fresh schema of DATABASE_URL (default: the local
  * `postgres` database; the schema is dropped at the end), then starts, one after the other, each server in a child
- * process of its own: the gateway (fastify, the real app with metrics and error filter, no Redis events) and a bare
- * NestJS app on the same adapter whose one POST route returns a constant. The gateway runs twice: with its answer
- * cache off (every request runs the engine), on with `--prompts` prompts in turn (every one cached after the first
- * pass), and on with Zipf traffic: prompts drawn from all 2,829 prompts of the manual's back-of-book index with
- * probability ∝ 1/rank (rank by a seeded shuffle), so the default cache of 1,000 answers holds only part of what is
- * asked, as on a real server. All connections of a run share one stream of bodies (autocannon in this process, for
- * the same bounded duration and connection count). Prints requests/s, p50, p99, the answer cache's hit rate (read
- * from the gateway's /metrics) and each gateway's ratio to the bare endpoint, measured in alternating rounds
- * (default 2). Not a test: nothing is asserted.
+ * process of its own: a bare NestJS app on the same adapter whose one POST route returns a constant; the FTS5 peer
+ * (bench/fts5-peer.ts: the same pages, porter, bm25() top 10 with snippet()); the gateway (fastify, the real app
+ * with metrics and error filter, no Redis events) with its answer cache off (every request runs the engine); and the
+ * gateway with its cache at the default sizes (in-process LRU, the shared layer in REDIS_URL, warming at start),
+ * under Zipf traffic: prompts drawn from all 2,829 prompts of the manual's back-of-book index with probability ∝
+ * 1/rank (rank by a seeded shuffle), as asked or (half the time) as one of three paraphrases (bench/paraphrase.ts:
+ * word order, case, stopwords, punctuation). Bare, FTS5 and the computing gateway get `--prompts` prompts (a seeded
+ * sample) in turn. The shared cache's entries of the collection are deleted before each cached run.
+ *
+ * Then a publish: a gateway polling every 100 ms serves version 1 under Zipf traffic with paraphrases, one page
+ * changes and is published as version 2, and once the gateway serves it, 10 s of the same traffic measure the hit
+ * rate right after a publish (the warming of version 2 runs meanwhile).
+ *
+ * All connections of a run share one stream of bodies (autocannon in this process, for the same bounded duration
+ * and connection count). Prints requests/s, p50, p99, the hit rate per cache layer (read from the gateway's
+ * /metrics) and the ratios the throughput issue sets goals for, measured in alternating rounds (default 2). Not a
+ * test: nothing is asserted.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,10 +29,13 @@ import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
+import Redis from 'ioredis';
 import { readTarBrotli, seededRandom, shuffled } from '@lexigraph/cli';
 import { readFolder } from '@lexigraph/crawler';
 import { createStore } from '@lexigraph/db';
-import { buildIndex, distill, fromDbStore } from '@lexigraph/pipeline';
+import { buildIndex, distill, documentHash, fromDbStore } from '@lexigraph/pipeline';
+import { startFts5Peer } from './fts5-peer';
+import { paraphrases } from './paraphrase';
 
 const COLLECTION = 'pg15-docs';
 
@@ -67,9 +78,13 @@ async function serve(kind: string): Promise<void> {
   const { FastifyAdapter } = await import('@nestjs/platform-fastify');
   let url: string;
   let close: () => Promise<void>;
-  if (kind === 'gateway') {
+  if (kind === 'fts5') {
+    const peer = await startFts5Peer(await readFolder(process.env.BENCH_SITE as string, 'html'), COLLECTION);
+    url = peer.url;
+    close = peer.close;
+  } else if (kind === 'gateway') {
     const { startGateway, loadConfig } = await import('../src/main');
-    const config = { ...loadConfig(process.env), host: '127.0.0.1', port: 0, pollMs: 0 };
+    const config = { ...loadConfig(process.env), host: '127.0.0.1', port: 0 };
     const started = await startGateway({ config, events: false, logger: 'error' });
     url = `${started.url}/v1/collections/${COLLECTION}/query`;
     close = () => started.app.close();
@@ -144,29 +159,66 @@ interface Row {
   requests: number;
   errors: number;
   non2xx: number;
-  /** Share of the measured requests answered from the answer cache (gateways with the cache on). */
-  hitRate?: number;
+  /** Cache counters over the measured requests (gateways with the cache on). */
+  cache?: CacheShare;
 }
 
-/** Sum of the samples of a counter in a Prometheus text exposition. */
-function counterTotal(metrics: string, name: string): number {
+/** Shares of the measured requests answered by each cache layer. */
+interface CacheShare {
+  /** Answered from a cache layer (either), of all requests. */
+  hits: number;
+  /** In-process layer: hits of its lookups; shared layer: hits of its lookups (the local misses). */
+  local: number;
+  shared: number;
+}
+
+/** Sum of the samples of a counter in a Prometheus text exposition whose labels hold every `label="value"` given. */
+function counterTotal(metrics: string, name: string, labels: Record<string, string> = {}): number {
   let total = 0;
   for (const line of metrics.split('\n')) {
     if (!line.startsWith(name)) continue;
     const rest = line.slice(name.length);
     if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    if (Object.entries(labels).some(([k, v]) => !rest.includes(`${k}="${v}"`))) continue;
     total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
   }
   return total;
 }
 
-/** Cache hits and answers so far, from the gateway's /metrics. */
-async function cacheCounters(queryUrl: string): Promise<{ hits: number; asked: number }> {
+interface Counters {
+  hits: number;
+  asked: number;
+  localHits: number;
+  localLookups: number;
+  sharedHits: number;
+  sharedLookups: number;
+}
+
+/** Cache hits by layer and answers so far, from the gateway's /metrics. */
+async function cacheCounters(queryUrl: string): Promise<Counters> {
   const text = await (await fetch(new URL('/metrics', queryUrl))).text();
+  const lookups = 'lexigraph_gateway_answer_cache_lookups_total';
   return {
     hits: counterTotal(text, 'lexigraph_gateway_answer_cache_hits_total'),
     asked: counterTotal(text, 'lexigraph_gateway_answers_total') + counterTotal(text, 'lexigraph_gateway_no_answers_total'),
+    localHits: counterTotal(text, lookups, { layer: 'local', result: 'hit' }),
+    localLookups: counterTotal(text, lookups, { layer: 'local' }),
+    sharedHits: counterTotal(text, lookups, { layer: 'shared', result: 'hit' }),
+    sharedLookups: counterTotal(text, lookups, { layer: 'shared' }),
   };
+}
+
+function shareBetween(before: Counters, after: Counters): CacheShare {
+  const d = (k: keyof Counters) => after[k] - before[k];
+  return {
+    hits: d('hits') / Math.max(1, d('asked')),
+    local: d('localHits') / Math.max(1, d('localLookups')),
+    shared: d('sharedHits') / Math.max(1, d('sharedLookups')),
+  };
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)} %`;
 }
 
 /** The bodies in turn, forever. */
@@ -175,16 +227,21 @@ function inTurn(bodies: readonly string[]): () => string {
   return () => bodies[i++ % bodies.length] as string;
 }
 
-/** Bodies drawn with probability ∝ 1 / rank^s, ranks by a seeded shuffle: the heavy head and long tail of a query log. */
-function zipf(bodies: readonly string[], s: number, seed: number): () => string {
+/**
+ * Prompts drawn with probability ∝ 1 / rank^s, ranks by a seeded shuffle: the heavy head and long tail of a query
+ * log. With `variants`, each draw is the prompt as listed half the time, else one of its variants (paraphrases).
+ */
+function zipf(prompts: readonly string[], s: number, seed: number, variants?: ReadonlyMap<string, readonly string[]>): () => string {
   const random = seededRandom(seed);
-  const ranked = shuffled(bodies, random);
+  const ranked = shuffled(prompts, random);
   const cumulative = new Float64Array(ranked.length);
   let sum = 0;
   ranked.forEach((_, i) => {
     sum += 1 / Math.pow(i + 1, s);
     cumulative[i] = sum;
   });
+  const body = (prompt: string) => JSON.stringify({ prompt });
+  const bodies = new Map(ranked.map((p) => [p, [body(p), ...(variants?.get(p) ?? []).map(body)]]));
   return () => {
     const x = random() * sum;
     let lo = 0;
@@ -194,7 +251,9 @@ function zipf(bodies: readonly string[], s: number, seed: number): () => string 
       if ((cumulative[mid] as number) < x) lo = mid + 1;
       else hi = mid;
     }
-    return ranked[lo] as string;
+    const forms = bodies.get(ranked[lo] as string) as string[];
+    if (forms.length === 1 || random() < 0.5) return forms[0] as string;
+    return forms[1 + Math.floor(random() * (forms.length - 1))] as string;
   };
 }
 
@@ -217,82 +276,168 @@ async function drive(name: string, url: string, next: () => string, opts: Option
   };
 }
 
+/** Deletes the shared answer cache's entries (and warming claims) of the bench's collection. */
+async function clearSharedCache(redisUrl: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    for (const pattern of [`lexigraph:answer:${COLLECTION}:*`, `lexigraph:answer:claim:warm:${COLLECTION}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length) await redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Changes one page and publishes the change (a new index version); resolves to the version number. */
+async function publishChange(databaseUrl: string, schema: string, dataDir: string): Promise<number> {
+  const entities = await readFolder(path.join(dataDir, 'site'), 'html');
+  const page = entities.find((e) => e.id.includes('routine-vacuuming')) ?? (entities[0] as (typeof entities)[number]);
+  const changed = { ...page, text: `${page.text}\nA maintenance window keeps VACUUM FREEZE away from peak hours.` };
+  const store = fromDbStore(await createStore({ databaseUrl, schema }));
+  try {
+    await store.upsertDocuments(COLLECTION, [{ entity: changed, hash: documentHash(changed) }]);
+    return (await buildIndex(store, dataDir, COLLECTION)).version;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Polls the gateway's collection list until it serves `version`. */
+async function untilServed(queryUrl: string, version: number): Promise<void> {
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    const listed = (await (await fetch(new URL('/v1/collections', queryUrl))).json()) as { collections: Array<{ collection: string; version: number }> };
+    if (listed.collections.some((c) => c.collection === COLLECTION && c.version >= version)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`the gateway did not serve version ${version} within 60 s`);
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const baseUrl = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   const schema = `gwbench_${randomBytes(4).toString('hex')}`;
   const u = new URL(baseUrl);
   u.searchParams.set('schema', schema);
   const dataDir = await fs.mkdtemp(path.join(tmpdir(), 'lexigraph-gwbench-'));
   const qrels = (await fs.readFile(path.join(VENDOR, 'pg15.qrels.jsonl'), 'utf8')).split('\n').filter(Boolean);
-  const allBodies = qrels.map((line) => JSON.stringify({ prompt: (JSON.parse(line) as { query: string }).query }));
-  const bodies = allBodies.slice(0, opts.prompts);
+  const allPrompts = qrels.map((line) => (JSON.parse(line) as { query: string }).query);
+  const sampled = shuffled(allPrompts, seededRandom(42)).slice(0, opts.prompts);
+  const bodies = sampled.map((prompt) => JSON.stringify({ prompt }));
+  const paraphraseRandom = seededRandom(7);
+  const variants = new Map(allPrompts.map((p) => [p, paraphrases(p, 3, paraphraseRandom)]));
   let children: ChildProcess[] = [];
+  const run = async <T>(kind: string, env: NodeJS.ProcessEnv, body: (url: string) => Promise<T>): Promise<T> => {
+    const { child, url } = await startChild(kind, env);
+    children.push(child);
+    try {
+      return await body(url);
+    } finally {
+      await stopChild(child);
+      children = children.filter((c) => c !== child);
+    }
+  };
   try {
     const built = await buildCorpus(baseUrl, schema, dataDir);
     console.log(`index of ${COLLECTION}: ${built.entities} entities, version ${built.version}, built in ${(built.ms / 1000).toFixed(1)} s`);
     console.log(
-      `autocannon: ${opts.connections} connections, ${opts.duration} s per server after ${opts.warmup} s of warm-up; ${bodies.length} prompts in turn, or Zipf (s = 1) over all ${allBodies.length}`,
+      `autocannon: ${opts.connections} connections, ${opts.duration} s per server after ${opts.warmup} s of warm-up; ${bodies.length} prompts in turn, or Zipf (s = 1) over all ${allPrompts.length}, half of the draws paraphrased`,
     );
-    const env = { ...process.env, DATABASE_URL: u.toString(), GATEWAY_PORT: '0', NODE_ENV: 'production' };
-    // [kind, name, answer cache size, traffic]
-    const servers = [
-      ['bare', 'bare NestJS (fastify), constant JSON', '0', 'turn'],
-      ['gateway', 'gateway, every answer computed', '0', 'turn'],
-      ['gateway', `gateway, cache on, ${bodies.length} prompts in turn`, '1000', 'turn'],
-      ['gateway', 'gateway, cache on, Zipf traffic', '1000', 'zipf'],
-    ] as const;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: u.toString(),
+      REDIS_URL: redisUrl,
+      GATEWAY_PORT: '0',
+      GATEWAY_POLL_MS: '0',
+      NODE_ENV: 'production',
+      BENCH_SITE: path.join(dataDir, 'site'),
+    };
+    const computedEnv = { GATEWAY_CACHE_SIZE: '0', GATEWAY_SHARED_CACHE: 'off', GATEWAY_WARM_COUNT: '0' };
+    // [kind, name, environment, traffic]
+    const servers: ReadonlyArray<readonly [string, string, Record<string, string>, 'turn' | 'zipf' | 'zipf+paraphrase']> = [
+      ['bare', 'bare NestJS (fastify), constant JSON', {}, 'turn'],
+      ['fts5', 'NestJS (fastify) + SQLite FTS5, top 10', {}, 'turn'],
+      ['gateway', 'gateway, every answer computed', computedEnv, 'turn'],
+      ['gateway', 'gateway, default cache, Zipf', {}, 'zipf'],
+      ['gateway', 'gateway, default cache, Zipf + paraphrases', {}, 'zipf+paraphrase'],
+    ];
     // Each round measures every server once, in alternating order, so a ratio compares runs close in time (other
     // load on the machine drifts); the summary gives each round's ratio and their mean.
     const rounds: Row[][] = [];
     for (let round = 0; round < opts.rounds; round++) {
       const order = round % 2 === 0 ? [...servers] : [...servers].reverse();
       const rows = new Map<string, Row>();
-      for (const [kind, name, cacheSize, traffic] of order) {
-        const { child, url } = await startChild(kind, { ...env, GATEWAY_CACHE_SIZE: cacheSize });
-        children.push(child);
-        const next = traffic === 'zipf' ? zipf(allBodies, 1, 1000 + round) : inTurn(bodies);
-        if (traffic === 'turn') {
-          // Every server sees each body once before the warm-up, so the cached gateway is measured warm.
-          for (const body of bodies) await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        }
-        // Zipf traffic warms only through the warm-up run, from the same stream: a server that has been running.
-        await drive(name, url, next, opts, opts.warmup);
-        const before = kind === 'gateway' && cacheSize !== '0' ? await cacheCounters(url) : undefined;
-        const row = await drive(name, url, next, opts, opts.duration);
-        if (before) {
-          const after = await cacheCounters(url);
-          row.hitRate = (after.hits - before.hits) / Math.max(1, after.asked - before.asked);
-        }
+      for (const [kind, name, extra, traffic] of order) {
+        const cached = kind === 'gateway' && extra.GATEWAY_CACHE_SIZE !== '0';
+        if (cached) await clearSharedCache(redisUrl);
+        const row = await run(kind, { ...env, ...extra }, async (url) => {
+          const next = traffic === 'turn' ? inTurn(bodies) : zipf(allPrompts, 1, 1000 + round, traffic === 'zipf' ? undefined : variants);
+          if (traffic === 'turn') {
+            // Every server sees each body once before the warm-up.
+            for (const body of bodies) await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          }
+          // Zipf traffic warms only through the warm-up run, from the same stream (and the warming at start).
+          await drive(name, url, next, opts, opts.warmup);
+          const before = cached ? await cacheCounters(url) : undefined;
+          const measured = await drive(name, url, next, opts, opts.duration);
+          if (before) measured.cache = shareBetween(before, await cacheCounters(url));
+          return measured;
+        });
         rows.set(name, row);
-        await stopChild(child);
-        children = children.filter((c) => c !== child);
       }
       rounds.push(servers.map(([, name]) => rows.get(name) as Row));
     }
-    const pad = (s: string, n: number) => s.padEnd(n);
-    console.log('');
-    console.log(`| round | ${pad('server', 38)} | req/s    | p50 ms | p99 ms | requests | errors | non-2xx | cache hits |`);
-    console.log(`|-------|${'-'.repeat(40)}|----------|--------|--------|----------|--------|---------|------------|`);
-    rounds.forEach((rows, i) => {
-      for (const r of rows) {
-        const hits = r.hitRate === undefined ? '-' : `${(r.hitRate * 100).toFixed(1)} %`;
-        console.log(
-          `| ${pad(String(i + 1), 5)} | ${pad(r.name, 38)} | ${pad(r.rps.toFixed(0), 8)} | ${pad(r.p50.toFixed(1), 6)} | ${pad(r.p99.toFixed(1), 6)} | ${pad(String(r.requests), 8)} | ${pad(String(r.errors), 6)} | ${pad(String(r.non2xx), 7)} | ${pad(hits, 10)} |`,
-        );
-      }
+
+    // Right after a publish: version 1 under traffic, then version 2 published; 10 s from the moment it is served.
+    await clearSharedCache(redisUrl);
+    const publish = await run('gateway', { ...env, GATEWAY_POLL_MS: '100' }, async (url) => {
+      const next = zipf(allPrompts, 1, 999, variants);
+      await drive('before the publish', url, next, opts, Math.max(opts.warmup, 3));
+      const version = await publishChange(baseUrl, schema, dataDir);
+      await untilServed(url, version);
+      const before = await cacheCounters(url);
+      const row = await drive('first 10 s after a publish', url, next, opts, 10);
+      row.cache = shareBetween(before, await cacheCounters(url));
+      return { version, row };
     });
+
+    const pad = (x: string, n: number) => x.padEnd(n);
+    const cacheText = (c?: CacheShare) => (c ? `${pct(c.hits)} (local ${pct(c.local)}, shared ${pct(c.shared)})` : '-');
     console.log('');
-    for (let g = 1; g < servers.length; g++) {
-      const ratios = rounds.map((rows) => (rows[g] as Row).rps / (rows[0] as Row).rps);
-      const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
-      const p99 = Math.max(...rounds.map((rows) => (rows[g] as Row).p99));
-      const hits = rounds.map((rows) => (rows[g] as Row).hitRate).filter((h): h is number => h !== undefined);
-      const hitText = hits.length ? `, cache hits ${hits.map((h) => `${(h * 100).toFixed(1)} %`).join(', ')}` : '';
+    console.log(`| round | ${pad('server', 44)} | req/s    | p50 ms | p99 ms | requests | errors | non-2xx | cache hits (per layer) |`);
+    console.log(`|-------|${'-'.repeat(46)}|----------|--------|--------|----------|--------|---------|------------------------|`);
+    const line = (round: string, r: Row) =>
       console.log(
-        `${servers[g]?.[1]}: ${mean.toFixed(2)} x the bare endpoint's requests/s (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; goal >= 0.5), worst p99 ${p99.toFixed(1)} ms (goal < 25 ms)${hitText}`,
+        `| ${pad(round, 5)} | ${pad(r.name, 44)} | ${pad(r.rps.toFixed(0), 8)} | ${pad(r.p50.toFixed(1), 6)} | ${pad(r.p99.toFixed(1), 6)} | ${pad(String(r.requests), 8)} | ${pad(String(r.errors), 6)} | ${pad(String(r.non2xx), 7)} | ${cacheText(r.cache)} |`,
       );
+    rounds.forEach((rows, i) => rows.forEach((r) => line(String(i + 1), r)));
+    line('-', publish.row);
+    console.log('');
+    const col = (name: string) => servers.findIndex(([, n]) => n === name);
+    const ratio = (num: string, den: string) => {
+      const rs = rounds.map((rows) => (rows[col(num)] as Row).rps / (rows[col(den)] as Row).rps);
+      return { mean: rs.reduce((x, y) => x + y, 0) / rs.length, text: rs.map((r) => r.toFixed(2)).join(', ') };
+    };
+    const hitsOf = (name: string) => rounds.map((rows) => cacheText((rows[col(name)] as Row).cache)).join('; ');
+    for (const [num, den, goal] of [
+      ['gateway, every answer computed', 'NestJS (fastify) + SQLite FTS5, top 10', 1.0],
+      ['gateway, every answer computed', 'bare NestJS (fastify), constant JSON', 0],
+      ['gateway, default cache, Zipf', 'bare NestJS (fastify), constant JSON', 0],
+      ['gateway, default cache, Zipf + paraphrases', 'bare NestJS (fastify), constant JSON', 0.6],
+    ] as const) {
+      const r = ratio(num, den);
+      const hits = num.includes('cache') ? `, cache hits ${hitsOf(num)}` : '';
+      console.log(`${num} vs ${den}: ${r.mean.toFixed(2)} x (rounds: ${r.text}${goal ? `; goal >= ${goal.toFixed(1)}` : ''})${hits}`);
     }
+    console.log(
+      `first 10 s after publishing version ${publish.version}: cache hits ${cacheText(publish.row.cache)} of ${publish.row.requests} requests (goal >= 70 %), ${publish.row.rps.toFixed(0)} req/s, p99 ${publish.row.p99.toFixed(1)} ms`,
+    );
   } finally {
     for (const child of children) child.kill('SIGKILL');
     const store = await createStore({ databaseUrl: baseUrl, schema });

@@ -1,22 +1,85 @@
-import { AnswerCache } from './answer-cache';
+import { LexIndex, resolveParams, type Entity } from '@lexigraph/core';
+import { Registry } from 'prom-client';
+import { AnswerCache, answerKey } from './answer-cache';
+import { AnswerCacheMetrics } from './answer-cache-metrics';
+import type { ServedIndex } from './index-registry';
 
-describe('AnswerCache', () => {
-  it('evicts the least recently used entry beyond its capacity', () => {
-    const cache = new AnswerCache<number>(2);
-    cache.set('a', 1);
-    cache.set('b', 2);
-    expect(cache.get('a')).toBe(1); // a is now more recent than b
-    cache.set('c', 3);
-    expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')).toBe(1);
-    expect(cache.get('c')).toBe(3);
-    expect(cache.size).toBe(2);
+const docs: Entity[] = ['vacuum freeze', 'partial index', 'write ahead log', 'logical replication'].map((t, i) => ({
+  id: `d${i}`,
+  title: t,
+  text: `${t} explained. ${t} in detail, with ${t} examples.`,
+  category: [],
+  tags: [],
+  links: [],
+}));
+const served: ServedIndex = {
+  collection: 'c',
+  index: LexIndex.build(docs),
+  version: 1,
+  publishedAt: new Date(1_000),
+  bytes: 0,
+  entities: docs.length,
+  defaults: {},
+  configured: true,
+  source: 'database',
+  loadMs: 0,
+};
+const params = resolveParams({});
+const cacheOf = (localEntries: number, localBytes: number) => {
+  let cache: AnswerCache | undefined;
+  const metrics = new AnswerCacheMetrics(new Registry(), () => cache!.localUsage());
+  cache = new AnswerCache({ localEntries, localBytes, shared: null }, metrics);
+  return cache;
+};
+const ask = (cache: AnswerCache, prompt: string) => cache.answer({ served, prompt, params }, () => served);
+
+describe('AnswerCache (in-process layer)', () => {
+  it('answers paraphrases from one entry, with the prompt as asked', async () => {
+    const cache = cacheOf(10, 1 << 20);
+    const first = await ask(cache, 'vacuum freeze');
+    const second = await ask(cache, 'FREEZE, the vacuum?');
+    expect([first.layer, second.layer]).toEqual([null, 'local']);
+    expect(JSON.parse(second.json).prompt).toBe('FREEZE, the vacuum?');
+    expect({ ...JSON.parse(second.json), prompt: '' }).toEqual({ ...JSON.parse(first.json), prompt: '' });
+    expect(cache.localUsage().count).toBe(1);
   });
 
-  it('keeps nothing with capacity 0', () => {
-    const cache = new AnswerCache<number>(0);
-    cache.set('a', 1);
-    expect(cache.get('a')).toBeUndefined();
-    expect(cache.size).toBe(0);
+  it('keeps at most its count of entries, least recently used out first', async () => {
+    const cache = cacheOf(2, 1 << 20);
+    await ask(cache, 'vacuum');
+    await ask(cache, 'partial');
+    expect((await ask(cache, 'vacuum')).layer).toBe('local'); // vacuum is now more recent than partial
+    await ask(cache, 'replication');
+    expect(cache.localUsage().count).toBe(2);
+    expect((await ask(cache, 'vacuum')).layer).toBe('local');
+    expect((await ask(cache, 'partial')).layer).toBeNull();
+  });
+
+  it('keeps at most its bytes', async () => {
+    const one = (await ask(cacheOf(10, 1 << 20), 'vacuum')).json.length;
+    const cache = cacheOf(100, 5 * one);
+    for (const p of ['vacuum', 'partial', 'replication', 'log', 'freeze', 'index', 'logical', 'write']) await ask(cache, p);
+    expect(cache.localUsage().bytes).toBeLessThanOrEqual(5 * one);
+    expect(cache.localUsage().count).toBeLessThan(8);
+  });
+
+  it('keys by version, parameters and ACL groups, not by word order', () => {
+    const std = served.index.standardize('vacuum freeze', params);
+    const key = answerKey({ served, prompt: 'vacuum freeze', params }, std);
+    expect(answerKey({ served, prompt: 'freeze vacuum', params }, served.index.standardize('freeze vacuum', params))).toBe(key);
+    expect(answerKey({ served: { ...served, version: 2 }, prompt: '', params }, std)).not.toBe(key);
+    expect(answerKey({ served: { ...served, publishedAt: new Date(2_000) }, prompt: '', params }, std)).not.toBe(key);
+    expect(answerKey({ served, prompt: '', params: resolveParams({ k: 3 }) }, std)).not.toBe(key);
+    const a = answerKey({ served, prompt: '', params, caller: { aclGroups: ['b', 'a'] } }, std);
+    expect(a).not.toBe(key);
+    expect(answerKey({ served, prompt: '', params, caller: { aclGroups: ['a', 'b'] } }, std)).toBe(a);
+    expect(answerKey({ served, prompt: '', params, caller: { aclGroups: ['a'] } }, std)).not.toBe(a);
+  });
+
+  it('computes every answer with both layers off', async () => {
+    const cache = cacheOf(0, 1);
+    expect(cache.enabled).toBe(false);
+    expect((await ask(cache, 'vacuum')).layer).toBeNull();
+    expect((await ask(cache, 'vacuum')).layer).toBeNull();
   });
 });

@@ -9,10 +9,26 @@ export interface GatewayConfig {
   port: number;
   host: string;
   pollMs: number;
-  /** Answers cached for repeated queries; 0 = off. */
+  /** Answers kept in the in-process cache; 0 = off. */
   cacheSize: number;
   /** Lowest level of the JSON log lines (`LOG_LEVEL`). */
   logLevel?: string;
+  /** The answer cache's other bounds and layers (see answer-cache.ts); defaults when absent. */
+  answerCache?: AnswerCacheConfig;
+}
+
+/** Bounds of the answer cache's layers, and the warming after a publish. */
+export interface AnswerCacheConfig {
+  /** Bytes the in-process layer holds at most (its entries' JSON text, counted as UTF-16). */
+  localBytes: number;
+  /** Use the Redis layer shared by the replicas. */
+  shared: boolean;
+  /** Seconds an entry of the shared layer lives. */
+  sharedTtlSeconds: number;
+  /** Largest entry the shared layer takes, in bytes (larger answers stay in-process only). */
+  sharedMaxEntryBytes: number;
+  /** Answers precomputed after a version is served (0 = none). */
+  warmCount: number;
 }
 
 /**
@@ -30,6 +46,13 @@ export function loadConfig(env: Record<string, string | undefined>): GatewayConf
     pollMs: e.GATEWAY_POLL_MS,
     cacheSize: e.GATEWAY_CACHE_SIZE,
     logLevel: e.LOG_LEVEL,
+    answerCache: {
+      localBytes: Math.round(e.GATEWAY_CACHE_MB * 1024 * 1024),
+      shared: e.GATEWAY_SHARED_CACHE === 'on',
+      sharedTtlSeconds: e.GATEWAY_SHARED_CACHE_TTL_S,
+      sharedMaxEntryBytes: e.GATEWAY_SHARED_CACHE_ENTRY_KB * 1024,
+      warmCount: e.GATEWAY_WARM_COUNT,
+    },
   };
 }
 

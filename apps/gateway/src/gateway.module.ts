@@ -10,6 +10,8 @@ import { GatewayLifecycle } from './lifecycle';
 import { GatewayMetrics } from './metrics';
 import { QueryController } from './query.controller';
 import { QueryService, type ProfileLoader } from './query.service';
+import { answerCacheProviders } from './answer-cache.providers';
+import { AnswerCache } from './answer-cache';
 import { GATEWAY_CONFIG, PROFILES, REDIS } from './tokens';
 
 /** How long opening the database may take before the gateway goes on without it (and tries again later). */
@@ -55,10 +57,12 @@ export class GatewayModule {
         inject: [GatewayDatabase, GatewayMetrics],
         useFactory: (db: GatewayDatabase, metrics: GatewayMetrics) => new IndexRegistry(db, metrics, options.config.dataDir),
       },
+      ...answerCacheProviders(options.config),
       {
         provide: QueryService,
-        inject: [IndexRegistry, GatewayMetrics, PROFILES],
-        useFactory: (registry: IndexRegistry, metrics: GatewayMetrics, profiles: ProfileLoader) => new QueryService(registry, metrics, profiles, options.config.cacheSize),
+        inject: [IndexRegistry, GatewayMetrics, PROFILES, AnswerCache],
+        useFactory: (registry: IndexRegistry, metrics: GatewayMetrics, profiles: ProfileLoader, cache: AnswerCache) =>
+          new QueryService(registry, metrics, profiles, cache),
       },
       GatewayLifecycle,
     ];

@@ -47,6 +47,7 @@ export class IndexRegistry {
   private readonly log = new Logger('IndexRegistry');
   private readonly served = new Map<string, ServedIndex>();
   private readonly queue = new Map<string, Promise<ServedIndex | null>>();
+  private readonly servedListeners: Array<(served: ServedIndex) => void> = [];
 
   constructor(
     private readonly db: GatewayDatabase,
@@ -57,6 +58,11 @@ export class IndexRegistry {
   /** The index served for `collection`, if one is loaded. Synchronous: the query path does no I/O. */
   get(collection: string): ServedIndex | undefined {
     return this.served.get(collection);
+  }
+
+  /** Calls `listener` each time a collection starts serving a new entry (a version loaded, or deltas applied). */
+  onServed(listener: (served: ServedIndex) => void): void {
+    this.servedListeners.push(listener);
   }
 
   /** Every served collection with its version and where it was loaded from, sorted by name. */
@@ -292,6 +298,7 @@ export class IndexRegistry {
       `serving "${collection}" version ${version} (${next.entities} entities, ${next.bytes} bytes, from the ${next.source} in ${next.loadMs.toFixed(0)} ms)` +
         (current ? `, replacing version ${current.version}` : ''),
     );
+    for (const listener of this.servedListeners) listener(next);
     return next;
   }
 

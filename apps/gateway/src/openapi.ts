@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { QueryBody } from '@lexigraph/contracts';
 import { PARAM_NAMES } from '@lexigraph/core';
+import { ANSWER_JSON_SCHEMA } from './answer-serializer';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 /** The query body's schema for OpenAPI, generated from the zod schema the controller validates with. */
@@ -20,35 +21,5 @@ export const ERROR_SCHEMA: SchemaObject = {
   },
 };
 
-export const ANSWER_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    collection: { type: 'string' },
-    indexVersion: { type: 'integer' },
-    prompt: { type: 'string' },
-    matched: { type: 'array', items: { type: 'object' } },
-    results: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          title: { type: 'string' },
-          url: { type: 'string' },
-          category: { type: 'array', items: { type: 'string' } },
-          tags: { type: 'array', items: { type: 'string' } },
-          score: { type: 'number', minimum: 0, maximum: 1 },
-          snippets: { type: 'array', items: { type: 'object' } },
-        },
-      },
-    },
-    summary: { type: 'array', items: { type: 'object', properties: { sentence: { type: 'string' }, sourceId: { type: 'string' } } } },
-    categories: { type: 'array', items: { type: 'object' } },
-    related: { type: 'array', items: { type: 'object' } },
-    seeAlso: { type: 'array', items: { type: 'object' } },
-    suggestions: { type: 'array', items: { type: 'string' } },
-    noAnswer: { type: 'object', properties: { reason: { type: 'string' } } },
-    params: { type: 'object' },
-    timings: { type: 'object' },
-  },
-};
+/** The answer's schema: the one the compiled serializer writes answers with (answer-serializer.ts). */
+export const ANSWER_SCHEMA = ANSWER_JSON_SCHEMA as SchemaObject;

@@ -142,8 +142,14 @@ export type IndexerEnv = z.infer<typeof IndexerEnv>;
  * - `GATEWAY_PORT` (default 3000), `GATEWAY_HOST` (default `0.0.0.0`).
  * - `GATEWAY_POLL_MS` (default 5000, 0 turns polling off): how often the published versions are checked, as a
  *   fallback for missed events.
- * - `GATEWAY_CACHE_SIZE` (default 1000, 0 turns it off): answers kept for repeated queries; keyed by collection,
- *   index version, prompt and parameters, so a new version is never answered from the cache of an old one.
+ * - Answer cache (the gateway's answer-cache.ts): answers are keyed by collection, index version, the prompt's
+ *   standard form (the engine's matched terms), the effective parameters and the caller's ACL groups, so paraphrases
+ *   share an entry and a new version is never answered from the cache of an old one.
+ *   `GATEWAY_CACHE_SIZE` (default 5000, 0 turns the in-process layer off) and `GATEWAY_CACHE_MB` (default 64):
+ *   entries and megabytes of the in-process LRU. `GATEWAY_SHARED_CACHE` (`on` by default, `off`): the layer in
+ *   Redis (`REDIS_URL`) shared by every replica, its entries expiring after `GATEWAY_SHARED_CACHE_TTL_S` (default
+ *   3600) and none over `GATEWAY_SHARED_CACHE_ENTRY_KB` (default 256). `GATEWAY_WARM_COUNT` (default 2000, 0 = off):
+ *   answers precomputed after a version is served, for the collection's most likely prompts.
  */
 export const GatewayEnv = z.object({
   DATABASE_URL: DatabaseUrl,
@@ -152,7 +158,12 @@ export const GatewayEnv = z.object({
   GATEWAY_PORT: port(3000),
   GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
   GATEWAY_POLL_MS: z.coerce.number().int().min(0).max(86_400_000).default(5000),
-  GATEWAY_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  GATEWAY_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(5000),
+  GATEWAY_CACHE_MB: z.coerce.number().min(1).max(65_536).default(64),
+  GATEWAY_SHARED_CACHE: z.enum(['on', 'off']).default('on'),
+  GATEWAY_SHARED_CACHE_TTL_S: z.coerce.number().int().min(1).max(30 * 86_400).default(3600),
+  GATEWAY_SHARED_CACHE_ENTRY_KB: z.coerce.number().int().min(1).max(65_536).default(256),
+  GATEWAY_WARM_COUNT: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   ...LogEnv.shape,
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;

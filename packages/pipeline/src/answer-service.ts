@@ -1,5 +1,5 @@
 import { CollectionConfig, QueryBody, parseOrThrow } from '@lexigraph/contracts';
-import { parseParams, type Answer, type Caller, type LexIndex, type QueryParams } from '@lexigraph/core';
+import { parseParams, type Answer, type Caller, type LexIndex, type QueryParams, type StandardPrompt } from '@lexigraph/core';
 import { parseParamLayer, validateParamLayers } from './param-layer';
 
 /**
@@ -63,10 +63,14 @@ export async function resolveQuery(served: ServedCollection, body: unknown, prof
 /**
  * Answers a resolved query on the served index, showing only what `caller` may see. The caller comes from the
  * authenticated context (a tenant token's ACL groups), never from the query body; `{}` sees every document.
- * Synchronous: no I/O on the answer path.
+ * `standard`: the prompt's `LexIndex.standardize` under the same parameters and caller (taken for a cache key), so
+ * matching is not done again. Synchronous: no I/O on the answer path.
  */
-export function answerResolved(served: ServedCollection, query: ResolvedQuery, caller: Caller = {}): CollectionAnswer {
-  return Object.assign(served.index.ask(query.prompt, query.params, caller), { collection: served.collection, indexVersion: served.version });
+export function answerResolved(served: ServedCollection, query: ResolvedQuery, caller: Caller = {}, standard?: StandardPrompt): CollectionAnswer {
+  return Object.assign(served.index.ask(query.prompt, query.params, caller, undefined, standard), {
+    collection: served.collection,
+    indexVersion: served.version,
+  });
 }
 
 /** Validates, layers and answers one query body on a served collection for `caller` (see {@link resolveQuery}). */

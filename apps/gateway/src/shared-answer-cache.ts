@@ -1,0 +1,78 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+import { redisOptions } from './config';
+import { AnswerText } from './answer-serializer';
+
+/** How long a command to the shared cache may take before the query goes on without it (computes the answer). */
+const COMMAND_TIMEOUT_MS = 200;
+const PREFIX = 'lexigraph:answer:';
+
+/**
+ * The answer cache layer in Redis, shared by every gateway replica. An entry is the answer's JSON text after its
+ * prompt (AnswerText), stored under a hash of its full key (collection, index version, standard prompt, parameters,
+ * ACL groups) with the collection and version in clear for operators. Memory is bounded by the entries' lifetime
+ * (`ttlSeconds`) and by a size cap per entry (larger answers are not shared); run Redis with a `maxmemory` and
+ * `volatile-lru` (BullMQ's queues, which must not be evicted, carry no expiry) to bound it as a whole.
+ *
+ * Commands fail fast (no offline queue, one try, COMMAND_TIMEOUT_MS): while Redis is away, `get` and `set` reject
+ * and the caller answers without the layer (and counts the error).
+ */
+export class SharedAnswerCache {
+  private readonly log = new Logger('SharedAnswerCache');
+  /** Names this replica in the warming claims (see claim). */
+  private readonly replica = randomBytes(6).toString('hex');
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlSeconds: number,
+    readonly maxEntryBytes: number,
+  ) {}
+
+  /** A client of its own for the cache (commands time out quickly; the event listener and health use others). */
+  static connect(url: string, ttlSeconds: number, maxEntryBytes: number): SharedAnswerCache {
+    const redis = new Redis({ ...redisOptions(url), maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS });
+    const cache = new SharedAnswerCache(redis, ttlSeconds, maxEntryBytes);
+    let down = false;
+    redis.on('error', (err: Error) => {
+      if (!down) cache.log.warn(`shared answer cache at ${url} unreachable, answering without it: ${err.message}`);
+      down = true;
+    });
+    redis.on('ready', () => {
+      if (down) cache.log.log(`shared answer cache at ${url} reachable again`);
+      down = false;
+    });
+    return cache;
+  }
+
+  /** The Redis key of a cache key: a digest of it, after the collection and version it belongs to. */
+  static redisKey(collection: string, version: number, key: string): string {
+    return `${PREFIX}${collection}:${version}:${createHash('sha256').update(key).digest('base64url')}`;
+  }
+
+  async get(redisKey: string): Promise<AnswerText | undefined> {
+    const value = await this.redis.get(redisKey);
+    // the first character says whether it answered (see set)
+    return value === null ? undefined : new AnswerText(value.slice(1), value[0] === '1');
+  }
+
+  /** Stores an entry with the layer's lifetime; false (not stored) when it is larger than `maxEntryBytes`. */
+  async set(redisKey: string, text: AnswerText): Promise<boolean> {
+    // UTF-8 is at most 3 bytes per UTF-16 unit: the exact length is only measured near the cap
+    if (text.length * 3 > this.maxEntryBytes && Buffer.byteLength(text.tail) + 1 > this.maxEntryBytes) return false;
+    await this.redis.set(redisKey, `${text.answered ? '1' : '0'}${text.tail}`, 'EX', this.ttlSeconds);
+    return true;
+  }
+
+  /**
+   * Claims a one-off task among the replicas (`SET NX` with the layer's lifetime): true for the first replica that
+   * asks, false for every other until it expires.
+   */
+  async claim(task: string): Promise<boolean> {
+    return (await this.redis.set(`${PREFIX}claim:${task}`, this.replica, 'EX', this.ttlSeconds, 'NX')) === 'OK';
+  }
+
+  close(): void {
+    this.redis.disconnect();
+  }
+}

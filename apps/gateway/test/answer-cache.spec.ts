@@ -1,0 +1,149 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { IndexRegistry } from '../src/index-registry';
+import { startGateway } from '../src/main';
+import type { GatewayConfig } from '../src/config';
+import { DOCS, ZEPPELIN, getJson, post, testDb, until, type Json, type TestDb } from './fixtures';
+
+/** Sum of a counter's samples whose labels contain every `label="value"` given. */
+async function counter(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).some(([k, v]) => !line.includes(`${k}="${v}"`))) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+const LOOKUPS = 'lexigraph_gateway_answer_cache_lookups_total';
+const timeless = ({ timings: _t, ...rest }: Json) => rest;
+
+/** Prompts over the manual's words, with paraphrases: word order, case, stopwords and punctuation (seeded). */
+function prompts(n: number, seed: number): string[] {
+  let s = seed;
+  const random = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const vocabulary = [...new Set(DOCS.flatMap((d) => `${d.title} ${d.text}`.toLowerCase().match(/[a-z_]+/g) ?? []))];
+  const base: string[][] = [];
+  for (let i = 0; i < n / 4; i++) base.push(Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(vocabulary)));
+  base.push(['quokka', 'zebra'], ['the', 'of']);
+  const out: string[] = [];
+  while (out.length < n) {
+    const words = [...pick(base)];
+    if (random() < 0.5) words.reverse();
+    if (random() < 0.3) words.unshift(pick(['how to', 'what is the', 'the']));
+    let text = words.map((w) => (random() < 0.3 ? w.toUpperCase() : w)).join(random() < 0.2 ? ', ' : ' ');
+    if (random() < 0.3) text += pick(['?', '!', ' ?']);
+    out.push(text);
+  }
+  return out;
+}
+
+describe('answer cache: standardized prompts, shared by replicas', () => {
+  let db: TestDb;
+  const apps: NestFastifyApplication[] = [];
+  let a: string;
+  let b: string;
+  let computed: string;
+
+  const start = async (overrides: Partial<GatewayConfig>) => {
+    const started = await startGateway({ config: db.config(overrides), events: false, logger: ['error'], defaultMetrics: false });
+    apps.push(started.app);
+    return started.url;
+  };
+  const cached = { cacheSize: 500, answerCache: { localBytes: 8 << 20, shared: true, sharedTtlSeconds: 600, sharedMaxEntryBytes: 1 << 20, warmCount: 0 } };
+
+  beforeAll(async () => {
+    db = await testDb('cache');
+    await db.publish('manual', DOCS);
+    // two replicas sharing Redis, and one that computes every answer (the reference)
+    a = await start(cached);
+    b = await start(cached);
+    computed = await start({ cacheSize: 0, answerCache: { ...cached.answerCache, shared: false } });
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await db?.drop();
+  });
+
+  it('answers a prompt asked of one replica from the shared cache on the other, paraphrased', async () => {
+    const first = await post(`${a}/v1/collections/manual/query`, { prompt: 'partial index predicate' });
+    expect(first.status).toBe(200);
+    expect(await counter(a, LOOKUPS, { layer: 'shared', result: 'miss' })).toBe(1);
+    const before = await counter(b, LOOKUPS, { layer: 'shared', result: 'hit' });
+    const other = await post(`${b}/v1/collections/manual/query`, { prompt: 'Predicate of the PARTIAL index?' });
+    expect(await counter(b, LOOKUPS, { layer: 'shared', result: 'hit' })).toBe(before + 1);
+    expect(other.body.prompt).toBe('Predicate of the PARTIAL index?');
+    expect(timeless({ ...other.body, prompt: '' })).toEqual(timeless({ ...first.body, prompt: '' }));
+    // now held in B's own layer too
+    await post(`${b}/v1/collections/manual/query`, { prompt: 'partial INDEX predicate' });
+    expect(await counter(b, LOOKUPS, { layer: 'local', result: 'hit' })).toBe(1);
+  });
+
+  it('gives cached and computed answers that are identical (timings aside) on 1,000 prompts', async () => {
+    const hitsBefore = await counter(a, 'lexigraph_gateway_answer_cache_hits_total');
+    const list = prompts(1000, 7);
+    for (let i = 0; i < list.length; i++) {
+      const body = { prompt: list[i], ...(i % 5 === 0 ? { params: { k: 3 } } : {}), ...(i % 7 === 0 ? { profile: 'precise' } : {}) };
+      // alternate replicas, so entries written by one are read by the other
+      const viaCache = await post(`${i % 2 ? a : b}/v1/collections/manual/query`, body);
+      const reference = await post(`${computed}/v1/collections/manual/query`, body);
+      expect(viaCache.status).toBe(200);
+      expect(timeless(viaCache.body)).toEqual(timeless(reference.body));
+    }
+    const hits = (await counter(a, 'lexigraph_gateway_answer_cache_hits_total')) + (await counter(b, 'lexigraph_gateway_answer_cache_hits_total'));
+    // most of them came from the cache (paraphrases of 250 prompts), so the comparison is of cached answers
+    expect(hits - hitsBefore).toBeGreaterThan(500);
+  });
+
+  it('never serves an entry of the previous version once a new one is served', async () => {
+    const prompt = { prompt: 'vacuum storage' };
+    const old = await post(`${a}/v1/collections/manual/query`, prompt);
+    await post(`${b}/v1/collections/manual/query`, prompt);
+    expect(old.body.indexVersion).toBe(1);
+    expect(old.body.results.map((r: Json) => r.id)).not.toContain('zeppelin');
+    await db.publish('manual', [ZEPPELIN]);
+    // replica A swaps while queries keep coming; every answer is of the version it names
+    const registry = apps[0]!.get(IndexRegistry);
+    const swapping = registry.refresh('manual');
+    const during: Json[] = [];
+    while (registry.get('manual')?.version !== 2) {
+      during.push((await post(`${a}/v1/collections/manual/query`, prompt)).body);
+      await new Promise((r) => setImmediate(r));
+    }
+    await swapping;
+    for (const app of apps.slice(1)) await app.get(IndexRegistry).refresh('manual');
+    const reference = await post(`${computed}/v1/collections/manual/query`, prompt);
+    expect(reference.body.indexVersion).toBe(2);
+    expect(reference.body.results.map((r: Json) => r.id)).toContain('zeppelin');
+    for (const url of [a, b]) {
+      const now = await post(`${url}/v1/collections/manual/query`, prompt);
+      expect(timeless(now.body)).toEqual(timeless(reference.body));
+    }
+    for (const body of during) expect(timeless(body)).toEqual(timeless(body.indexVersion === 1 ? old.body : reference.body));
+  });
+
+  it('warms the likely prompts of a version it starts serving, once across replicas', async () => {
+    const warmConfig = { ...cached, answerCache: { ...cached.answerCache, warmCount: 50 } };
+    const w1 = await start(warmConfig);
+    const warmed = await until('warming', async () => {
+      const n = await counter(w1, 'lexigraph_gateway_answer_cache_warmed_total', { result: 'computed' });
+      return n > 0 ? n : undefined;
+    });
+    expect(warmed).toBeLessThanOrEqual(50);
+    // a title is a likely prompt: answered from this replica's own layer at once
+    const hit = await post(`${w1}/v1/collections/manual/query`, { prompt: 'Partial Indexes' });
+    expect(hit.status).toBe(200);
+    expect(await counter(w1, LOOKUPS, { layer: 'local', result: 'hit' })).toBe(1);
+    // a second replica of the same version does not warm it again, and finds the answers in Redis
+    const w2 = await start(warmConfig);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await counter(w2, 'lexigraph_gateway_answer_cache_warmed_total')).toBe(0);
+    await post(`${w2}/v1/collections/manual/query`, { prompt: 'partial indexes' });
+    expect(await counter(w2, LOOKUPS, { layer: 'shared', result: 'hit' })).toBe(1);
+    const listed = await getJson(`${w2}/v1/collections`);
+    expect(listed.collections[0].version).toBe(2);
+  });
+});
