@@ -9,7 +9,7 @@ import { SharedAnswerCache } from './shared-answer-cache';
 
 /** The answer cache's bounds when the configuration gives none (as `loadConfig` fills them). */
 export const DEFAULT_ANSWER_CACHE: AnswerCacheConfig = {
-  localBytes: 32 * 1024 * 1024,
+  localBytes: 64 * 1024 * 1024,
   shared: true,
   sharedTtlSeconds: 3600,
   sharedMaxEntryBytes: 256 * 1024,

@@ -8,9 +8,9 @@ describe('gateway config', () => {
       port: 3000,
       host: '0.0.0.0',
       pollMs: 5000,
-      cacheSize: 2000,
+      cacheSize: 5000,
       logLevel: 'info',
-      answerCache: { localBytes: 32 * 1024 * 1024, shared: true, sharedTtlSeconds: 3600, sharedMaxEntryBytes: 256 * 1024, warmCount: 2000 },
+      answerCache: { localBytes: 64 * 1024 * 1024, shared: true, sharedTtlSeconds: 3600, sharedMaxEntryBytes: 256 * 1024, warmCount: 2000 },
     });
   });
 
