@@ -12,8 +12,9 @@ const PREFIX = 'lexigraph:answer:';
  * The answer cache layer in Redis, shared by every gateway replica. An entry is the answer's JSON text after its
  * prompt (AnswerText), stored under a hash of its full key (collection, index version, standard prompt, parameters,
  * ACL groups) with the collection and version in clear for operators. Memory is bounded by the entries' lifetime
- * (`ttlSeconds`) and by a size cap per entry (larger answers are not shared); run Redis with a `maxmemory` and
- * `volatile-lru` (BullMQ's queues, which must not be evicted, carry no expiry) to bound it as a whole.
+ * (`ttlSeconds`) and by a size cap per entry (larger answers are not shared). A Redis that also holds BullMQ's queues
+ * runs with `noeviction`: when it reaches its `maxmemory`, it refuses the cache's writes (counted as errors; answers
+ * are still computed and kept in-process).
  *
  * Commands fail fast (no offline queue, one try, COMMAND_TIMEOUT_MS): while Redis is away, `get` and `set` reject
  * and the caller answers without the layer (and counts the error).

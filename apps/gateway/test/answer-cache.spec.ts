@@ -48,7 +48,7 @@ describe('answer cache: standardized prompts, shared by replicas', () => {
   let computed: string;
 
   const start = async (overrides: Partial<GatewayConfig>) => {
-    const started = await startGateway({ config: db.config(overrides), events: false, logger: ['error'], defaultMetrics: false });
+    const started = await startGateway({ config: db.config(overrides), events: false, logger: 'error', defaultMetrics: false });
     apps.push(started.app);
     return started.url;
   };
