@@ -101,9 +101,9 @@ describe('e2e: ingest API -> indexer -> gateway on PostgreSQL, Redis and HTTP', 
 
     const progress = await until('the crawl to be published', async () => {
       const p = (await (await fetch(`${ingestUrl}/v1/collections/manual/progress`)).json()) as Json;
-      return p.published && p.queued === 0 && p.active === 0 ? p : undefined;
+      return p.published && p.idle && p.run?.state === 'done' ? p : undefined;
     });
-    expect(progress.failed).toBe(0);
+    expect(progress.run.failed).toBe(0);
     const version: number = progress.published.version;
 
     const answer = await until('the gateway to serve the published version', async () => {

@@ -79,13 +79,12 @@ describe('indexer throughput', () => {
       'crawl and publish',
       async () => {
         const p = (await (await fetch(`${base}/v1/collections/${collection}/progress`)).json()) as {
-          queued: number;
-          active: number;
+          idle: boolean;
           published: unknown;
-          byJob: Record<string, { done: number }>;
+          run: { stored: number } | null;
         };
-        if (!crawledMs && p.byJob['crawl.fetch']?.done === PAGES) crawledMs = performance.now() - t0;
-        return crawledMs && p.published && p.queued === 0 && p.active === 0 ? true : undefined;
+        if (!crawledMs && p.run?.stored === PAGES) crawledMs = performance.now() - t0;
+        return crawledMs && p.published && p.idle ? true : undefined;
       },
       600_000,
       50,

@@ -107,10 +107,14 @@ describe('deleting a document', () => {
     }
   });
 
-  async function crawlDone(collection: string, fetches: number): Promise<void> {
-    await waitFor(`${fetches} fetches of ${collection} done`, async () => {
-      const p = (await (await fetch(`${stack.base}/v1/collections/${collection}/progress`)).json()) as { queued: number; active: number; byJob: Record<string, { done: number }> };
-      return p.queued === 0 && p.active === 0 && p.byJob['crawl.fetch']?.done === fetches ? true : undefined;
+  /** Waits for the latest crawl run of `collection` to finish its `fetches` URLs and for its build; returns the run. */
+  async function crawlDone(collection: string, fetches: number): Promise<{ stored: number; blocked: { total: number; reasons: Record<string, number> } }> {
+    return waitFor(`${fetches} fetches of ${collection} done`, async () => {
+      const p = (await (await fetch(`${stack.base}/v1/collections/${collection}/progress`)).json()) as {
+        idle: boolean;
+        run: { done: number; stored: number; blocked: { total: number; reasons: Record<string, number> } } | null;
+      };
+      return p.idle && p.run?.done === fetches ? p.run : undefined;
     });
   }
 
@@ -136,7 +140,9 @@ describe('deleting a document', () => {
 
       // A new crawl run fetches both pages again: the deleted one is not stored again.
       expect((await fetch(`${stack.base}/v1/collections/herons/sources`, { method: 'POST', headers: json, body: source })).status).toBe(202);
-      await crawlDone('herons', 4);
+      // A new run: its own counts, and the page deleted through the API counted as blocked, not stored.
+      const again = await crawlDone('herons', 2);
+      expect(again).toMatchObject({ stored: 1, blocked: { total: 1, reasons: { 'deleted-by-user': 1 } } });
       expect(site.hits.get('/eggs.html')).toBe(2);
       expect((await snapshotOf(stack.db.url, 'herons')).documents.map((d) => d.id)).not.toContain(eggs);
 

@@ -51,8 +51,8 @@ describe('operations: /health, /metrics and OpenAPI of the ingest API and the in
     const src = await fetch(`${stack.base}/v1/collections/ops/sources`, { method: 'POST', headers: json, body: JSON.stringify({ seeds: [site.url], allowPrivate: true }) });
     expect(src.status).toBe(202);
     await waitFor('the crawl published', async () => {
-      const p = (await (await fetch(`${stack.base}/v1/collections/ops/progress`)).json()) as { published: unknown; queued: number; active: number };
-      return p.published && p.queued === 0 && p.active === 0 ? p : undefined;
+      const p = (await (await fetch(`${stack.base}/v1/collections/ops/progress`)).json()) as { published: unknown; idle: boolean; run: { stored: number } | null };
+      return p.published && p.idle && p.run?.stored === PAGES ? p : undefined;
     });
 
     const text = await (await fetch(`${indexerUrl}/metrics`)).text();

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { CreateCollectionBody, parseOrThrow, SourceBody } from '@lexigraph/contracts';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { AppError, CreateCollectionBody, parseOrThrow, SourceBody } from '@lexigraph/contracts';
 import { readEntityRecord } from '@lexigraph/crawler';
 import { parseParamLayer } from '@lexigraph/pipeline';
 import { collectionParam, IngestService } from './ingest.service';
@@ -63,9 +63,13 @@ export class IngestController {
     return { collection, id, deleted: true, jobs };
   }
 
+  /** One crawl run (`?run=<runId>`, default the latest): pages fetched, blocked and skipped by reason, pages/s. */
   @Get('collections/:c/progress')
-  progress(@Param('c') c: string) {
-    return this.ingest.progress(collectionParam(c));
+  progress(@Param('c') c: string, @Query('run') run?: unknown) {
+    if (run !== undefined && (typeof run !== 'string' || run.length === 0 || run.length > 200)) {
+      throw new AppError('VALIDATION', 'run: a crawl run id (the runId a source answered), at most 200 characters', { field: 'run' });
+    }
+    return this.ingest.progress(collectionParam(c), run);
   }
 
   @Get('jobs/:id')

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AppError, CollectionName, CrawlScope, parseOrThrow, type CollectionConfig, type JobItem, type SourceBody } from '@lexigraph/contracts';
 import type { Entity } from '@lexigraph/core';
@@ -21,6 +20,8 @@ export interface SourceAccepted {
   sourceId: string;
   /** Ids of the crawl.fetch jobs of the seeds (GET /v1/jobs/:id). */
   jobs: string[];
+  /** The crawl run these seeds start (GET /v1/collections/:c/progress?run=...); a schedule starts a new one each time. */
+  runId: string;
   schedule: SourceBody['schedule'] | null;
 }
 
@@ -71,13 +72,8 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async published(collectionId: string): Promise<{ version: number; publishedAt: string } | null> {
-    const rows = await this.db.prisma.$queryRawUnsafe<{ version: number; publishedAt: Date | string }[]>(
-      `SELECT version, "publishedAt" FROM "IndexVersion"
-       WHERE "collectionId" = $1::uuid AND status = 'published' ORDER BY version DESC LIMIT 1`,
-      collectionId,
-    );
-    const row = rows[0];
-    return row ? { version: Number(row.version), publishedAt: new Date(row.publishedAt).toISOString() } : null;
+    const info = await this.db.indexes.publishedInfo(collectionId);
+    return info?.publishedAt ? { version: info.version, publishedAt: info.publishedAt.toISOString() } : null;
   }
 
   async getCollection(name: string): Promise<CollectionView> {
@@ -110,13 +106,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
       return c;
     });
     const schedule = body.schedule ? ('everyMs' in body.schedule ? `every:${body.schedule.everyMs}` : body.schedule.cron) : null;
-    const rows = await this.db.prisma.$queryRawUnsafe<{ id: string }[]>(
-      `INSERT INTO "Source" ("collectionId", kind, spec, schedule) VALUES ($1::uuid, 'crawl', $2::jsonb, $3) RETURNING id::text AS id`,
-      collectionId,
-      JSON.stringify({ ...body, seeds }),
-      schedule,
-    );
-    const sourceId = rows[0]?.id ?? randomUUID();
+    const sourceId = await this.db.sources.create(collectionId, 'crawl', { ...body, seeds }, schedule);
     const scope = CrawlScope.parse({
       origins: [...new Set(seeds.map((s) => new URL(s).origin))],
       include: body.include,
@@ -142,7 +132,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
         });
       }
     }
-    return { collection, sourceId, jobs: ids, schedule: body.schedule ?? null };
+    return { collection, sourceId, runId: sourceId, jobs: ids, schedule: body.schedule ?? null };
   }
 
   /** Stores uploaded entities (deduplicated, keyed by id and content hash) and asks for an index build. */
@@ -185,9 +175,10 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
     return job;
   }
 
-  async progress(collection: string): Promise<ProgressView> {
+  /** One crawl run of the collection (`run`, else its latest), its pending build, the queues and the published version. */
+  async progress(collection: string, run?: string): Promise<ProgressView> {
     const { id } = await this.requireCollection(collection);
-    const counts = await this.queues.progress(collection);
+    const counts = await this.queues.progress(collection, run);
     return { collection, ...counts, published: await this.published(id) };
   }
 }

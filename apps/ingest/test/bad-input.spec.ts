@@ -127,10 +127,10 @@ describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a jo
   });
 
   it('left no job behind for any rejected request', async () => {
+    // The queues of this test's own prefix: nothing in any state.
     const p = await queues.progress('docs');
-    expect({ queued: p.queued, active: p.active, done: p.done, failed: p.failed }).toEqual({ queued: 0, active: 0, done: 0, failed: 0 });
-    const other = await queues.progress('nope');
-    expect(other.queued + other.active + other.done + other.failed).toBe(0);
+    expect(p.run).toBeNull();
+    for (const counts of Object.values(p.queues)) expect(Object.values(counts).every((n) => n === 0)).toBe(true);
   });
 
   it('accepts a good source and upload (202) and queues their jobs', async () => {
@@ -144,7 +144,9 @@ describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a jo
     expect(up.status).toBe(202);
     expect(up.json).toMatchObject({ received: 2, inserted: 2 });
     const p = await queues.progress('docs');
-    expect(p.byJob['crawl.fetch'].queued).toBe(1);
-    expect(p.byJob['index.build'].queued).toBe(1);
+    expect(p.run).toMatchObject({ id: src.json.runId, state: 'running', admitted: 1, pending: 1 });
+    expect(p.queues['crawl.fetch'].waiting).toBe(1);
+    expect(p.queues['index.build'].delayed).toBe(1);
+    expect(p.build).toEqual({ pending: true });
   });
 });

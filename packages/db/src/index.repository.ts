@@ -135,8 +135,10 @@ export class IndexRepository {
   /**
    * Publishes a `building` version in one transaction: writes its SQL tables (a delta writes none: they mirror full
    * snapshots), stores `data` as chunks and `stats` with its place in its chain (`chain`, default a full snapshot
-   * read now), sets it `published` (publishedAt = now) and marks the previously published version of the
-   * collection `superseded`. Older versions stay until `prune` removes them.
+   * read now), sets it `published` and marks the previously published version of the
+   * collection `superseded`. Older versions stay until `prune` removes them. Its publishedAt is the clock when the
+   * switch is written, at the end of the transaction (not its start, before chunks that take seconds to store),
+   * so it is when readers can first see it.
    * Throws NOT_FOUND for an unknown id, INVALID_STATE when the version is not building, INVALID_ARGUMENT for
    * a row with an empty token or a non-finite number, CONFLICT for a duplicate table key.
    */
@@ -208,7 +210,7 @@ export class IndexRepository {
           await this.writeChunks(run, versionId, data);
           await run.$executeRawUnsafe(
             `UPDATE "IndexVersion"
-             SET "dataBytes" = $2::bigint, stats = $3::jsonb, status = 'published', "publishedAt" = now(), error = NULL,
+             SET "dataBytes" = $2::bigint, stats = $3::jsonb, status = 'published', "publishedAt" = clock_timestamp(), error = NULL,
                  kind = $4, "parentVersion" = $5::int, "baseVersion" = COALESCE($6::int, version),
                  "docsAsOf" = COALESCE($7::timestamptz, now()), bridge = decode($8, 'base64')
              WHERE id = $1::uuid`,

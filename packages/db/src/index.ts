@@ -2,6 +2,7 @@ export { createStore, DEFAULT_DATA_DIR } from './store';
 export type { Store, StoreOptions } from './store';
 export { CollectionRepository } from './collection.repository';
 export { DocumentRepository } from './document.repository';
+export { SourceRepository, type SourceKindName } from './source.repository';
 export { IndexRepository, DEFAULT_INDEX_CHUNK_BYTES } from './index.repository';
 export type { IndexRepositoryOptions } from './index.repository';
 export { DbError, isUniqueViolation, toDbError } from './errors';

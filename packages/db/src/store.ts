@@ -9,6 +9,7 @@ import { CollectionRepository } from './collection.repository';
 import { DocumentRepository } from './document.repository';
 import { DbError, toDbError } from './errors';
 import { IndexRepository } from './index.repository';
+import { SourceRepository } from './source.repository';
 import { quoteIdent, runMigrations, type MigrationResult, type SqlSession } from './migrate';
 
 /** Default folder of the embedded database, relative to the working directory. */
@@ -48,6 +49,7 @@ export interface Store {
   collections: CollectionRepository;
   documents: DocumentRepository;
   indexes: IndexRepository;
+  sources: SourceRepository;
   /** What opening the store did to the schema. */
   migrations: MigrationResult;
   /** One round trip to the database (`SELECT 1`); rejects with a DbError when it cannot be reached. */
@@ -70,6 +72,7 @@ function buildStore(
     collections: new CollectionRepository(prisma),
     documents: new DocumentRepository(prisma),
     indexes: new IndexRepository(prisma, opts.indexChunkBytes === undefined ? {} : { chunkBytes: opts.indexChunkBytes }),
+    sources: new SourceRepository(prisma),
     migrations,
     async ping() {
       try {

@@ -35,9 +35,41 @@ describe('JobQueues on Redis', () => {
     await queues.add([fetchJob('http://site.test/a')]);
     await queues.add([fetchJob('http://site.test/a', 100, 'run-2')]);
     expect(await queues.queue('crawl.fetch').getJobCountByTypes('waiting')).toBe(3);
+    // Progress is per crawl run: the latest run (run-2) has one URL, the first run (src-1) two.
     const p = await queues.progress('docs');
-    expect(p.byJob['crawl.fetch']).toEqual({ queued: 3, active: 0, done: 0, failed: 0 });
-    expect((await queues.progress('other')).queued).toBe(0);
+    expect(p.runs).toEqual(['run-2', 'src-1']);
+    expect(p.run).toMatchObject({ id: 'run-2', state: 'running', admitted: 1, pending: 1, done: 0, fetched: 0 });
+    expect((await queues.progress('docs', 'src-1')).run).toMatchObject({ id: 'src-1', admitted: 2, pending: 2 });
+    expect(p.queues['crawl.fetch']).toMatchObject({ waiting: 3, active: 0, completed: 0, failed: 0 });
+    expect(await queues.progress('other')).toMatchObject({ run: null, runs: [], idle: true, build: { pending: false } });
+    await expect(queues.progress('docs', 'no-run')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('counts what became of the URLs of a run, once per job, with reasons and its real rate', async () => {
+    const urls = ['a', 'b', 'c', 'd'].map((p) => `http://site.test/${p}`);
+    const ids = await queues.add(urls.map((u) => fetchJob(u)));
+    const data = (u: string) => (fetchJob(u) as Extract<JobItem, { name: 'crawl.fetch' }>).data;
+    await queues.recordCrawl(data(urls[0] as string), ids[0] as string, { result: { status: 'stored', skipped: [{ url: 'x', reason: 'excluded' }] } });
+    // The same job recorded again (its worker died after recording): counted once.
+    await queues.recordCrawl(data(urls[0] as string), ids[0] as string, { result: { status: 'stored' } });
+    await queues.recordCrawl(data(urls[1] as string), ids[1] as string, { result: { status: 'skipped', reason: 'private-address' } });
+    await queues.recordCrawl(data(urls[2] as string), ids[2] as string, { result: { status: 'skipped', reason: 'http-404' } });
+    let run = (await queues.progress('docs')).run;
+    expect(run).toMatchObject({ state: 'running', admitted: 4, pending: 1, done: 3, fetched: 1, stored: 1 });
+    expect(run?.blocked).toEqual({ total: 1, reasons: { 'private-address': 1 } });
+    expect(run?.skipped).toEqual({ total: 1, reasons: { 'http-404': 1 } });
+    expect(run?.linksSkipped).toEqual({ total: 1, reasons: { excluded: 1 } });
+    await queues.recordCrawl(data(urls[3] as string), ids[3] as string, { failed: true });
+    run = (await queues.progress('docs')).run;
+    expect(run).toMatchObject({ state: 'done', pending: 0, failed: 1 });
+    expect(run?.pagesPerSecond).toBeCloseTo((run?.fetched ?? 0) / ((run?.elapsedMs ?? 1) / 1000), 6);
+  });
+
+  it('says a run that fetched nothing because its seeds were refused is blocked, not done', async () => {
+    const [id] = await queues.add([fetchJob('http://10.0.0.1/')]);
+    const data = (fetchJob('http://10.0.0.1/') as Extract<JobItem, { name: 'crawl.fetch' }>).data;
+    await queues.recordCrawl(data, id as string, { result: { status: 'skipped', reason: 'private-address' } });
+    expect((await queues.progress('docs')).run).toMatchObject({ state: 'blocked', fetched: 0, failed: 0, blocked: { total: 1 } });
   });
 
   it('stops admitting URLs of a crawl run at its page budget, and answers a URL the same way twice', async () => {
@@ -50,12 +82,17 @@ describe('JobQueues on Redis', () => {
     expect(await queues.queue('crawl.fetch').getJobCountByTypes('waiting')).toBe(4);
   });
 
-  it('debounces index.build per collection: one delayed job per window', async () => {
+  it('deduplicates index.build per collection with BullMQ: requests while one waits join it', async () => {
     const build: JobItem = { name: 'index.build', data: { collection: 'docs' } };
-    const ids = [...(await queues.add([build])), ...(await queues.add([build])), ...(await queues.add([build]))];
+    const ids = [...(await queues.add([build])), ...(await queues.add([build])), ...(await queues.add([build, build]))];
     expect(new Set(ids).size).toBe(1);
-    expect(ids[0]).toMatch(/^docs~index\.build~build~\d+$/);
+    expect(ids[0]).toMatch(/^docs~index\.build~build~[0-9a-z]+$/);
     expect(await queues.queue('index.build').getJobCountByTypes('delayed')).toBe(1);
+    expect(await queues.queue('index.build').getDeduplicationJobId('docs~index.build~build')).toBe(ids[0]);
+    expect((await queues.progress('docs')).build).toEqual({ pending: true });
+    // Another collection's build is its own.
+    const other = await queues.add([{ name: 'index.build', data: { collection: 'other' } }]);
+    expect(other[0]).not.toBe(ids[0]);
     const view = await queues.getJob(ids[0] as string);
     expect(view).toMatchObject({ name: 'index.build', state: 'delayed', data: { collection: 'docs' } });
     expect(await queues.getJob('docs~index.nuke~x')).toBeNull();

@@ -1,4 +1,4 @@
-import { JOB_NAMES, parseJob, type JobName } from '@lexigraph/contracts';
+import { JOB_NAMES, parseJob, type JobData, type JobName } from '@lexigraph/contracts';
 import type { HandlerMap, JobOutcome } from '@lexigraph/pipeline';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isPermanent, JobQueues, QUEUE_NAMES, redisConnection } from './queues';
@@ -72,6 +72,7 @@ export async function startWorkers(handlers: HandlerMap, queues: JobQueues, opti
         const handler = run[item.name] as (data: unknown) => Promise<JobOutcome | void>;
         const outcome = await handler(item.data);
         if (outcome?.next?.length) await queues.add(outcome.next);
+        if (item.name === 'crawl.fetch') await queues.recordCrawl(item.data, job.id ?? '', { result: outcome?.result });
         options.onJob?.({ name: job.name, id: job.id ?? '', ms: performance.now() - t0, result: outcome?.result });
         return outcome?.result ?? null;
       } catch (err) {
@@ -79,6 +80,10 @@ export async function startWorkers(handlers: HandlerMap, queues: JobQueues, opti
         // attemptsMade counts the runs that failed before this one.
         const retrying = !permanent && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
         options.onJob?.({ name: job.name, id: job.id ?? '', ms: performance.now() - t0, error: (err as Error).message, permanent, retrying });
+        if (!retrying && job.name === 'crawl.fetch') {
+          const data = runOf(job) as JobData<'crawl.fetch'>;
+          if (data && typeof data.collection === 'string') await queues.recordCrawl(data, job.id ?? '', { failed: true });
+        }
         if (permanent) {
           const e = err as Error & { code: string };
           throw new UnrecoverableError(`${e.code}: ${e.message}`);
