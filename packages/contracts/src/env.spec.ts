@@ -1,4 +1,4 @@
-import { DEFAULT_RETAIN_VERSIONS, IndexStorageEnv, parseEnv } from './index';
+import { DEFAULT_RETAIN_VERSIONS, GatewayEnv, IndexerEnv, IndexStorageEnv, IngestEnv, parseEnv } from './index';
 
 describe('index storage environment', () => {
   it('fills the defaults; an empty value counts as unset', () => {
@@ -22,5 +22,23 @@ describe('index storage environment', () => {
       /^invalid indexer environment: INDEX_RETAIN_VERSIONS=0: .*; INDEX_STALE_BUILD_MS=soon: /,
     );
     expect(() => parseEnv(IndexStorageEnv, { INDEX_RETAIN_VERSIONS: '2.5' }, 'lexigraph')).toThrow(/INDEX_RETAIN_VERSIONS=2.5/);
+  });
+});
+
+describe('the services environment', () => {
+  const DB = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/lexigraph' };
+
+  it('fills the documented defaults of each service', () => {
+    expect(parseEnv(IngestEnv, DB, 'ingest')).toMatchObject({ INGEST_PORT: 3001, INGEST_ALLOW_PRIVATE: false, REDIS_URL: 'redis://127.0.0.1:6379', QUEUE_ATTEMPTS: 5, LOG_LEVEL: 'info' });
+    expect(parseEnv(IndexerEnv, DB, 'indexer')).toMatchObject({ INDEXER_PORT: 3002, INDEXER_CONCURRENCY: 4, LEXIGRAPH_DATA: './.lexigraph', INDEX_RETAIN_VERSIONS: 3, QUEUE_KEEP_DAYS: 7 });
+    expect(parseEnv(GatewayEnv, DB, 'gateway')).toMatchObject({ GATEWAY_PORT: 3000, GATEWAY_POLL_MS: 5000, LOG_LEVEL: 'info' });
+  });
+
+  it('reads yes/no flags in any case, and lists every bad NAME=value of a service at once', () => {
+    expect(parseEnv(IngestEnv, { ...DB, INGEST_ALLOW_PRIVATE: 'YES' }, 'ingest').INGEST_ALLOW_PRIVATE).toBe(true);
+    expect(parseEnv(IndexerEnv, { ...DB, INDEXER_LOG_JOBS: '0' }, 'indexer').INDEXER_LOG_JOBS).toBe(false);
+    expect(() => parseEnv(IndexerEnv, { INDEXER_PORT: '99999', QUEUE_ATTEMPTS: '0', LOG_LEVEL: 'loud', INDEXER_LOG_JOBS: 'maybe' }, 'indexer')).toThrow(
+      /^invalid indexer environment: DATABASE_URL=\(unset\): .*INDEXER_PORT=99999: .*INDEXER_LOG_JOBS=maybe: .*QUEUE_ATTEMPTS=0: .*LOG_LEVEL=loud: /,
+    );
   });
 });
