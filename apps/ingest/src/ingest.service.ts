@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { AppError, CollectionName, CrawlScope, parseOrThrow, type CollectionConfig, type JobItem, type SourceBody } from '@lexigraph/contracts';
+import { AppError, CollectionName, CrawlScope, parseOrThrow, privateHostsOf, type CollectionConfig, type JobItem, type SourceBody } from '@lexigraph/contracts';
 import type { Entity } from '@lexigraph/core';
 import { createStore, type Store } from '@lexigraph/db';
 import { distill, fromDbStore, removeSnapshots, type DistillReport, type PipelineStore } from '@lexigraph/pipeline';
@@ -94,9 +94,10 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
    */
   async addSource(collection: string, body: SourceBody): Promise<SourceAccepted> {
     const { id: collectionId } = await this.requireCollection(collection);
-    if (body.allowPrivate && !this.config.allowPrivateSources) {
-      throw new AppError('VALIDATION', 'allowPrivate: crawling private, loopback or link-local addresses is disabled on this server (INGEST_ALLOW_PRIVATE=1 enables it)', {
-        field: 'allowPrivate',
+    const privateField = body.allowPrivate ? 'allowPrivate' : body.allowHosts.length > 0 ? 'allowHosts' : null;
+    if (privateField && !this.config.allowPrivateSources) {
+      throw new AppError('VALIDATION', `${privateField}: crawling private, loopback or link-local addresses is disabled on this server (INGEST_ALLOW_PRIVATE=1 enables it)`, {
+        field: privateField,
       });
     }
     const crawler = await import('@lexigraph/crawler');
@@ -114,6 +115,7 @@ export class IngestService implements OnModuleInit, OnApplicationShutdown {
       maxDepth: body.maxDepth,
       maxPages: body.maxPages,
       allowPrivate: body.allowPrivate,
+      allowHosts: privateHostsOf({ ...body, seeds }),
     });
     const jobs: JobItem[] = seeds.map((url) => ({ name: 'crawl.fetch', data: { collection, url, depth: 0, sourceId, scope } }));
     const ids = await this.queues.add(jobs);

@@ -99,6 +99,8 @@ describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a jo
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], exclude: ['x', '/(?!public)'] }), 400, /exclude\.1: not a valid regular expression for RE2/);
     expectError(await send('POST', '/v1/collections', { name: 'ok', crawl: { include: ['(?<=a)b'] } }), 400, /crawl\.include\.0: not a valid regular expression for RE2/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://127.0.0.1:9/'], allowPrivate: true }), 400, /allowPrivate: crawling private/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://127.0.0.1:9/'], allowHosts: ['127.0.0.1'] }), 400, /allowHosts: crawling private/);
+    expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], allowHosts: ['10.0.0.0/8', '10.0.0.0/40'] }), 400, /allowHosts\.1: must be a host name, an IP address or a CIDR range/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], maxPages: 0 }), 400, /maxPages/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], schedule: { everyMs: 5 } }), 400, /schedule/);
     expectError(await send('POST', '/v1/collections/docs/sources', { seeds: ['http://example.test/'], schedule: { cron: 'often' } }), 400, /schedule/);

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { AppError } from './errors';
 import { compileUserPattern } from './patterns';
@@ -23,13 +24,34 @@ export const RegexSource = z.string().superRefine((source, ctx) => {
   }
 });
 
+/**
+ * A private host or range a crawl may reach: a host name (`wiki.corp`), an IP address (`10.0.0.5`, `::1`) or a
+ * CIDR range (`10.0.0.0/8`, `fd00::/8`).
+ */
+export const AllowedHost = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine(
+    (h) => (h.includes('/') ? ipaddr.isValidCIDR(h) : ipaddr.isValid(h) || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/.test(h)),
+    'must be a host name, an IP address or a CIDR range (e.g. "wiki.corp", "10.0.0.5", "10.0.0.0/8")',
+  );
+
+/** Private hosts a crawl may reach: `allowHosts`, plus the seeds' hosts when `allowPrivate` is set. */
+export function privateHostsOf(crawl: { seeds: readonly string[]; allowPrivate?: boolean; allowHosts?: readonly string[] }): string[] {
+  const hosts = new Set(crawl.allowHosts ?? []);
+  if (crawl.allowPrivate) for (const seed of crawl.seeds) hosts.add(new URL(seed).hostname);
+  return [...hosts];
+}
+
 /** Input formats the readers understand. */
 export const SourceFormat = z.enum(['html', 'markdown', 'jsonl', 'beir', 'xllm']);
 export type SourceFormat = z.infer<typeof SourceFormat>;
 
 /**
  * Crawl options of a collection. Defaults: no include filter (everything in scope of the seeds), no exclude,
- * maxDepth 8 links from a seed, maxPages 5000, allowPrivate false (private and loopback addresses refused).
+ * maxDepth 8 links from a seed, maxPages 5000, allowPrivate false (private and loopback addresses refused; true
+ * lets the seeds' hosts be private), allowHosts none (private hosts, addresses or CIDR ranges also reachable).
  */
 export const CrawlConfig = z.object({
   seeds: z.array(z.string().url()).default([]),
@@ -38,6 +60,7 @@ export const CrawlConfig = z.object({
   maxDepth: z.number().int().min(0).max(100).default(8),
   maxPages: z.number().int().min(1).max(10_000_000).default(5000),
   allowPrivate: z.boolean().default(false),
+  allowHosts: z.array(AllowedHost).max(100).default([]),
   format: SourceFormat.optional(),
 });
 export type CrawlConfig = z.infer<typeof CrawlConfig>;
@@ -71,6 +94,8 @@ export const CrawlScope = z.object({
   maxDepth: z.number().int().min(0).max(100).default(8),
   maxPages: z.number().int().min(1).max(10_000_000).default(5000),
   allowPrivate: z.boolean().default(false),
+  /** Private hosts and ranges the crawl may reach (the seeds' hosts when `allowPrivate` was asked for). */
+  allowHosts: z.array(AllowedHost).max(200).default([]),
 });
 export type CrawlScope = z.infer<typeof CrawlScope>;
 
@@ -136,7 +161,10 @@ export const SourceBody = z
     exclude: z.array(RegexSource).default([]),
     maxDepth: z.number().int().min(0).max(100).default(8),
     maxPages: z.number().int().min(1).max(10_000_000).default(5000),
+    /** Let the seeds' hosts be private or loopback addresses. */
     allowPrivate: z.boolean().default(false),
+    /** Private hosts, addresses or CIDR ranges the crawl may reach besides the seeds' hosts. */
+    allowHosts: z.array(AllowedHost).max(100).default([]),
     schedule: SourceSchedule.optional(),
   })
   .strict();

@@ -1,9 +1,8 @@
-import net from 'node:net';
 import { TextDecoder } from 'node:util';
 import zlib from 'node:zlib';
 import { Agent } from 'undici';
 import { compileUserPattern, type UserPattern } from '@lexigraph/contracts';
-import { guardedLookup, isPrivateAddress, PRIVATE_ADDRESS_CODE } from './address-guard';
+import { AddressPolicy, guardedLookupFor, PRIVATE_ADDRESS_CODE } from './address-guard';
 import { extractLinks } from './html';
 import { ALLOW_ALL, DISALLOW_ALL, parseRobots, type RobotsRules } from './robots';
 import { parseSitemap } from './sitemap';
@@ -38,8 +37,17 @@ export interface CrawlOptions {
   concurrency?: number;
   /** Minimum spacing between request starts to one host, in ms. Default 0. */
   perHostDelayMs?: number;
-  /** Allow private, loopback, link-local, CGNAT and unspecified addresses. Default false. */
+  /**
+   * Let the seeds' hosts (for fetchPage: the origins' hosts) be private or loopback addresses. Default false.
+   * Link-local and cloud-metadata addresses stay refused unless `allowHosts` names them.
+   */
   allowPrivate?: boolean;
+  /**
+   * Private hosts and ranges the crawl may reach besides public addresses: host names, IP addresses or CIDR
+   * ranges (see AddressPolicy). Default none. A link or a redirect to a private address outside them is
+   * 'private-address'.
+   */
+  allowHosts?: string[];
   /** Obey robots.txt. Default true. */
   respectRobots?: boolean;
   /** Seed the frontier from the seeds' origins' sitemaps (robots.txt `Sitemap:` lines and /sitemap.xml). Default true. */
@@ -180,6 +188,8 @@ class Crawler {
   private readonly concurrency: number;
   private readonly perHostDelayMs: number;
   private readonly allowPrivate: boolean;
+  /** Which private addresses this crawl may reach; set once the seeds' origins are known. */
+  private policy: AddressPolicy;
   private readonly respectRobots: boolean;
   private readonly useSitemaps: boolean;
   private readonly userAgent: string;
@@ -217,6 +227,7 @@ class Crawler {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
     this.perHostDelayMs = Math.max(0, opts.perHostDelayMs ?? 0);
     this.allowPrivate = opts.allowPrivate ?? false;
+    this.policy = new AddressPolicy(opts.allowHosts ?? []);
     this.respectRobots = opts.respectRobots ?? true;
     this.useSitemaps = opts.useSitemaps ?? true;
     this.userAgent = opts.userAgent ?? 'LexigraphBot/0.1';
@@ -227,7 +238,9 @@ class Crawler {
     this.agent = new Agent({
       connect: {
         timeout: this.timeoutMs,
-        ...(this.allowPrivate ? {} : { lookup: guardedLookup }),
+        // read at connect time, so the policy set from the seeds applies to every connection
+        lookup: (hostname: string, options: unknown, callback: unknown) =>
+          guardedLookupFor(this.policy)(hostname, options as never, callback as never),
       },
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
@@ -253,6 +266,7 @@ class Crawler {
         seeds.push(url);
         this.seedOrigins.add(new URL(url).origin);
       }
+      this.setPolicy();
       for (const url of seeds) this.enqueue(url, 0);
       if (this.useSitemaps && !this.stopped) {
         for (const origin of this.seedOrigins) await this.loadSitemaps(origin);
@@ -290,6 +304,7 @@ class Crawler {
           // an unparsable origin admits nothing
         }
       }
+      this.setPolicy();
       if (validators) this.conditional = { url, ...validators };
       this.enqueue(url, depth);
       const item = this.queue[this.head];
@@ -312,12 +327,19 @@ class Crawler {
     try {
       const canonical = origins.map((o) => new URL(o).origin);
       for (const origin of canonical) this.seedOrigins.add(origin);
+      this.setPolicy();
       for (const origin of canonical) await this.loadSitemaps(origin);
       if (this.fatal) throw this.fatal;
       return this.queue.slice(this.head).map((i) => ({ url: i.url, depth: i.depth }));
     } finally {
       await this.agent.destroy();
     }
+  }
+
+  /** The address policy: `allowHosts`, plus the seeds' (origins') hosts when `allowPrivate`. */
+  private setPolicy(): void {
+    const hosts = this.allowPrivate ? [...this.seedOrigins].map((o) => new URL(o).hostname) : [];
+    this.policy = new AddressPolicy([...(this.opts.allowHosts ?? []), ...hosts]);
   }
 
   private skip(url: string, reason: string): void {
@@ -337,15 +359,11 @@ class Crawler {
     if (this.exclude.some((re) => re.test(url))) return 'excluded';
     if (this.include.length > 0 && !this.include.some((re) => re.test(url))) return 'not-included';
     const u = new URL(url);
+    // the address first, so a link or redirect out of the allowed hosts is reported as such
+    if (!this.policy.allowsLiteral(u.hostname)) return 'private-address';
     if (this.sameOrigin && !this.seedOrigins.has(u.origin)) return 'off-origin';
     if (depth > this.maxDepth) return 'max-depth';
-    if (!this.allowPrivate && this.isIpLiteral(u.hostname) && isPrivateAddress(u.hostname)) return 'private-address';
     return null;
-  }
-
-  private isIpLiteral(hostname: string): boolean {
-    const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-    return net.isIP(bare) !== 0;
   }
 
   /** Adds a canonical URL to the frontier once; out-of-scope URLs are reported right away. */
@@ -447,7 +465,7 @@ class Crawler {
   }
 
   private async loadSitemaps(origin: string): Promise<void> {
-    if (!this.allowPrivate && this.isIpLiteral(new URL(origin).hostname) && isPrivateAddress(new URL(origin).hostname)) return;
+    if (!this.policy.allowsLiteral(new URL(origin).hostname)) return;
     const robots = await this.robotsFor(origin);
     const listed = robots.sitemaps.map((s) => canonicalizeUrl(s, origin)).filter((s): s is string => s !== null);
     const pending: { url: string; report: boolean }[] = listed.map((url) => ({ url, report: true }));
@@ -459,7 +477,7 @@ class Crawler {
       if (done.has(next.url)) continue;
       done.add(next.url);
       const host = new URL(next.url).hostname;
-      if (!this.allowPrivate && this.isIpLiteral(host) && isPrivateAddress(host)) continue;
+      if (!this.policy.allowsLiteral(host)) continue;
       files++;
       const r = await this.fetchWithRedirects(next.url, Math.min(this.maxBytesPerPage, 50 * 1024 * 1024));
       if (r.kind !== 'ok') {
@@ -564,7 +582,7 @@ class Crawler {
    */
   private async fetchOnce(url: string, maxBytes: number, acceptType: (type: string) => boolean): Promise<FetchOutcome> {
     const u = new URL(url);
-    if (!this.allowPrivate && this.isIpLiteral(u.hostname) && isPrivateAddress(u.hostname)) {
+    if (!this.policy.allowsLiteral(u.hostname)) {
       return { kind: 'fail', reason: 'private-address' };
     }
     await this.hostSlot(u.host);

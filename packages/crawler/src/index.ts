@@ -1,6 +1,6 @@
 export { crawl, fetchPage, fetchSitemapLinks } from './crawl';
 export type { CrawlOptions, CrawledPage, SkippedUrl, CrawlReport, CrawlHooks, PageFetchOptions, PageFetchResult } from './crawl';
-export { isPrivateAddress, guardedLookup, PrivateAddressError, PRIVATE_ADDRESS_CODE } from './address-guard';
+export { AddressPolicy, isPrivateAddress, guardedLookup, guardedLookupFor, PrivateAddressError, PRIVATE_ADDRESS_CODE } from './address-guard';
 export { parseRobots, productToken } from './robots';
 export type { RobotsRules } from './robots';
 export { parseSitemap } from './sitemap';

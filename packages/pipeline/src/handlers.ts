@@ -1,4 +1,4 @@
-import { AppError, CrawlScope, type CollectionConfig, type JobData, type JobItem } from '@lexigraph/contracts';
+import { AppError, CrawlScope, privateHostsOf, type CollectionConfig, type JobData, type JobItem } from '@lexigraph/contracts';
 import type { Entity } from '@lexigraph/core';
 import { buildIndex, type BuildReport } from './build';
 import { documentHash } from './distill';
@@ -70,6 +70,7 @@ export function scopeOf(data: JobData<'crawl.fetch'>, config: CollectionConfig):
     maxDepth: config.crawl.maxDepth,
     maxPages: config.crawl.maxPages,
     allowPrivate: config.crawl.allowPrivate,
+    allowHosts: privateHostsOf({ ...config.crawl, seeds }),
   });
 }
 
@@ -131,6 +132,7 @@ export function createHandlers(ctx: PipelineContext): HandlerMap {
         exclude: scope.exclude,
         maxDepth: scope.maxDepth,
         allowPrivate: scope.allowPrivate,
+        allowHosts: scope.allowHosts,
         robotsCache,
         ...(ctx.fetchTimeoutMs ? { timeoutMs: ctx.fetchTimeoutMs } : {}),
       };

@@ -15,8 +15,10 @@ export interface IngestSourceOptions {
   /** Crawl scope (URLs only): regexes on the absolute URL; a URL must match one include (if any) and no exclude. */
   include?: string[];
   exclude?: string[];
-  /** Allow private and loopback addresses (default false: refused). */
+  /** Let the seed's host be a private or loopback address (default false: refused). */
   allowPrivate?: boolean;
+  /** Private hosts, addresses or CIDR ranges the crawl may also reach (default none). */
+  allowHosts?: string[];
   /** Crawl limits (URLs only). Defaults: 5000 pages, depth 8. */
   maxPages?: number;
   maxDepth?: number;
@@ -174,6 +176,7 @@ async function crawlUrl(
       include: options.include ?? [],
       exclude: options.exclude ?? [],
       allowPrivate: options.allowPrivate ?? false,
+      allowHosts: options.allowHosts ?? [],
       maxPages: options.maxPages ?? 5000,
       maxDepth: options.maxDepth ?? 8,
     },

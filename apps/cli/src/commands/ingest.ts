@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { CollectionName, CrawlConfig, CrawlScope, SourceFormat, parseOrThrow, type CollectionConfig } from '@lexigraph/contracts';
+import { CollectionName, CrawlConfig, CrawlScope, SourceFormat, parseOrThrow, privateHostsOf, type CollectionConfig } from '@lexigraph/contracts';
 import { canonicalizeUrl } from '@lexigraph/crawler';
 import {
   InProcessRunner,
@@ -24,6 +24,7 @@ export interface IngestOptions {
   include: string[];
   exclude: string[];
   allowPrivate?: boolean;
+  allowHost?: string[];
   maxPages?: string;
   maxDepth?: string;
   verbose?: boolean;
@@ -139,6 +140,7 @@ export async function ingestCommand(ctx: CliContext, source: string, opts: Inges
     include: opts.include,
     exclude: opts.exclude,
     allowPrivate: opts.allowPrivate ?? false,
+    allowHosts: opts.allowHost ?? [],
     ...(opts.maxPages !== undefined ? { maxPages: intOption('--max-pages', opts.maxPages) } : {}),
     ...(opts.maxDepth !== undefined ? { maxDepth: intOption('--max-depth', opts.maxDepth) } : {}),
     ...(format ? { format } : {}),
@@ -200,6 +202,7 @@ export async function runIngest(
         maxDepth: opts.crawl.maxDepth,
         maxPages: opts.crawl.maxPages,
         allowPrivate: opts.crawl.allowPrivate,
+        allowHosts: privateHostsOf(opts.crawl),
       });
       const records = await runner.run({ name: 'crawl.fetch', data: { collection, url: seed, depth: 0, sourceId, scope } });
       await buffered.flush();
