@@ -366,6 +366,17 @@ export function storeSuite(harness: StoreHarness): void {
       await expectDbError(store.indexes.fail('00000000-0000-4000-8000-000000000000', 'x'), 'NOT_FOUND');
     });
 
+    it('stamps publishedAt when the version becomes the published one, after its chunks, not when its transaction began', async () => {
+      const c = (await store.collections.ensure('stamps')).id;
+      const small = new IndexRepository(store.prisma, { chunkBytes: 1000 });
+      const v = await small.createVersion(c);
+      // docsAsOf of a full snapshot is the transaction's start; 200 chunk inserts come between it and the switch.
+      const info = await small.publish(v.id, bytesPattern(200_000, 3), {}, NO_TABLES);
+      expect(info.publishedAt).not.toBeNull();
+      expect(info.docsAsOf).not.toBeNull();
+      expect((info.publishedAt as Date).getTime()).toBeGreaterThan((info.docsAsOf as Date).getTime());
+    });
+
     it('stores a multi-chunk index in chunks of the set size and reads it back byte for byte', async () => {
       const c = (await store.collections.ensure('chunks')).id;
       const small = new IndexRepository(store.prisma, { chunkBytes: 1000 });
