@@ -93,7 +93,12 @@ describe('a Redis restart in the middle of a crawl (a redis-server of its own wi
 
     // Restart: the jobs queued, running and done so far survive in the append-only file.
     await stopRedis(redis);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Meanwhile the ingest API says so in a small body, without internals.
+    const res = await fetch(`${s.base}/health`);
+    const text = await res.text();
+    expect(res.status).toBe(503);
+    expect(JSON.parse(text)).toEqual({ status: 'error', service: 'ingest', checks: { database: 'up', redis: 'down' } });
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1024);
     redis = await startRedis(port, dir);
 
     const progress = await waitFor('the crawl published with every page', async () => {
