@@ -157,7 +157,7 @@ export async function run(argv: readonly string[], io: Partial<CliIO> = {}): Pro
   program
     .command('bench')
     .description('benchmarks against BM25 peers on the shared datasets')
-    .option('--datasets <list>', 'comma-separated: pg, scifact, xllm', 'pg,scifact,xllm')
+    .option('--datasets <list>', 'comma-separated: pg, pg-questions, scifact, xllm', 'pg,scifact,xllm')
     .option('--json', 'also print the report as JSON')
     .option('--scale <sizes>', 'scale bench instead: comma-separated corpus sizes, e.g. 10000,100000,1000000 (needs --database-url)')
     .option('--scale-seed <n>', 'with --scale: seed of the generated corpus and prompts', '1')

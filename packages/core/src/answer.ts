@@ -1,7 +1,9 @@
 import type { Entity } from './entity';
+import { assessPrompt, declineReason, isCovered, type Confidence } from './confidence';
 import type { LexIndex, QueryTerm, Scope } from './lexindex';
 import type { QueryParams } from './params';
 import { standardPrompt, type StandardPrompt } from './standardize';
+import { chooseSummary, type SummaryCandidate } from './summary';
 import { MT_SEP } from './tokenizer';
 
 export interface Snippet {
@@ -34,6 +36,8 @@ export interface Answer {
   seeAlso: Array<{ title: string; url: string }>;
   suggestions: string[];
   noAnswer?: { reason: string };
+  /** How well the collection covers the prompt (see confidence.ts); absent when nothing was ranked. */
+  confidence?: Confidence;
   params: QueryParams;
   timings: { matchMs: number; rankMs: number; answerMs: number; totalMs: number };
 }
@@ -48,13 +52,13 @@ export interface Answer {
  */
 export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, scope: Scope, now: () => number, standard?: StandardPrompt): Answer {
   const t0 = now();
-  const { terms, missing, searchable } = standard ?? standardPrompt(idx.matchPrompt(prompt, p, scope));
+  const { terms, missing, searchable, words, lacking, written } = standard ?? standardPrompt(idx.matchPrompt(prompt, p, scope));
   const t1 = now();
   const answer: Answer = {
     prompt,
     matched: terms
       .filter((q) => !q.expansion)
-      .map((q) => ({ token: idx.display(q.key, scope), count: scope.count(q.termId), weight: round(q.weight), df: scope.df(q.termId) })),
+      .map((q) => ({ token: asWritten(q.key, written, idx, scope), count: scope.count(q.termId), weight: round(q.weight), df: scope.df(q.termId) })),
     results: [],
     summary: [],
     categories: [],
@@ -77,8 +81,12 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, scope
   if (!answer.noAnswer) {
     const r = idx.rank(terms, p, p.k, scope);
     t2 = now();
+    const confidence = r.slots.length ? assessPrompt((key) => idx.termIdOf(key), scope, p, words, lacking, r.scores[0] as number, r.maxScore) : null;
+    if (confidence) answer.confidence = { coverage: round(confidence.coverage), best: round(confidence.best) };
     if (!r.slots.length) {
       answer.noAnswer = { reason: p.category ? `no entity under category "${p.category}" matches the prompt` : 'no entity matches the prompt' };
+    } else if (confidence && !isCovered(confidence, p)) {
+      answer.noAnswer = { reason: declineReason(confidence) };
     } else {
       const needles = needlesFor(idx, terms);
       r.slots.forEach((slot, i) => {
@@ -107,6 +115,12 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, scope
     totalMs: round(t3 - t0),
   };
   return answer;
+}
+
+/** A matched term shown as the prompt wrote its words ("specifiers", not the corpus's "specified"). */
+function asWritten(key: string, written: ReadonlyMap<string, string>, idx: LexIndex, scope: Scope): string {
+  const words = key.split(MT_SEP);
+  return words.every((w) => written.has(w)) ? words.map((w) => written.get(w) as string).join(' ') : idx.display(key, scope);
 }
 
 function round(x: number): number {
@@ -579,22 +593,26 @@ function snippetsFor(e: Entity, needles: readonly Needle[], count: number, chars
   return out.sort((a, b) => a.start - b.start);
 }
 
+/** A token of digits only (with a decimal point or comma) says nothing as a related concept. */
+const BARE_NUMBER = /^\d+(?:[.,]\d+)*$/;
+/** A token held by more than this share of the entities (and by more than GENERIC_MIN_DF) is too generic to be related or suggested. */
+const GENERIC_SHARE = 0.2;
+const GENERIC_MIN_DF = 10;
+
+function isGeneric(df: number, live: number): boolean {
+  return df > GENERIC_MIN_DF && df > GENERIC_SHARE * live;
+}
+
 function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: number[], needles: readonly Needle[], p: QueryParams, scope: Scope): void {
-  // Summary: the best sentence of each of the top results, verbatim, in rank order.
-  const top = slots.slice(0, Math.max(p.summarySentences, 1) * 2);
-  const seen = new Set<string>();
-  for (const slot of top) {
-    if (answer.summary.length >= p.summarySentences) break;
+  // Summary: sentences chosen for the prompt among the top results' (summary.ts), verbatim, with their sources.
+  const top = slots.slice(0, Math.max(3, Math.min(5, p.summarySentences * 2)));
+  const candidates: SummaryCandidate[] = [];
+  top.forEach((slot, rank) => {
     const e = idx.slotEntity(slot) as Entity;
-    const ps = passages(e, needles, 300);
-    ps.sort((a, b) => b.groups - a.groups || a.start - b.start);
-    const best = ps.find((x) => x.end - x.start >= 25 && x.end - x.start <= 600);
-    if (!best) continue;
-    const sentence = e.text.slice(best.start, best.end);
-    if (seen.has(sentence)) continue;
-    seen.add(sentence);
-    answer.summary.push({ sentence, sourceId: e.id, start: best.start, end: best.end });
-  }
+    for (const x of passages(e, needles, 300)) candidates.push({ sourceId: e.id, text: e.text, start: x.start, end: x.end, groups: x.groups, rank });
+  });
+  const promptWords = needles.length ? (needles[needles.length - 1] as Needle).group + 1 : 0;
+  answer.summary = chooseSummary(candidates, promptWords, p.summarySentences);
 
   // Categories: the category paths of the results, weighted by score.
   const cats = new Map<string, number>();
@@ -609,26 +627,31 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
     .slice(0, 5)
     .map(([path, s]) => ({ path, score: round(maxCat > 0 ? s / maxCat : 0) }));
 
-  // Related: x-embeddings of the prompt's words (PMI), without the prompt's own words.
+  // Related: x-embeddings of the prompt as a whole: a token associated with more of the prompt's words ranks first
+  // (so one word's other sense does not lead), then by summed PMI; generic tokens and bare numbers do not qualify.
   const own = new Set<string>();
   for (const q of terms) for (const w of q.key.split(MT_SEP)) own.add(w);
-  const rel = new Map<number, { pmi: number; nab: number }>();
-  for (const q of terms) {
-    if (q.expansion) continue;
-    for (const w of q.key.split(MT_SEP)) {
-      const t = idx.termIdOf(w);
-      if (t === undefined) continue;
-      for (const a of idx.associations(t, p.pmi, p.minJointCount, p.relatedCount * 2, scope)) {
-        if (a.pmi < p.minPmi) continue;
-        const key = idx.termKey(a.termId);
-        if (own.has(key)) continue;
-        const cur = rel.get(a.termId);
-        if (!cur || cur.pmi < a.pmi) rel.set(a.termId, { pmi: a.pmi, nab: a.nab });
-      }
+  const rel = new Map<number, { words: number; pmi: number; nab: number }>();
+  const live = Math.max(1, scope.live);
+  const promptKeys = [...new Set(terms.filter((q) => !q.expansion).flatMap((q) => q.key.split(MT_SEP)))];
+  for (const w of promptKeys) {
+    const t = idx.termIdOf(w);
+    if (t === undefined) continue;
+    for (const a of idx.associations(t, p.pmi, p.minJointCount, p.relatedCount * 3, scope)) {
+      if (a.pmi < p.minPmi) continue;
+      const key = idx.termKey(a.termId);
+      if (own.has(key) || BARE_NUMBER.test(key) || isGeneric(scope.df(a.termId), live)) continue;
+      const cur = rel.get(a.termId) ?? { words: 0, pmi: 0, nab: 0 };
+      cur.words++;
+      cur.pmi += a.pmi;
+      cur.nab = Math.max(cur.nab, a.nab);
+      rel.set(a.termId, cur);
     }
   }
-  answer.related = [...rel.entries()]
-    .sort((a, b) => b[1].pmi - a[1].pmi || b[1].nab - a[1].nab || (idx.termKey(a[0]) < idx.termKey(b[0]) ? -1 : 1))
+  const related = [...rel.entries()].sort(
+    (a, b) => b[1].words - a[1].words || b[1].pmi - a[1].pmi || b[1].nab - a[1].nab || (idx.termKey(a[0]) < idx.termKey(b[0]) ? -1 : 1),
+  );
+  answer.related = related
     .slice(0, p.relatedCount)
     .map(([t, v]) => ({ token: idx.display(idx.termKey(t), scope), pmi: round(v.pmi), count: v.nab }));
 
@@ -653,12 +676,27 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
     .slice(0, 5)
     .map(({ title, url }) => ({ title: title.trim(), url }));
 
-  // Suggestions: follow-up prompts pairing the prompt's strongest token with its associated multi-tokens.
-  const head = [...terms].filter((q) => !q.expansion).sort((a, b) => b.words - a.words || b.weight - a.weight)[0];
-  if (head) {
-    const headText = idx.display(head.key, scope);
-    answer.suggestions = answer.related.slice(0, 3).map((r) => `${headText} ${r.token}`);
+  // Suggestions: multi-tokens of the corpus (distilled, df >= 2) that join a prompt word with a related token, in
+  // their display form: each names something the corpus holds, so asking it gets an answer.
+  const promptSet = [...promptKeys].sort().join(' ');
+  const suggestions: string[] = [];
+  const taken = new Set<number>();
+  for (const [r] of related.slice(0, 8)) {
+    if (suggestions.length >= 3) break;
+    const rk = idx.termKey(r);
+    for (const w of promptKeys) {
+      const wt = idx.termIdOf(w);
+      if (wt === undefined || isGeneric(scope.df(wt), live)) continue;
+      const found = idx.sortedLookup([w, rk]).find((t) => !taken.has(t) && scope.df(t) >= 2);
+      if (found === undefined) continue;
+      const key = idx.termKey(found);
+      if (key.split(MT_SEP).sort().join(' ') === promptSet) continue;
+      taken.add(found);
+      suggestions.push(idx.display(key, scope));
+      break;
+    }
   }
+  answer.suggestions = suggestions;
 }
 
 /** @internal The citation scan's parts, for the property tests that hold them to the plain text walk. */

@@ -16,3 +16,4 @@ export * from './metrics';
 export * from './taxonomy';
 export * from './delta';
 export * from './titles';
+export * from './confidence';

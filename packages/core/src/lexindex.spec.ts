@@ -39,10 +39,12 @@ describe('LexIndex answering', () => {
     expect(idx.dfOf('node.js')).toBe(1);
   });
 
-  it('merges inflections (indexes → index) and displays the most frequent surface form', () => {
+  it('merges inflections (indexes → index), shows a matched word as the prompt wrote it, and displays the most frequent surface form', () => {
     const a = idx.ask('partial indexes');
     expect(a.results[0]?.id).toBe('index');
-    expect(a.matched.map((m) => m.token)).toContain('index');
+    expect(a.matched.map((m) => m.token)).toContain('indexes');
+    expect(a.matched.map((m) => m.token)).not.toContain('index');
+    expect(idx.display('index')).toBe('index');
   });
 
   it('uses anchor text of inbound links as evidence', () => {

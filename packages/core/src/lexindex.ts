@@ -6,7 +6,7 @@ import type { Entity } from './entity';
 import { EntityGraph, linkKey, type OutLink } from './graph';
 import { IntColumn } from './intcolumn';
 import { Lexicon } from './lexicon';
-import { Matcher, type QueryTerm } from './matcher';
+import { Matcher, type PromptMatch, type QueryTerm } from './matcher';
 import { PairTable, type PairAdjacency } from './pairs';
 import { DEFAULT_BUILD, FIELD_COUNT, resolveParams, type BuildOptions, type PmiVariant, type QueryParams } from './params';
 import { Postings } from './postings';
@@ -362,7 +362,7 @@ export class LexIndex {
   }
 
   /** Matches a prompt against the lexicon: the weighted query terms, and the prompt words found nowhere. */
-  matchPrompt(prompt: string, p: QueryParams, scope?: Scope): { terms: QueryTerm[]; missing: string[]; words: string[] } {
+  matchPrompt(prompt: string, p: QueryParams, scope?: Scope): PromptMatch {
     return this.matcher.matchPrompt(prompt, p, scope);
   }
 

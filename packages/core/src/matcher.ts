@@ -16,6 +16,15 @@ export interface QueryTerm {
 
 const EMPTY: number[] = [];
 
+/** What matching found of a prompt: the weighted query terms, the words found nowhere, every kept word. */
+export interface PromptMatch {
+  terms: QueryTerm[];
+  missing: string[];
+  words: string[];
+  /** Each word's key → the form the prompt wrote it in (its first occurrence). */
+  written: Map<string, string>;
+}
+
 /**
  * Prompt matching: the prompt's words and its longest distilled multi-tokens (in any word order) as weighted query
  * terms, and the PMI expansion when asked for.
@@ -34,7 +43,7 @@ export class Matcher {
    * restricted scope, a term counts as found only when an entity the caller sees holds it, and document frequencies
    * (the noise cut, `minDf`) are the caller's: the match is the one an index of the visible entities would make.
    */
-  matchPrompt(prompt: string, p: QueryParams, scope?: Scope): { terms: QueryTerm[]; missing: string[]; words: string[] } {
+  matchPrompt(prompt: string, p: QueryParams, scope?: Scope): PromptMatch {
     const lex = this.lex;
     const view = scope?.view ?? null;
     const dfOf = view ? (scope as Scope).df : (t: number): number => lex.df.data[t] as number;
@@ -55,7 +64,11 @@ export class Matcher {
       return true;
     };
     const covered = new Set<QueryTerm>();
+    const written = new Map<string, string>();
     for (const s of this.analyzer.sentences(prompt)) {
+      s.keys.forEach((k, i) => {
+        if (!written.has(k)) written.set(k, s.surfaces[i] as string);
+      });
       const keys = s.keys.filter((k) => !ignore.has(k));
       for (const k of keys) {
         words.push(k);
@@ -107,7 +120,7 @@ export class Matcher {
         }
       }
     }
-    return { terms: [...byId.values()], missing, words };
+    return { terms: [...byId.values()], missing, words, written };
   }
 
   /**

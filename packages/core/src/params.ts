@@ -95,6 +95,17 @@ export interface QueryParams {
   category: string;
   /** Compute the answer sections (summary, related, see-also, suggestions). Default true. */
   sections: boolean;
+  /**
+   * Decline a prompt (`noAnswer`) when the collection holds less than this share of its idf weight (the answer's
+   * `confidence.coverage`, 0..1; 0 = never). Default 0.55: on the bench collections it declines most out-of-domain
+   * prompts while answering 99 % of the judged ones (DESIGN.md, "Knowing when not to answer").
+   */
+  minCoverage: number;
+  /**
+   * Decline a prompt when its best result holds less than this share of the best score achievable for the whole
+   * prompt (`confidence.best`, 0..1; 0 = never). Default 0.12.
+   */
+  minBest: number;
 }
 
 export const DEFAULT_PARAMS: Readonly<QueryParams> = Object.freeze({
@@ -129,6 +140,8 @@ export const DEFAULT_PARAMS: Readonly<QueryParams> = Object.freeze({
   ignore: [],
   category: '',
   sections: true,
+  minCoverage: 0.55,
+  minBest: 0.12,
 });
 
 export class ParamError extends Error {
@@ -175,6 +188,8 @@ const SPEC: Record<keyof QueryParams, { kind: Kind; min?: number; max?: number }
   ignore: { kind: 'list' },
   category: { kind: 'string' },
   sections: { kind: 'bool' },
+  minCoverage: { kind: 'num', min: 0, max: 1 },
+  minBest: { kind: 'num', min: 0, max: 1 },
 };
 
 type Spec = { kind: Kind; min?: number; max?: number };

@@ -9,7 +9,7 @@ import type { Scope } from './scope';
 import type { IndexVersion } from './version';
 
 /** BM25 idf of a term held by `df` of `n` entities: ln(1 + (n − df + 0.5) / (df + 0.5)). */
-function bm25Idf(n: number, df: number): number {
+export function bm25Idf(n: number, df: number): number {
   return Math.log(1 + (n - df + 0.5) / (df + 0.5));
 }
 

@@ -1,4 +1,4 @@
-import type { QueryTerm } from './matcher';
+import type { PromptMatch, QueryTerm } from './matcher';
 import { cmpStr } from './lexicon';
 
 /**
@@ -22,6 +22,12 @@ export interface StandardPrompt {
   missing: string[];
   /** Whether the prompt had any searchable word (not only stopwords, ignored words or punctuation). */
   searchable: boolean;
+  /** The prompt's kept words (keys), sorted and without repeats: the confidence weighs them (confidence.ts). */
+  words: string[];
+  /** Its words found nowhere, sorted and without repeats (all of them, unlike `missing`). */
+  lacking: string[];
+  /** Each prompt word's key → the form the prompt wrote it in: matched terms are shown so. */
+  written: Map<string, string>;
 }
 
 /** Missing words a no-answer reason names, at most. */
@@ -37,7 +43,7 @@ function compareTerms(a: QueryTerm, b: QueryTerm): number {
  * The standard prompt of a match (`Matcher.matchPrompt`'s output): its terms in canonical order, and the missing
  * words only when they can show in the answer. Linear in the terms, after a sort of at most a few dozen.
  */
-export function standardPrompt(match: { terms: QueryTerm[]; missing: string[]; words: string[] }): StandardPrompt {
+export function standardPrompt(match: PromptMatch): StandardPrompt {
   const terms = match.terms.slice().sort(compareTerms);
   const searchable = match.words.length > 0;
   const anyPromptTerm = terms.length > 0 && !(terms[0] as QueryTerm).expansion;
@@ -47,5 +53,10 @@ export function standardPrompt(match: { terms: QueryTerm[]; missing: string[]; w
   let key = searchable ? '' : '-';
   for (const q of terms) key += `${q.expansion ? '+' : ''}${q.key}*${q.weight} `;
   if (!anyPromptTerm && searchable) key += `?${missing.join(' ')}`;
-  return { key, terms, missing, searchable };
+  // what the answer reads besides the terms: the words weighed by the confidence and the forms matched terms show
+  const words = [...new Set(match.words)].sort(cmpStr);
+  const lacking = [...new Set(match.missing)].sort(cmpStr);
+  const written = new Map([...match.written].sort((a, b) => cmpStr(a[0], b[0])));
+  key += `|${words.join(' ')}|${lacking.join(' ')}|${[...written.values()].join(' ')}`;
+  return { key, terms, missing, searchable, words, lacking, written };
 }

@@ -3,7 +3,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { evaluate, type Metrics, type Qrel, type RankedItem } from '@lexigraph/core';
+import { evaluate, LexIndex, type Metrics, type Qrel, type RankedItem } from '@lexigraph/core';
+import { measureAnswers, outOfDomainSets, type AnswerQuality, type PromptSet } from './answers';
 import { DATASET_NAMES, defaultSharedDataDir, isSkipped, loadDataset, type BenchDataset, type SkippedDataset } from './datasets';
 import { measureEngine, type EngineMeasurement, type LatencySummary } from './measure';
 import { ENGINE_NAMES, isEngineName, type EngineName } from './peers';
@@ -24,6 +25,11 @@ export interface BenchOptions {
   builds?: number;
   /** Print the whole report as JSON after the tables. */
   json?: boolean;
+  /**
+   * Also measure our answers (answered and declined shares, summary, related and suggestion figures; see
+   * answers.ts) on an index built in this process. Default true when our engine runs.
+   */
+  answers?: boolean;
   log: (line: string) => void;
 }
 
@@ -91,6 +97,8 @@ export interface BenchReport {
   mode: 'child' | 'in-process';
   node: string;
   datasets: DatasetReport[];
+  /** Our answers per collection (see answers.ts). */
+  answers: AnswerQuality[];
   skipped: SkippedDataset[];
   /** One table of quality figures over every collection of the run (engines, metrics, ratios, answer ranks). */
   qualityTable: string;
@@ -355,7 +363,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const mode: BenchReport['mode'] = worker ? 'child' : 'in-process';
   // Resolved only when a named dataset needs it, so folder datasets work outside the repository too.
   let dataDir = opts.sharedDataDir;
-  const report: BenchReport = { mode, node: process.version, datasets: [], skipped: [], qualityTable: '', totalMs: 0 };
+  const report: BenchReport = { mode, node: process.version, datasets: [], answers: [], skipped: [], qualityTable: '', totalMs: 0 };
+  const measure = (opts.answers ?? true) && engines.includes(OURS);
+  let outOfDomain: Record<string, PromptSet[]> | undefined;
   const answerRankSets = new Set<string>();
   for (const name of opts.datasets) {
     const needsShared = (DATASET_NAMES as readonly string[]).includes(name);
@@ -371,6 +381,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const d = await benchDataset(loaded, engines as EngineName[], builds, opts.queriesLimit, mode, worker, opts.log);
     report.datasets.push(d);
     opts.log(d.table);
+    if (measure) {
+      outOfDomain ??= await outOfDomainSets(dataDir ?? defaultSharedDataDir());
+      const quality = measureAnswers(loaded, LexIndex.build(loaded.entities), outOfDomain[loaded.name] ?? [], opts.queriesLimit);
+      report.answers.push(quality);
+      opts.log(quality.table);
+    }
   }
   if (report.datasets.length > 0) {
     report.qualityTable = renderQualityTable(report.datasets, answerRankSets);

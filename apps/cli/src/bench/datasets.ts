@@ -26,7 +26,7 @@ export interface SkippedDataset {
 }
 
 /** Datasets known by name; any other name is read as a folder holding `corpus.jsonl` and `qrels.jsonl`. */
-export const DATASET_NAMES = ['pg', 'scifact', 'xllm'] as const;
+export const DATASET_NAMES = ['pg', 'pg-questions', 'scifact', 'xllm'] as const;
 
 /** The monorepo root: the nearest ancestor of `from` whose package.json declares workspaces. */
 export function findRepoRoot(from: string = __dirname): string {
@@ -84,6 +84,20 @@ async function loadPg(dir: string): Promise<BenchDataset | SkippedDataset> {
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The PostgreSQL 15 docs asked natural questions: the corpus of `pg`, and the questions vendored with the manual
+ * (`vendor/pg15-docs/pg15-questions.jsonl`, answering pages judged before any engine was asked).
+ */
+async function loadPgQuestions(dir: string): Promise<BenchDataset | SkippedDataset> {
+  const questions = path.join(findRepoRoot(), 'vendor', 'pg15-docs', 'pg15-questions.jsonl');
+  const skip = missing('pg-questions', [questions]);
+  if (skip) return skip;
+  const pg = await loadPg(dir);
+  if (isSkipped(pg)) return { name: 'pg-questions', reason: pg.reason };
+  const qrels = parseQrels(await fs.readFile(questions, 'utf8'));
+  return { ...pg, name: 'pg-questions', qrels, note: `${pg.entities.length} PostgreSQL 15 pages; ${qrels.length} natural questions with judged answering pages` };
 }
 
 /** BEIR SciFact: the corpus, and the train split's 809 judged queries (query text from queries.jsonl). */
@@ -191,6 +205,8 @@ export async function loadDataset(name: string, sharedDataDir: string): Promise<
   switch (name) {
     case 'pg':
       return loadPg(sharedDataDir);
+    case 'pg-questions':
+      return loadPgQuestions(sharedDataDir);
     case 'scifact':
       return loadScifact(sharedDataDir);
     case 'xllm':

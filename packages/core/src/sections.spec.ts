@@ -1,0 +1,96 @@
+import type { Entity } from './entity';
+import { LexIndex } from './lexindex';
+import { chooseSummary, withExample } from './summary';
+
+function doc(id: string, title: string, text: string): Entity {
+  return { id, url: `https://db.test/${id}.html`, title, text, category: [], tags: [], links: [] };
+}
+
+/** A small database manual: enough pages that a word held by one of them is rare. */
+const MANUAL: Entity[] = [
+  doc('partial', 'Partial Indexes', [
+    'A partial index is an index built over a subset of a table; the subset is defined by a conditional expression.',
+    'To create a partial index that suits our example, use a command such as this:',
+    'CREATE INDEX orders_unbilled_index ON orders (order_nr)',
+    '    WHERE billed is not true;',
+    'See CREATE INDEX for details.',
+    'A partial index can be used in a query only if the system can recognize that the WHERE condition of the query implies the predicate of the index.',
+  ].join('\n')),
+  doc('createindex', 'CREATE INDEX', 'CREATE INDEX constructs an index on the specified column of the specified table. A partial index is created when a WHERE clause is given.'),
+  doc('vacuum', 'Routine Vacuuming', 'VACUUM reclaims storage occupied by dead tuples. Autovacuum runs vacuum and analyze automatically on every table.'),
+  doc('wal', 'Write-Ahead Logging', 'The write-ahead log records every change before data files are written. The max_wal_size setting bounds the log.'),
+  doc('locks', 'Explicit Locking', 'Row-level locks block concurrent writers of the same row of a table. Deadlocks are detected and one transaction is aborted.'),
+  doc('json', 'JSON Types', 'The jsonb type stores parsed JSON in a binary form. GIN indexes speed up containment queries on jsonb columns of a table.'),
+  doc('copy', 'COPY', 'COPY moves data between a table and a file. COPY FROM reads a file into a table; COPY TO writes a table to a file.'),
+  doc('roles', 'Database Roles', 'A role owns database objects and holds privileges. GRANT gives a role privileges on a table or a schema.'),
+];
+
+describe('knowing when not to answer', () => {
+  const idx = LexIndex.build(MANUAL);
+
+  it('declines a prompt the collection does not cover, with its figures', () => {
+    const a = idx.ask('copy a sourdough bread recipe from a cookbook to a file');
+    expect(a.noAnswer?.reason).toMatch(/does not cover the prompt/);
+    expect(a.results).toEqual([]);
+    const off = idx.ask('what does the write-ahead log of a sourdough bakery record', { minCoverage: 0, minBest: 0 });
+    expect(off.noAnswer).toBeUndefined();
+  });
+
+  it('answers a covered prompt and says how well it is covered', () => {
+    const a = idx.ask('create a partial index');
+    expect(a.noAnswer).toBeUndefined();
+    expect(a.confidence?.coverage).toBe(1);
+    expect(a.confidence?.best).toBeGreaterThan(0.12);
+    expect(a.results[0]?.id).toBe('partial');
+  });
+});
+
+describe('a summary that answers', () => {
+  const idx = LexIndex.build(MANUAL);
+
+  it('carries the example a sentence introduces, keeps cross-references out, and stays verbatim', () => {
+    const a = idx.ask('create a partial index', { summarySentences: 3 });
+    const texts = a.summary.map((s) => s.sentence);
+    expect(texts.some((t) => /^See /.test(t))).toBe(false);
+    const intro = a.summary.find((s) => s.sentence.startsWith('To create a partial index'));
+    expect(intro?.sentence).toContain('CREATE INDEX orders_unbilled_index ON orders (order_nr)\n    WHERE billed is not true;');
+    for (const s of a.summary) expect((idx.get(s.sourceId) as Entity).text.slice(s.start, s.end)).toBe(s.sentence);
+  });
+
+  it('puts a sentence holding every prompt word before one holding a few', () => {
+    const text = 'Indexes speed up reads. A partial index covers part of a table.';
+    const out = chooseSummary(
+      [
+        { sourceId: 'a', text, start: 0, end: 23, groups: 1, rank: 0 },
+        { sourceId: 'a', text, start: 24, end: text.length, groups: 2, rank: 0 },
+      ],
+      2,
+      1,
+    );
+    expect(out[0]?.sentence).toBe('A partial index covers part of a table.');
+  });
+
+  it('stops an example at the next line of prose, and leaves a sentence without a colon as it is', () => {
+    const text = 'Run this:\nSELECT 1;\nThe next paragraph explains what the query returns.';
+    expect(text.slice(0, withExample(text, 9))).toBe('Run this:\nSELECT 1;');
+    expect(withExample('No example here.', 16)).toBe(16);
+  });
+});
+
+describe('matched words, related tokens and suggestions', () => {
+  const idx = LexIndex.build([
+    ...MANUAL,
+    doc('predicates', 'Index Predicates', 'The index predicate of a partial index limits its rows. An index predicate must be immutable. Version 15 adds nothing here.'),
+    doc('planner', 'Planner and Partial Indexes', 'The planner proves that a query implies the index predicate. A partial index with an index predicate on 15 rows is small.'),
+  ]);
+
+  it('suggests multi-tokens of the corpus that each get an answer, never the prompt itself', () => {
+    const a = idx.ask('partial index');
+    expect(a.suggestions.length).toBeGreaterThan(0);
+    for (const s of a.suggestions) {
+      expect(s.toLowerCase()).not.toBe('partial index');
+      expect(idx.ask(s).noAnswer).toBeUndefined();
+    }
+    for (const r of a.related) expect(r.token).not.toMatch(/^\d+$/);
+  });
+});
