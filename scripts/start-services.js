@@ -10,6 +10,8 @@
 // (redis://127.0.0.1:6379), LEXIGRAPH_DATA (./.lexigraph), INGEST_PORT (3001), GATEWAY_PORT (3000),
 // INDEXER_PORT (3002, its /health and /metrics), INDEXER_CONCURRENCY (4), QUEUE_PREFIX (lexigraph),
 // SERVICES_RESTART_MS (1000: the first restart delay), SERVICES_RESTART_MAX_MS (30000).
+// Without LEXIGRAPH_MASTER_KEY the services run with LEXIGRAPH_AUTH=off (every route open, said loudly at start and
+// once they answer); with it, every route but /health needs a key.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
@@ -38,6 +40,18 @@ const env = {
   CHECKPOINT_DISABLE: '1',
   TURBO_TELEMETRY_DISABLED: '1',
 };
+// A local run without a master key is open, explicitly, so the services start (they refuse to run open by accident).
+if (!env.LEXIGRAPH_MASTER_KEY) env.LEXIGRAPH_AUTH = 'off';
+const OPEN = env.LEXIGRAPH_AUTH === 'off';
+
+function warnOpen() {
+  if (!OPEN) return;
+  const bar = '!'.repeat(100);
+  process.stderr.write(
+    `${bar}\n!! RUNNING OPEN: LEXIGRAPH_AUTH=off. Anyone who reaches these ports can read, change and delete everything.\n` +
+      `!! Set LEXIGRAPH_MASTER_KEY (32+ characters) to require API keys; see the README's Security section.\n${bar}\n`,
+  );
+}
 
 function say(line) {
   process.stdout.write(`[services] ${line}\n`);
@@ -130,6 +144,7 @@ function backoff(failures) {
 }
 
 async function main() {
+  warnOpen();
   const build = !process.argv.includes('--no-build');
   run('bash', [path.join('scripts', 'services.sh')]);
   if (build) {
@@ -197,6 +212,7 @@ async function main() {
     say(`gateway  ${URLS.gateway()}   POST /v1/collections/:c/query; OpenAPI /docs`);
     say(`indexer  ${URLS.indexer()}   ${env.INDEXER_CONCURRENCY || 4} jobs at once per queue; data in ${env.LEXIGRAPH_DATA}`);
     say('each answers /health and /metrics; press Ctrl-C to stop them all');
+    warnOpen();
   } catch (err) {
     process.stderr.write(`[services] ${err.message}\n`);
     stopAll(1);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AppError, IndexStorageEnv, parseEnv } from '@lexigraph/contracts';
+import type { Store } from '@lexigraph/db';
 import type { PipelineStore } from '@lexigraph/pipeline';
 import type { CliIO } from './io';
 
@@ -21,6 +22,7 @@ export class CliContext {
   readonly retainVersions: number;
   /** Whether full builds also store the SQL-readable tables (INDEX_SQL_TABLES, default off). */
   readonly sqlTables: boolean;
+  private databasePromise: Promise<Store> | undefined;
   private storePromise: Promise<PipelineStore> | undefined;
 
   constructor(
@@ -39,17 +41,24 @@ export class CliContext {
     }
   }
 
-  /** Opens the store on first use. The db package is loaded only here, keeping cold `ask` free of it. */
+  /**
+   * Opens the database on first use (for what the pipeline's store does not cover: keys, the audit trail). The db
+   * package is loaded only here, keeping cold `ask` free of it.
+   */
+  database(): Promise<Store> {
+    this.databasePromise ??= (async () => {
+      const { createStore } = await import('@lexigraph/db');
+      return createStore(this.databaseUrl ? { databaseUrl: this.databaseUrl } : { dataDir: path.join(this.dataDir, 'db') });
+    })();
+    return this.databasePromise;
+  }
+
+  /** The pipeline's store over the database, opened on first use. */
   store(): Promise<PipelineStore> {
-    if (!this.storePromise) {
-      this.storePromise = (async () => {
-        const [{ createStore }, { fromDbStore }] = await Promise.all([import('@lexigraph/db'), import('@lexigraph/pipeline')]);
-        const store = await createStore(
-          this.databaseUrl ? { databaseUrl: this.databaseUrl } : { dataDir: path.join(this.dataDir, 'db') },
-        );
-        return fromDbStore(store);
-      })();
-    }
+    this.storePromise ??= (async () => {
+      const [db, { fromDbStore }] = await Promise.all([this.database(), import('@lexigraph/pipeline')]);
+      return fromDbStore(db);
+    })();
     return this.storePromise;
   }
 
@@ -70,10 +79,11 @@ export class CliContext {
 
   /** Closes the store if it was opened. */
   async close(): Promise<void> {
-    if (!this.storePromise) return;
     const pending = this.storePromise;
+    const database = this.databasePromise;
     this.storePromise = undefined;
-    const store = await pending;
-    await store.close();
+    this.databasePromise = undefined;
+    if (pending) await (await pending).close();
+    else if (database) await (await database).close();
   }
 }

@@ -5,6 +5,7 @@ import type { BenchCommandOptions } from './commands/bench';
 import type { DeleteOptions } from './commands/delete';
 import type { EvalOptions } from './commands/eval';
 import type { IngestOptions } from './commands/ingest';
+import type { KeysCreateOptions } from './commands/keys';
 import type { StatsOptions } from './commands/stats';
 import type { TuneOptions } from './commands/tune';
 import { CliContext, type GlobalOptions } from './context';
@@ -153,6 +154,29 @@ export async function run(argv: readonly string[], io: Partial<CliIO> = {}): Pro
     .action(
       action(async (opts: StatsOptions, cmd: Command) => (await import('./commands/stats')).statsCommand(context(cmd), opts)),
     );
+
+  const keys = program.command('keys').description('API keys of the ingest API and the gateway (stored hashed; a key is shown once, at creation)');
+  keys
+    .command('create')
+    .description('create an API key and print it (the only time it is shown)')
+    .requiredOption('--name <text>', 'what the key is for')
+    .option('--scope <scope>', 'query, ingest or admin (repeatable)', collect, [])
+    .option('--collection <pattern>', 'collection name or pattern, "*" any run, "?" one character (repeatable)', collect, [])
+    .option('--expires <when>', 'ISO 8601 date-time, or a lifetime such as 30d, 12h, 90m')
+    .option('--json', 'print the key as JSON')
+    .action(
+      action(async (opts: KeysCreateOptions, cmd: Command) => (await import('./commands/keys')).keysCreateCommand(context(cmd), opts)),
+    );
+  keys
+    .command('list')
+    .description('list the keys (ids, names, scopes, collections, expiry, revocation; never secrets)')
+    .option('--json', 'print as JSON')
+    .action(action(async (opts: { json?: boolean }, cmd: Command) => (await import('./commands/keys')).keysListCommand(context(cmd), opts)));
+  keys
+    .command('revoke')
+    .description('revoke a key by id; services refuse it within AUTH_KEY_CACHE_MS')
+    .argument('<id>', 'key id (as listed)')
+    .action(action(async (id: string, _opts: unknown, cmd: Command) => (await import('./commands/keys')).keysRevokeCommand(context(cmd), id)));
 
   program
     .command('bench')

@@ -1,3 +1,4 @@
+import { authSettingsFromEnv, type AuthSettings } from '@lexigraph/auth';
 import { GatewayEnv, parseEnv } from '@lexigraph/contracts';
 
 export { GatewayEnv } from '@lexigraph/contracts';
@@ -15,6 +16,9 @@ export interface GatewayConfig {
   logLevel?: string;
   /** The answer cache's other bounds and layers (see answer-cache.ts); defaults when absent. */
   answerCache?: AnswerCacheConfig;
+  auth: AuthSettings;
+  /** Requests per key and window, counted in Redis across replicas; `limit` 0 = no limit. */
+  rateLimit: { limit: number; windowMs: number };
 }
 
 /** Bounds of the answer cache's layers, and the warming after a publish. */
@@ -32,11 +36,23 @@ export interface AnswerCacheConfig {
 }
 
 /**
- * Parses the environment (GatewayEnv of @lexigraph/contracts, where every variable is described). A bad or missing value throws one Error listing every bad `NAME=value`, so the app stops
- * at boot with all of them at once.
+ * Parses the environment (GatewayEnv and AuthEnv of @lexigraph/contracts, where every variable is described). A bad
+ * or missing value throws one Error listing every bad `NAME=value`, so the app stops at boot with all of them at once.
  */
 export function loadConfig(env: Record<string, string | undefined>): GatewayConfig {
-  const e = parseEnv(GatewayEnv, env, 'gateway');
+  const errors: string[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      errors.push((err as Error).message.replace(/^invalid gateway environment: /, ''));
+      return undefined;
+    }
+  };
+  const e = attempt(() => parseEnv(GatewayEnv, env, 'gateway'));
+  const auth = attempt(() => authSettingsFromEnv(env, 'gateway'));
+  // Every bad value of both schemas in one message, as for one schema (AuthEnv is apart for its cross-field rule).
+  if (!e || !auth) throw new Error(`invalid gateway environment: ${errors.join('; ')}`);
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -53,6 +69,8 @@ export function loadConfig(env: Record<string, string | undefined>): GatewayConf
       sharedMaxEntryBytes: e.GATEWAY_SHARED_CACHE_ENTRY_KB * 1024,
       warmCount: e.GATEWAY_WARM_COUNT,
     },
+    auth,
+    rateLimit: { limit: e.GATEWAY_RATE_LIMIT, windowMs: e.GATEWAY_RATE_WINDOW_MS },
   };
 }
 

@@ -1,4 +1,8 @@
 import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { getOptionsToken, getStorageToken, type ThrottlerModuleOptions } from '@nestjs/throttler';
+import { Authenticator, AUTHENTICATOR, AuthGuard } from '@lexigraph/auth';
 import { createStore } from '@lexigraph/db';
 import Redis from 'ioredis';
 import { redisOptions, type GatewayConfig } from './config';
@@ -9,6 +13,7 @@ import { IndexRegistry } from './index-registry';
 import { GatewayLifecycle } from './lifecycle';
 import { GatewayMetrics } from './metrics';
 import { QueryController } from './query.controller';
+import { FailOpenStorage, KeyThrottlerGuard } from './rate-limit';
 import { QueryService, type ProfileLoader } from './query.service';
 import { answerCacheProviders } from './answer-cache.providers';
 import { AnswerCache } from './answer-cache';
@@ -65,7 +70,25 @@ export class GatewayModule {
           new QueryService(registry, metrics, profiles, cache),
       },
       GatewayLifecycle,
+      {
+        provide: AUTHENTICATOR,
+        inject: [GatewayDatabase],
+        // Keys are read from the database when it answers; while it is down, keys read before keep working.
+        useFactory: (db: GatewayDatabase) => new Authenticator({ ...options.config.auth, keys: async (id) => (await db.get()).keys.get(id) }),
+      },
+      // Global guards run in this order: who is calling, then how often it called.
+      { provide: APP_GUARD, useClass: AuthGuard },
     ];
+    const { limit, windowMs } = options.config.rateLimit;
+    // Without a limit there is no throttler at all: no Redis round trip per request. With one, the guard's options
+    // and storage are provided here, so the counters share the gateway's Redis client (one connection, closed with it).
+    if (limit > 0) {
+      providers.push(
+        { provide: getOptionsToken(), useValue: { throttlers: [{ name: 'default', limit, ttl: windowMs }] } satisfies ThrottlerModuleOptions },
+        { provide: getStorageToken(), inject: [REDIS], useFactory: (redis: Redis) => new FailOpenStorage(new ThrottlerStorageRedisService(redis)) },
+        { provide: APP_GUARD, useClass: KeyThrottlerGuard },
+      );
+    }
     return {
       module: GatewayModule,
       controllers: [QueryController, HealthController, EventsController],

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, Logger, Res } from '@nestjs/common';
 import { healthAnswer, probe } from '@lexigraph/contracts';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public, RequireScope } from '@lexigraph/auth';
 import type { FastifyReply } from 'fastify';
 import type Redis from 'ioredis';
 import { GatewayDatabase } from './database';
@@ -21,6 +22,7 @@ export class HealthController {
   ) {}
 
   @Get('health')
+  @Public()
   @ApiOperation({
     summary: 'Database, Redis and the first load of the indexes: 200 when all are up, else 503 (queries are still answered from the loaded indexes); a small fixed body',
   })
@@ -36,6 +38,8 @@ export class HealthController {
   }
 
   @Get('metrics')
+  @RequireScope('admin')
+  @ApiBearerAuth()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ summary: 'Prometheus metrics' })
   metricsText(): Promise<string> {

@@ -81,8 +81,8 @@ export class IndexRegistry {
 
   /**
    * The index for a query: the served one, else a load attempt (an index published while no event reached us).
-   * Throws AppError UNKNOWN_COLLECTION (with the known names), NO_INDEX, or UNAVAILABLE when the database is down
-   * and no snapshot holds the collection.
+   * Throws AppError UNKNOWN_COLLECTION, NO_INDEX, or UNAVAILABLE when the database is down and no snapshot holds the
+   * collection. The 404 names only the collection asked for: listing the others would reveal them to any key.
    */
   async require(collection: string): Promise<ServedIndex> {
     const hit = this.served.get(collection);
@@ -93,12 +93,7 @@ export class IndexRegistry {
     if (await store.collections.get(collection)) {
       throw new AppError('NO_INDEX', `collection "${collection}" has no published index yet; wait for its first build`, { collection });
     }
-    const known = (await store.collections.list()).map((c) => c.name);
-    throw new AppError(
-      'UNKNOWN_COLLECTION',
-      `unknown collection "${collection}"${known.length ? ` (known: ${known.join(', ')})` : ' (no collections yet)'}`,
-      { collection },
-    );
+    throw new AppError('UNKNOWN_COLLECTION', `unknown collection "${collection}"`, { collection });
   }
 
   /**

@@ -5,7 +5,8 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type Redis from 'ioredis';
-import { createLogger, EVENT_INDEX_PUBLISHED, NestLogger } from '@lexigraph/contracts';
+import { AUTHENTICATOR, corsOrigin, openWarning, type Authenticator } from '@lexigraph/auth';
+import { createLogger, EVENT_INDEX_PUBLISHED, NestLogger, toErrorBody } from '@lexigraph/contracts';
 import { profileLoader } from '@lexigraph/pipeline';
 import { loadConfig, redisOptions, type GatewayConfig } from './config';
 import { ErrorFilter } from './error.filter';
@@ -51,6 +52,21 @@ export async function createGatewayApp(options: GatewayAppOptions = {}): Promise
     { logger: new NestLogger(createLogger('gateway', { level: options.logger === false ? 'silent' : (options.logger ?? config.logLevel ?? 'info') })) },
   );
   app.useGlobalFilters(new ErrorFilter());
+  const origin = corsOrigin(config.auth.corsOrigins);
+  if (origin !== false) app.enableCors({ origin, allowedHeaders: ['authorization', 'content-type'], exposedHeaders: ['retry-after'] });
+  if (config.auth.mode === 'off') new Logger('Gateway').warn(openWarning('gateway'));
+
+  // The OpenAPI pages are served by fastify itself, outside Nest's guards: they need a key of any scope too.
+  const auth = app.get<Authenticator>(AUTHENTICATOR);
+  adapter.getInstance().addHook('onRequest', async (request, reply) => {
+    if (!/^\/docs(?:[/?-]|$)/.test(request.url)) return;
+    try {
+      await auth.authenticate(request.headers.authorization);
+    } catch (err) {
+      const body = toErrorBody(err);
+      await reply.status(body.statusCode).header('WWW-Authenticate', 'Bearer realm="lexigraph"').header('content-type', 'application/json; charset=utf-8').send(body);
+    }
+  });
 
   const metrics = app.get(GatewayMetrics);
   adapter.getInstance().addHook('onResponse', (request, reply, done) => {
@@ -65,6 +81,7 @@ export async function createGatewayApp(options: GatewayAppOptions = {}): Promise
       .setTitle('Lexigraph query gateway')
       .setDescription('Ranked, cited answers from the published index of each collection.')
       .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (lxk_...) or a tenant token (JWT)' })
       .build(),
   );
   SwaggerModule.setup('docs', app, document);

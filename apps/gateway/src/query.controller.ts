@@ -1,10 +1,12 @@
 import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, mayUseCollection, RequireScope, type Principal } from '@lexigraph/auth';
 import { IndexRegistry } from './index-registry';
 import { QUERY_BODY_SCHEMA, ANSWER_SCHEMA, ERROR_SCHEMA } from './openapi';
 import { QueryService } from './query.service';
 
 @ApiTags('query')
+@ApiBearerAuth()
 @Controller('v1/collections')
 export class QueryController {
   constructor(
@@ -13,6 +15,7 @@ export class QueryController {
   ) {}
 
   @Post(':collection/query')
+  @RequireScope('query', 'collection')
   @HttpCode(200)
   @Header('content-type', 'application/json; charset=utf-8')
   @ApiOperation({
@@ -24,16 +27,20 @@ export class QueryController {
   @ApiBody({ schema: QUERY_BODY_SCHEMA })
   @ApiOkResponse({ description: 'The answer, with the index version that produced it', schema: ANSWER_SCHEMA })
   @ApiResponse({ status: 400, description: 'Malformed body, unknown parameter or bad value', schema: ERROR_SCHEMA })
+  @ApiResponse({ status: 401, description: 'Missing, unknown, revoked or expired key or tenant token', schema: ERROR_SCHEMA })
+  @ApiResponse({ status: 403, description: 'The key lacks the query scope or may not use this collection', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 404, description: 'Unknown collection', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 409, description: 'The collection has no published index yet', schema: ERROR_SCHEMA })
-  async query(@Param('collection') collection: string, @Body() body: unknown): Promise<string> {
-    // The answer arrives as JSON text (serialized once, then cached with it): the server sends it as is.
-    return (await this.queries.answer(collection, body)).json;
+  async query(@Param('collection') collection: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<string> {
+    // The answer arrives as JSON text (serialized once, then cached with it): the server sends it as is. A tenant
+    // token's ACL groups go down with the query; any other caller (undefined groups) sees every document.
+    return (await this.queries.answer(collection, body, principal.aclGroups === undefined ? {} : { aclGroups: principal.aclGroups })).json;
   }
 
   @Get()
-  @ApiOperation({ summary: 'Collections served, with their index versions' })
-  list() {
-    return { collections: this.registry.list() };
+  @RequireScope('query')
+  @ApiOperation({ summary: 'Collections served that the key may use, with their index versions' })
+  list(@CurrentPrincipal() principal: Principal) {
+    return { collections: this.registry.list().filter((c) => mayUseCollection(principal, c.collection)) };
   }
 }

@@ -66,13 +66,13 @@ describe('e2e: ingest API -> indexer -> gateway on PostgreSQL, Redis and HTTP', 
     const databaseUrl = u.toString();
     dataDir = await mkdtemp(path.join(tmpdir(), 'lexigraph-gw-e2e-'));
 
-    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl, queue: QUEUE });
+    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl, queue: QUEUE, auth: { mode: 'off', cacheMs: 5000, corsOrigins: [] } });
     await ingest.listen(0, '127.0.0.1');
     ingestUrl = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
     indexer = await startIndexer({ databaseUrl, dataDir, concurrency: 2, queue: QUEUE, log: false });
     // Polling off: the new version must arrive through the index.published event.
     ({ app: gateway, url: gatewayUrl } = await startGateway({
-      config: { databaseUrl, redisUrl: REDIS_URL, host: '127.0.0.1', port: 0, pollMs: 0, cacheSize: 100 },
+      config: { databaseUrl, redisUrl: REDIS_URL, host: '127.0.0.1', port: 0, pollMs: 0, cacheSize: 100, auth: { mode: 'off', cacheMs: 5000, corsOrigins: [] }, rateLimit: { limit: 0, windowMs: 60_000 } },
       logger: 'error',
       defaultMetrics: false,
     }));

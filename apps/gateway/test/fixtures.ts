@@ -67,7 +67,18 @@ export async function testDb(prefix: string): Promise<TestDb> {
       return report.version;
     },
     config(overrides = {}) {
-      return { databaseUrl: url, redisUrl: REDIS_URL, port: 0, host: '127.0.0.1', pollMs: 0, cacheSize: 100, ...overrides };
+      // Authentication off explicitly: these suites test answers; test/auth.spec.ts tests keys and tokens.
+      return {
+        databaseUrl: url,
+        redisUrl: REDIS_URL,
+        port: 0,
+        host: '127.0.0.1',
+        pollMs: 0,
+        cacheSize: 100,
+        auth: { mode: 'off', cacheMs: 5000, corsOrigins: [] },
+        rateLimit: { limit: 0, windowMs: 60_000 },
+        ...overrides,
+      };
     },
     async drop() {
       await store.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -34,7 +34,7 @@ describe('indexer throughput', () => {
       if (LATENCY > 0) await new Promise((r) => setTimeout(r, LATENCY));
       return pages[p] === undefined ? { status: 404 } : { status: 200, body: pages[p] };
     });
-    ingest = await createIngestApp({ databaseUrl: db.url, queue: { redisUrl: REDIS_URL, prefix } });
+    ingest = await createIngestApp({ databaseUrl: db.url, queue: { redisUrl: REDIS_URL, prefix }, auth: { mode: 'off', cacheMs: 5000, corsOrigins: [] } });
     await ingest.listen(0, '127.0.0.1');
     base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
   });

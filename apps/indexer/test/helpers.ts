@@ -177,7 +177,7 @@ export async function startStack(name: string, timings: TestQueue): Promise<Test
     await removeDataDir(prefix);
   };
   try {
-    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl: db.url, queue, dataDir: dataDirFor(prefix), logLevel: 'warn', defaultMetrics: false });
+    ingest = await createIngestApp({ allowPrivateSources: true, databaseUrl: db.url, queue, dataDir: dataDirFor(prefix), logLevel: 'warn', defaultMetrics: false, auth: { mode: 'off', cacheMs: 5000, corsOrigins: [] } });
     await ingest.listen(0, '127.0.0.1');
     const base = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
     return {

@@ -1,3 +1,4 @@
+import { authSettingsFromEnv, type AuthSettings } from '@lexigraph/auth';
 import { IngestEnv, parseEnv } from '@lexigraph/contracts';
 import { fromQueueEnv, type QueueConfig } from '@lexigraph/queue';
 
@@ -22,6 +23,11 @@ export interface IngestOptions {
   logLevel?: string;
   /** The indexer's data folder (`LEXIGRAPH_DATA`): deleting a collection removes its snapshot files there. */
   dataDir?: string;
+  /**
+   * Authentication (default: from LEXIGRAPH_MASTER_KEY, LEXIGRAPH_AUTH, AUTH_KEY_CACHE_MS, LEXIGRAPH_CORS_ORIGINS;
+   * without a master key the API refuses to start unless LEXIGRAPH_AUTH=off).
+   */
+  auth?: AuthSettings;
 }
 
 export interface IngestConfig {
@@ -35,6 +41,7 @@ export interface IngestConfig {
   host: string;
   logLevel: string;
   dataDir?: string;
+  auth: AuthSettings;
 }
 
 export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
@@ -56,5 +63,6 @@ export function resolveConfig(opts: IngestOptions = {}, env: Record<string, stri
     host: e.INGEST_HOST,
     logLevel: opts.logLevel ?? e.LOG_LEVEL,
     ...((opts.dataDir ?? e.LEXIGRAPH_DATA) ? { dataDir: opts.dataDir ?? e.LEXIGRAPH_DATA } : {}),
+    auth: opts.auth ?? authSettingsFromEnv(env, 'ingest'),
   };
 }

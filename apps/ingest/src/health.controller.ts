@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public, RequireScope } from '@lexigraph/auth';
 import { healthAnswer, probe, type Logger } from '@lexigraph/contracts';
 import { IngestService } from './ingest.service';
 import { IngestMetrics } from './metrics';
@@ -19,6 +20,7 @@ export class HealthController {
   ) {}
 
   @Get('health')
+  @Public()
   @ApiOperation({ summary: 'Database and Redis reachable: 200 with every check up, else 503; a small fixed body' })
   async health(@Res() res: JsonResponse): Promise<void> {
     const down = (what: string) => (reason: string) => this.log.debug({ check: what, reason }, `health: ${what} down`);
@@ -31,6 +33,8 @@ export class HealthController {
   }
 
   @Get('metrics')
+  @RequireScope('admin')
+  @ApiBearerAuth()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ summary: 'Prometheus metrics' })
   metricsText(): Promise<string> {

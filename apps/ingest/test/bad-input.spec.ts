@@ -16,7 +16,7 @@ describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a jo
   beforeAll(async () => {
     db = await createDatabase('ingest');
     const prefix = uniquePrefix('ingest');
-    app = await createIngestApp({ databaseUrl: db.url, queue: { redisUrl: REDIS_URL, prefix }, maxUploadBytes: LIMIT, maxBodyBytes: 16 * 1024 });
+    app = await createIngestApp({ databaseUrl: db.url, queue: { redisUrl: REDIS_URL, prefix }, maxUploadBytes: LIMIT, maxBodyBytes: 16 * 1024, auth: { mode: 'off', cacheMs: 5000, corsOrigins: [] } });
     await app.listen(0, '127.0.0.1');
     base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     queues = new JobQueues(queueConfig({ redisUrl: REDIS_URL, prefix }));

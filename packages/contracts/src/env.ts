@@ -134,7 +134,19 @@ export const IndexerEnv = z.object({
 export type IndexerEnv = z.infer<typeof IndexerEnv>;
 
 /**
- * The query gateway (besides LogEnv):
+ * Per-key rate limit of the gateway, counted in Redis so every replica shares it:
+ * - `GATEWAY_RATE_LIMIT` (default 0 = no limit): requests one key (or, with authentication off, one client address)
+ *   may make per window; past it the gateway answers 429 with `Retry-After`.
+ * - `GATEWAY_RATE_WINDOW_MS` (default 60000): the window, in milliseconds.
+ */
+export const RateLimitEnv = z.object({
+  GATEWAY_RATE_LIMIT: z.coerce.number().int().min(0).max(100_000_000).default(0),
+  GATEWAY_RATE_WINDOW_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+});
+export type RateLimitEnv = z.infer<typeof RateLimitEnv>;
+
+/**
+ * The query gateway (besides RateLimitEnv, LogEnv, and AuthEnv, which is parsed apart for its cross-field rule):
  * - `DATABASE_URL` (required): PostgreSQL holding the published indexes (`?schema=` selects a schema).
  * - `REDIS_URL` (default `redis://127.0.0.1:6379`): where `index.published` events arrive.
  * - `LEXIGRAPH_DATA` (optional): a data directory shared with the indexer; its snapshot files are read instead of
@@ -164,6 +176,46 @@ export const GatewayEnv = z.object({
   GATEWAY_SHARED_CACHE_TTL_S: z.coerce.number().int().min(1).max(30 * 86_400).default(3600),
   GATEWAY_SHARED_CACHE_ENTRY_KB: z.coerce.number().int().min(1).max(65_536).default(256),
   GATEWAY_WARM_COUNT: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+  ...RateLimitEnv.shape,
   ...LogEnv.shape,
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
+
+/** A comma-separated list (`a, b,c`), trimmed, empty items dropped. */
+const commaList = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+
+/**
+ * Authentication of the HTTP services (ingest and gateway), declared once for both:
+ * - `LEXIGRAPH_MASTER_KEY` (at least 32 characters): the key that creates and revokes API keys. Required unless
+ *   `LEXIGRAPH_AUTH=off`: a service refuses to start open by accident.
+ * - `LEXIGRAPH_AUTH` (`on` or `off`, default `on`): `off` serves every route without a key (local demos only; the
+ *   service says so loudly at start). Setting both `off` and a master key is refused as ambiguous.
+ * - `AUTH_KEY_CACHE_MS` (default 5000, 0..600000): how long a service reuses what it read of a key (scopes,
+ *   collections, expiry, revocation). A key revoked on another process stops working within this delay; the process
+ *   that revokes it forgets it at once. While the database is unreachable a key read before keeps working.
+ * - `LEXIGRAPH_CORS_ORIGINS` (comma-separated origins, default none): browser origins allowed to call the service
+ *   (`*` allows any); none = no CORS headers, so browsers on other origins are refused.
+ */
+export const AuthEnv = z
+  .object({
+    LEXIGRAPH_AUTH: z.enum(['on', 'off']).default('on'),
+    LEXIGRAPH_MASTER_KEY: z.string().min(32, 'must be at least 32 characters (e.g. the output of `openssl rand -base64 32`)').optional(),
+    AUTH_KEY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+    LEXIGRAPH_CORS_ORIGINS: commaList,
+  })
+  .superRefine((e, ctx) => {
+    if (e.LEXIGRAPH_AUTH === 'on' && !e.LEXIGRAPH_MASTER_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LEXIGRAPH_MASTER_KEY'],
+        message: 'required: set a master key, or LEXIGRAPH_AUTH=off to serve every route without authentication',
+      });
+    }
+    if (e.LEXIGRAPH_AUTH === 'off' && e.LEXIGRAPH_MASTER_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['LEXIGRAPH_AUTH'], message: 'off while LEXIGRAPH_MASTER_KEY is set: unset one of them' });
+    }
+  });
+export type AuthEnv = z.infer<typeof AuthEnv>;

@@ -16,6 +16,12 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  /** No key, or a key or token that is unknown, revoked, expired or badly signed. */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** A valid key or token without the scope or the collection the route needs. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** Too many requests for one key in the current window (the answer says when to retry). */
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -35,6 +41,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
 };
 
 /**

@@ -5,3 +5,4 @@ export * from './env';
 export * from './health';
 export * from './log';
 export * from './patterns';
+export * from './auth';

@@ -5,6 +5,10 @@ export { DocumentRepository } from './document.repository';
 export { SourceRepository, type SourceKindName } from './source.repository';
 export { IndexRepository, DEFAULT_INDEX_CHUNK_BYTES } from './index.repository';
 export type { IndexRepositoryOptions } from './index.repository';
+export { KeyRepository } from './key.repository';
+export type { ApiKeyRecord, NewApiKey } from './key.repository';
+export { AuditRepository } from './audit.repository';
+export type { AuditRecord, AuditPageOptions, NewAuditEvent } from './audit.repository';
 export { DbError, isUniqueViolation, toDbError } from './errors';
 export type { DbErrorCode } from './errors';
 export {

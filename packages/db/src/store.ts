@@ -5,11 +5,13 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './client';
+import { AuditRepository } from './audit.repository';
 import { CollectionRepository } from './collection.repository';
 import { DocumentRepository } from './document.repository';
 import { DbError, toDbError } from './errors';
 import { IndexRepository } from './index.repository';
 import { SourceRepository } from './source.repository';
+import { KeyRepository } from './key.repository';
 import { quoteIdent, runMigrations, type MigrationResult, type SqlSession } from './migrate';
 
 /** Default folder of the embedded database, relative to the working directory. */
@@ -50,6 +52,10 @@ export interface Store {
   documents: DocumentRepository;
   indexes: IndexRepository;
   sources: SourceRepository;
+  /** API keys of the HTTP services. */
+  keys: KeyRepository;
+  /** Who changed what, and when. */
+  audit: AuditRepository;
   /** What opening the store did to the schema. */
   migrations: MigrationResult;
   /** One round trip to the database (`SELECT 1`); rejects with a DbError when it cannot be reached. */
@@ -73,6 +79,8 @@ function buildStore(
     documents: new DocumentRepository(prisma),
     indexes: new IndexRepository(prisma, opts.indexChunkBytes === undefined ? {} : { chunkBytes: opts.indexChunkBytes }),
     sources: new SourceRepository(prisma),
+    keys: new KeyRepository(prisma),
+    audit: new AuditRepository(prisma),
     migrations,
     async ping() {
       try {

@@ -1,0 +1,169 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { AppError, TenantTokenClaims, type KeyScope } from '@lexigraph/contracts';
+import type { ApiKeyRecord } from '@lexigraph/db';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { keyIdOf, keyMatches, secretEquals } from './key-secret';
+import { withinPatterns } from './patterns';
+import { MASTER_PRINCIPAL, OPEN_PRINCIPAL, type Principal } from './principal';
+
+/** Reads a key by id (null when there is none); throws when the database cannot answer. */
+export type KeyLookup = (id: string) => Promise<ApiKeyRecord | null>;
+
+export interface AuthenticatorOptions {
+  /** `off` lets every request through as the `open` principal. */
+  mode: 'on' | 'off';
+  /** Required when `mode` is `on`. */
+  masterKey?: string;
+  keys: KeyLookup;
+  /** How long a key read from the database is reused, in ms (AUTH_KEY_CACHE_MS, default 5000). */
+  cacheMs?: number;
+  /** The clock, in ms (tests move it). */
+  now?: () => number;
+}
+
+interface CachedKey {
+  record: ApiKeyRecord | null;
+  readAt: number;
+  /** The record's digest as an HMAC key for tenant tokens, made once. */
+  hmac?: KeyObject;
+}
+
+interface VerifiedToken {
+  claims: TenantTokenClaims;
+  keyId: string;
+}
+
+/** Keys and tokens remembered at most; past it the caches start over (bounds memory under random garbage). */
+const MAX_CACHED = 10_000;
+
+function unauthorized(message: string): AppError {
+  return new AppError('UNAUTHORIZED', message);
+}
+
+/**
+ * Turns the `Authorization` header of a request into a Principal, or throws AppError UNAUTHORIZED (401) for a
+ * missing, malformed, unknown, revoked or expired key, or a tenant token that is badly signed, expired, signed by a
+ * key without the `query` scope, or names collections outside its key's. Keys are read through `keys` and reused
+ * for `cacheMs`; when the database cannot answer, a key read before is still honoured (and an unknown one is a 503).
+ */
+export class Authenticator {
+  readonly mode: 'on' | 'off';
+  private readonly masterKey: string | undefined;
+  private readonly cacheMs: number;
+  private readonly now: () => number;
+  private readonly keyCache = new Map<string, CachedKey>();
+  private readonly tokenCache = new Map<string, VerifiedToken>();
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.mode = options.mode;
+    if (options.mode === 'on' && !options.masterKey) throw new Error('authentication is on but no master key is set');
+    this.masterKey = options.masterKey;
+    this.cacheMs = options.cacheMs ?? 5000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Authenticates `Authorization: Bearer <key or tenant token>`. */
+  async authenticate(header: string | string[] | undefined): Promise<Principal> {
+    if (this.mode === 'off') return OPEN_PRINCIPAL;
+    const value = Array.isArray(header) ? header[0] : header;
+    if (!value) throw unauthorized('authorization: missing; send "Authorization: Bearer <key>"');
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(value);
+    if (!match?.[1]) throw unauthorized('authorization: expected "Bearer <key>"');
+    const credential = match[1];
+    if (this.masterKey !== undefined && secretEquals(credential, this.masterKey)) return MASTER_PRINCIPAL;
+    const id = keyIdOf(credential);
+    if (id !== null) return this.fromKey(id, credential);
+    if (credential.split('.').length === 3) return this.fromTenantToken(credential);
+    throw unauthorized('authorization: not a Lexigraph key or tenant token');
+  }
+
+  /** Forgets what was read of a key (after revoking it in this process). */
+  forget(id: string): void {
+    this.keyCache.delete(id);
+  }
+
+  private async fromKey(id: string, key: string): Promise<Principal> {
+    const cached = await this.readKey(id);
+    const record = cached.record;
+    if (!record || !keyMatches(key, record.secretHash)) throw unauthorized('authorization: unknown key');
+    this.checkUsable(record);
+    return { kind: 'key', actor: record.id, scopes: new Set(record.scopes as KeyScope[]), collectionPatterns: [record.collections] };
+  }
+
+  private checkUsable(record: ApiKeyRecord): void {
+    if (record.revokedAt) throw unauthorized(`authorization: key ${record.id} was revoked`);
+    if (record.expiresAt && record.expiresAt.getTime() <= this.now()) throw unauthorized(`authorization: key ${record.id} expired at ${record.expiresAt.toISOString()}`);
+  }
+
+  private async fromTenantToken(token: string): Promise<Principal> {
+    const verified = this.tokenCache.get(token) ?? (await this.verifyToken(token));
+    const { claims, keyId } = verified;
+    if (claims.exp * 1000 <= this.now()) {
+      this.tokenCache.delete(token);
+      throw unauthorized('tenant token: expired');
+    }
+    const cached = await this.readKey(keyId);
+    const record = cached.record;
+    if (!record) throw unauthorized(`tenant token: signing key ${keyId} does not exist`);
+    this.checkUsable(record);
+    if (!record.scopes.includes('query')) throw unauthorized(`tenant token: signing key ${keyId} lacks the query scope`);
+    const outside = claims.collections.find((c) => !withinPatterns(record.collections, c));
+    if (outside !== undefined) throw unauthorized(`tenant token: collection "${outside}" is outside what key ${keyId} allows`);
+    return {
+      kind: 'tenant',
+      actor: keyId,
+      scopes: new Set<KeyScope>(['query']),
+      collectionPatterns: [record.collections, claims.collections],
+      aclGroups: claims.groups,
+    };
+  }
+
+  /** Checks a token's signature and claims once; the result is remembered by token (its expiry is checked on each use). */
+  private async verifyToken(token: string): Promise<VerifiedToken> {
+    let keyId: unknown;
+    try {
+      if (decodeProtectedHeader(token).alg !== 'HS256') throw unauthorized('tenant token: must be signed with HS256');
+      keyId = decodeJwt(token).keyId;
+    } catch (err) {
+      if (AppError.is(err)) throw err;
+      throw unauthorized('tenant token: not a JWT');
+    }
+    if (typeof keyId !== 'string' || keyId === '') throw unauthorized('tenant token: missing the keyId claim');
+    const cached = await this.readKey(keyId);
+    if (!cached.record) throw unauthorized(`tenant token: signing key ${keyId} does not exist`);
+    cached.hmac ??= createSecretKey(Buffer.from(cached.record.secretHash, 'hex'));
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, cached.hmac, { algorithms: ['HS256'], requiredClaims: ['exp'], currentDate: new Date(this.now()) }));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw unauthorized('tenant token: expired');
+      if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw unauthorized(`tenant token: signature does not match key ${keyId}`);
+      throw unauthorized(`tenant token: ${(err as Error).message}`);
+    }
+    const parsed = TenantTokenClaims.safeParse(payload);
+    if (!parsed.success) throw unauthorized(`tenant token: bad claims (${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')})`);
+    const verified = { claims: parsed.data, keyId };
+    if (this.tokenCache.size >= MAX_CACHED) this.tokenCache.clear();
+    this.tokenCache.set(token, verified);
+    return verified;
+  }
+
+  private async readKey(id: string): Promise<CachedKey> {
+    const cached = this.keyCache.get(id);
+    const now = this.now();
+    if (cached && now - cached.readAt < this.cacheMs) return cached;
+    let record: ApiKeyRecord | null;
+    try {
+      record = await this.options.keys(id);
+    } catch (err) {
+      // The database is away: a key read before keeps working (an outage must not lock every client out).
+      if (cached) return cached;
+      throw new AppError('UNAVAILABLE', 'authorization: the key store is unreachable; try again shortly', { cause: (err as Error).message });
+    }
+    const fresh: CachedKey = { record, readAt: now };
+    if (cached?.hmac && record && cached.record?.secretHash === record.secretHash) fresh.hmac = cached.hmac;
+    if (this.keyCache.size >= MAX_CACHED) this.keyCache.clear();
+    this.keyCache.set(id, fresh);
+    return fresh;
+  }
+}
