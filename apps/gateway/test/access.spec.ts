@@ -73,6 +73,12 @@ describe('keys and tenant tokens on the ingest API and the gateway', () => {
     db = await testDb('access');
     await db.publish('manual', DOCS);
     await db.publish('secret', [ZEPPELIN]);
+    const doc = (id: string, text: string, acl?: string[]) => ({ id, title: `Page ${id}`, text, category: ['Ops'], tags: [], links: [], ...(acl ? { acl } : {}) });
+    await db.publish('acl', [
+      doc('open', 'Vacuum basics for every reader: vacuum reclaims storage.'),
+      doc('alpha', 'Vacuum tuning for the alpha team: vacuum cost limits.', ['alpha']),
+      doc('beta', 'Vacuum quuxfoo procedure of the beta team: vacuum quuxfoo twice.', ['beta']),
+    ]);
     const admin = new KeyAdmin(db.store);
     const make = async (name: string, scopes: KeyScope[], collections: string[], expiresAt?: string) =>
       (await admin.create({ name, scopes, collections, ...(expiresAt ? { expiresAt } : {}) }, 'master')).key;
@@ -206,7 +212,7 @@ describe('keys and tenant tokens on the ingest API and the gateway', () => {
     const listed = await call(bases.gateway, 'GET', '/v1/collections', key('query'));
     expect(listed.body.collections.map((c: Json) => c.collection)).toEqual(['manual']);
     const all = await call(bases.gateway, 'GET', '/v1/collections', key('star'));
-    expect(all.body.collections.map((c: Json) => c.collection)).toEqual(['manual', 'secret']);
+    expect(all.body.collections.map((c: Json) => c.collection)).toEqual(['acl', 'manual', 'secret']);
   });
 
   describe('tenant tokens', () => {
@@ -222,6 +228,21 @@ describe('keys and tenant tokens on the ingest API and the gateway', () => {
       expect((await ask(wide, 'secret')).status).toBe(403); // the key could, the token does not
       // A tenant token is for queries: the ingest API refuses it.
       expect((await call(bases.ingest, 'GET', '/v1/collections/manual', await signTenantToken({ apiKey: key('everything'), collections: ['manual'] }))).status).toBe(403);
+    });
+
+    it('carry ACL groups down to the engine: a tenant sees only what its groups may, even after a cached answer for a plain key', async () => {
+      const plain = await call(bases.gateway, 'POST', '/v1/collections/acl/query', key('star'), { prompt: 'vacuum procedure' });
+      expect(plain.status).toBe(200);
+      expect(plain.body.results.map((r: Json) => r.id)).toContain('beta');
+      const alpha = await signTenantToken({ apiKey: key('star'), collections: ['acl'], groups: ['alpha'] });
+      const seen = await call(bases.gateway, 'POST', '/v1/collections/acl/query', alpha, { prompt: 'vacuum procedure' });
+      expect(seen.status).toBe(200);
+      const ids = seen.body.results.map((r: Json) => r.id);
+      expect(ids.length).toBeGreaterThan(0);
+      for (const id of ids) expect(['open', 'alpha']).toContain(id);
+      expect(JSON.stringify({ ...seen.body, prompt: '', params: {} })).not.toMatch(/quuxfoo|beta/i);
+      const secretWord = await call(bases.gateway, 'POST', '/v1/collections/acl/query', alpha, { prompt: 'quuxfoo' });
+      expect(secretWord.body.results).toEqual([]);
     });
 
     it('are refused when expired, signed with the wrong key, or naming a collection outside their key', async () => {
