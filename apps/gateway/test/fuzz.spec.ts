@@ -73,7 +73,7 @@ describe('arbitrary input to every route: never a 5xx, never a hang', () => {
     db = await testDb('fuzz');
     await db.publish('manual', DOCS);
     ({ app: gateway, url: gatewayUrl } = await startGateway({ config: db.config({ dataDir: db.dataDir }), logger: 'error', defaultMetrics: false }));
-    ingest = await createIngestApp({ databaseUrl: BASE_URL, schema: db.schema, queue: { redisUrl: REDIS_URL, prefix }, logLevel: 'silent', defaultMetrics: false });
+    ingest = await createIngestApp({ databaseUrl: BASE_URL, schema: db.schema, queue: { redisUrl: REDIS_URL, prefix }, logLevel: 'silent', defaultMetrics: false, auth: { mode: 'off', cacheMs: 5000, corsOrigins: [] } });
     await ingest.listen(0, '127.0.0.1');
     ingestUrl = (await ingest.getUrl()).replace('[::1]', '127.0.0.1');
   });
