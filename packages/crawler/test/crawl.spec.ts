@@ -301,8 +301,11 @@ describe('crawl: budgets, politeness, abort and hooks', () => {
     starts.length = 0;
     const { pages } = await run({ seeds: [site.base + '/'], allowPrivate: true, perHostDelayMs: 60, concurrency: 4, useSitemaps: false, respectRobots: false });
     expect(pages).toHaveLength(7);
+    // The server sees arrivals, which scheduling can shift by some milliseconds either way: each gap is clearly not
+    // concurrent (4 workers without the delay arrive within a few ms), and the six requests span five delays.
     const sorted = [...starts].sort((a, b) => a - b);
-    for (let i = 1; i < sorted.length; i++) expect((sorted[i] as number) - (sorted[i - 1] as number)).toBeGreaterThanOrEqual(50);
+    for (let i = 1; i < sorted.length; i++) expect((sorted[i] as number) - (sorted[i - 1] as number)).toBeGreaterThanOrEqual(30);
+    expect((sorted[sorted.length - 1] as number) - (sorted[0] as number)).toBeGreaterThanOrEqual(5 * 60 - 30);
   });
 
   it('stops at maxTotalBytes and reports the rest', async () => {
