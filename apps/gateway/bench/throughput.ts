@@ -2,6 +2,8 @@
  * Gateway throughput beside a bare NestJS endpoint and a NestJS app over SQLite FTS5, in one run on loopback.
  *
  *   npm run bench:gateway [-- --duration 10 --connections 16 --prompts 200 --warmup 2 --rounds 2]
+ *   npm run bench:gateway -- --auth 1     the gateway without authentication, with an API key and with a tenant token,
+ *                                         every answer computed and with the default cache (Zipf traffic): the ratios
  *
  * Builds the index of the vendored PostgreSQL 15 manual into a fresh schema of DATABASE_URL (default: the local
  * `postgres` database; the schema is dropped at the end), then starts, one after the other, each server in a child
@@ -32,6 +34,7 @@ import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import { readTarBrotli, seededRandom, shuffled } from '@lexigraph/cli';
 import { readFolder } from '@lexigraph/crawler';
+import { KeyAdmin, signTenantToken } from '@lexigraph/auth';
 import { createStore } from '@lexigraph/db';
 import { buildIndex, distill, documentHash, fromDbStore } from '@lexigraph/pipeline';
 import { startFts5Peer } from './fts5-peer';
@@ -55,14 +58,16 @@ interface Options {
   prompts: number;
   warmup: number;
   rounds: number;
+  /** 1: measure the cost of keys and tenant tokens instead (see benchAuth). */
+  auth: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { duration: 10, connections: 16, prompts: 200, warmup: 2, rounds: 2 };
+  const opts: Options = { duration: 10, connections: 16, prompts: 200, warmup: 2, rounds: 2, auth: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--/, '') as keyof Options;
     const value = Number(argv[i + 1]);
-    if (!(key in opts) || !Number.isFinite(value) || value <= 0) throw new Error(`bad option ${argv[i]} ${argv[i + 1] ?? ''}: expected --duration|--connections|--prompts|--warmup|--rounds N`);
+    if (!(key in opts) || !Number.isFinite(value) || value <= 0) throw new Error(`bad option ${argv[i]} ${argv[i + 1] ?? ''}: expected --duration|--connections|--prompts|--warmup|--rounds|--auth N`);
     opts[key] = value;
   }
   opts.duration = Math.min(opts.duration, 60);
@@ -257,13 +262,14 @@ function zipf(prompts: readonly string[], s: number, seed: number, variants?: Re
   };
 }
 
-async function drive(name: string, url: string, next: () => string, opts: Options, seconds: number): Promise<Row> {
+async function drive(name: string, url: string, next: () => string, opts: Options, seconds: number, credential?: string): Promise<Row> {
   // One request whose body is set per request from a stream shared by all connections.
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(credential ? { authorization: `Bearer ${credential}` } : {}) };
   const result = await autocannon({
     url,
     connections: opts.connections,
     duration: seconds,
-    requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: next() }) }],
+    requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: next() }) }],
   });
   return {
     name,
@@ -357,7 +363,12 @@ async function main(): Promise<void> {
       GATEWAY_POLL_MS: '0',
       NODE_ENV: 'production',
       BENCH_SITE: path.join(dataDir, 'site'),
+      LEXIGRAPH_AUTH: 'off',
     };
+    if (opts.auth) {
+      await benchAuth(opts, env, u.toString(), bodies, allPrompts, run);
+      return;
+    }
     const computedEnv = { GATEWAY_CACHE_SIZE: '0', GATEWAY_SHARED_CACHE: 'off', GATEWAY_WARM_COUNT: '0' };
     // [kind, name, environment, traffic]
     const servers: ReadonlyArray<readonly [string, string, Record<string, string>, 'turn' | 'zipf' | 'zipf+paraphrase']> = [
@@ -444,6 +455,61 @@ async function main(): Promise<void> {
     await store.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await store.close();
     await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+type Runner = <T>(kind: string, env: NodeJS.ProcessEnv, body: (url: string) => Promise<T>) => Promise<T>;
+
+/**
+ * The cost of authentication: the gateway without it, with an API key (`query` scope, the collection) and with a
+ * tenant token signed by that key (no ACL groups: the manual's pages have no `acl`, so the answers are the same),
+ * every answer computed (prompts in turn) and with the default cache under Zipf traffic. Rounds alternate the order.
+ */
+async function benchAuth(opts: Options, env: NodeJS.ProcessEnv, databaseUrl: string, bodies: string[], allPrompts: string[], run: Runner): Promise<void> {
+  const master = randomBytes(32).toString('base64url');
+  const store = await createStore({ databaseUrl });
+  let apiKey: string;
+  try {
+    apiKey = (await new KeyAdmin(store).create({ name: 'bench', scopes: ['query'], collections: [COLLECTION] }, 'master')).key;
+  } finally {
+    await store.close();
+  }
+  const token = await signTenantToken({ apiKey, collections: [COLLECTION], expiresInSeconds: 3600 });
+  const on = { LEXIGRAPH_AUTH: 'on', LEXIGRAPH_MASTER_KEY: master };
+  const modes: ReadonlyArray<readonly [string, Record<string, string>, string | undefined]> = [
+    ['no authentication', {}, undefined],
+    ['API key', on, apiKey],
+    ['tenant token', on, token],
+  ];
+  const traffics = [
+    ['every answer computed', { GATEWAY_CACHE_SIZE: '0', GATEWAY_SHARED_CACHE: 'off', GATEWAY_WARM_COUNT: '0' }, 'turn'],
+    ['default cache, Zipf', {}, 'zipf'],
+  ] as const;
+  const rps = new Map<string, number[]>();
+  for (let round = 0; round < opts.rounds; round++) {
+    const order = round % 2 === 0 ? [...modes] : [...modes].reverse();
+    for (const [traffic, trafficEnv, kind] of traffics) {
+      for (const [mode, modeEnv, credential] of order) {
+        if (kind === 'zipf') await clearSharedCache(env.REDIS_URL as string);
+        const row = await run('gateway', { ...env, ...trafficEnv, ...modeEnv }, async (url) => {
+          const next = kind === 'turn' ? inTurn(bodies) : zipf(allPrompts, 1, 2000 + round);
+          await drive(mode, url, next, opts, opts.warmup, credential);
+          return drive(mode, url, next, opts, opts.duration, credential);
+        });
+        if (row.non2xx > 0 || row.errors > 0) throw new Error(`${traffic}, ${mode}: ${row.non2xx} non-2xx answers, ${row.errors} errors`);
+        const k = `${traffic}\u0000${mode}`;
+        rps.set(k, [...(rps.get(k) ?? []), row.rps]);
+        console.log(`round ${round + 1} | ${traffic.padEnd(22)} | ${mode.padEnd(17)} | ${row.rps.toFixed(0).padStart(6)} req/s | p50 ${row.p50.toFixed(1)} ms | p99 ${row.p99.toFixed(1)} ms`);
+      }
+    }
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  for (const [traffic] of traffics) {
+    const base = mean(rps.get(`${traffic}\u0000no authentication`) ?? [1]);
+    for (const [mode] of modes.slice(1)) {
+      const ratio = mean(rps.get(`${traffic}\u0000${mode}`) ?? [0]) / base;
+      console.log(`${traffic}: ${mode} vs no authentication: ${ratio.toFixed(3)} x (goal >= 0.95)`);
+    }
   }
 }
 
