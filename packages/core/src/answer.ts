@@ -1,7 +1,8 @@
 import type { Entity } from './entity';
 import { assessPrompt, declineReason, isCovered, type Confidence } from './confidence';
 import type { LexIndex, QueryTerm, Scope } from './lexindex';
-import type { QueryParams } from './params';
+import { FIELDS, type FieldName, type QueryParams } from './params';
+import type { RankExplanation } from './ranker';
 import { standardPrompt, type StandardPrompt } from './standardize';
 import { chooseSummary, type SummaryCandidate } from './summary';
 import { MT_SEP } from './tokenizer';
@@ -23,6 +24,19 @@ export interface AnswerResult {
   score: number;
   snippets: Snippet[];
   parent?: string;
+  /** Why this result (only with the `explain` parameter). */
+  explain?: ResultExplanation;
+}
+
+/**
+ * Why a result scored what it did: the prompt terms it holds (matched multi-tokens among them) with each one's share
+ * of the score, and each field's share. Shares are of the result's raw score, 0..1; the terms' shares, the fields'
+ * shares and `softMatch` each add up to 1 with it (rounding aside).
+ */
+export interface ResultExplanation {
+  terms: Array<{ token: string; words: number; expansion: boolean; share: number; fields: Record<FieldName, number> }>;
+  fields: Record<FieldName, number>;
+  softMatch: number;
 }
 
 export interface Answer {
@@ -104,6 +118,9 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, scope
         if (e.parent) res.parent = e.parent;
         answer.results.push(res);
       });
+      if (p.explain) {
+        idx.explainRanked(terms, p, r.slots, r.scores, scope).forEach((ex, i) => ((answer.results[i] as AnswerResult).explain = shown(idx, ex, written, scope)));
+      }
       if (p.sections) addSections(idx, answer, terms, r.slots, needles, p, scope);
     }
   }
@@ -121,6 +138,19 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, scope
 function asWritten(key: string, written: ReadonlyMap<string, string>, idx: LexIndex, scope: Scope): string {
   const words = key.split(MT_SEP);
   return words.every((w) => written.has(w)) ? words.map((w) => written.get(w) as string).join(' ') : idx.display(key, scope);
+}
+
+/** A ranking explanation as the answer shows it: terms as the prompt wrote them, shares of the score, rounded. */
+function shown(idx: LexIndex, ex: RankExplanation, written: ReadonlyMap<string, string>, scope: Scope): ResultExplanation {
+  const total = ex.terms.reduce((sum, t) => sum + t.score, 0) / (1 - ex.softMatch || 1);
+  const share = (x: number) => (total > 0 ? round(x / total) : 0);
+  const fieldShares = (f: Record<FieldName, number>, scale: (x: number) => number) =>
+    Object.fromEntries(FIELDS.map((name) => [name, scale(f[name])])) as Record<FieldName, number>;
+  return {
+    terms: ex.terms.map((t) => ({ token: asWritten(t.key, written, idx, scope), words: t.words, expansion: t.expansion, share: share(t.score), fields: fieldShares(t.fields, share) })),
+    fields: fieldShares(ex.fields, round),
+    softMatch: round(ex.softMatch),
+  };
 }
 
 function round(x: number): number {

@@ -11,7 +11,7 @@ import { PairTable, type PairAdjacency } from './pairs';
 import { DEFAULT_BUILD, FIELD_COUNT, resolveParams, type BuildOptions, type PmiVariant, type QueryParams } from './params';
 import { Postings } from './postings';
 import { likelyPrompts } from './prompts';
-import { Ranker } from './ranker';
+import { Ranker, type RankExplanation } from './ranker';
 import { fullScope, viewScope, type Scope } from './scope';
 import { standardPrompt, type StandardPrompt } from './standardize';
 import { decodeIndexStateSteps, encodeIndexState, runSteps, type IndexState } from './serialize';
@@ -24,6 +24,7 @@ export { pmiScore } from './associations';
 export { linkKey, type OutLink } from './graph';
 export { MIN_DF_DISTILLED } from './lexicon';
 export type { QueryTerm } from './matcher';
+export type { RankExplanation, TermExplanation } from './ranker';
 export { unpackTf } from './postings';
 export type { Scope } from './scope';
 export type { ExportedTables, IndexStats } from './tables';
@@ -369,6 +370,11 @@ export class LexIndex {
   /** Ranks entities for prompt terms with field-weighted BM25 (BM25F). Returns the top `k` slots with raw scores. */
   rank(terms: QueryTerm[], p: QueryParams, k: number, scope?: Scope): { slots: number[]; scores: number[]; maxScore: number } {
     return this.ranker.rank(terms, p, k, scope);
+  }
+
+  /** The raw scores of ranked slots decomposed by term and field, with the ranking's scope (see ranker.ts `explain`). */
+  explainRanked(terms: readonly QueryTerm[], p: QueryParams, slots: readonly number[], scores: readonly number[], scope?: Scope): RankExplanation[] {
+    return this.ranker.explain(terms, p, slots, scores, scope);
   }
 
   /**

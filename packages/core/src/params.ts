@@ -106,6 +106,11 @@ export interface QueryParams {
    * prompt (`confidence.best`, 0..1; 0 = never). Default 0.12.
    */
   minBest: number;
+  /**
+   * Explain each result: the prompt terms it holds and each field's share of its score (`explain` of a result).
+   * Default false (it reads the postings of the prompt's terms once more).
+   */
+  explain: boolean;
 }
 
 export const DEFAULT_PARAMS: Readonly<QueryParams> = Object.freeze({
@@ -142,6 +147,7 @@ export const DEFAULT_PARAMS: Readonly<QueryParams> = Object.freeze({
   sections: true,
   minCoverage: 0.55,
   minBest: 0.12,
+  explain: false,
 });
 
 export class ParamError extends Error {
@@ -156,43 +162,80 @@ export class ParamError extends Error {
 }
 
 type Kind = 'int' | 'num' | 'bool' | 'list' | 'string' | 'pmi';
-const SPEC: Record<keyof QueryParams, { kind: Kind; min?: number; max?: number }> = {
-  k: { kind: 'int', min: 1, max: 1000 },
-  k1: { kind: 'num', min: 0, max: 10 },
-  wTitle: { kind: 'num', min: 0, max: 100 },
-  wHeading: { kind: 'num', min: 0, max: 100 },
-  wCategory: { kind: 'num', min: 0, max: 100 },
-  wTags: { kind: 'num', min: 0, max: 100 },
-  wAnchor: { kind: 'num', min: 0, max: 100 },
-  wBody: { kind: 'num', min: 0, max: 100 },
-  bBody: { kind: 'num', min: 0, max: 1 },
-  bShort: { kind: 'num', min: 0, max: 1 },
-  multiTokenWeight: { kind: 'num', min: 0, max: 10 },
-  phraseWordWeight: { kind: 'num', min: 0, max: 1 },
-  identifierWeight: { kind: 'num', min: 0, max: 10 },
-  softMatch: { kind: 'num', min: 0, max: 10 },
-  minTokenWords: { kind: 'int', min: 1, max: 4 },
-  maxTokenWords: { kind: 'int', min: 1, max: 4 },
-  minDf: { kind: 'int', min: 1, max: 1_000_000 },
-  maxDfRatio: { kind: 'num', min: 0, max: 1 },
-  expand: { kind: 'bool' },
-  expandWeight: { kind: 'num', min: 0, max: 10 },
-  expandPerToken: { kind: 'int', min: 0, max: 50 },
-  pmi: { kind: 'pmi' },
-  minPmi: { kind: 'num', min: -1e9, max: 1e9 },
-  minJointCount: { kind: 'int', min: 1, max: 1_000_000 },
-  relatedCount: { kind: 'int', min: 0, max: 100 },
-  snippetsPerResult: { kind: 'int', min: 0, max: 10 },
-  snippetChars: { kind: 'int', min: 20, max: 1000 },
-  summarySentences: { kind: 'int', min: 0, max: 20 },
-  ignore: { kind: 'list' },
-  category: { kind: 'string' },
-  sections: { kind: 'bool' },
-  minCoverage: { kind: 'num', min: 0, max: 1 },
-  minBest: { kind: 'num', min: 0, max: 1 },
+interface Spec {
+  kind: Kind;
+  min?: number;
+  max?: number;
+  /** One line for people choosing a value (a form's label hint); the field docs above say more. */
+  help?: string;
+}
+const SPEC: Record<keyof QueryParams, Spec> = {
+  k: { kind: 'int', min: 1, max: 1000, help: 'results returned' },
+  k1: { kind: 'num', min: 0, max: 10, help: 'BM25 term-frequency saturation' },
+  wTitle: { kind: 'num', min: 0, max: 100, help: 'weight of a match in the title' },
+  wHeading: { kind: 'num', min: 0, max: 100, help: 'weight of a match in a heading' },
+  wCategory: { kind: 'num', min: 0, max: 100, help: 'weight of a match in the category path' },
+  wTags: { kind: 'num', min: 0, max: 100, help: 'weight of a match in the tags' },
+  wAnchor: { kind: 'num', min: 0, max: 100, help: 'weight of a match in the anchor text of links to the page' },
+  wBody: { kind: 'num', min: 0, max: 100, help: 'weight of a match in the body text' },
+  bBody: { kind: 'num', min: 0, max: 1, help: 'length normalization of the body (BM25 b)' },
+  bShort: { kind: 'num', min: 0, max: 1, help: 'length normalization of the short fields' },
+  multiTokenWeight: { kind: 'num', min: 0, max: 10, help: 'weight of a matched multi-token relative to a word' },
+  phraseWordWeight: { kind: 'num', min: 0, max: 1, help: 'weight of a word inside a matched multi-token' },
+  identifierWeight: { kind: 'num', min: 0, max: 10, help: 'weight of an identifier-like word (pg_stat, c++)' },
+  softMatch: { kind: 'num', min: 0, max: 10, help: 'soft match: weight of associated words standing in (0 = off)' },
+  minTokenWords: { kind: 'int', min: 1, max: 4, help: 'fewest words of a matched multi-token' },
+  maxTokenWords: { kind: 'int', min: 1, max: 4, help: 'most words of a matched multi-token' },
+  minDf: { kind: 'int', min: 1, max: 1_000_000, help: 'a multi-token counts when at least this many entities hold it' },
+  maxDfRatio: { kind: 'num', min: 0, max: 1, help: 'noise cut: ignore tokens held by more than this share of entities' },
+  expand: { kind: 'bool', help: 'expand the prompt with associated multi-tokens (x-embeddings)' },
+  expandWeight: { kind: 'num', min: 0, max: 10, help: 'weight of an expansion token' },
+  expandPerToken: { kind: 'int', min: 0, max: 50, help: 'expansion tokens per prompt token' },
+  pmi: { kind: 'pmi', help: 'PMI variant of the associations' },
+  minPmi: { kind: 'num', min: -1e9, max: 1e9, help: 'smallest PMI of a related multi-token' },
+  minJointCount: { kind: 'int', min: 1, max: 1_000_000, help: 'smallest joint count of a related multi-token' },
+  relatedCount: { kind: 'int', min: 0, max: 100, help: 'related multi-tokens listed' },
+  snippetsPerResult: { kind: 'int', min: 0, max: 10, help: 'snippets per result' },
+  snippetChars: { kind: 'int', min: 20, max: 1000, help: 'characters of context in a snippet' },
+  summarySentences: { kind: 'int', min: 0, max: 20, help: 'sentences in the summary' },
+  ignore: { kind: 'list', help: 'words ignored in prompts, comma-separated' },
+  category: { kind: 'string', help: 'only results under this category path' },
+  sections: { kind: 'bool', help: 'compute summary, related, see-also and suggestions' },
+  minCoverage: { kind: 'num', min: 0, max: 1, help: 'decline (noAnswer) below this share of the prompt\'s weight covered (0 = never)' },
+  minBest: { kind: 'num', min: 0, max: 1, help: 'decline when the best result holds less than this share of the best score (0 = never)' },
+  explain: { kind: 'bool', help: 'explain each result (terms, fields\' share of the score)' },
 };
 
-type Spec = { kind: Kind; min?: number; max?: number };
+const PMI_VARIANTS: readonly PmiVariant[] = ['xllm', 'log', 'npmi'];
+
+/** What a client needs to offer a parameter: its type, range or choices, default and a one-line help. */
+export interface ParamSpec {
+  name: keyof QueryParams;
+  kind: 'int' | 'num' | 'bool' | 'list' | 'string' | 'enum';
+  min?: number;
+  max?: number;
+  /** The allowed values of an `enum`. */
+  options?: string[];
+  default: QueryParams[keyof QueryParams];
+  help: string;
+}
+
+/** Every frontend parameter with its type, range, default and help, in the order of {@link PARAM_NAMES}. */
+export function paramSpecs(): ParamSpec[] {
+  return (Object.entries(SPEC) as Array<[keyof QueryParams, Spec]>).map(([name, spec]) => {
+    const d = DEFAULT_PARAMS[name];
+    const out: ParamSpec = {
+      name,
+      kind: spec.kind === 'pmi' ? 'enum' : spec.kind,
+      default: Array.isArray(d) ? [...d] : d,
+      help: spec.help ?? '',
+    };
+    if (spec.min !== undefined) out.min = spec.min;
+    if (spec.max !== undefined) out.max = spec.max;
+    if (spec.kind === 'pmi') out.options = [...PMI_VARIANTS];
+    return out;
+  });
+}
 
 /** The spec of parameter `key`; own keys only, so "constructor", "toString" or "__proto__" are unknown parameters. */
 function specOf(key: string): Spec | undefined {
@@ -218,7 +261,7 @@ export function parseParams(kv: Record<string, string>): Partial<QueryParams> {
   return validateParams(out as Partial<QueryParams>);
 }
 
-function parseValue(key: string, raw: string, spec: { kind: Kind; min?: number; max?: number }): unknown {
+function parseValue(key: string, raw: string, spec: Spec): unknown {
   const v = raw.trim();
   switch (spec.kind) {
     case 'bool':

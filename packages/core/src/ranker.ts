@@ -3,8 +3,8 @@ import type { Entity } from './entity';
 import type { EntityGraph } from './graph';
 import type { Lexicon } from './lexicon';
 import type { QueryTerm } from './matcher';
-import { FIELD_COUNT, SOFT_MATCH_DEPTH, type QueryParams } from './params';
-import type { Postings } from './postings';
+import { FIELD_COUNT, FIELDS, SOFT_MATCH_DEPTH, type FieldName, type QueryParams } from './params';
+import { unpackTf, type Postings } from './postings';
 import type { Scope } from './scope';
 import type { IndexVersion } from './version';
 
@@ -131,6 +131,61 @@ export class Ranker {
   }
 
   /**
+   * Decomposes the raw scores of ranked slots (the `explain` parameter): each term's BM25F part qw·tf̃·(k1+1)/(k1+tf̃)
+   * is split over the fields in proportion to their parts of tf̃ (BM25F saturates the weighted sum, so a proportional
+   * split is the one that adds up); what a score holds beyond its terms' parts is the soft match's bonus. Reads the
+   * postings of the prompt's terms only, for the given slots.
+   */
+  explain(terms: readonly QueryTerm[], p: QueryParams, slots: readonly number[], scores: readonly number[], scope?: Scope): RankExplanation[] {
+    const norms = this.norms(p);
+    const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
+    // the idf the ranking used: over the entities the caller sees when a scope limits them
+    const view = scope?.view ?? null;
+    const N = Math.max(1, view ? view.live : this.graph.live);
+    const k1 = p.k1;
+    const row = new Map<number, number>();
+    slots.forEach((s, i) => row.set(s, i));
+    const out: RankExplanation[] = slots.map((_, i) => ({ score: scores[i] as number, terms: [], fields: zeroFields(), softMatch: 0 }));
+    const parts = new Array<number>(FIELD_COUNT).fill(0);
+    for (const q of terms) {
+      const qw = q.weight * bm25Idf(N, view ? (scope as Scope).df(q.termId) : (this.lex.df.data[q.termId] as number));
+      const post = this.post.postingsOf(q.termId);
+      for (let i = 0; i < post.length; i += 3) {
+        const r = row.get(post[i] as number);
+        if (r === undefined) continue;
+        const o = (post[i] as number) * FIELD_COUNT;
+        unpackTf(post[i + 1] as number, post[i + 2] as number, parts);
+        let tf = 0;
+        for (let f = 0; f < FIELD_COUNT; f++) {
+          parts[f] = (w[f] as number) * (parts[f] as number) * (norms[o + f] as number);
+          tf += parts[f] as number;
+        }
+        if (tf <= 0) continue;
+        const score = (qw * tf * (k1 + 1)) / (k1 + tf);
+        const fields = zeroFields();
+        FIELDS.forEach((name, f) => (fields[name] = (score * (parts[f] as number)) / tf));
+        (out[r] as RankExplanation).terms.push({ key: q.key, words: q.words, expansion: q.expansion, score, fields });
+      }
+    }
+    for (const e of out) {
+      e.terms.sort((a, b) => b.score - a.score);
+      let explained = 0;
+      for (const t of e.terms) {
+        explained += t.score;
+        for (const name of FIELDS) e.fields[name] += t.fields[name];
+      }
+      // the soft match's bonus is the rest of the score (never negative; rounding aside)
+      const soft = Math.max(0, e.score - explained);
+      const total = explained + soft;
+      if (total > 0) {
+        for (const name of FIELDS) e.fields[name] /= total;
+        e.softMatch = soft / total;
+      }
+    }
+    return out;
+  }
+
+  /**
    * The soft match (`softMatch`, params.ts): adds to `scores` of the given slots what each prompt word would gain if
    * the entity's occurrences of the word's document-level associates were occurrences of it, `softMatch × Dice ×
    * min(1, idf_u / idf_t)²` each, saturated together with the word's own occurrences. Never lowers a score, and a score stays within the prompt's
@@ -198,6 +253,36 @@ export class Ranker {
       scores[s] = (scores[s] as number) + bonus;
     });
   }
+}
+
+/** One query term's part of a result's score (the `explain` parameter). */
+export interface TermExplanation {
+  /** Internal key of the term ("w1~w2" for a multi-token). */
+  key: string;
+  /** Words of the term: more than one for a matched multi-token. */
+  words: number;
+  /** True for a term added by the x-embedding expansion. */
+  expansion: boolean;
+  /** The term's BM25F part of the raw score. */
+  score: number;
+  /** That part split over the fields in proportion to each field's weighted, length-normalized occurrences. */
+  fields: Record<FieldName, number>;
+}
+
+/** Why a result scored what it did: its raw score decomposed by term and by field (see {@link Ranker.explain}). */
+export interface RankExplanation {
+  /** The raw score the ranking used (before scaling to 0..1). */
+  score: number;
+  /** Terms the entity holds, largest part first. */
+  terms: TermExplanation[];
+  /** Each field's share of the score (0..1, over every term); the soft match's share is apart. */
+  fields: Record<FieldName, number>;
+  /** Share of the score the soft match added (0 when `softMatch` is 0). */
+  softMatch: number;
+}
+
+function zeroFields(): Record<FieldName, number> {
+  return { title: 0, heading: 0, category: 0, tags: 0, anchor: 0, body: 0 };
 }
 
 function categoryStartsWith(e: Entity, prefix: string): boolean {
