@@ -28,11 +28,12 @@ export function answerCacheProviders(config: GatewayConfig): Provider[] {
       provide: AnswerCache,
       inject: [GatewayMetrics],
       useFactory: (gateway: GatewayMetrics) => {
-        let cache: AnswerCache | undefined;
-        const metrics = new AnswerCacheMetrics(gateway.registry, () => cache?.localUsage() ?? { count: 0, bytes: 0 });
+        // the metrics read the cache's usage, and the cache reports to the metrics: the holder ties the knot
+        const holder: { cache?: AnswerCache } = {};
+        const metrics = new AnswerCacheMetrics(gateway.registry, () => holder.cache?.localUsage() ?? { count: 0, bytes: 0 });
         const shared = c.shared ? SharedAnswerCache.connect(config.redisUrl, c.sharedTtlSeconds, c.sharedMaxEntryBytes) : null;
-        cache = new AnswerCache({ localEntries: config.cacheSize, localBytes: c.localBytes, shared }, metrics);
-        return cache;
+        holder.cache = new AnswerCache({ localEntries: config.cacheSize, localBytes: c.localBytes, shared }, metrics);
+        return holder.cache;
       },
     },
     {

@@ -26,10 +26,10 @@ const served: ServedIndex = {
 };
 const params = resolveParams({});
 const cacheOf = (localEntries: number, localBytes: number) => {
-  let cache: AnswerCache | undefined;
-  const metrics = new AnswerCacheMetrics(new Registry(), () => cache!.localUsage());
-  cache = new AnswerCache({ localEntries, localBytes, shared: null }, metrics);
-  return cache;
+  const holder: { cache?: AnswerCache } = {};
+  const metrics = new AnswerCacheMetrics(new Registry(), () => holder.cache!.localUsage());
+  holder.cache = new AnswerCache({ localEntries, localBytes, shared: null }, metrics);
+  return holder.cache;
 };
 const ask = (cache: AnswerCache, prompt: string) => cache.answer({ served, prompt, params }, () => served);
 
