@@ -3,7 +3,7 @@ import { AppError, CollectionConfig, QueryBody, parseJob, parseOrThrow, CrawlCon
 describe('collection config', () => {
   it('fills documented defaults', () => {
     const cfg = parseOrThrow(CollectionConfig, { name: 'pg15-docs' }, 'collection config');
-    expect(cfg.crawl).toEqual({ seeds: [], include: [], exclude: [], maxDepth: 8, maxPages: 5000, allowPrivate: false });
+    expect(cfg.crawl).toEqual({ seeds: [], include: [], exclude: [], maxDepth: 8, maxPages: 5000, allowPrivate: false, allowHosts: [] });
     expect(cfg.defaults).toEqual({});
   });
 
