@@ -1,25 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import IORedis from 'ioredis';
 import type { RunningIndexer } from '../src/main';
-import { generatedSite, serveSite, snapshotOf, waitFor, type Site, startStack, type TestStack } from './helpers';
+import { freePort, generatedSite, serveSite, snapshotOf, waitFor, type Site, startStack, type TestStack } from './helpers';
 
 jest.setTimeout(180_000);
 
 const PAGES = 40;
 /** The Redis settings of docker-compose.yml: an append-only file fsynced every second, no eviction. */
 const COMPOSE_SETTINGS = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A redis-server of this test on `port`, its files in `dir`; resolves once it answers PING. */
 async function startRedis(port: number, dir: string): Promise<ChildProcess> {

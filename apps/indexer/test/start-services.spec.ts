@@ -1,9 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createDatabase, REDIS_URL, uniquePrefix, waitFor } from './helpers';
+import { createDatabase, freePort, REDIS_URL, uniquePrefix, waitFor } from './helpers';
 
 jest.setTimeout(240_000);
 
@@ -22,14 +21,6 @@ function ensureBuilt(app: string): void {
   if (existsSync(main) && statSync(main).mtimeMs >= newest(path.join(dir, 'src'))) return;
   const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`building ${app} failed: ${r.stdout}${r.stderr}`);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function alive(pid: number): boolean {

@@ -61,8 +61,17 @@ export function decodeDelta(bytes: Uint8Array): IndexDelta {
 
 /** Applies a delta to an index in place: removals first, then additions and replacements. */
 export function applyDelta(index: LexIndex, delta: IndexDelta): void {
+  runSteps(applyDeltaSteps(index, delta));
+}
+
+/** `applyDelta` as a stepwise task: one entity's add is small (its own tokens and pairs), so it pauses between them. */
+function* applyDeltaSteps(index: LexIndex, delta: IndexDelta): Generator<void, void, void> {
   for (const id of delta.deletes) index.remove(id);
-  for (const e of delta.upserts) index.add(e);
+  yield;
+  for (const e of delta.upserts) {
+    index.add(e);
+    yield;
+  }
 }
 
 /**
@@ -90,12 +99,7 @@ function* openChainSteps(segments: readonly Uint8Array[]): Generator<void, LexIn
   for (const bytes of deltas) {
     const d = decodeDelta(bytes);
     yield;
-    for (const id of d.deletes) index.remove(id);
-    // one entity's add is small (its own tokens and pairs); pause between them
-    for (const e of d.upserts) {
-      index.add(e);
-      yield;
-    }
+    yield* applyDeltaSteps(index, d);
   }
   return index;
 }

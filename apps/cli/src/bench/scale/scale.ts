@@ -289,7 +289,7 @@ interface SizeContext {
   dir: string;
   pool: SentencePool;
   promptsFile: string;
-  firstPrompt: string;
+  prompts: string[];
   databaseUrl: string;
   schema: string;
   visibleTimeoutMs: number;
@@ -379,7 +379,7 @@ async function runOurs(ctx: SizeContext, corpusFile: string): Promise<OursFigure
   if (!ingest.ok) return o;
   o.indexBytes = await dirBytes(path.join(ctx.dir, 'data'));
 
-  const cold = await runChild(cliArgs(ctx, 'ask', '-c', SCALE_COLLECTION, ctx.firstPrompt), probe(ctx, 'ask'));
+  const cold = await runChild(cliArgs(ctx, 'ask', '-c', SCALE_COLLECTION, ctx.prompts[0] ?? 'index'), probe(ctx, 'ask'));
   o.coldAsk = figures(cold);
   log(`  lexigraph cold ask: ${cold.ok ? fmtMs(cold.wallMs) : `failed: ${o.coldAsk.error ?? ''}`}`);
 
@@ -403,7 +403,7 @@ async function runOurs(ctx: SizeContext, corpusFile: string): Promise<OursFigure
     databaseUrl: withSchema(ctx.databaseUrl, ctx.schema),
     dataDir: path.join(ctx.dir, 'data'),
     collection: SCALE_COLLECTION,
-    prompts: (await fs.readFile(ctx.promptsFile, 'utf8')).split('\n').filter(Boolean),
+    prompts: ctx.prompts,
     addDocument: (docId, probeWord) => ingestProbe(ctx, docId, probeWord),
     deleteDocument: (docId) => deleteProbe(ctx, docId),
     visibleTimeoutMs: ctx.visibleTimeoutMs,
@@ -458,7 +458,7 @@ export async function runScaleBench(opts: ScaleOptions): Promise<ScaleReport> {
         dir,
         pool,
         promptsFile,
-        firstPrompt: prompts[0] ?? 'index',
+        prompts,
         databaseUrl: opts.databaseUrl,
         schema,
         visibleTimeoutMs: opts.visibleTimeoutMs ?? DEFAULT_VISIBLE_TIMEOUT_MS,
