@@ -60,7 +60,7 @@ describe('InProcessRunner', () => {
 });
 
 describe('InProcessRunner with queue semantics', () => {
-  const scope = { origins: ['http://site.test'], include: [], exclude: [], maxDepth: 5, maxPages: 4, allowPrivate: false };
+  const scope = { origins: ['http://site.test'], include: [], exclude: [], maxDepth: 5, maxPages: 4, allowPrivate: false, allowHosts: [] };
   const fetch = (url: string, depth = 0): JobItem => ({ name: 'crawl.fetch', data: { collection: 'c', url, depth, sourceId: 's', scope } });
 
   function siteHandlers(log: string[], links: Record<string, string[]>, inFlight?: { now: number; max: number }): HandlerMap {

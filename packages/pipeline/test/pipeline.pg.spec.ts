@@ -77,7 +77,7 @@ describe('pipeline on PostgreSQL', () => {
     expect(report.badLines.map((b) => b.line)).toEqual([4, 8]);
     expect(report.entities).toHaveLength(8);
 
-    await store.ensureCollection('kb', { name: 'kb', crawl: { seeds: [], include: [], exclude: [], maxDepth: 8, maxPages: 10, allowPrivate: false }, defaults: {} });
+    await store.ensureCollection('kb', { name: 'kb', crawl: { seeds: [], include: [], exclude: [], maxDepth: 8, maxPages: 10, allowPrivate: false, allowHosts: [] }, defaults: {} });
     const first = await distill(store, 'kb', report.entities);
     expect(first).toMatchObject({ received: 8, kept: 8, inserted: 8, updated: 0, unchanged: 0 });
     // Idempotent: the same input writes nothing.
@@ -271,7 +271,7 @@ describe('pipeline on PostgreSQL', () => {
   });
 
   it('refuses to build an empty collection and to load an unknown one', async () => {
-    await store.ensureCollection('empty', { name: 'empty', crawl: { seeds: [], include: [], exclude: [], maxDepth: 1, maxPages: 1, allowPrivate: false }, defaults: {} });
+    await store.ensureCollection('empty', { name: 'empty', crawl: { seeds: [], include: [], exclude: [], maxDepth: 1, maxPages: 1, allowPrivate: false, allowHosts: [] }, defaults: {} });
     await expect(buildIndex(store, dataDir, 'empty')).rejects.toMatchObject({ code: 'EMPTY_COLLECTION' });
     await expect(loadIndex({ dataDir, collection: 'empty', openStore: async () => store })).rejects.toMatchObject({ code: 'NO_INDEX' });
     await expect(loadIndex({ dataDir, collection: 'nope', openStore: async () => store })).rejects.toMatchObject({
@@ -288,7 +288,7 @@ describe('pipeline on PostgreSQL', () => {
 
       await store.ensureCollection('garden-closed', {
         name: 'garden-closed',
-        crawl: { seeds: [seed], include: [], exclude: [], maxDepth: 3, maxPages: 10, allowPrivate: false },
+        crawl: { seeds: [seed], include: [], exclude: [], maxDepth: 3, maxPages: 10, allowPrivate: false, allowHosts: [] },
         defaults: {},
       });
       // Loopback refused unless the collection allows it: nothing stored, so no build is asked for.
@@ -299,7 +299,7 @@ describe('pipeline on PostgreSQL', () => {
 
       await store.ensureCollection('garden', {
         name: 'garden',
-        crawl: { seeds: [seed], include: [], exclude: ['/private/'], maxDepth: 3, maxPages: 10, allowPrivate: true },
+        crawl: { seeds: [seed], include: [], exclude: ['/private/'], maxDepth: 3, maxPages: 10, allowPrivate: true, allowHosts: [] },
         defaults: {},
       });
       const records = await runner.run({ name: 'crawl.fetch', data: { collection: 'garden', url: seed, depth: 0, sourceId: 's1' } });
@@ -325,7 +325,7 @@ describe('pipeline on PostgreSQL', () => {
   it('batchingStore: the same crawl written in batches stores the same documents, with per-page counts', async () => {
     const site = await startSite();
     try {
-      const crawl = { seeds: [site.url], include: [], exclude: ['/private/'], maxDepth: 3, maxPages: 10, allowPrivate: true };
+      const crawl = { seeds: [site.url], include: [], exclude: ['/private/'], maxDepth: 3, maxPages: 10, allowPrivate: true, allowHosts: [] };
       for (const name of ['plain', 'batched']) await store.ensureCollection(name, { name, crawl, defaults: {} });
       const run = async (name: string, s: PipelineStore) =>
         new InProcessRunner(createHandlers({ store: s, dataDir, buildAfterIngest: false }), { concurrency: 3 }).run({

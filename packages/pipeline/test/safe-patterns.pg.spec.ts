@@ -49,7 +49,7 @@ describe('a catastrophic include pattern on a crawl (RE2)', () => {
 
   it('finishes the crawl, and another collection publishes meanwhile without delay', async () => {
     const { entities } = await ingestSource({ source: FIXTURE });
-    const empty = { seeds: [], include: [], exclude: [], maxDepth: 8, maxPages: 10, allowPrivate: false };
+    const empty = { seeds: [], include: [], exclude: [], maxDepth: 8, maxPages: 10, allowPrivate: false, allowHosts: [] };
     await store.ensureCollection('other', { name: 'other', crawl: empty, defaults: {} });
     await distill(store, 'other', entities.slice(0, 4));
     await buildIndex(store, dataDir, 'other');
@@ -60,7 +60,7 @@ describe('a catastrophic include pattern on a crawl (RE2)', () => {
     const undisturbed = performance.now() - started;
 
     const host = origin.replace(/\./g, '\\.');
-    const crawl = { seeds: [`${origin}/`], include: [`^${host}/(a+)+$`, `^${host}/$`], exclude: [], maxDepth: 3, maxPages: 10, allowPrivate: true };
+    const crawl = { seeds: [`${origin}/`], include: [`^${host}/(a+)+$`, `^${host}/$`], exclude: [], maxDepth: 3, maxPages: 10, allowPrivate: true, allowHosts: [] };
     await store.ensureCollection('trap', { name: 'trap', crawl, defaults: {} });
     const runner = new InProcessRunner(createHandlers({ store, dataDir, buildAfterIngest: false }));
     const crawled = runner.run({ name: 'crawl.fetch', data: { collection: 'trap', url: `${origin}/`, depth: 0, sourceId: 's1' } });

@@ -13,7 +13,7 @@ const fetchJob = (url: string, maxPages = 100, runId?: string): JobItem => ({
     depth: 1,
     sourceId: 'src-1',
     ...(runId ? { runId } : {}),
-    scope: { origins: ['http://site.test'], include: [], exclude: [], maxDepth: 3, maxPages, allowPrivate: false },
+    scope: { origins: ['http://site.test'], include: [], exclude: [], maxDepth: 3, maxPages, allowPrivate: false, allowHosts: [] },
   },
 });
 
