@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { AppError, CreateCollectionBody, parseOrThrow, SourceBody } from '@lexigraph/contracts';
 import { assertCollection, CurrentPrincipal, mayUseCollection, recordAudit, RequireScope, type Principal } from '@lexigraph/auth';
-import { readEntityRecord } from '@lexigraph/crawler';
 import { parseParamLayer } from '@lexigraph/pipeline';
 import { collectionParam, IngestService } from './ingest.service';
 import { readUpload } from './upload';
@@ -62,7 +61,7 @@ export class IngestController {
   async upload(@Param('c') c: string, @Req() req: IncomingMessage, @CurrentPrincipal() principal: Principal) {
     const collection = collectionParam(c);
     await this.ingest.getCollection(collection);
-    const entities = await readUpload(req, this.ingest.config.maxUploadBytes, readEntityRecord);
+    const entities = await readUpload(req, this.ingest.config.maxUploadBytes);
     const report = await this.ingest.storeDocuments(collection, entities);
     await recordAudit(this.ingest.db.audit, principal, {
       action: 'documents.upload',

@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { AppError, CollectionName, CrawlScope, parseOrThrow, privateHostsOf, type CollectionConfig, type JobItem, type SourceBody } from '@lexigraph/contracts';
-import type { Entity } from '@lexigraph/core';
+import { AppError, CollectionName, CrawlScope, parseOrThrow, privateHostsOf, type CollectionConfig, type Entity, type JobItem, type SourceBody } from '@lexigraph/contracts';
 import { createStore, type Store } from '@lexigraph/db';
 import { distill, fromDbStore, removeSnapshots, type DistillReport, type PipelineStore } from '@lexigraph/pipeline';
 import { JobQueues, type CollectionProgress, type JobView } from '@lexigraph/queue';

@@ -1,25 +1,36 @@
 import type { IncomingMessage } from 'node:http';
-import { AppError } from '@lexigraph/contracts';
-import type { Entity } from '@lexigraph/core';
+import { AppError, parseEntity, type Entity } from '@lexigraph/contracts';
 import { readLimited } from './body';
 
-/** Bad records named in one error message at most. */
+/** Bad records named in one error message (and in `details.errors`) at most. */
 const SHOWN_ERRORS = 10;
 
-type ReadRecord = (value: unknown) => Entity;
+/**
+ * One bad record of an upload: where it is (`line`, 1-based, in JSON Lines; `index`, 0-based, in a JSON array), the
+ * field (`path`, dotted; "" for the record itself) and what is wrong with it.
+ */
+export interface UploadError {
+  line?: number;
+  index?: number;
+  path: string;
+  message: string;
+}
 
-function fail(errors: string[], total: number): never {
+function fail(errors: UploadError[], total: number): never {
+  const shown = errors.map((e) => `${e.line !== undefined ? `line ${e.line}` : `[${e.index}]`}: ${e.path ? `${e.path}: ` : ''}${e.message}`);
   const more = total > errors.length ? `; ... ${total - errors.length} more` : '';
-  throw new AppError('VALIDATION', `invalid documents: ${errors.join('; ')}${more}`, { errors });
+  throw new AppError('VALIDATION', `invalid documents: ${shown.join('; ')}${more}`, { errors, bad: total });
 }
 
 /**
  * Reads an upload of entities: a JSON array (`application/json`) or JSON Lines (`application/x-ndjson`,
- * `application/jsonl`), streamed and at most `limit` bytes (413 beyond). Every record is validated; any bad one
- * rejects the upload with a 400 naming it (`[3]: missing "id"` or `line 4: malformed JSON ...`), so an upload is
- * stored whole or not at all.
+ * `application/jsonl`), streamed and at most `limit` bytes (413 beyond). Every record is checked against the entity
+ * schema of `@lexigraph/contracts` (no type coercion, unknown fields refused); any bad one rejects the upload with a
+ * 400 naming the line (or array index) and the field: `line 3: title: expected string, received number`,
+ * `[1]: id: expected string, received undefined`, `line 4: malformed JSON ...`. An upload is stored whole or not at
+ * all.
  */
-export async function readUpload(req: IncomingMessage, limit: number, readRecord: ReadRecord): Promise<Entity[]> {
+export async function readUpload(req: IncomingMessage, limit: number): Promise<Entity[]> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const lines = type === 'application/x-ndjson' || type === 'application/jsonl' || type === 'application/jsonlines' || type === 'application/json-lines';
   if (!lines && type !== 'application/json') {
@@ -27,15 +38,16 @@ export async function readUpload(req: IncomingMessage, limit: number, readRecord
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', `content-type: expected application/json (an array) or application/x-ndjson (JSON Lines), got "${type || 'none'}"`);
   }
   const entities: Entity[] = [];
-  const errors: string[] = [];
+  const errors: UploadError[] = [];
   let bad = 0;
-  const record = (label: string, value: unknown) => {
-    try {
-      entities.push(readRecord(value));
-    } catch (err) {
-      bad++;
-      if (errors.length < SHOWN_ERRORS) errors.push(`${label}: ${(err as Error).message}`);
+  const record = (where: { line: number } | { index: number }, value: unknown) => {
+    const parsed = parseEntity(value);
+    if (parsed.ok) {
+      entities.push(parsed.entity);
+      return;
     }
+    bad++;
+    for (const issue of parsed.issues) if (errors.length < SHOWN_ERRORS) errors.push({ ...where, ...issue });
   };
   if (!lines) {
     const chunks: Buffer[] = [];
@@ -47,7 +59,7 @@ export async function readUpload(req: IncomingMessage, limit: number, readRecord
       throw new AppError('VALIDATION', `body: malformed JSON (${(err as Error).message})`);
     }
     if (!Array.isArray(parsed)) throw new AppError('VALIDATION', 'body: expected a JSON array of documents');
-    parsed.forEach((v, i) => record(`[${i}]`, v));
+    parsed.forEach((v, i) => record({ index: i }, v));
   } else {
     let rest = '';
     let lineNo = 0;
@@ -61,10 +73,10 @@ export async function readUpload(req: IncomingMessage, limit: number, readRecord
         value = JSON.parse(t);
       } catch (err) {
         bad++;
-        if (errors.length < SHOWN_ERRORS) errors.push(`line ${lineNo}: malformed JSON (${(err as Error).message})`);
+        if (errors.length < SHOWN_ERRORS) errors.push({ line: lineNo, path: '', message: `malformed JSON (${(err as Error).message})` });
         return;
       }
-      record(`line ${lineNo}`, value);
+      record({ line: lineNo }, value);
     };
     for await (const chunk of readLimited(req, limit)) {
       rest += decoder.decode(chunk, { stream: true });

@@ -109,8 +109,8 @@ describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a jo
 
   it('invalid and oversized uploads', async () => {
     expectError(await send('POST', '/v1/collections/docs/documents', { id: 'a' }), 400, /body: expected a JSON array/);
-    expectError(await send('POST', '/v1/collections/docs/documents', [{ id: 'a', title: 'A' }, { title: 'no id' }]), 400, /\[1\]: missing "id"/);
-    expectError(await send('POST', '/v1/collections/docs/documents', '{"id":"a","title":"A"}\n{"id":\n{"id":"c"}\n', 'application/x-ndjson'), 400, /line 2: malformed JSON.*line 3: needs "title" or "text"/);
+    expectError(await send('POST', '/v1/collections/docs/documents', [{ id: 'a', title: 'A' }, { title: 'no id' }]), 400, /\[1\]: id: expected string, received undefined/);
+    expectError(await send('POST', '/v1/collections/docs/documents', '{"id":"a","title":"A"}\n{"id":\n{"id":"c"}\n', 'application/x-ndjson'), 400, /line 2: malformed JSON.*line 3: title: a document needs a non-blank title or text/);
     expectError(await send('POST', '/v1/collections/docs/documents', '', 'application/x-ndjson'), 400, /body: no documents/);
     expectError(await send('POST', '/v1/collections/docs/documents', 'a,b\n', 'text/csv'), 415, /content-type: expected application\/json/);
     const big = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: `d${i}`, title: `Document ${i}`, text: 'lorem ipsum dolor sit amet '.repeat(4) })).join('\n');
@@ -119,6 +119,38 @@ describe('ingest API: bad input gets a 4xx naming the field, never a 5xx or a jo
     // nothing of the rejected uploads was stored
     const view = await send('GET', '/v1/collections/docs');
     expect(view.json.documents).toBe(0);
+  });
+
+  it('uploads are checked against the entity schema: a wrong type or an unknown field is a 400 naming the line and the field', async () => {
+    const lines = [
+      '{"id":"a","title":"Alpha","text":"good"}',
+      '{"id":"b","title":3}',
+      '{"id":"c","title":"Charlie","category":"notarray"}',
+      '',
+      '{"id":"d","title":"Delta","links":[{"url":"/a","kind":"nav"}],"colour":"red"}',
+      '{"id":"e","title":"Echo","meta":{"n":2},"acl":["team-a"]}',
+    ].join('\n');
+    const r = await send('POST', '/v1/collections/docs/documents', lines, 'application/x-ndjson');
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ statusCode: 400, code: 'VALIDATION' });
+    expect(r.json.message).toBe(
+      'invalid documents: line 2: title: expected string, received number; line 3: category: expected array, received string; ' +
+        'line 5: links.0.kind: Invalid option: expected one of "see-also"|"related"|"body"; line 5: colour: unknown field; line 6: meta.n: expected string, received number',
+    );
+    expect(r.json.details).toEqual({
+      bad: 4,
+      errors: [
+        { line: 2, path: 'title', message: 'expected string, received number' },
+        { line: 3, path: 'category', message: 'expected array, received string' },
+        { line: 5, path: 'links.0.kind', message: 'Invalid option: expected one of "see-also"|"related"|"body"' },
+        { line: 5, path: 'colour', message: 'unknown field' },
+        { line: 6, path: 'meta.n', message: 'expected string, received number' },
+      ],
+    });
+    // a JSON array names the index of the bad document
+    expectError(await send('POST', '/v1/collections/docs/documents', [{ id: 'a', title: 'A' }, { id: 'b', title: 'B', tags: 'solo' }]), 400, /^invalid documents: \[1\]: tags: expected array, received string$/);
+    // nothing of the rejected uploads was stored: the good first line neither
+    expect((await send('GET', '/v1/collections/docs')).json.documents).toBe(0);
   });
 
   it('unknown jobs and documents', async () => {

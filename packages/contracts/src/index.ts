@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './schemas';
+export * from './entity';
 export * from './events';
 export * from './env';
 export * from './health';

@@ -183,10 +183,29 @@ export const QueryBody = z.object({
 });
 export type QueryBody = z.infer<typeof QueryBody>;
 
+/** One bad field of a zod error: its dotted path (`links.0.url`, "" for the value itself) and what is wrong. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * The bad fields of a zod error. A wrong type reads `expected string, received number`; each unknown key of a strict
+ * object is its own issue, at its own path (`links.0.colour`: `unknown field`).
+ */
+export function listIssues(error: z.ZodError): FieldIssue[] {
+  const at = (path: readonly PropertyKey[]) => path.map(String).join('.');
+  return error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: at([...issue.path, key]), message: 'unknown field' }));
+    const message = issue.code === 'invalid_type' ? issue.message.replace(/^Invalid input: /, '') : issue.message;
+    return [{ path: at(issue.path), message }];
+  });
+}
+
 /** Formats a zod error as one line naming each bad field: `crawl.maxDepth: Too small ...; name: ...`. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+  return listIssues(error)
+    .map((issue) => `${issue.path || '(root)'}: ${issue.message}`)
     .join('; ');
 }
 
@@ -194,9 +213,7 @@ export function describeIssues(error: z.ZodError): string {
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new AppError('VALIDATION', `invalid ${what}: ${describeIssues(result.error)}`, {
-      issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
+    throw new AppError('VALIDATION', `invalid ${what}: ${describeIssues(result.error)}`, { issues: listIssues(result.error) });
   }
   return result.data;
 }

@@ -1,4 +1,4 @@
-import type { Entity, EntityLink } from '@lexigraph/core';
+import type { Entity, EntityLink } from '@lexigraph/contracts';
 import type { AnyNode, Element } from 'domhandler';
 import { isTag, isText } from 'domhandler';
 import { textContent } from 'domutils';

@@ -1,4 +1,4 @@
-import type { Entity, EntityLink } from '@lexigraph/core';
+import type { Entity, EntityLink } from '@lexigraph/contracts';
 import { canonicalizeUrl, urlToId } from './url';
 
 export interface MarkdownOptions {

@@ -1,22 +1,25 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeCp1252, detectFormat, readBeirCorpus, readFolder, readJsonl, readXllm } from './readers';
+import { decodeCp1252, detectFormat, readBeirCorpus, readFolder, readJsonl, readJsonlLines, readXllm } from './readers';
 
 const fixtures = path.join(__dirname, '..', 'test', 'fixtures');
 
 describe('readJsonl', () => {
-  it('keeps good lines, defaults missing arrays and reports bad lines by 1-based number', () => {
+  it('keeps good lines, defaults missing lists and reports bad lines by 1-based number and field', () => {
     const text = [
-      '{"id": "a", "title": "Alpha", "text": "first", "category": ["X", "Y"], "tags": "solo", "links": [{"url": "http://x/b", "text": "B", "kind": "see-also"}, "http://x/c"]}',
-      '{"_id": 7, "text": "numeric id"}',
+      '{"id": "a", "title": "Alpha", "text": "first", "category": ["X", "Y"], "tags": [" solo "], "links": [{"url": "http://x/b", "text": "B", "kind": "see-also"}, {"url": "http://x/c"}]}',
+      '{"id": "7", "text": "string id"}',
       '',
       '{"id": "broken", "title": ',
       '[1, 2]',
       '{"title": "no id"}',
-      '{"id": "c", "tags": [1]}',
-      '{"id": "d", "title": "Delta", "category": [3]}',
-      '{"id": "e", "title": "Echo", "meta": {"source": "s", "n": 2}, "headings": ["H"], "parent": "a"}',
+      '{"id": "c", "title": "Charlie", "tags": [1]}',
+      '{"id": "d", "title": "Delta", "category": "notarray"}',
+      '{"id": "e", "title": "Echo", "meta": {"source": "s"}, "headings": ["H"], "parent": "a", "acl": ["team-a"]}',
+      '{"id": "f", "title": 3}',
+      '{"id": "g", "title": "Golf", "categroy": ["X"]}',
+      '{"_id": "h", "text": "BEIR-style line"}',
     ].join('\r\n');
     const { entities, errors } = readJsonl(text);
     expect(entities).toEqual([
@@ -31,15 +34,34 @@ describe('readJsonl', () => {
           { url: 'http://x/c', text: '' },
         ],
       },
-      { id: '7', title: '', text: 'numeric id', category: [], tags: [], links: [] },
-      { id: 'e', title: 'Echo', text: '', category: [], tags: [], links: [], headings: ['H'], parent: 'a', meta: { source: 's', n: '2' } },
+      { id: '7', title: '', text: 'string id', category: [], tags: [], links: [] },
+      { id: 'e', title: 'Echo', text: '', category: [], tags: [], links: [], headings: ['H'], parent: 'a', meta: { source: 's' }, acl: ['team-a'] },
     ]);
-    expect(errors.map((e) => e.line)).toEqual([4, 5, 6, 7, 8]);
-    expect(errors[0]?.message).toMatch(/malformed JSON/);
-    expect(errors[1]?.message).toBe('expected a JSON object');
-    expect(errors[2]?.message).toMatch(/id/);
-    expect(errors[3]?.message).toMatch(/title.*text/);
-    expect(errors[4]?.message).toMatch(/category/);
+    expect(errors).toEqual([
+      { line: 4, message: expect.stringMatching(/^malformed JSON/) },
+      { line: 5, message: '(root): expected object, received array' },
+      { line: 6, message: 'id: expected string, received undefined' },
+      { line: 7, message: 'tags.0: expected string, received number' },
+      { line: 8, message: 'category: expected array, received string' },
+      { line: 10, message: 'title: expected string, received number' },
+      { line: 11, message: 'categroy: unknown field' },
+      { line: 12, message: 'id: expected string, received undefined; _id: unknown field' },
+    ]);
+  });
+
+  it('reads a stream of lines the same as the whole text', async () => {
+    const lines = ['{"id": "a", "title": "Alpha"}', '{"id": "b", "title": 3}', '', '{"id": "c", "text": "Charlie", "links": "x"}'];
+    const whole = readJsonl(lines.join('\n'));
+    const streamed = await readJsonlLines(
+      (async function* () {
+        yield* lines;
+      })(),
+    );
+    expect(streamed).toEqual(whole);
+    expect(whole.errors).toEqual([
+      { line: 2, message: 'title: expected string, received number' },
+      { line: 4, message: 'links: expected array, received string' },
+    ]);
   });
 });
 

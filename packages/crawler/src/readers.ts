@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Entity, EntityLink } from '@lexigraph/core';
+import { parseEntity, type Entity } from '@lexigraph/contracts';
 import { htmlToEntityImpl } from './html';
 import { markdownToEntity } from './markdown';
 import { parsePythonLiteral, type PyValue } from './python-literal';
@@ -27,86 +27,13 @@ function splitLines(text: string): string[] {
   return text.split(/\r\n|\n|\r/);
 }
 
-function stringArray(v: unknown, field: string): string[] {
-  if (v === undefined || v === null) return [];
-  if (typeof v === 'string') return v.trim() ? [v.trim()] : [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`"${field}" must be an array of strings`);
-  return (v as string[]).map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-function optString(v: unknown, field: string): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  throw new Error(`"${field}" must be a string`);
-}
-
-function toLinks(v: unknown): EntityLink[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new Error('"links" must be an array');
-  return v.map((l, i) => {
-    if (typeof l === 'string') return { url: l, text: '' };
-    if (!isObj(l) || typeof l.url !== 'string') throw new Error(`"links[${i}]" must be a string or {url, text}`);
-    const link: EntityLink = { url: l.url, text: typeof l.text === 'string' ? l.text : '' };
-    if (l.kind === 'see-also' || l.kind === 'related' || l.kind === 'body') link.kind = l.kind;
-    else if (l.kind !== undefined) throw new Error(`"links[${i}].kind" must be see-also, related or body`);
-    return link;
-  });
-}
-
-function toMeta(v: unknown): Record<string, string> | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!isObj(v)) throw new Error('"meta" must be an object');
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (x === null || x === undefined) continue;
-    out[k] = typeof x === 'string' ? x : JSON.stringify(x);
-  }
-  return out;
-}
-
-/** Validates one JSON record into an entity; throws an Error naming the bad field. */
-function recordToEntity(o: Obj): Entity {
-  const id = optString(o.id ?? o._id, 'id');
-  if (id === undefined || id.trim() === '') throw new Error('missing "id" (or "_id")');
-  const title = optString(o.title, 'title');
-  const text = optString(o.text, 'text');
-  if (title === undefined && text === undefined) throw new Error('needs "title" or "text"');
-  const e: Entity = {
-    id,
-    title: title ?? '',
-    text: text ?? '',
-    category: stringArray(o.category, 'category'),
-    tags: stringArray(o.tags, 'tags'),
-    links: toLinks(o.links),
-  };
-  const url = optString(o.url, 'url');
-  if (url !== undefined) e.url = url;
-  if (o.headings !== undefined) e.headings = stringArray(o.headings, 'headings');
-  if (o.terms !== undefined) e.terms = stringArray(o.terms, 'terms');
-  const parent = optString(o.parent, 'parent');
-  if (parent !== undefined) e.parent = parent;
-  const meta = toMeta(o.meta ?? o.metadata);
-  if (meta && Object.keys(meta).length > 0) e.meta = meta;
-  if (o.acl !== undefined) e.acl = stringArray(o.acl, 'acl');
-  return e;
-}
-
 /**
- * Reads JSON Lines: one object per line with `id` (or `_id`) and `title` and/or `text`; optional `url`,
- * `category`, `tags`, `links`, `headings`, `terms`, `parent`, `meta` (or BEIR's `metadata`), `acl`. Missing
- * arrays default to []; a string where an array is expected counts as a one-item array. Blank lines are
- * ignored; malformed JSON and invalid shapes are reported by 1-based line number and the good lines kept.
+ * Reads JSON Lines: one entity per line, checked against the entity schema of `@lexigraph/contracts` (`id` and a
+ * title or text; optional `url`, `category`, `tags`, `links`, `headings`, `terms`, `parent`, `meta`, `acl`; missing
+ * lists default to []). Types are not coerced and unknown fields are refused. Blank lines are ignored; malformed JSON
+ * and invalid records are reported by 1-based line number with each bad field (`title: expected string, received
+ * number`), and the good lines kept.
  */
-/**
- * Validates one decoded JSON record (as in a JSON Lines file) into an entity; throws an Error naming the bad field
- * (e.g. for uploads of JSON arrays).
- */
-export function readEntityRecord(value: unknown): Entity {
-  if (!isObj(value)) throw new Error('expected a JSON object');
-  return recordToEntity(value);
-}
-
 export function readJsonl(text: string): { entities: Entity[]; errors: LineError[] } {
   const out = { entities: [] as Entity[], errors: [] as LineError[] };
   splitLines(text).forEach((raw, i) => readJsonlLine(raw, i + 1, out));
@@ -135,15 +62,9 @@ function readJsonlLine(raw: string, lineNo: number, out: { entities: Entity[]; e
     out.errors.push({ line: lineNo, message: `malformed JSON: ${(err as Error).message}` });
     return;
   }
-  if (!isObj(parsed)) {
-    out.errors.push({ line: lineNo, message: 'expected a JSON object' });
-    return;
-  }
-  try {
-    out.entities.push(recordToEntity(parsed));
-  } catch (err) {
-    out.errors.push({ line: lineNo, message: (err as Error).message });
-  }
+  const entity = parseEntity(parsed);
+  if (entity.ok) out.entities.push(entity.entity);
+  else out.errors.push({ line: lineNo, message: entity.message });
 }
 
 /**
@@ -172,10 +93,20 @@ export function readBeirCorpus(text: string): Entity[] {
       tags: [],
       links: [],
     };
-    const meta = isObj(o.metadata) ? toMeta(o.metadata) : undefined;
+    const meta = isObj(o.metadata) ? beirMeta(o.metadata) : undefined;
     if (meta && Object.keys(meta).length > 0) e.meta = meta;
     out.push(e);
   });
+  return out;
+}
+
+/** BEIR `metadata` as string metadata: strings kept, other values as their JSON, null dropped. */
+function beirMeta(v: Obj): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null || x === undefined) continue;
+    out[k] = typeof x === 'string' ? x : JSON.stringify(x);
+  }
   return out;
 }
 

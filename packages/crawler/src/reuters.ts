@@ -1,4 +1,4 @@
-import type { Entity } from '@lexigraph/core';
+import type { Entity } from '@lexigraph/contracts';
 
 /**
  * Reader for the Reuters-21578 news collection in its XML rendering of the original SGML (`reut2-NNN.xml`): one

@@ -1,4 +1,4 @@
-import type { Entity } from '@lexigraph/core';
+import type { Entity } from '@lexigraph/contracts';
 import { splitSections } from './sections';
 
 function para(word: string, n: number): string {

@@ -1,4 +1,4 @@
-import type { Entity, EntityLink } from '@lexigraph/core';
+import type { Entity, EntityLink } from '@lexigraph/contracts';
 
 interface Section {
   heading: string | null;

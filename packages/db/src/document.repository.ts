@@ -1,4 +1,4 @@
-import type { Entity } from '@lexigraph/core';
+import type { Entity } from '@lexigraph/contracts';
 import type { PrismaClient } from './client';
 import { DbError, toDbError } from './errors';
 import { jsonBatches, parseJson, toInt, type RawRunner } from './sql';

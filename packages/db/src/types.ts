@@ -1,4 +1,4 @@
-import type { Entity } from '@lexigraph/core';
+import type { Entity } from '@lexigraph/contracts';
 
 export type { Entity };
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Entity } from '@lexigraph/core';
+import type { Entity } from '@lexigraph/contracts';
 import type { DocumentInput } from '../src';
 
 const WORDS = [

@@ -1,5 +1,4 @@
-import { AppError, CrawlScope, privateHostsOf, type CollectionConfig, type JobData, type JobItem } from '@lexigraph/contracts';
-import type { Entity } from '@lexigraph/core';
+import { AppError, CrawlScope, privateHostsOf, type CollectionConfig, type Entity, type JobData, type JobItem } from '@lexigraph/contracts';
 import { buildIndex, type BuildReport } from './build';
 import { documentHash } from './distill';
 import type { PipelineStore, UpsertCounts } from './ports';

@@ -1,8 +1,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { AppError, type SourceFormat } from '@lexigraph/contracts';
-import type { Entity } from '@lexigraph/core';
+import { AppError, type Entity, type SourceFormat } from '@lexigraph/contracts';
 
 /** JSON Lines files above this size are read as a stream (IngestSourceOptions.streamAboveBytes). */
 export const STREAM_ABOVE_BYTES = 64 * 1024 * 1024;

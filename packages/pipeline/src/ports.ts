@@ -1,5 +1,4 @@
-import type { CollectionConfig } from '@lexigraph/contracts';
-import type { Entity } from '@lexigraph/core';
+import type { CollectionConfig, Entity } from '@lexigraph/contracts';
 
 /** A stored document as the pipeline writes it: the entity and its content hash (hex). */
 export interface StoredDocument {
