@@ -114,7 +114,7 @@ describe('document ACLs', () => {
   it('shows tenant a nothing that occurs only in b\u2019s documents, over 200 random prompts (secrets included)', () => {
     const r = rng(11);
     const vocab = [...PUBLIC_WORDS, ...SECRET.a.words, ...SECRET.b.words, 'indexings', 'velmora', 'trunskip', 'hobrinth', 'castelvoy', 'details'];
-    const paramSets = [{}, { k: 20 }, { expand: true }, { softMatch: 0.4 }, { pmi: 'npmi' as const, minJointCount: 1 }, { minDf: 1 }];
+    const paramSets = [{}, { k: 20 }, { expand: true }, { softMatch: 0.4 }, { pmi: 'npmi' as const, minJointCount: 1 }, { minDf: 3 }];
     let fullPages = 0;
     for (let n = 0; n < 200; n++) {
       const len = 1 + Math.floor(r() * 4);
@@ -212,8 +212,8 @@ describe('document ACLs', () => {
           const fresh = LexIndex.build([...live.values()]);
           const q = prompt.join(' ');
           for (const c of callers) {
-            const x = inc.ask(q, { minDf: 1, minJointCount: 1 }, c);
-            const y = fresh.ask(q, { minDf: 1, minJointCount: 1 }, c);
+            const x = inc.ask(q, { minDf: 2, minJointCount: 1 }, c);
+            const y = fresh.ask(q, { minDf: 2, minJointCount: 1 }, c);
             expect({ ...x, timings: null }).toEqual({ ...y, timings: null });
           }
         },

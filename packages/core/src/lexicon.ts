@@ -15,15 +15,27 @@ export interface TermColumns {
   reserveTerms(n: number): void;
 }
 
-/** One entity's multi-tokens: term ids in first-seen order, and FIELD_COUNT counts per entry (a reused buffer). */
+/**
+ * One entity's terms: term ids in first-seen order, and FIELD_COUNT counts per entry (a reused buffer). In a
+ * distilled lexicon (see Lexicon), `pending` holds the runs the trie does not hold as distilled, one level past a
+ * held term: (term, next word) pairs, the term's id at 2k and the word's at 2k + 1, each pair once.
+ */
 export interface TermBag {
   ids: number[];
   tfs: Int32Array;
+  pending: number[];
 }
 
 /**
- * The lexicon: every multi-token of 1..maxWords words with its document frequency and occurrences, and the surface
- * forms of its words.
+ * The lexicon: every single word and every distilled multi-token (2..maxWords words held by at least
+ * MIN_DF_DISTILLED entities) with its document frequency and occurrences, and the surface forms of its words.
+ *
+ * Multi-tokens held by one entity (about half of all runs on abstracts) are not kept: nothing answers from them, and
+ * they were the largest table. A bulk build counts every run (`exact`) and then `distill`s; afterwards a multi-token
+ * that reaches MIN_DF_DISTILLED through an added entity is found by phrase matching the other entities' token
+ * streams (Postings.promote), and one that falls below it is dropped (df and occurrences 0). Either way the table is
+ * the one a bulk build of the same entities gives. A dropped multi-token may stay in the trie with df 0 until the
+ * next snapshot, which keeps only what is held.
  *
  * Single words are keyed by string; a multi-token of n words is the child (parent, last word) of its first n−1 words
  * in a trie of word ids, so no multi-token string is ever built while indexing. Surface forms are interned: every
@@ -51,6 +63,8 @@ export class Lexicon {
   words = new IntColumn(1 << 14);
   liveTerms = 0;
   liveSingles = 0;
+  /** every run is a term (a bulk build, until `distill`); else only single words and distilled multi-tokens */
+  private exact = false;
   /** occurrences of all single words (the sum of their cnt) */
   tokenOccurrences = 0;
   /**
@@ -72,7 +86,7 @@ export class Lexicon {
 
   constructor(
     private readonly analyzer: Analyzer,
-    private readonly maxWords: number,
+    readonly maxWords: number,
   ) {}
 
   /** Extends `cols` with every term made from now on. */
@@ -239,13 +253,18 @@ export class Lexicon {
   }
 
   /**
-   * The multi-tokens of a token stream with their per-field counts: every run of 1..maxWords words within a
-   * sentence, made terms of the trie when new. The ids are the bag's terms in first-seen order; `tfs` holds
-   * FIELD_COUNT counts per bag entry in a buffer reused from entity to entity (the reader zeroes what it read).
+   * The terms of a token stream with their per-field counts: every run of 1..maxWords words within a sentence that
+   * the lexicon holds (in `exact` mode every run, made a term of the trie when new; in a distilled lexicon a run is
+   * followed only through distilled multi-tokens, and the first run past one is left in `pending`). The ids are
+   * the bag's terms in first-seen order (a run's shorter prefix comes first); `tfs` holds FIELD_COUNT counts per
+   * bag entry in a buffer reused from entity to entity (the reader zeroes what it read).
    */
   bagOf(stream: Int32Array): TermBag {
     const stampNow = ++this.stampNow;
     const ids: number[] = [];
+    const pending: number[] = [];
+    const seenPending = new Set<string>();
+    const exact = this.exact;
     let tfs = this.tfScratch;
     const maxW = this.maxWords;
     let field = 0;
@@ -276,10 +295,53 @@ export class Lexicon {
         if (w >= maxW || i + w >= n) break;
         const next = stream[i + w] as number;
         if (next < 0) break;
-        t = this.ensureChild(t, next);
+        if (exact) t = this.ensureChild(t, next);
+        else {
+          const c = this.child.get(t, next);
+          if (c >= 0 && (this.df.data[c] as number) >= MIN_DF_DISTILLED) t = c;
+          else {
+            const key = `${t},${next}`;
+            if (!seenPending.has(key)) {
+              seenPending.add(key);
+              pending.push(t, next);
+            }
+            break;
+          }
+        }
       }
     }
-    return { ids, tfs };
+    return { ids, tfs, pending };
+  }
+
+  /** Counts every run as a term until `distill` (a bulk build). */
+  beginExact(): void {
+    this.exact = true;
+  }
+
+  /** Drops the multi-tokens below MIN_DF_DISTILLED (see the class) and ends `exact` mode. */
+  distill(): void {
+    this.exact = false;
+    const df = this.df.data;
+    const cnt = this.cnt.data;
+    const words = this.words.data;
+    for (let t = 0; t < this.terms.length; t++) {
+      const d = df[t] as number;
+      if (d > 0 && d < MIN_DF_DISTILLED && (words[t] as number) > 1) {
+        df[t] = 0;
+        cnt[t] = 0;
+        this.liveTerms--;
+      }
+    }
+  }
+
+  /** The multi-token extending term `p` by word `w`, made distilled with the given df and occurrences. */
+  promote(p: number, w: number, df: number, occ: number): number {
+    const t = this.ensureChild(p, w);
+    if ((this.df.data[t] as number) !== 0) throw new Error(`index invariant broken: multi-token ${t} is already held`);
+    this.df.data[t] = df;
+    this.cnt.data[t] = occ;
+    this.liveTerms++;
+    return t;
   }
 
   /** Adds or subtracts one entity's capped counts of term `t` (call after its posting changed). */
@@ -296,6 +358,11 @@ export class Lexicon {
     } else if (before > 0 && after === 0) {
       this.liveTerms--;
       if (single) this.liveSingles--;
+    } else if (!single && !this.exact && after > 0 && after < MIN_DF_DISTILLED) {
+      // fell below distilled: dropped (the one entity left holding it is not counted)
+      this.df.data[t] = 0;
+      this.cnt.data[t] = 0;
+      this.liveTerms--;
     }
   }
 
@@ -413,11 +480,16 @@ export class Lexicon {
       if (p < 0) this.termId.set(this.terms[t] as string, t);
       else this.child.set(p, this.lastWord.data[t] as number, t);
       const df = this.df.data[t] as number;
-      if (df > 0) {
+      if (w > 1 && df > 0 && df < MIN_DF_DISTILLED) {
+        // snapshots written before the lexicon was distilled hold every run
+        this.df.data[t] = 0;
+        this.cnt.data[t] = 0;
+      } else if (df > 0) {
         this.liveTerms++;
         if (w === 1) this.liveSingles++;
       }
     }
+    this.exact = false;
     this.surfId = new Map();
     this.surfStr = [];
     this.surfWord = new IntColumn(1 << 10);

@@ -113,12 +113,15 @@ export class LexIndex {
     }
     for (const e of unique.values()) idx.graph.registerLinks(e);
     idx.reserve(chars);
+    // every run is counted, then the multi-tokens held by one entity are dropped (see Lexicon)
+    idx.lex.beginExact();
     let done = 0;
     for (const e of unique.values()) {
       idx.indexSlot(idx.graph.slotOf.get(e.id) as number, true);
       done++;
       if (onProgress && (done % 200 === 0 || done === unique.size)) onProgress(done, unique.size);
     }
+    idx.lex.distill();
     return idx;
   }
 

@@ -65,7 +65,10 @@ export interface QueryParams {
   minTokenWords: number;
   /** Maximum number of words of a matched multi-token (1..4). Default 4. */
   maxTokenWords: number;
-  /** A multi-token is used only when at least this many entities hold it (xLLM's minimum frequency). Default 2. */
+  /**
+   * A multi-token is used only when at least this many entities hold it (xLLM's minimum frequency). Default 2, the
+   * least: the lexicon keeps no multi-token held by one entity.
+   */
   minDf: number;
   /** Noise cut: ignore prompt tokens held by more than this fraction of entities (0..1). Default 1 (off). */
   maxDfRatio: number;
@@ -186,7 +189,7 @@ const SPEC: Record<keyof QueryParams, Spec> = {
   softMatch: { kind: 'num', min: 0, max: 10, help: 'soft match: weight of associated words standing in (0 = off)' },
   minTokenWords: { kind: 'int', min: 1, max: 4, help: 'fewest words of a matched multi-token' },
   maxTokenWords: { kind: 'int', min: 1, max: 4, help: 'most words of a matched multi-token' },
-  minDf: { kind: 'int', min: 1, max: 1_000_000, help: 'a multi-token counts when at least this many entities hold it' },
+  minDf: { kind: 'int', min: 2, max: 1_000_000, help: 'a multi-token counts when at least this many entities hold it (2 at least)' },
   maxDfRatio: { kind: 'num', min: 0, max: 1, help: 'noise cut: ignore tokens held by more than this share of entities' },
   expand: { kind: 'bool', help: 'expand the prompt with associated multi-tokens (x-embeddings)' },
   expandWeight: { kind: 'num', min: 0, max: 10, help: 'weight of an expansion token' },

@@ -1,6 +1,6 @@
 import type { EntityGraph } from './graph';
 import { IntColumn } from './intcolumn';
-import type { Lexicon, TermBag, TermColumns } from './lexicon';
+import { MIN_DF_DISTILLED, type Lexicon, type TermBag, type TermColumns } from './lexicon';
 import { FIELD_COUNT } from './params';
 import { STEP_ITERATIONS, type IndexState } from './serialize';
 import type { IndexVersion } from './version';
@@ -76,7 +76,9 @@ export class Postings implements TermColumns {
   /** Adds an entity's token stream and field lengths at `slot`, with the terms, counts and postings it holds. */
   index(slot: number, stream: Int32Array, lengths: readonly number[]): void {
     this.streams[slot] = stream;
-    this.applyBag(slot, this.lex.bagOf(stream), +1);
+    const bag = this.lex.bagOf(stream);
+    this.applyBag(slot, bag, +1);
+    if (bag.pending.length) this.promote(stream, bag.pending);
     for (let f = 0; f < FIELD_COUNT; f++) {
       const v = lengths[f] as number;
       this.lengths[slot * FIELD_COUNT + f] = v;
@@ -232,14 +234,31 @@ export class Postings implements TermColumns {
     }
     const hit = this.phraseCache.map.get(t);
     if (hit) return hit;
+    const out = new Int32Array(3 * (this.lex.df.data[t] as number));
+    let o = 0;
+    this.findRun(this.lex.wordIds(t), (slot, a, b) => {
+      if (o + 3 > out.length) throw new Error(`index invariant broken: multi-token ${t} occurs in more entities than its df`);
+      out[o] = slot;
+      out[o + 1] = a;
+      out[o + 2] = b;
+      o += 3;
+    });
+    if (o !== out.length) throw new Error(`index invariant broken: multi-token ${t} found in ${o / 3} entities, df ${out.length / 3}`);
+    this.phraseCache.map.set(t, out);
+    this.phraseCache.ints += out.length;
+    return out;
+  }
+
+  /**
+   * Calls `onHolder(slot, A, B)` for every entity whose token stream holds the word run `ws` within a sentence, with
+   * its packed per-field counts (capped as stored postings are), in the order of the rarest word's postings.
+   */
+  private findRun(ws: readonly number[], onHolder: (slot: number, a: number, b: number) => void): void {
     const dfs = this.lex.df.data;
-    const ws = this.lex.wordIds(t);
     const n = ws.length;
     let rare = ws[0] as number;
     for (const w of ws) if ((dfs[w] as number) < (dfs[rare] as number)) rare = w;
     const base = this.postingsOf(rare);
-    const out = new Int32Array(3 * (dfs[t] as number));
-    let o = 0;
     const first = ws[0] as number;
     const c = PACK_SCRATCH;
     const holds = this.candidates(rare, ws);
@@ -268,15 +287,61 @@ export class Postings implements TermColumns {
       }
       if (!any) continue;
       for (let f = 0; f < FIELD_COUNT; f++) if ((c[f] as number) > FIELD_CAP[f]!) c[f] = FIELD_CAP[f]!;
-      if (o + 3 > out.length) throw new Error(`index invariant broken: multi-token ${t} occurs in more entities than its df`);
-      out[o] = slot;
-      out[o + 1] = c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21);
-      out[o + 2] = (c[4]! << 16) | c[5]!;
-      o += 3;
+      onHolder(slot, c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21), (c[4]! << 16) | c[5]!);
     }
-    if (o !== out.length) throw new Error(`index invariant broken: multi-token ${t} found in ${o / 3} entities, df ${out.length / 3}`);
-    this.phraseCache.map.set(t, out);
-    this.phraseCache.ints += out.length;
+  }
+
+  /**
+   * Distills the runs an added entity (its token stream already indexed) may have brought to MIN_DF_DISTILLED: each
+   * pending run (a held term and the next word, see Lexicon.bagOf) is phrase matched in every token stream; held
+   * by enough entities, it becomes a multi-token with their counts, and its own extensions in the entity's stream
+   * are checked next. Runs the added entity does not hold cannot have changed, so nothing else is searched.
+   */
+  private promote(stream: Int32Array, pending: readonly number[]): void {
+    const lex = this.lex;
+    let todo = pending;
+    while (todo.length) {
+      const made: number[] = [];
+      for (let k = 0; k < todo.length; k += 2) {
+        const p = todo[k] as number;
+        const w = todo[k + 1] as number;
+        const ws = lex.wordIds(p);
+        ws.push(w);
+        let df = 0;
+        let occ = 0;
+        this.findRun(ws, (_slot, a, b) => {
+          df++;
+          occ += (a & 127) + ((a >>> 7) & 127) + ((a >>> 14) & 127) + ((a >>> 21) & 127) + (b >>> 16) + (b & 0xffff);
+        });
+        if (df < MIN_DF_DISTILLED) continue;
+        made.push(lex.promote(p, w, df, occ), ws.length);
+      }
+      todo = made.length ? this.extensions(stream, made) : [];
+    }
+  }
+
+  /** The (term, next word) pairs that extend an occurrence of a made term (id, words) in a token stream. */
+  private extensions(stream: Int32Array, made: readonly number[]): number[] {
+    const lex = this.lex;
+    const out: number[] = [];
+    const seen = new Set<string>();
+    for (let k = 0; k < made.length; k += 2) {
+      const t = made[k] as number;
+      const len = made[k + 1] as number;
+      if (len >= lex.maxWords) continue;
+      const ws = lex.wordIds(t);
+      for (let i = 0; i + len < stream.length; i++) {
+        let j = 0;
+        while (j < len && stream[i + j] === ws[j]) j++;
+        if (j < len) continue;
+        const next = stream[i + len] as number;
+        if (next < 0) continue;
+        const key = `${t},${next}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(t, next);
+      }
+    }
     return out;
   }
 

@@ -226,13 +226,29 @@ function sortedPostings(s: IndexState, t: number): ArrayLike<number> {
   return out;
 }
 
+/**
+ * New ids of the terms a snapshot keeps: every single word, and the multi-tokens held (a multi-token below
+ * MIN_DF_DISTILLED has df 0, see Lexicon), renumbered in order so a parent still precedes its children; −1 for a
+ * term left out.
+ */
+function keptTermIds(s: IndexState): Int32Array {
+  const nTerms = s.df.length;
+  const ids = new Int32Array(nTerms);
+  let kept = 0;
+  for (let t = 0; t < nTerms; t++) ids[t] = (s.parent[t] as number) < 0 || (s.df[t] as number) > 0 ? kept++ : -1;
+  return ids;
+}
+
 export function encodeIndexState(s: IndexState): Uint8Array {
   const nTerms = s.df.length;
+  const ids = keptTermIds(s);
   const terms = new VarWriter();
   for (let t = 0; t < nTerms; t++) {
+    const id = ids[t] as number;
+    if (id < 0) continue;
     const p = s.parent[t] as number;
-    terms.u(p < 0 ? 0 : t - p);
-    if (p >= 0) terms.u(s.lastWord[t] as number);
+    terms.u(p < 0 ? 0 : id - (ids[p] as number));
+    if (p >= 0) terms.u(ids[s.lastWord[t] as number] as number);
     terms.u(s.df[t] as number);
     terms.u(s.cnt[t] as number);
   }
@@ -250,14 +266,14 @@ export function encodeIndexState(s: IndexState): Uint8Array {
         postings.u(p[i + 2] as number);
       }
     }
-    // pairs (t, u) with u > t, by u
+    // pairs (t, u) with u > t, by u (the renumbering keeps the order of words)
     const from = s.pairOff[t] ?? 0;
     const to = s.pairOff[t + 1] ?? 0;
     const up: Array<[number, number]> = [];
-    for (let i = from; i < to; i += 2) if ((s.pairData[i] as number) > t) up.push([s.pairData[i] as number, s.pairData[i + 1] as number]);
+    for (let i = from; i < to; i += 2) if ((s.pairData[i] as number) > t) up.push([ids[s.pairData[i] as number] as number, s.pairData[i + 1] as number]);
     up.sort((a, b) => a[0] - b[0]);
     pairs.u(up.length);
-    let prev = t;
+    let prev = ids[t] as number;
     for (const [u, c] of up) {
       pairs.u(u - prev);
       prev = u;
@@ -272,18 +288,20 @@ export function encodeIndexState(s: IndexState): Uint8Array {
     streams.u(st.length);
     for (let i = 0; i < st.length; i++) {
       const v = st[i] as number;
-      streams.u(v < 0 ? -v - 1 : v + FIELDS);
+      streams.u(v < 0 ? -v - 1 : (ids[v] as number) + FIELDS);
     }
     for (let f = 0; f < FIELDS; f++) lengths.u(s.lengths[slot * FIELDS + f] as number);
   });
   const surfaces = new VarWriter();
-  for (const w of s.surfaceWord) surfaces.u(w + 1);
+  for (const w of s.surfaceWord) surfaces.u(w < 0 ? 0 : (ids[w] as number) + 1);
   const entities = new LineWriter();
   for (const e of s.slots) entities.line(JSON.stringify(e ?? null));
   const inbound = new LineWriter();
   for (const [k, list] of s.inbound) inbound.line(JSON.stringify([k, list.map((x) => [x.from, x.text])]));
   const words = new LineWriter();
-  for (const t of s.terms) words.line(t);
+  s.terms.forEach((k, t) => {
+    if ((ids[t] as number) >= 0) words.line(k);
+  });
   const sections: Array<[string, Uint8Array]> = [
     ['entities', entities.bytes()],
     ['inbound', inbound.bytes()],

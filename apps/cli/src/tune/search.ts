@@ -61,7 +61,7 @@ export const SEARCH_SPACE: readonly Dimension[] = [
   { name: 'phraseWordWeight', kind: 'num', values: [0.25, 0.5, 0.75, 1], min: 0, max: 1 },
   { name: 'identifierWeight', kind: 'num', values: [1, 1.5, 2, 3], min: 0, max: 10 },
   { name: 'maxTokenWords', kind: 'int', values: [1, 2, 3, 4], min: 1, max: 4 },
-  { name: 'minDf', kind: 'int', values: [1, 2, 3], min: 1, max: 1_000_000 },
+  { name: 'minDf', kind: 'int', values: [2, 3, 4], min: 2, max: 1_000_000 },
   { name: 'maxDfRatio', kind: 'num', values: [0.05, 0.1, 0.25, 0.5, 1], min: 0, max: 1 },
   { name: 'expand', kind: 'bool', values: [false, true] },
   { name: 'expandWeight', kind: 'num', values: [0.05, 0.1, 0.2, 0.4], min: 0, max: 10, when: withExpansion },
