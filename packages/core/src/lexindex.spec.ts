@@ -179,6 +179,37 @@ describe('LexIndex answering', () => {
   });
 });
 
+describe('distilled lexicon', () => {
+  const a = ent('a', 'Checkpoint tuning', 'Raise max wal size before bulk loading. Spread checkpoint completion target.');
+  const b = ent('b', 'Replication', 'Standby servers replay the wal stream.');
+  const c = ent('c', 'Bulk loads', 'Raise max wal size for bulk loading and keep the wal stream short.');
+
+  it('keeps no multi-token that one entity holds, in memory or in a snapshot', () => {
+    const idx = LexIndex.build([a, b]);
+    expect(idx.dfOf('wal~stream')).toBe(0);
+    expect(idx.dfOf('max~wal~size')).toBe(0);
+    expect(idx.dfOf('wal')).toBe(2);
+    const back = LexIndex.deserialize(idx.serialize());
+    expect(back.stats().multiTokens).toBe(idx.stats().multiTokens);
+    expect(back.exportTables({ allTerms: true }).lexicon.every((r) => !r.token.includes('~'))).toBe(true);
+  });
+
+  it('promotes the runs an added entity shares with one other entity, with both counts, and drops them on removal', () => {
+    const idx = LexIndex.deserialize(LexIndex.build([a, b]).serialize());
+    idx.add(c);
+    const fresh = LexIndex.build([a, b, c]);
+    for (const key of ['wal~stream', 'max~wal', 'max~wal~size', 'bulk~load', 'rais~max~wal~size']) {
+      expect(idx.dfOf(key)).toBe(2);
+      expect(idx.termCount(idx.termIdOf(key) as number)).toBe(fresh.termCount(fresh.termIdOf(key) as number));
+    }
+    expect(idx.search('max wal size bulk loading', { k: 5 })).toEqual(fresh.search('max wal size bulk loading', { k: 5 }));
+    idx.remove('a');
+    expect(idx.dfOf('max~wal~size')).toBe(0);
+    expect(idx.dfOf('wal~stream')).toBe(2);
+    expect(idx.exportTables({ allTerms: true })).toEqual(LexIndex.build([b, c]).exportTables({ allTerms: true }));
+  });
+});
+
 describe('incremental updates equal a rebuild (property)', () => {
   const words = ['wal', 'vacuum', 'index', 'partial', 'freeze', 'query', 'checkpoint', 'the', 'of', 'tables', 'table', 'pg_class', 'node.js'];
   const text = fc.array(fc.constantFrom(...words, '.', '\n'), { minLength: 0, maxLength: 25 }).map((a) => a.join(' '));
