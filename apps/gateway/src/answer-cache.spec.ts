@@ -39,8 +39,8 @@ describe('AnswerCache (in-process layer)', () => {
     const first = await ask(cache, 'vacuum freeze');
     const second = await ask(cache, 'FREEZE, the vacuum?');
     expect([first.layer, second.layer]).toEqual([null, 'local']);
-    expect(JSON.parse(second.json).prompt).toBe('FREEZE, the vacuum?');
-    expect({ ...JSON.parse(second.json), prompt: '' }).toEqual({ ...JSON.parse(first.json), prompt: '' });
+    expect(JSON.parse(second.body.toString()).prompt).toBe('FREEZE, the vacuum?');
+    expect({ ...JSON.parse(second.body.toString()), prompt: '' }).toEqual({ ...JSON.parse(first.body.toString()), prompt: '' });
     expect(cache.localUsage().count).toBe(1);
   });
 
@@ -56,7 +56,7 @@ describe('AnswerCache (in-process layer)', () => {
   });
 
   it('keeps at most its bytes', async () => {
-    const one = (await ask(cacheOf(10, 1 << 20), 'vacuum')).json.length;
+    const one = (await ask(cacheOf(10, 1 << 20), 'vacuum')).body.length;
     const cache = cacheOf(100, 5 * one);
     for (const p of ['vacuum', 'partial', 'replication', 'log', 'freeze', 'index', 'logical', 'write']) await ask(cache, p);
     expect(cache.localUsage().bytes).toBeLessThanOrEqual(5 * one);
@@ -74,6 +74,48 @@ describe('AnswerCache (in-process layer)', () => {
     expect(a).not.toBe(key);
     expect(answerKey({ served, prompt: '', params, caller: { aclGroups: ['a', 'b'] } }, std)).toBe(a);
     expect(answerKey({ served, prompt: '', params, caller: { aclGroups: ['a'] } }, std)).not.toBe(a);
+  });
+
+  it('matches a prompt asked again under the same scope only once, and never across versions or parameters', async () => {
+    const cache = cacheOf(10, 1 << 20);
+    const standardized = async () => {
+      const metric = await cache.metrics.stageSeconds.get();
+      return metric.values.find((v) => v.metricName?.endsWith('_count') && v.labels.stage === 'standardize')?.value ?? 0;
+    };
+    await ask(cache, 'vacuum freeze');
+    expect(await standardized()).toBe(1);
+    const again = await ask(cache, 'vacuum freeze');
+    expect(again.layer).toBe('local');
+    expect(await standardized()).toBe(1);
+    // the same words under other parameters, or on the next version, are other queries
+    const k3 = await cache.answer({ served, prompt: 'vacuum freeze', params: resolveParams({ k: 3 }) }, () => served);
+    expect(k3.layer).toBeNull();
+    const next = { ...served, version: 2 };
+    const v2 = await cache.answer({ served: next, prompt: 'vacuum freeze', params }, () => next);
+    expect([v2.layer, v2.indexVersion]).toEqual([null, 2]);
+    expect(await standardized()).toBe(3);
+  });
+
+  it('gives the hot set of earlier versions, most hits first, with the parameters and caller of each', async () => {
+    const cache = cacheOf(10, 1 << 20);
+    const k3 = resolveParams({ k: 3 });
+    for (let i = 0; i < 3; i++) await cache.answer({ served, prompt: 'partial index', params: k3, caller: { aclGroups: ['g'] } }, () => served);
+    for (let i = 0; i < 5; i++) await ask(cache, i % 2 ? 'Freeze vacuum' : 'vacuum freeze');
+    await ask(cache, 'logical replication');
+    cache.warm({ served, prompt: 'write ahead log', params }); // warmed, never asked: not hot
+    const next = { ...served, version: 2, publishedAt: new Date(3_000) };
+    await cache.answer({ served: next, prompt: 'write ahead log', params }, () => next); // the new version's own
+    const hot = cache.hotQueries(next, 10);
+    expect(hot.map((q) => [q.prompt, q.served.version])).toEqual([
+      ['vacuum freeze', 2],
+      ['partial index', 2],
+      ['logical replication', 2],
+    ]);
+    expect(hot[1]).toMatchObject({ params: k3, caller: { aclGroups: ['g'] } });
+    expect(cache.hotQueries(next, 1)).toHaveLength(1);
+    // warmed on the new version, the hot set is answered from the cache
+    for (const q of hot) cache.warm(q);
+    expect((await cache.answer({ served: next, prompt: 'FREEZE the vacuum', params }, () => next)).layer).toBe('local');
   });
 
   it('computes every answer with both layers off', async () => {

@@ -14,7 +14,7 @@ describe('AnswerText (compiled serializer)', () => {
     for (const prompt of ['vacuum freeze', 'quokka', 'the', 'freeze "x" \\ 😀']) {
       const answer = gateway(prompt, { confidence: 0.5, explain: [{ field: 'title' }] });
       const text = AnswerText.of(answer).withPrompt(prompt);
-      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(answer)));
+      expect(JSON.parse(text.toString('utf8'))).toEqual(JSON.parse(JSON.stringify(answer)));
     }
   });
 
@@ -23,7 +23,7 @@ describe('AnswerText (compiled serializer)', () => {
       fc.property(fc.string(), (prompt) => {
         const answer = gateway('vacuum');
         const text = AnswerText.of(answer).withPrompt(prompt);
-        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify({ ...answer, prompt })));
+        expect(JSON.parse(text.toString('utf8'))).toEqual(JSON.parse(JSON.stringify({ ...answer, prompt })));
       }),
       { numRuns: 300 },
     );

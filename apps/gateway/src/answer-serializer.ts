@@ -68,15 +68,19 @@ const TAIL_SCHEMA: Schema = (() => {
 
 const stringifyTail = fastJson(TAIL_SCHEMA as unknown as Parameters<typeof fastJson>[0]) as (value: unknown) => string;
 
+/** `{"prompt":` as bytes: every answer on the wire starts with it. */
+const PROMPT_OPEN = Buffer.from('{"prompt":');
+
 /**
- * An answer as JSON text, split at its prompt: `tail` is everything after `{"prompt":"…"`, so the text of the same
- * answer to another prompt (a paraphrase with the same standard form) is `withPrompt(prompt)` with no
- * serializing. Compiled once from ANSWER_JSON_SCHEMA (fast-json-stringify).
+ * An answer as UTF-8 JSON bytes, split at its prompt: `tail` is everything after `{"prompt":"…"`, so the bytes of
+ * the same answer to another prompt (a paraphrase with the same standard form) are `withPrompt(prompt)`: the prompt
+ * written in front of the kept bytes, with no serializing and no encoding of the answer again. Compiled once from
+ * ANSWER_JSON_SCHEMA (fast-json-stringify).
  */
 export class AnswerText {
   constructor(
-    /** `,"collection":…}`: the JSON text of the answer's fields after the prompt, closing brace included. */
-    readonly tail: string,
+    /** `,"collection":…}`: the UTF-8 JSON text of the answer's fields after the prompt, closing brace included. */
+    readonly tail: Buffer,
     /** Whether the answer found anything (for the answered / no-answer metrics). */
     readonly answered: boolean,
   ) {}
@@ -85,15 +89,20 @@ export class AnswerText {
     const { prompt: _prompt, ...rest } = answer;
     const json = stringifyTail(rest);
     // json is `{…}`; after the prompt it continues with a comma, or closes when nothing follows
-    return new AnswerText(json.length > 2 ? `,${json.slice(1)}` : '}', !answer.noAnswer && answer.results.length > 0);
+    return new AnswerText(Buffer.from(json.length > 2 ? `,${json.slice(1)}` : '}'), !answer.noAnswer && answer.results.length > 0);
   }
 
-  /** The whole answer's JSON text for `prompt`. */
-  withPrompt(prompt: string): string {
-    return `{"prompt":${JSON.stringify(prompt)}${this.tail}`;
+  /** The whole answer's UTF-8 JSON bytes for `prompt`. */
+  withPrompt(prompt: string): Buffer {
+    const quoted = JSON.stringify(prompt);
+    const out = Buffer.allocUnsafe(PROMPT_OPEN.length + Buffer.byteLength(quoted) + this.tail.length);
+    PROMPT_OPEN.copy(out, 0);
+    const at = PROMPT_OPEN.length + out.write(quoted, PROMPT_OPEN.length);
+    this.tail.copy(out, at);
+    return out;
   }
 
-  /** Characters of the text kept (UTF-16 units: twice this many bytes in memory). */
+  /** Bytes of the kept text. */
   get length(): number {
     return this.tail.length;
   }

@@ -31,10 +31,10 @@ export class QueryController {
   @ApiResponse({ status: 403, description: 'The key lacks the query scope or may not use this collection', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 404, description: 'Unknown collection', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 409, description: 'The collection has no published index yet', schema: ERROR_SCHEMA })
-  async query(@Param('collection') collection: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<string> {
-    // The answer arrives as JSON text (serialized once, then cached with it): the server sends it as is. A tenant
+  async query(@Param('collection') collection: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<Buffer> {
+    // The answer arrives as UTF-8 JSON bytes (serialized once, then cached with them): the server sends them as is. A tenant
     // token's ACL groups go down with the query; any other caller (undefined groups) sees every document.
-    return (await this.queries.answer(collection, body, principal.aclGroups === undefined ? {} : { aclGroups: principal.aclGroups })).json;
+    return (await this.queries.answer(collection, body, principal.aclGroups === undefined ? {} : { aclGroups: principal.aclGroups })).body;
   }
 
   @Get()

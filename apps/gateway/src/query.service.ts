@@ -1,13 +1,16 @@
 import { CollectionName, parseOrThrow } from '@lexigraph/contracts';
-import { resolveParams, type Caller } from '@lexigraph/core';
+import { resolveParams, type Caller, type QueryParams } from '@lexigraph/core';
 import { resolveQuery, type ProfileLoader } from '@lexigraph/pipeline';
 import type { AnswerCache, SerializedAnswer } from './answer-cache';
-import type { IndexRegistry } from './index-registry';
+import type { IndexRegistry, ServedIndex } from './index-registry';
 import type { GatewayMetrics } from './metrics';
 
 export type { GatewayAnswer } from './answer-serializer';
 export type { SerializedAnswer } from './answer-cache';
 export type { ProfileLoader } from '@lexigraph/pipeline';
+
+/** Distinct parameter sets kept resolved per served entry (bodies choose them: the map must stay bounded). */
+const RESOLVED_KEPT = 256;
 
 /**
  * Answers a query through the read-and-answer service the CLI uses too (`resolveQuery`, `answerResolved` of the
@@ -15,6 +18,9 @@ export type { ProfileLoader } from '@lexigraph/pipeline';
  * through the answer cache.
  */
 export class QueryService {
+  /** Resolved parameters per served entry and layered parameters (JSON), so equal parameters are one object. */
+  private readonly resolved = new WeakMap<ServedIndex, Map<string, QueryParams>>();
+
   /** @param cache the answer cache (AnswerCache: in-process and shared layers, either or both off). */
   constructor(
     private readonly registry: IndexRegistry,
@@ -33,10 +39,26 @@ export class QueryService {
     const name = parseOrThrow(CollectionName, collection, 'collection name in the path');
     const served = this.registry.get(name) ?? (await this.registry.require(name));
     const query = await resolveQuery(served, body, this.profiles);
-    const result = await this.cache.answer({ served, prompt: query.prompt, params: resolveParams(query.params), caller }, () => this.registry.get(name));
+    const result = await this.cache.answer({ served, prompt: query.prompt, params: this.paramsOf(served, query.params), caller }, () => this.registry.get(name));
     if (result.layer) this.metrics.cacheHits.inc({ collection: name });
     if (result.answered) this.metrics.answers.inc({ collection: name });
     else this.metrics.noAnswers.inc({ collection: name });
     return result;
+  }
+
+  /**
+   * `resolveParams(layered)`, the same object for the same layered parameters on the same served entry (at most
+   * RESOLVED_KEPT kept per entry; a ServedIndex is replaced, never changed, when its defaults change).
+   */
+  private paramsOf(served: ServedIndex, layered: Partial<QueryParams>): QueryParams {
+    let byLayers = this.resolved.get(served);
+    if (!byLayers) this.resolved.set(served, (byLayers = new Map()));
+    const key = JSON.stringify(layered);
+    let params = byLayers.get(key);
+    if (!params) {
+      if (byLayers.size >= RESOLVED_KEPT) byLayers.clear();
+      byLayers.set(key, (params = Object.freeze(resolveParams(layered))));
+    }
+    return params;
   }
 }

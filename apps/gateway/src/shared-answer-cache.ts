@@ -7,9 +7,13 @@ import { AnswerText } from './answer-serializer';
 /** How long a command to the shared cache may take before the query goes on without it (computes the answer). */
 const COMMAND_TIMEOUT_MS = 200;
 const PREFIX = 'lexigraph:answer:';
+/** The first byte of an entry in Redis: whether the answer found anything. */
+const ANSWERED = 0x31; // '1'
+const ANSWERED_FLAG = Buffer.from([ANSWERED]);
+const UNANSWERED_FLAG = Buffer.from('0');
 
 /**
- * The answer cache layer in Redis, shared by every gateway replica. An entry is the answer's JSON text after its
+ * The answer cache layer in Redis, shared by every gateway replica. An entry is the answer's JSON bytes after its
  * prompt (AnswerText), stored under a hash of its full key (collection, index version, standard prompt, parameters,
  * ACL groups) with the collection and version in clear for operators. Memory is bounded by the entries' lifetime
  * (`ttlSeconds`) and by a size cap per entry (larger answers are not shared). A Redis that also holds BullMQ's queues
@@ -52,16 +56,15 @@ export class SharedAnswerCache {
   }
 
   async get(redisKey: string): Promise<AnswerText | undefined> {
-    const value = await this.redis.get(redisKey);
-    // the first character says whether it answered (see set)
-    return value === null ? undefined : new AnswerText(value.slice(1), value[0] === '1');
+    const value = await this.redis.getBuffer(redisKey);
+    // the first byte says whether it answered (see set); the rest is the answer's bytes, not copied
+    return value === null ? undefined : new AnswerText(value.subarray(1), value[0] === ANSWERED);
   }
 
   /** Stores an entry with the layer's lifetime; false (not stored) when it is larger than `maxEntryBytes`. */
   async set(redisKey: string, text: AnswerText): Promise<boolean> {
-    // UTF-8 is at most 3 bytes per UTF-16 unit: the exact length is only measured near the cap
-    if (text.length * 3 > this.maxEntryBytes && Buffer.byteLength(text.tail) + 1 > this.maxEntryBytes) return false;
-    await this.redis.set(redisKey, `${text.answered ? '1' : '0'}${text.tail}`, 'EX', this.ttlSeconds);
+    if (text.length + 1 > this.maxEntryBytes) return false;
+    await this.redis.set(redisKey, Buffer.concat([text.answered ? ANSWERED_FLAG : UNANSWERED_FLAG, text.tail]), 'EX', this.ttlSeconds);
     return true;
   }
 
