@@ -8,12 +8,13 @@ export type AnswerStage = 'standardize' | 'local' | 'shared' | 'rank' | 'cite' |
 
 /**
  * Metrics of the answer cache, registered in the gateway's registry: lookups by layer and outcome, the cost of each
- * stage of answering (a histogram per stage, from 5 µs), and the answers warmed after a publish.
+ * stage of answering (a histogram per stage, from 5 µs), and the warming after a publish (answers, jobs running).
  */
 export class AnswerCacheMetrics {
   readonly lookups: Counter<'layer' | 'result'>;
   readonly stageSeconds: Histogram<'stage'>;
   readonly warmed: Counter<'collection' | 'result'>;
+  readonly warming: Gauge;
 
   constructor(registry: Registry, entries: () => { count: number; bytes: number }) {
     this.lookups = new Counter({
@@ -33,6 +34,11 @@ export class AnswerCacheMetrics {
       name: 'lexigraph_gateway_answer_cache_warmed_total',
       help: 'Likely prompts handled by the warming after a publish, by collection and result (computed, or present: already cached under its standard form)',
       labelNames: ['collection', 'result'] as const,
+      registers: [registry],
+    });
+    this.warming = new Gauge({
+      name: 'lexigraph_gateway_answer_cache_warming',
+      help: 'Warming jobs running (a version being warmed after it was served)',
       registers: [registry],
     });
     new Gauge({

@@ -1,17 +1,19 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { resolveParams } from '@lexigraph/core';
-import type { AnswerCache } from './answer-cache';
+import type { AnswerCache, AnswerQuery } from './answer-cache';
 import type { IndexRegistry, ServedIndex } from './index-registry';
 
 /** Likely prompts looked at per answer computed, at most: most paraphrase one another (same standard form). */
 const LOOKS_PER_ANSWER = 4;
 
 /**
- * Warms the answer cache after a version is served: computes the answers of the collection's most likely prompts
+ * Warms the answer cache after a version is served, most likely queries first, up to `count` answers: first the
+ * hot set of the version served before (the queries this process answered most often from its in-process layer,
+ * most hits first, with their parameters and callers: AnswerCache.hotQueries), then the collection's likely prompts
  * (its titles, defined terms, headings and most frequent distilled multi-tokens; `LexIndex.likelyPrompts`) under
- * its default parameters, up to `count` answers, so the first minutes of a new version are answered from the
- * cache. One replica warms a version (a claim in the shared cache); the others read its answers from Redis.
+ * its default parameters, so the first minutes of a new version are answered from the cache. One replica warms a
+ * version (a claim in the shared cache); the others read its answers from Redis.
  *
  * Live queries come first: the job yields to the event loop after every answer (one answer costs about a
  * millisecond), and it stops as soon as the collection serves another entry (a newer version warms in its turn).
@@ -61,21 +63,38 @@ export class AnswerWarmer implements OnApplicationShutdown {
       return 0;
     }
     const t0 = performance.now();
-    const params = resolveParams(served.defaults);
-    let computed = 0;
-    let looked = 0;
-    for (const prompt of served.index.likelyPrompts()) {
-      if (!this.still(served) || computed >= this.count || looked >= this.count * LOOKS_PER_ANSWER) break;
-      looked++;
-      const fresh = this.cache.warm({ served, prompt, params });
-      this.cache.metrics.warmed.inc({ collection, result: fresh ? 'computed' : 'present' });
-      if (fresh) {
-        computed++;
-        await nextTurn();
-      }
+    this.cache.metrics.warming.inc();
+    try {
+      const computed = await this.answerAll(served);
+      this.log.log(`warmed "${collection}" version ${version}: ${computed.hot} answers of the previous version's hot set, ${computed.likely} for ${computed.looked} likely prompts, in ${(performance.now() - t0).toFixed(0)} ms`);
+      return computed.hot + computed.likely;
+    } finally {
+      this.cache.metrics.warming.dec();
     }
-    this.log.log(`warmed "${collection}" version ${version}: ${computed} answers for ${looked} likely prompts in ${(performance.now() - t0).toFixed(0)} ms`);
-    return computed;
+  }
+
+  /** The hot set carried over, then the likely prompts, within the count; stops when `served` is replaced. */
+  private async answerAll(served: ServedIndex): Promise<{ hot: number; likely: number; looked: number }> {
+    const out = { hot: 0, likely: 0, looked: 0 };
+    for (const query of this.cache.hotQueries(served, this.count)) {
+      if (!this.still(served)) return out;
+      if (await this.answerOne(query)) out.hot++;
+    }
+    const params = resolveParams(served.defaults);
+    for (const prompt of served.index.likelyPrompts()) {
+      if (!this.still(served) || out.hot + out.likely >= this.count || out.looked >= this.count * LOOKS_PER_ANSWER) break;
+      out.looked++;
+      if (await this.answerOne({ served, prompt, params })) out.likely++;
+    }
+    return out;
+  }
+
+  /** Answers one query into the cache unless it is there; yields to live queries after computing. */
+  private async answerOne(query: AnswerQuery): Promise<boolean> {
+    const fresh = this.cache.warm(query);
+    this.cache.metrics.warmed.inc({ collection: query.served.collection, result: fresh ? 'computed' : 'present' });
+    if (fresh) await nextTurn();
+    return fresh;
   }
 
   /** Whether `served` is still what its collection serves (and the app is not closing). */

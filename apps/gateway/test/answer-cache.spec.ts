@@ -147,4 +147,34 @@ describe('answer cache: standardized prompts, shared by replicas', () => {
     const listed = await getJson(`${w2}/v1/collections`);
     expect(listed.collections[0].version).toBe(2);
   });
+
+  it('answers the hot queries of the previous version first after a publish, so they are hits at once', async () => {
+    // one replica with its own layer only (no claim to share) and room to warm two answers: the hot set fills it
+    const h = await start({ cacheSize: 100, answerCache: { ...cached.answerCache, shared: false, warmCount: 2 } });
+    const warmedDone = (at: number) =>
+      until('the warming', async () =>
+        (await counter(h, 'lexigraph_gateway_answer_cache_warmed_total', { result: 'computed' })) >= at && (await counter(h, 'lexigraph_gateway_answer_cache_warming')) === 0 ? true : undefined,
+      );
+    await warmedDone(1);
+    const warmedAtStart = await counter(h, 'lexigraph_gateway_answer_cache_warmed_total', { result: 'computed' });
+    for (let i = 0; i < 3; i++) await post(`${h}/v1/collections/manual/query`, { prompt: 'replication slot standby' });
+    for (let i = 0; i < 2; i++) await post(`${h}/v1/collections/manual/query`, { prompt: 'deadlocks aborted', params: { k: 2 } });
+    const version = await db.publish('manual', [
+      { id: 'brin', url: 'https://docs.example.test/brin.html', title: 'BRIN Indexes', text: 'A block range index summarizes ranges of table blocks.', category: ['SQL', 'Indexes'], tags: [], links: [] },
+    ]);
+    for (const app of apps) await app.get(IndexRegistry).refresh('manual');
+    await warmedDone(warmedAtStart + 2);
+    const hitsBefore = await counter(h, LOOKUPS, { layer: 'local', result: 'hit' });
+    const slot = await post(`${h}/v1/collections/manual/query`, { prompt: 'Standby, replication SLOT?' });
+    const locks = await post(`${h}/v1/collections/manual/query`, { prompt: 'deadlocks aborted', params: { k: 2 } });
+    expect(await counter(h, LOOKUPS, { layer: 'local', result: 'hit' })).toBe(hitsBefore + 2);
+    // and they are the new version's answers
+    for (const [res, body] of [
+      [slot, { prompt: 'Standby, replication SLOT?' }],
+      [locks, { prompt: 'deadlocks aborted', params: { k: 2 } }],
+    ] as const) {
+      expect(res.body.indexVersion).toBe(version);
+      expect(timeless(res.body)).toEqual(timeless((await post(`${computed}/v1/collections/manual/query`, body)).body));
+    }
+  });
 });
