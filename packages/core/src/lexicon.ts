@@ -79,7 +79,6 @@ export class Lexicon {
   /** scratch of `scan` (one sentence's word ids and surface ids) */
   private readonly scanWords: number[] = [];
   private readonly scanSids: number[] = [];
-  private readonly keyScratch: number[] = [];
   /** per-field counts of the entity being collected (FIELD_COUNT per bag entry), all zero between entities */
   private tfScratch = new Int32Array(4096 * FIELD_COUNT);
   private readonly attached: TermColumns[] = [];
@@ -153,20 +152,6 @@ export class Lexicon {
       out.push(this.lastWord.data[x] as number);
     }
     return out.reverse();
-  }
-
-  /** The word ids of a term as a set (see sortedKey): the same for every ordering of its words. */
-  sortedKeyOf(t: number): string {
-    const ids = this.keyScratch;
-    ids.length = 0;
-    for (let x = t; x >= 0; x = this.parent.data[x] as number) {
-      if ((this.words.data[x] as number) === 1) {
-        ids.push(x);
-        break;
-      }
-      ids.push(this.lastWord.data[x] as number);
-    }
-    return sortedKey(ids);
   }
 
   /** The term of a sequence of word keys, whether or not it occurs now. */
@@ -503,23 +488,6 @@ export class Lexicon {
       this.surfCnt.data[id] = c;
     }
   }
-}
-
-/** The word ids of a multi-token in ascending order, two UTF-16 units each (no separator needed): its words as a set. */
-function sortedKey(ids: number[]): string {
-  // insertion sort: at most maxWords (4) ids
-  for (let i = 1; i < ids.length; i++) {
-    const v = ids[i] as number;
-    let j = i - 1;
-    while (j >= 0 && (ids[j] as number) > v) {
-      ids[j + 1] = ids[j] as number;
-      j--;
-    }
-    ids[j + 1] = v;
-  }
-  let k = '';
-  for (const id of ids) k += String.fromCharCode(id & 0xffff, id >>> 16);
-  return k;
 }
 
 /** Code-unit order of term keys (the canonical order of the tables and of ties). */

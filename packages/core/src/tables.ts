@@ -21,8 +21,6 @@ export interface IndexStats {
   categories: number;
   links: number;
   resolvedLinks: number;
-  /** distinct word sets among the distilled multi-tokens (orderings of the same words count once) */
-  sortedKeys: number;
   buildOptions: BuildOptions;
 }
 
@@ -62,12 +60,8 @@ export function indexStats(ix: TableSources): IndexStats {
     postings += df;
   }
   let distilled = 0;
-  const sortedKeys = new Set<string>();
   for (let t = 0; t < lex.terms.length; t++) {
-    if ((lex.words.data[t] as number) > 1 && (lex.df.data[t] as number) >= MIN_DF_DISTILLED) {
-      distilled++;
-      sortedKeys.add(lex.sortedKeyOf(t));
-    }
+    if ((lex.words.data[t] as number) > 1 && (lex.df.data[t] as number) >= MIN_DF_DISTILLED) distilled++;
   }
   const { links, resolved } = ix.graph.linkCounts();
   return {
@@ -81,7 +75,6 @@ export function indexStats(ix: TableSources): IndexStats {
     categories: ix.graph.categoryTree().size,
     links,
     resolvedLinks: resolved,
-    sortedKeys: sortedKeys.size,
     buildOptions: { ...ix.options },
   };
 }
