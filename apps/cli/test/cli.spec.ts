@@ -60,8 +60,8 @@ describe('lexigraph CLI (embedded database)', () => {
     const ids = (a: { results: Array<{ id: string }> }) => a.results.map((r) => r.id).sort();
     expect(ids(await ask('greenhouse'))).toEqual(['budget-a', 'plan-b', 'watering']);
     // "expansion" occurs only in b's document: for team a half the prompt is lacking, which would decline it
-    // (minCoverage); the coverage threshold is off here, so the answer shows what team a may see
-    const teamA = await ask('greenhouse expansion', '--acl-groups', 'team-a', '--param', 'minCoverage=0', '--param', 'minBest=0');
+    // (minCoverage, minHeld); the thresholds are off here, so the answer shows what team a may see
+    const teamA = await ask('greenhouse expansion', '--acl-groups', 'team-a', '--param', 'minCoverage=0', '--param', 'minBest=0', '--param', 'minHeld=0');
     expect(ids(teamA)).toEqual(['budget-a', 'watering']);
     // b's words appear nowhere in a's answer (its prompt aside)
     expect(JSON.stringify({ ...teamA, prompt: '' }).toLowerCase()).not.toMatch(/hobrinth|plan-b/);

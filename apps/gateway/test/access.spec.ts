@@ -231,9 +231,9 @@ describe('keys and tenant tokens on the ingest API and the gateway', () => {
     });
 
     it('carry ACL groups down to the engine: a tenant sees only what its groups may, even after a cached answer for a plain key', async () => {
-      // "procedure" occurs only in beta's document, so for alpha half the prompt is found nowhere: the coverage
-      // threshold is off here (for both callers, so they share one cache key but for the caller), to see the results
-      const body = { prompt: 'vacuum procedure', params: { minCoverage: 0 } };
+      // "procedure" occurs only in beta's document, so for alpha half the prompt is found nowhere: the coverage and
+      // held thresholds are off here (for both callers, so they share one cache key but for the caller), to see the results
+      const body = { prompt: 'vacuum procedure', params: { minCoverage: 0, minHeld: 0 } };
       const plain = await call(bases.gateway, 'POST', '/v1/collections/acl/query', key('star'), body);
       expect(plain.status).toBe(200);
       expect(plain.body.results.map((r: Json) => r.id)).toContain('beta');

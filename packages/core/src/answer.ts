@@ -95,11 +95,23 @@ export function buildAnswer(idx: LexIndex, prompt: string, p: QueryParams, scope
   if (!answer.noAnswer) {
     const r = idx.rank(terms, p, p.k, scope);
     t2 = now();
-    const confidence = r.slots.length ? assessPrompt((key) => idx.termIdOf(key), scope, p, words, lacking, r.scores[0] as number, r.maxScore) : null;
-    if (confidence) answer.confidence = { coverage: round(confidence.coverage), best: round(confidence.best) };
+    const top = r.slots[0];
+    const confidence =
+      top === undefined
+        ? null
+        : assessPrompt(
+            (key) => idx.termIdOf(key),
+            scope,
+            p,
+            words,
+            lacking,
+            { score: r.scores[0] as number, maxScore: r.maxScore, holds: (t) => idx.slotHolds(top, t) },
+            idx.options.typicalBest,
+          );
+    if (confidence) answer.confidence = rounded(confidence);
     if (!r.slots.length) {
       answer.noAnswer = { reason: p.category ? `no entity under category "${p.category}" matches the prompt` : 'no entity matches the prompt' };
-    } else if (confidence && !isCovered(confidence, p)) {
+    } else if (confidence && !isCovered(confidence, p, new Set(words).size)) {
       answer.noAnswer = { reason: declineReason(confidence) };
     } else {
       const needles = needlesFor(idx, terms);
@@ -151,6 +163,16 @@ function shown(idx: LexIndex, ex: RankExplanation, written: ReadonlyMap<string, 
     fields: fieldShares(ex.fields, round),
     softMatch: round(ex.softMatch),
   };
+}
+
+function noClock(): number {
+  return 0;
+}
+
+function rounded(c: Confidence): Confidence {
+  const out: Confidence = { coverage: round(c.coverage), best: round(c.best), held: round(c.held) };
+  if (c.strength !== undefined) out.strength = round(c.strength);
+  return out;
 }
 
 function round(x: number): number {
@@ -709,6 +731,7 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
   // Suggestions: multi-tokens of the corpus (distilled, df >= 2) that join a prompt word with a related token, in
   // their display form: each names something the corpus holds, so asking it gets an answer.
   const promptSet = [...promptKeys].sort().join(' ');
+  const answerOnly: QueryParams = { ...p, sections: false, explain: false };
   const suggestions: string[] = [];
   const taken = new Set<number>();
   for (const [r] of related.slice(0, 8)) {
@@ -722,7 +745,10 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
       const key = idx.termKey(found);
       if (key.split(MT_SEP).sort().join(' ') === promptSet) continue;
       taken.add(found);
-      suggestions.push(idx.display(key, scope));
+      const shown = idx.display(key, scope);
+      // asked, it must get an answer under the same parameters and scope (the thresholds may decline a phrase)
+      if (buildAnswer(idx, shown, answerOnly, scope, noClock).noAnswer) continue;
+      suggestions.push(shown);
       break;
     }
   }

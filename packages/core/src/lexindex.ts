@@ -18,6 +18,7 @@ import { decodeIndexStateSteps, encodeIndexState, runSteps, type IndexState } fr
 import { learnTitleAffixes, NO_TITLE_AFFIXES, withoutTitleBoilerplate } from './titles';
 import { exportTables, indexStats, type ExportedTables, type IndexStats, type TableSources } from './tables';
 import { Analyzer } from './tokenizer';
+import { typicalBestOf } from './confidence';
 import { IndexVersion } from './version';
 
 export { pmiScore } from './associations';
@@ -63,7 +64,7 @@ export function callerKey(caller: Caller = {}): string {
  * by walking its token stream again.
  */
 export class LexIndex {
-  readonly options: BuildOptions;
+  private opts: BuildOptions;
   readonly analyzer: Analyzer;
 
   private readonly version = new IndexVersion();
@@ -81,8 +82,8 @@ export class LexIndex {
   private readonly streamScratch = new IntColumn(1 << 12);
 
   constructor(opts: Partial<BuildOptions> = {}) {
-    this.options = { ...DEFAULT_BUILD, ...opts };
-    if (this.options.maxWords < 1 || this.options.maxWords > 4) throw new RangeError('maxWords must be within 1..4');
+    this.opts = { ...DEFAULT_BUILD, ...opts };
+    if (this.opts.maxWords < 1 || this.options.maxWords > 4) throw new RangeError('maxWords must be within 1..4');
     this.analyzer = new Analyzer({ stopwords: this.options.stopwords, stem: this.options.stem });
     this.graph = new EntityGraph(this.version);
     this.lex = new Lexicon(this.analyzer, this.options.maxWords);
@@ -122,7 +123,29 @@ export class LexIndex {
       if (onProgress && (done % 200 === 0 || done === unique.size)) onProgress(done, unique.size);
     }
     idx.lex.distill();
+    // recorded in the options like the title boilerplate, so snapshots and later additions keep it
+    const typicalBest = opts.typicalBest ?? idx.learnTypicalBest();
+    if (typicalBest !== undefined) idx.opts = { ...idx.opts, typicalBest };
     return idx;
+  }
+
+  /** Build-time options (what the tables hold; see BuildOptions), the learned title boilerplate and typical best score included. */
+  get options(): BuildOptions {
+    return this.opts;
+  }
+
+  /** The collection's typical best score, from its titles asked of it under the default parameters (confidence.ts). */
+  private learnTypicalBest(): number | undefined {
+    const p = resolveParams();
+    const scope = this.scopeFor();
+    const titles: string[] = [];
+    for (const e of this.graph.slots) if (e && e.title.trim()) titles.push(e.title);
+    return typicalBestOf(titles, (title) => {
+      const { terms } = this.matcher.matchPrompt(title, p, scope);
+      if (!terms.length) return null;
+      const r = this.ranker.rank(terms, p, 1, scope);
+      return r.slots.length ? (r.scores[0] as number) : null;
+    });
   }
 
   /**
@@ -315,6 +338,13 @@ export class LexIndex {
   /** Distilled multi-tokens (df ≥ MIN_DF_DISTILLED) whose words are these keys in any order (see matcher.ts). */
   sortedLookup(keys: readonly string[]): number[] {
     return this.matcher.sortedLookup(keys);
+  }
+
+  /** Whether the entity at `slot` holds term `t` (a walk of the term's postings). */
+  slotHolds(slot: number, t: number): boolean {
+    const post = this.post.postingsOf(t);
+    for (let i = 0; i < post.length; i += 3) if (post[i] === slot) return true;
+    return false;
   }
 
   /** Postings of a term as triples (slot, A, B): stored for single words, found by phrase matching for multi-tokens. */

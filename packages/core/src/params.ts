@@ -110,6 +110,18 @@ export interface QueryParams {
    */
   minBest: number;
   /**
+   * Decline a short prompt (at most 3 distinct words) when its best result holds less than this share of its idf
+   * weight (`confidence.held`, 0..1; 0 = never). Default 0.65 (two of three equally rare words): a collection that
+   * covers "alter table" holds both words in one page; "red wine carpet" asked of a database manual finds each word
+   * on another page.
+   */
+  minHeld: number;
+  /**
+   * Decline a prompt whose best raw score is below this multiple of the collection's typical best score
+   * (`confidence.strength`; the build option `typicalBest`; 0 = never). Default 0.4.
+   */
+  minStrength: number;
+  /**
    * Explain each result: the prompt terms it holds and each field's share of its score (`explain` of a result).
    * Default false (it reads the postings of the prompt's terms once more).
    */
@@ -150,6 +162,8 @@ export const DEFAULT_PARAMS: Readonly<QueryParams> = Object.freeze({
   sections: true,
   minCoverage: 0.55,
   minBest: 0.12,
+  minHeld: 0.65,
+  minStrength: 0.4,
   explain: false,
 });
 
@@ -206,6 +220,8 @@ const SPEC: Record<keyof QueryParams, Spec> = {
   sections: { kind: 'bool', help: 'compute summary, related, see-also and suggestions' },
   minCoverage: { kind: 'num', min: 0, max: 1, help: 'decline (noAnswer) below this share of the prompt\'s weight covered (0 = never)' },
   minBest: { kind: 'num', min: 0, max: 1, help: 'decline when the best result holds less than this share of the best score (0 = never)' },
+  minHeld: { kind: 'num', min: 0, max: 1, help: 'decline a short prompt (up to 3 words) when its best result holds less than this share of its weight (0 = never)' },
+  minStrength: { kind: 'num', min: 0, max: 100, help: 'decline when the best score is below this multiple of the collection\'s typical best score (0 = never)' },
   explain: { kind: 'bool', help: 'explain each result (terms, fields\' share of the score)' },
 };
 
@@ -338,6 +354,12 @@ export interface BuildOptions {
    * from the titles by a bulk build (`LexIndex.build`); `{ prefix: '', suffix: '' }` turns it off.
    */
   titleAffixes?: TitleAffixes;
+  /**
+   * The collection's typical best score (raw BM25F under the default parameters), which `minStrength` compares a
+   * prompt's best score with (confidence.ts, `typicalBestOf`). Default: learned from the titles by a bulk build
+   * (`LexIndex.build`) and kept by snapshots and later additions; absent, no prompt is declined for its strength.
+   */
+  typicalBest?: number;
 }
 
 export const DEFAULT_BUILD: Readonly<BuildOptions> = Object.freeze({

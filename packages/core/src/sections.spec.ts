@@ -45,6 +45,46 @@ describe('knowing when not to answer', () => {
   });
 });
 
+describe('a short prompt held by one entity, a best score strong for the collection', () => {
+  // 24 pages, so the build learns the collection's typical best score from their titles
+  const topics = ['vacuum', 'checkpoint', 'tablespace', 'sequence', 'trigger', 'cursor', 'savepoint', 'collation', 'publication', 'subscription', 'extension', 'operator'];
+  const pages: Entity[] = topics.flatMap((t, i) => [
+    doc(`${t}-cmd`, `CREATE ${t.toUpperCase()}`, `CREATE ${t.toUpperCase()} defines a new ${t}. The ${t} belongs to the schema of its owner.`),
+    doc(`${t}-use`, `Using a ${t}`, `A ${t} is used by the server ${i % 2 ? 'at night' : 'in red'}. Each ${t} has an owner and a name.`),
+  ]);
+  const idx = LexIndex.build(pages);
+
+  it('learns the typical best score from the titles and keeps it in snapshots', () => {
+    expect(idx.options.typicalBest).toBeGreaterThan(0);
+    expect(LexIndex.deserialize(idx.serialize()).options.typicalBest).toBe(idx.options.typicalBest);
+    expect(LexIndex.build(pages.slice(0, 8)).options.typicalBest).toBeUndefined();
+  });
+
+  it('declines a short prompt whose words are on different pages, and answers one whose words share a page', () => {
+    // "checkpoint" and "cursor" are each held by two pages, never together
+    const scattered = idx.ask('checkpoint cursor');
+    expect(scattered.noAnswer?.reason).toMatch(/does not cover the prompt/);
+    expect(idx.ask('checkpoint cursor', { minHeld: 0 }).noAnswer).toBeUndefined();
+    const together = idx.ask('checkpoint owner');
+    expect(together.noAnswer).toBeUndefined();
+    expect(together.confidence?.held).toBe(1);
+  });
+
+  it('declines a prompt whose best score is weak for the collection, unless minStrength is 0', () => {
+    // "night" is a word of half the "Using" pages, in their body only: far below what a title asked of its page scores
+    const weak = idx.ask('night');
+    expect(weak.confidence?.strength).toBeLessThan(0.4);
+    // covered, well matched and held: only its strength declines it
+    expect(weak.confidence).toMatchObject({ coverage: 1, held: 1 });
+    expect(weak.confidence?.best).toBeGreaterThan(0.12);
+    expect(weak.noAnswer?.reason).toMatch(/typical best score/);
+    expect(idx.ask('night', { minStrength: 0 }).noAnswer).toBeUndefined();
+    const strong = idx.ask('create savepoint');
+    expect(strong.noAnswer).toBeUndefined();
+    expect(strong.confidence?.strength).toBeGreaterThan(1);
+  });
+});
+
 describe('a summary that answers', () => {
   const idx = LexIndex.build(MANUAL);
 

@@ -20,12 +20,26 @@ export interface DeclineFigures {
   prompts: number;
   declined: number;
   share: number;
+  /**
+   * The declined share of each half of the set: the prompts at odd positions (1st, 3rd, …: the half the default
+   * thresholds were tuned on, DESIGN.md) and at even positions (held out).
+   */
+  halves: [number, number];
+}
+
+/** Shares of a flag over the prompts at odd positions (1st, 3rd, …) and at even positions. */
+function halvesOf(flags: readonly boolean[]): [number, number] {
+  const half = (h: number) => {
+    const xs = flags.filter((_, i) => i % 2 === h);
+    return share(xs.filter(Boolean).length, xs.length);
+  };
+  return [half(0), half(1)];
 }
 
 export interface AnswerQuality {
   dataset: string;
   /** Judged prompts that got an answer (no `noAnswer`), of all judged prompts. */
-  inDomain: { prompts: number; answered: number; share: number };
+  inDomain: { prompts: number; answered: number; share: number; halves: [number, number] };
   /** nDCG@10 of the ranking, and of the answers (a declined prompt ranks nothing). */
   ndcg10: { ranking: number; answers: number };
   outOfDomain: DeclineFigures[];
@@ -122,8 +136,9 @@ export function measureAnswers(ds: BenchDataset, index: LexIndex, outOfDomain: r
     return a.noAnswer ? [] : a.results.map((r) => (r.url === undefined ? { id: r.id } : { id: r.id, url: r.url }));
   });
   const ood: DeclineFigures[] = outOfDomain.map((set) => {
-    const declined = set.prompts.filter((p) => index.ask(p, { sections: false }).noAnswer !== undefined).length;
-    return { set: set.name, prompts: set.prompts.length, declined, share: share(declined, set.prompts.length) };
+    const flags = set.prompts.map((p) => index.ask(p, { sections: false }).noAnswer !== undefined);
+    const declined = flags.filter(Boolean).length;
+    return { set: set.name, prompts: set.prompts.length, declined, share: share(declined, set.prompts.length), halves: halvesOf(flags) };
   });
   const oodPrompts = ood.reduce((n, o) => n + o.prompts, 0);
   const oodDeclined = ood.reduce((n, o) => n + o.declined, 0);
@@ -143,7 +158,7 @@ export function measureAnswers(ds: BenchDataset, index: LexIndex, outOfDomain: r
   }
   const result: Omit<AnswerQuality, 'table'> = {
     dataset: ds.name,
-    inDomain: { prompts: qrels.length, answered, share: share(answered, qrels.length) },
+    inDomain: { prompts: qrels.length, answered, share: share(answered, qrels.length), halves: halvesOf(qrels.map((q) => !(answers.get(q) as Answer).noAnswer)) },
     ndcg10: { ranking: ranking.ndcg10, answers: answering.ndcg10 },
     outOfDomain: ood,
     outOfDomainShare: share(oodDeclined, oodPrompts),
@@ -158,12 +173,16 @@ function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
 
+function halvesText(h: readonly [number, number]): string {
+  return `tuning half ${pct(h[0])}, held-out half ${pct(h[1])}`;
+}
+
 export function renderAnswerQuality(a: Omit<AnswerQuality, 'table'>): string {
   const out = [`== answers: ${a.dataset} (our engine, default parameters)`];
   out.push(
-    `in-domain answered: ${a.inDomain.answered}/${a.inDomain.prompts} (${pct(a.inDomain.share)}); nDCG@10 ranking ${a.ndcg10.ranking.toFixed(4)}, answers ${a.ndcg10.answers.toFixed(4)} (a declined prompt ranks nothing)`,
+    `in-domain answered: ${a.inDomain.answered}/${a.inDomain.prompts} (${pct(a.inDomain.share)}; ${halvesText(a.inDomain.halves)}); nDCG@10 ranking ${a.ndcg10.ranking.toFixed(4)}, answers ${a.ndcg10.answers.toFixed(4)} (a declined prompt ranks nothing)`,
   );
-  for (const o of a.outOfDomain) out.push(`out-of-domain declined, ${o.set}: ${o.declined}/${o.prompts} (${pct(o.share)})`);
+  for (const o of a.outOfDomain) out.push(`out-of-domain declined, ${o.set}: ${o.declined}/${o.prompts} (${pct(o.share)}; ${halvesText(o.halves)})`);
   if (a.outOfDomain.length) out.push(`out-of-domain declined, all sets: ${pct(a.outOfDomainShare)}`);
   if (a.summaryFirst) {
     out.push(`first summary sentence from a judged-relevant page, stating the prompt: ${a.summaryFirst.hits}/${a.summaryFirst.prompts} (${pct(a.summaryFirst.share)})`);

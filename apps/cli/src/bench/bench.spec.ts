@@ -229,14 +229,15 @@ describe('measureAnswers on the tiny corpus', () => {
     const index = LexIndex.build(loaded.entities);
     const offTopic = ['quarterly revenue of the sales department', 'kernel scheduler latency tuning', 'how do I renew my passport online'];
     const q = measureAnswers(loaded, index, [{ name: 'off topic', prompts: offTopic }]);
-    // a known limit: in a 30-entity corpus, "get" and "rid" (absent) weigh as rare words, and the conversational
-    // "how do I get rid of aphids on my roses" falls under the coverage threshold
-    expect(q.inDomain).toMatchObject({ prompts: 5, answered: 4 });
+    // known limits: in a 30-entity corpus, "get" and "rid" (absent) weigh as rare words, and the conversational
+    // "how do I get rid of aphids on my roses" falls under the coverage threshold; "moon phases and eclipses" joins
+    // two topics no one page holds together, and a short prompt's best result must hold most of it (minHeld)
+    expect(q.inDomain).toMatchObject({ prompts: 5, answered: 3 });
     expect(q.ndcg10.answers).toBeLessThan(q.ndcg10.ranking);
-    expect(q.outOfDomain).toEqual([{ set: 'off topic', prompts: 3, declined: 3, share: 1 }]);
+    expect(q.outOfDomain).toEqual([{ set: 'off topic', prompts: 3, declined: 3, share: 1, halves: [1, 1] }]);
     expect(q.summaryFirst!.prompts).toBeGreaterThan(0);
     expect(q.suggestions!.answers).toBe(5);
-    expect(q.table).toMatch(/in-domain answered: 4\/5/);
+    expect(q.table).toMatch(/in-domain answered: 3\/5 \(60\.0%; tuning half 66\.7%, held-out half 50\.0%\)/);
     expect(q.suggestions!.declined).toBe(0);
     expect(q.suggestions!.repeats).toBe(0);
     expect(q.table).toMatch(/out-of-domain declined, off topic: 3\/3/);
