@@ -63,17 +63,25 @@ describe('AnswerCache (in-process layer)', () => {
     expect(cache.localUsage().count).toBeLessThan(8);
   });
 
-  it('keys by version, parameters and ACL groups, not by word order', () => {
+  it('keys by version, parameters and what the caller sees, not by word order', () => {
     const std = served.index.standardize('vacuum freeze', params);
     const key = answerKey({ served, prompt: 'vacuum freeze', params }, std);
     expect(answerKey({ served, prompt: 'freeze vacuum', params }, served.index.standardize('freeze vacuum', params))).toBe(key);
     expect(answerKey({ served: { ...served, version: 2 }, prompt: '', params }, std)).not.toBe(key);
     expect(answerKey({ served: { ...served, publishedAt: new Date(2_000) }, prompt: '', params }, std)).not.toBe(key);
     expect(answerKey({ served, prompt: '', params: resolveParams({ k: 3 }) }, std)).not.toBe(key);
-    const a = answerKey({ served, prompt: '', params, caller: { aclGroups: ['b', 'a'] } }, std);
-    expect(a).not.toBe(key);
-    expect(answerKey({ served, prompt: '', params, caller: { aclGroups: ['a', 'b'] } }, std)).toBe(a);
-    expect(answerKey({ served, prompt: '', params, caller: { aclGroups: ['a'] } }, std)).not.toBe(a);
+    // no document of this collection has an acl: every caller, with groups or without, is one audience
+    expect(answerKey({ served, prompt: '', params, caller: { aclGroups: ['b', 'a'] } }, std)).toBe(answerKey({ served, prompt: '', params }, std));
+    expect(answerKey({ served, prompt: '', params, caller: { aclGroups: [] } }, std)).toBe(answerKey({ served, prompt: '', params }, std));
+    // with restricted documents, callers who see different documents never share a key
+    const restricted: ServedIndex = { ...served, index: LexIndex.build([...docs, { ...docs[0]!, id: 'secret', acl: ['a'] }, { ...docs[1]!, id: 'other', acl: ['b'] }]) };
+    const keyOf = (caller: { aclGroups?: string[] }) => answerKey({ served: restricted, prompt: '', params, caller }, std);
+    const a = keyOf({ aclGroups: ['b', 'a'] });
+    expect(a).toBe(keyOf({})); // a and b together see every document
+    expect(keyOf({ aclGroups: ['a'] })).not.toBe(a);
+    expect(keyOf({ aclGroups: ['b'] })).not.toBe(keyOf({ aclGroups: ['a'] }));
+    expect(keyOf({ aclGroups: [] })).not.toBe(keyOf({ aclGroups: ['a'] }));
+    expect(keyOf({ aclGroups: ['a', 'a'] })).toBe(keyOf({ aclGroups: ['a'] }));
   });
 
   it('matches a prompt asked again under the same scope only once, and never across versions or parameters', async () => {

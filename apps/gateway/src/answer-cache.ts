@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { callerKey, type Caller, type QueryParams, type StandardPrompt } from '@lexigraph/core';
+import type { Caller, QueryParams, StandardPrompt } from '@lexigraph/core';
 import { answerResolved } from '@lexigraph/pipeline';
 import type { AnswerCacheMetrics, AnswerStage, CacheLayer } from './answer-cache-metrics';
 import { AnswerText, type GatewayAnswer } from './answer-serializer';
@@ -23,8 +23,8 @@ export interface AnswerQuery {
   /** The effective parameters, resolved (every field set: resolveParams). Pass the same object for the same
    * parameters (QueryService does): its JSON text, part of every key, is then written once. */
   params: QueryParams;
-  /** Who asks (its ACL groups; `{}` sees every document): part of the key (callerKey), so a cached answer never
-   * reaches a caller who may see less. Default `{}`. */
+  /** Who asks (its ACL groups; `{}` sees every document): part of the key (the index's audienceKey), so a cached
+   * answer never reaches a caller who may see less. Default `{}`. */
   caller?: Caller;
 }
 
@@ -38,12 +38,14 @@ function paramsKey(params: QueryParams): string {
 
 /**
  * What a key holds besides the prompt: collection, index version (with its publication time, so a collection
- * deleted and created again never meets its predecessor's entries), the caller (callerKey: who sees the same
- * documents) and the effective parameters (in the fixed field order of resolveParams).
+ * deleted and created again never meets its predecessor's entries), the caller's audience (the index's audienceKey:
+ * "*" for every caller who sees all its documents, so tenants who may see everything share the entries, warmed ones
+ * included, of unrestricted callers; else the caller's groups) and the effective parameters (in the fixed field
+ * order of resolveParams).
  */
 function scopeKey(q: AnswerQuery): string {
-  const { collection, version, publishedAt } = q.served;
-  return `${collection}\u0000${version}@${publishedAt.getTime()}\u0000${callerKey(q.caller)}\u0000${paramsKey(q.params)}`;
+  const { collection, version, publishedAt, index } = q.served;
+  return `${collection}\u0000${version}@${publishedAt.getTime()}\u0000${index.audienceKey(q.caller)}\u0000${paramsKey(q.params)}`;
 }
 
 /** The cache key of an answer: its scope (scopeKey) and the prompt's standard form. */

@@ -176,6 +176,42 @@ describe('document ACLs', () => {
     expect(idx.ask('plontrexa', {}, A).noAnswer?.reason).toBe(idx.ask('qqqqq', {}, A).noAnswer?.reason?.replace('qqqqq', 'plontrexa'));
   });
 
+  it('keys an audience by what it sees: "*" for every caller who sees everything, its groups otherwise', () => {
+    expect(idx.audienceKey()).toBe('*');
+    expect(idx.audienceKey({ aclGroups: ['tenant-a', 'tenant-b'] })).toBe('*'); // a group in every restricted class
+    expect(idx.audienceKey({ aclGroups: ['tenant-b', 'tenant-a', 'tenant-b'] })).toBe('*');
+    expect(idx.audienceKey(A)).toBe('["tenant-a"]');
+    expect(idx.audienceKey({ aclGroups: [] })).toBe('[]');
+    expect(idx.audienceKey({ aclGroups: ['nobody', 'tenant-a'] })).toBe('["nobody","tenant-a"]');
+    // the answers of an audience keyed "*" are the unrestricted caller's
+    const prompt = 'hobrinth castelvoy zorbaxite index';
+    expect({ ...idx.ask(prompt, {}, { aclGroups: ['tenant-a', 'tenant-b'] }), timings: null }).toEqual({ ...idx.ask(prompt), timings: null });
+    // a collection without restricted documents: every caller, with or without groups, is the same audience
+    const open = LexIndex.build(docs.map(({ acl: _acl, ...e }) => e));
+    for (const groups of [[], ['tenant-a'], ['x', 'y']]) expect(open.audienceKey({ aclGroups: groups })).toBe('*');
+  });
+
+  it('builds a caller\u2019s view once per index version and keeps a busy one while many callers come and go', () => {
+    // one restricted page per group, so each group's caller has a view of its own
+    const teams = Array.from({ length: 300 }, (_, i) => `team-${i}`);
+    const pages: Entity[] = [
+      { id: 'pub', title: 'public index', text: 'The index of the handbook.', category: [], tags: [], links: [] },
+      ...teams.map((t) => ({ id: t, title: `${t} notes`, text: 'Notes of the team.', category: [], tags: [], links: [], acl: [t] })),
+    ];
+    const many = LexIndex.build(pages);
+    const view = (groups: string[]) => many.scopeFor({ aclGroups: groups }).view;
+    const busy = view(['team-0']);
+    expect(busy).not.toBeNull();
+    expect(view(['team-0'])).toBe(busy);
+    expect(view(['team-0', 'nobody'])).toBe(busy); // other groups, the same visible documents: the same view
+    // 299 other callers, each with a view of its own (more than the 256 callers and 64 views kept): the busy one,
+    // asked between them, keeps its view (and the statistics memoized in it)
+    for (let i = 1; i < teams.length; i++) {
+      expect(view([`team-${i}`])).not.toBe(busy);
+      expect(view(['team-0'])).toBe(busy);
+    }
+  });
+
   it('keeps ACLs through snapshots and deltas (property: restricted answers equal a fresh build\u2019s)', () => {
     const groups = ['g1', 'g2'];
     const words = ['alpha', 'beta', 'gamma', 'delta', 'omega', 'sigma', 'the'];

@@ -1,5 +1,27 @@
 import type { Entity } from './entity';
 
+/** Callers (distinct group sets) whose view is remembered per index version (least recently used out first). */
+const MAX_CALLERS = 256;
+/** Distinct views (sets of visible classes) kept per index version, with their memos (least recently used out first). */
+const MAX_VIEWS = 64;
+
+/** A hit in a Map used as an LRU: the entry moves to the most recent end (Maps iterate in insertion order). */
+function lruGet<K, V>(map: Map<K, V>, key: K): V | undefined {
+  const value = map.get(key);
+  if (value !== undefined) {
+    map.delete(key);
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** Adds to a Map used as an LRU, dropping the least recently used entry beyond `max`. */
+function lruSet<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as K);
+}
+
 /**
  * Document ACLs, kept compactly per slot. An entity's `acl` (a list of groups) is interned as an ACL class: the set
  * of its distinct groups (so a thousand documents of one tenant share one class). An entity without `acl` is public:
@@ -118,14 +140,16 @@ export class AclTable {
 
   /**
    * The caller's view for the current index version: null when it sees everything (no groups given, no restricted
-   * entity, or a group in every class); else the slots it may see. Cached per version: at most 256 callers and 64
-   * distinct views (each view holds the per-view memos of the statistics computed for it).
+   * entity, or a group in every class); else the slots it may see. Cached per version in two small LRUs: by caller
+   * (its distinct groups, sorted; at most 256), and the views themselves by the classes they see (at most 64, each
+   * holding the per-view memos of the statistics computed for it), so callers with different groups but the same
+   * visible classes share one view, and a busy tenant's view stays while rare ones come and go.
    */
   view(groups: readonly string[] | undefined, slots: ReadonlyArray<unknown>, version: number): AclView | null {
     if (groups === undefined || this.restricted === 0) return null;
     if (this.views.version !== version) this.views = { version, byCaller: new Map(), byClasses: new Map() };
     const callerKey = [...new Set(groups)].sort().join('\u0000');
-    const cached = this.views.byCaller.get(callerKey);
+    const cached = lruGet(this.views.byCaller, callerKey);
     if (cached !== undefined) return cached;
     const mine = new Set<number>();
     for (const g of groups) {
@@ -148,15 +172,13 @@ export class AclTable {
     let view: AclView | null = null;
     if (hidden > 0) {
       const key = seen.join(',');
-      view = this.views.byClasses.get(key) ?? null;
+      view = lruGet(this.views.byClasses, key) ?? null;
       if (!view) {
-        if (this.views.byClasses.size >= 64) this.views.byClasses.clear();
         view = this.buildView(classVisible, seen, slots, key);
-        this.views.byClasses.set(key, view);
+        lruSet(this.views.byClasses, key, view, MAX_VIEWS);
       }
     }
-    if (this.views.byCaller.size >= 256) this.views.byCaller.clear();
-    this.views.byCaller.set(callerKey, view);
+    lruSet(this.views.byCaller, callerKey, view, MAX_CALLERS);
     return view;
   }
 

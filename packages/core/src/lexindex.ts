@@ -387,6 +387,17 @@ export class LexIndex {
     return view ? viewScope(view, this.post) : fullScope(this.lex, this.graph);
   }
 
+  /**
+   * A key equal for two callers who see the same entities of this index state: '*' for every caller who sees all of
+   * them (no groups, no restricted entity in the collection, or groups that reach every restricted entity), else
+   * {@link callerKey} (its distinct groups, sorted). It depends on the index's content and the groups only (not on
+   * the order in which ACL classes were interned), so replicas sharing a cache agree on it. Answer caches key on it:
+   * a tenant who may see everything shares the entries of unrestricted callers (and the answers warmed for them).
+   */
+  audienceKey(caller: Caller = {}): string {
+    return this.acl.view(caller.aclGroups, this.graph.slots, this.version.n) === null ? '*' : callerKey(caller);
+  }
+
   /** Whether a caller's scope sees the entity a link points at (true when it points at no indexed entity). */
   seesLink(url: string, scope: Scope): boolean {
     const view = scope.view;
