@@ -104,6 +104,49 @@ describe('Authenticator', () => {
     expect(await rejection(auth.authenticate(`Bearer ${add(['query'], ['*']).key}`))).toMatchObject({ code: 'UNAVAILABLE' });
   });
 
+  it('refuses a revoked key once its cache time has passed, without being told (the documented bound)', async () => {
+    const k = add(['query'], ['docs']);
+    const token = await signTenantToken({ apiKey: k.key, collections: ['docs'], now });
+    const first = await auth.authenticate(`Bearer ${k.key}`);
+    expect(await auth.authenticate(`Bearer ${k.key}`)).toBe(first); // made once per read of the key
+    expect((await auth.authenticate(`Bearer ${token}`)).kind).toBe('tenant');
+    rows.set(k.record.id, { ...k.record, revokedAt: new Date(now) }); // revoked by another process
+    now += 999; // within cacheMs (1000): what was read is still used
+    expect((await auth.authenticate(`Bearer ${k.key}`)).actor).toBe(k.record.id);
+    now += 1;
+    expect(await rejection(auth.authenticate(`Bearer ${k.key}`))).toMatchObject({ code: 'UNAUTHORIZED', message: /revoked/ });
+    expect(await rejection(auth.authenticate(`Bearer ${token}`))).toMatchObject({ code: 'UNAUTHORIZED', message: /revoked/ });
+  });
+
+  it('applies a key narrowed elsewhere to its tenant tokens once its cache time has passed', async () => {
+    const k = add(['query'], ['docs-*']);
+    const token = await signTenantToken({ apiKey: k.key, collections: ['docs-eu'], groups: ['sales'], now });
+    const p = await auth.authenticate(`Bearer ${token}`);
+    expect(await auth.authenticate(`Bearer ${token}`)).toBe(p);
+    rows.set(k.record.id, { ...k.record, collections: ['docs-us'] });
+    now += 1000;
+    expect(await rejection(auth.authenticate(`Bearer ${token}`))).toMatchObject({ code: 'UNAUTHORIZED', message: /"docs-eu" is outside/ });
+    rows.set(k.record.id, { ...k.record, scopes: ['ingest'] });
+    now += 1000;
+    expect(await rejection(auth.authenticate(`Bearer ${token}`))).toMatchObject({ code: 'UNAUTHORIZED', message: /lacks the query scope/ });
+  });
+
+  it('reads a key once for concurrent requests, and never takes one key for another', async () => {
+    const k = add(['query'], ['docs']);
+    const other = add(['admin'], ['*']);
+    const before = reads;
+    const principals = await Promise.all(Array.from({ length: 16 }, () => auth.authenticate(`Bearer ${k.key}`)));
+    expect(reads).toBe(before + 1);
+    expect(new Set(principals.map((p) => p.actor))).toEqual(new Set([k.record.id]));
+    const p = await auth.authenticate(`Bearer ${other.key}`);
+    expect(p.actor).toBe(other.record.id);
+    expect([...p.scopes]).toEqual(['admin']);
+    // a well-formed key string naming k's id with another secret is refused, even with k's record cached
+    const { key: stranger } = generateKey();
+    const wrongSecret = `lxk_${k.record.id}_${stranger.slice('lxk_'.length + 16 + 1)}`;
+    expect(await rejection(auth.authenticate(`Bearer ${wrongSecret}`))).toMatchObject({ code: 'UNAUTHORIZED', message: /unknown key/ });
+  });
+
   describe('tenant tokens', () => {
     it('carry the collections and groups of an end user, within their key', async () => {
       const k = add(['query'], ['docs-*', 'manual']);

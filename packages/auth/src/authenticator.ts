@@ -2,7 +2,7 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import { AppError, TenantTokenClaims, type KeyScope } from '@lexigraph/contracts';
 import type { ApiKeyRecord } from '@lexigraph/db';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import { keyIdOf, keyMatches, secretEquals } from './key-secret';
+import { digestEquals, keyDigest, keyIdOf } from './key-secret';
 import { withinPatterns } from './patterns';
 import { MASTER_PRINCIPAL, OPEN_PRINCIPAL, type Principal } from './principal';
 
@@ -24,6 +24,10 @@ export interface AuthenticatorOptions {
 interface CachedKey {
   record: ApiKeyRecord | null;
   readAt: number;
+  /** The record's stored hash as bytes, made once (compared with each request's key digest). */
+  digest?: Buffer;
+  /** The principal of the key, made once per read (its scopes and collections are the record's). */
+  principal?: Principal;
   /** The record's digest as an HMAC key for tenant tokens, made once. */
   hmac?: KeyObject;
 }
@@ -31,6 +35,11 @@ interface CachedKey {
 interface VerifiedToken {
   claims: TenantTokenClaims;
   keyId: string;
+  /**
+   * The token's principal and the read of its signing key it was checked against (scope, collections): reused while
+   * that read is the current one, checked again from the next read on (so a narrowed or revoked key takes effect).
+   */
+  checked?: { of: CachedKey; principal: Principal };
 }
 
 /** Keys and tokens remembered at most; past it the caches start over (bounds memory under random garbage). */
@@ -45,19 +54,27 @@ function unauthorized(message: string): AppError {
  * missing, malformed, unknown, revoked or expired key, or a tenant token that is badly signed, expired, signed by a
  * key without the `query` scope, or names collections outside its key's. Keys are read through `keys` and reused
  * for `cacheMs`; when the database cannot answer, a key read before is still honoured (and an unknown one is a 503).
+ *
+ * Per request, on the hot path: one SHA-256 of the credential (compared in constant time with the master key's
+ * digest, computed once, and with the key's stored hash), and map lookups. What was read of a key (its principal,
+ * its stored hash as bytes, its HMAC key for tokens) is made once per read, a token's signature and claims are checked
+ * once, and a token's principal is made once per read of its signing key. A revoked, expired or narrowed key thus
+ * takes effect within `cacheMs` (expiry dates are checked on every request), for its tenant tokens too.
  */
 export class Authenticator {
   readonly mode: 'on' | 'off';
-  private readonly masterKey: string | undefined;
+  private readonly masterDigest: Buffer | undefined;
   private readonly cacheMs: number;
   private readonly now: () => number;
   private readonly keyCache = new Map<string, CachedKey>();
+  /** Reads of the key store under way, by key id: concurrent requests for one key share one read. */
+  private readonly reading = new Map<string, Promise<CachedKey>>();
   private readonly tokenCache = new Map<string, VerifiedToken>();
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.mode = options.mode;
     if (options.mode === 'on' && !options.masterKey) throw new Error('authentication is on but no master key is set');
-    this.masterKey = options.masterKey;
+    this.masterDigest = options.masterKey === undefined ? undefined : keyDigest(options.masterKey);
     this.cacheMs = options.cacheMs ?? 5000;
     this.now = options.now ?? Date.now;
   }
@@ -70,9 +87,10 @@ export class Authenticator {
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(value);
     if (!match?.[1]) throw unauthorized('authorization: expected "Bearer <key>"');
     const credential = match[1];
-    if (this.masterKey !== undefined && secretEquals(credential, this.masterKey)) return MASTER_PRINCIPAL;
+    const digest = keyDigest(credential);
+    if (this.masterDigest !== undefined && digestEquals(digest, this.masterDigest)) return MASTER_PRINCIPAL;
     const id = keyIdOf(credential);
-    if (id !== null) return this.fromKey(id, credential);
+    if (id !== null) return this.fromKey(id, digest);
     if (credential.split('.').length === 3) return this.fromTenantToken(credential);
     throw unauthorized('authorization: not a Lexigraph key or tenant token');
   }
@@ -82,12 +100,13 @@ export class Authenticator {
     this.keyCache.delete(id);
   }
 
-  private async fromKey(id: string, key: string): Promise<Principal> {
+  private async fromKey(id: string, digest: Buffer): Promise<Principal> {
     const cached = await this.readKey(id);
     const record = cached.record;
-    if (!record || !keyMatches(key, record.secretHash)) throw unauthorized('authorization: unknown key');
+    if (!record || !cached.digest || !digestEquals(digest, cached.digest)) throw unauthorized('authorization: unknown key');
     this.checkUsable(record);
-    return { kind: 'key', actor: record.id, scopes: new Set(record.scopes as KeyScope[]), collectionPatterns: [record.collections] };
+    cached.principal ??= { kind: 'key', actor: record.id, scopes: new Set(record.scopes as KeyScope[]), collectionPatterns: [record.collections] };
+    return cached.principal;
   }
 
   private checkUsable(record: ApiKeyRecord): void {
@@ -106,16 +125,19 @@ export class Authenticator {
     const record = cached.record;
     if (!record) throw unauthorized(`tenant token: signing key ${keyId} does not exist`);
     this.checkUsable(record);
+    if (verified.checked?.of === cached) return verified.checked.principal;
     if (!record.scopes.includes('query')) throw unauthorized(`tenant token: signing key ${keyId} lacks the query scope`);
     const outside = claims.collections.find((c) => !withinPatterns(record.collections, c));
     if (outside !== undefined) throw unauthorized(`tenant token: collection "${outside}" is outside what key ${keyId} allows`);
-    return {
+    const principal: Principal = {
       kind: 'tenant',
       actor: keyId,
       scopes: new Set<KeyScope>(['query']),
       collectionPatterns: [record.collections, claims.collections],
       aclGroups: claims.groups,
     };
+    verified.checked = { of: cached, principal };
+    return principal;
   }
 
   /** Checks a token's signature and claims once; the result is remembered by token (its expiry is checked on each use). */
@@ -152,6 +174,15 @@ export class Authenticator {
     const cached = this.keyCache.get(id);
     const now = this.now();
     if (cached && now - cached.readAt < this.cacheMs) return cached;
+    let pending = this.reading.get(id);
+    if (!pending) {
+      pending = this.fetchKey(id, cached, now).finally(() => this.reading.delete(id));
+      this.reading.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async fetchKey(id: string, cached: CachedKey | undefined, now: number): Promise<CachedKey> {
     let record: ApiKeyRecord | null;
     try {
       record = await this.options.keys(id);
@@ -161,6 +192,7 @@ export class Authenticator {
       throw new AppError('UNAVAILABLE', 'authorization: the key store is unreachable; try again shortly', { cause: (err as Error).message });
     }
     const fresh: CachedKey = { record, readAt: now };
+    if (record) fresh.digest = Buffer.from(record.secretHash, 'hex');
     if (cached?.hmac && record && cached.record?.secretHash === record.secretHash) fresh.hmac = cached.hmac;
     if (this.keyCache.size >= MAX_CACHED) this.keyCache.clear();
     this.keyCache.set(id, fresh);

@@ -34,14 +34,10 @@ export function hashKey(key: string): string {
   return keyDigest(key).toString('hex');
 }
 
-/** Whether `key` hashes to `storedHex`, compared in constant time. */
-export function keyMatches(key: string, storedHex: string): boolean {
-  const stored = Buffer.from(storedHex, 'hex');
-  const given = keyDigest(key);
-  return stored.length === given.length && timingSafeEqual(stored, given);
-}
-
-/** Constant-time equality of two secrets of any length (their digests are compared). */
-export function secretEquals(a: string, b: string): boolean {
-  return timingSafeEqual(keyDigest(a), keyDigest(b));
+/**
+ * Whether two digests are equal, compared in constant time (a request's key digest against a stored one, or the
+ * master key's). Digests of different lengths (a malformed stored hash) are unequal.
+ */
+export function digestEquals(given: Buffer, stored: Buffer): boolean {
+  return given.length === stored.length && timingSafeEqual(given, stored);
 }
