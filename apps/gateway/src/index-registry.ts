@@ -1,8 +1,7 @@
-import { promises as fs } from 'node:fs';
 import { Logger } from '@nestjs/common';
-import { AppError, CollectionName } from '@lexigraph/contracts';
+import { AppError } from '@lexigraph/contracts';
 import { applyDelta, decodeDelta, openChainSliced, type LexIndex, type QueryParams } from '@lexigraph/core';
-import { deltaDocuments, indexesDir, IN_PLACE_MAX_DOCUMENTS, readManifest, readSnapshotChain, storedDefaults } from '@lexigraph/pipeline';
+import { deltaDocuments, IN_PLACE_MAX_DOCUMENTS, readManifest, readSnapshotChain, snapshotCollections, storedDefaults } from '@lexigraph/pipeline';
 import type { IndexVersionInfo } from '@lexigraph/db';
 import { isUnavailable, type GatewayDatabase } from './database';
 import type { GatewayMetrics } from './metrics';
@@ -149,19 +148,7 @@ export class IndexRegistry {
 
   /** Collection names of the snapshot manifests in the data directory (none without one). */
   private async snapshotCollections(): Promise<string[]> {
-    if (!this.dataDir) return [];
-    let files: string[];
-    try {
-      files = await fs.readdir(indexesDir(this.dataDir));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    return files
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => f.slice(0, -'.json'.length))
-      .filter((name) => CollectionName.safeParse(name).success)
-      .sort();
+    return this.dataDir ? snapshotCollections(this.dataDir) : [];
   }
 
   private async load(collection: string): Promise<ServedIndex | null> {

@@ -12,7 +12,7 @@ const SCOPE = 'lexigraph:auth:scope';
 const MASTER = 'lexigraph:auth:master';
 const COLLECTION_PARAM = 'lexigraph:auth:collection-param';
 
-/** A route anyone may call without a key (only `/health`). */
+/** A route anyone may call without a key (`/health`, and the web page's files, never its API). */
 export const Public = () => SetMetadata(PUBLIC, true);
 
 /**
@@ -48,6 +48,17 @@ export function assertCollection(principal: Principal, name: string): void {
 }
 
 /**
+ * Throws FORBIDDEN unless the principal holds `scope` and, when `collection` is given, may use that collection: the
+ * checks of a route marked `RequireScope(scope, param)`, for servers without Nest's guard (`lexigraph serve`).
+ */
+export function authorize(principal: Principal, scope: KeyScope, collection?: string): void {
+  if (!principal.scopes.has(scope)) {
+    throw new AppError('FORBIDDEN', `authorization: this key lacks the "${scope}" scope`, { scope });
+  }
+  if (collection !== undefined) assertCollection(principal, collection);
+}
+
+/**
  * The guard of every HTTP route of the ingest API and the gateway (registered as APP_GUARD): authenticates the
  * request (401 with `WWW-Authenticate: Bearer`), then checks the route's scope, master-only mark and collection
  * parameter (403). A route with none of them needs a valid key of any scope. Microservice handlers (the gateway's
@@ -78,12 +89,10 @@ export class AuthGuard implements CanActivate {
       throw new AppError('FORBIDDEN', 'authorization: only the master key may do this');
     }
     const scope = this.reflector.getAllAndOverride<KeyScope | undefined>(SCOPE, targets);
-    if (scope && !principal.scopes.has(scope)) {
-      throw new AppError('FORBIDDEN', `authorization: this key lacks the "${scope}" scope`, { scope });
-    }
     const param = this.reflector.getAllAndOverride<string | undefined>(COLLECTION_PARAM, targets);
     const name = param ? req.params?.[param] : undefined;
-    if (typeof name === 'string') assertCollection(principal, name);
+    if (scope) authorize(principal, scope, typeof name === 'string' ? name : undefined);
+    else if (typeof name === 'string') assertCollection(principal, name);
     return true;
   }
 }

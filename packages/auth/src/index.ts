@@ -1,5 +1,5 @@
 export { Authenticator, type AuthenticatorOptions, type KeyLookup } from './authenticator';
-export { AuthGuard, AUTHENTICATOR, Public, RequireScope, MasterOnly, CurrentPrincipal, assertCollection } from './guard';
+export { AuthGuard, AUTHENTICATOR, Public, RequireScope, MasterOnly, CurrentPrincipal, assertCollection, authorize } from './guard';
 export { KeyAdmin, keyView, type KeyStore } from './key-admin';
 export { generateKey, hashKey, keyIdOf, KEY_PREFIX } from './key-secret';
 export { matchesPattern, allowsCollection, withinPatterns } from './patterns';

@@ -183,6 +183,16 @@ export const QueryBody = z.object({
 });
 export type QueryBody = z.infer<typeof QueryBody>;
 
+/** A saved parameter profile's name: letters, digits, ".", "_" and "-" (max 64), e.g. "tuned". */
+export const ProfileName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'profile names use letters, digits, ".", "_" and "-" (max 64), e.g. "tuned"');
+export type ProfileName = z.infer<typeof ProfileName>;
+
+/** The body that saves a profile of a collection: its parameters as strings (validated by the engine's contract). */
+export const SaveProfileBody = z.object({ params: ParamValues }).strict();
+export type SaveProfileBody = z.infer<typeof SaveProfileBody>;
+
 /** One bad field of a zod error: its dotted path (`links.0.url`, "" for the value itself) and what is wrong. */
 export interface FieldIssue {
   path: string;

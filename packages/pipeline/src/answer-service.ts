@@ -1,5 +1,5 @@
 import { CollectionConfig, QueryBody, parseOrThrow } from '@lexigraph/contracts';
-import { parseParams, type Answer, type Caller, type LexIndex, type QueryParams, type StandardPrompt } from '@lexigraph/core';
+import { paramSpecs, parseParams, type Answer, type Caller, type LexIndex, type ParamSpec, type QueryParams, type StandardPrompt } from '@lexigraph/core';
 import { parseParamLayer, validateParamLayers } from './param-layer';
 
 /**
@@ -76,4 +76,18 @@ export function answerResolved(served: ServedCollection, query: ResolvedQuery, c
 /** Validates, layers and answers one query body on a served collection for `caller` (see {@link resolveQuery}). */
 export async function readAndAnswer(served: ServedCollection, body: unknown, profiles: ProfileLoader, caller: Caller = {}): Promise<CollectionAnswer> {
   return answerResolved(served, await resolveQuery(served, body, profiles), caller);
+}
+
+/** What a client needs to offer a collection's parameters: every frontend parameter and the collection's defaults. */
+export interface ParamView {
+  collection: string;
+  /** Every frontend parameter: kind, range or choices, the engine's default and a one-line help. */
+  params: ParamSpec[];
+  /** The collection's stored defaults, which replace the engine's (a profile and the query's params layer above). */
+  defaults: Partial<QueryParams>;
+}
+
+/** The parameters of a served collection (see {@link ParamView}). */
+export function paramView(served: ServedCollection): ParamView {
+  return { collection: served.collection, params: paramSpecs(), defaults: served.defaults };
 }

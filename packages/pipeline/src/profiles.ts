@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AppError } from '@lexigraph/contracts';
+import { AppError, ProfileName, SaveProfileBody, parseOrThrow } from '@lexigraph/contracts';
 import { parseParamLayer } from './param-layer';
 
 /**
@@ -103,6 +103,22 @@ export async function loadProfile(dataDir: string | undefined, name: string, col
 }
 
 /**
+ * Every profile `collection` may use, by name, with its values as strings: the built-in ones, then the file's global
+ * ones, then the collection's own (each wins over the one before, as {@link loadProfile} chooses).
+ */
+export async function listProfiles(dataDir: string | undefined, collection: string): Promise<Record<string, Record<string, string>>> {
+  const file = await readProfileFile(dataDir);
+  // A Map, then fromEntries: a name read from the file ("__proto__") becomes an own entry, never a prototype.
+  const out = new Map<string, Record<string, string>>();
+  for (const layer of [BUILTIN_PROFILES, globalProfiles(file), ownEntry(file.collections, collection) ?? {}]) {
+    for (const [name, values] of Object.entries(layer)) {
+      if (isObject(values)) out.set(name, Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])));
+    }
+  }
+  return Object.fromEntries(out);
+}
+
+/**
  * Saves `values` as profile `name` of `collection` in `<data>/profiles.json`, keeping every other entry; the values
  * are validated first (an unknown key or a bad value throws). The file is replaced atomically.
  */
@@ -118,6 +134,33 @@ export async function saveProfile(dataDir: string, collection: string, name: str
   await fs.writeFile(tmp, `${JSON.stringify(next, null, 2)}\n`);
   await fs.rename(tmp, target);
   return target;
+}
+
+/** A profile as the HTTP API saved it. */
+export interface SavedProfile {
+  collection: string;
+  name: string;
+  values: Record<string, string>;
+}
+
+/**
+ * Saves a profile from an HTTP request (`PUT /v1/collections/:c/profiles/:name` of the gateway and of
+ * `lexigraph serve`): the name and the body (`{ params }`) are validated, then {@link saveProfile}. A reader without a
+ * data directory has nowhere to keep profiles: that is an AppError VALIDATION saying so.
+ */
+export async function saveProfileRequest(dataDir: string | undefined, collection: string, name: unknown, body: unknown): Promise<SavedProfile> {
+  const profile = parseOrThrow(ProfileName, name, 'profile name');
+  const { params } = parseOrThrow(SaveProfileBody, body ?? {}, 'profile body');
+  if (dataDir === undefined) {
+    throw new AppError('VALIDATION', 'profile: this server has no data directory to save profiles in (set LEXIGRAPH_DATA)', { field: 'profile' });
+  }
+  try {
+    await saveProfile(dataDir, collection, profile, params);
+  } catch (err) {
+    if (AppError.is(err)) throw new AppError(err.code, `profile: ${err.message}`, { ...err.details, field: 'profile' });
+    throw err;
+  }
+  return { collection, name: profile, values: params };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
+import { CollectionName, DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
 import type { PublishedIndex } from './ports';
 
 /** The manifest that points a cold reader at the published index file of a collection. */
@@ -23,6 +23,22 @@ export interface SnapshotManifest {
 
 export function indexesDir(dataDir: string): string {
   return path.join(dataDir, 'indexes');
+}
+
+/** Names of the collections with a snapshot manifest in `dataDir`, sorted (none when it holds no indexes yet). */
+export async function snapshotCollections(dataDir: string): Promise<string[]> {
+  let files: string[];
+  try {
+    files = await fs.readdir(indexesDir(dataDir));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return files
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .filter((name) => CollectionName.safeParse(name).success)
+    .sort();
 }
 
 export function manifestPath(dataDir: string, collection: string): string {
