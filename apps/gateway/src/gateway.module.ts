@@ -13,6 +13,8 @@ import { IndexRegistry } from './index-registry';
 import { GatewayLifecycle } from './lifecycle';
 import { GatewayMetrics } from './metrics';
 import { QueryController } from './query.controller';
+import { SettingsController } from './settings.controller';
+import { WebController } from './web.controller';
 import { FailOpenStorage, KeyThrottlerGuard } from './rate-limit';
 import { QueryService, type ProfileLoader } from './query.service';
 import { answerCacheProviders } from './answer-cache.providers';
@@ -91,7 +93,7 @@ export class GatewayModule {
     }
     return {
       module: GatewayModule,
-      controllers: [QueryController, HealthController, EventsController],
+      controllers: [QueryController, SettingsController, HealthController, EventsController, WebController],
       providers,
     };
   }
