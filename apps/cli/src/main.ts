@@ -6,6 +6,7 @@ import type { DeleteOptions } from './commands/delete';
 import type { EvalOptions } from './commands/eval';
 import type { IngestOptions } from './commands/ingest';
 import type { KeysCreateOptions } from './commands/keys';
+import type { ServeCommandOptions } from './commands/serve';
 import type { StatsOptions } from './commands/stats';
 import type { TuneOptions } from './commands/tune';
 import { CliContext, type GlobalOptions } from './context';
@@ -110,6 +111,15 @@ export async function run(argv: readonly string[], io: Partial<CliIO> = {}): Pro
       action(async (prompt: string | undefined, opts: AskOptions, cmd: Command) =>
         (await import('./commands/ask')).askCommand(context(cmd), prompt, opts),
       ),
+    );
+
+  program
+    .command('serve')
+    .description('serve the web page and the query API (as the gateway does) on this data directory\'s collections')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0 = any free port)', '3000')
+    .action(
+      action(async (opts: ServeCommandOptions, cmd: Command) => (await import('./commands/serve')).serveCommand(context(cmd), opts)),
     );
 
   program
