@@ -97,7 +97,7 @@ describe('keys and tenant tokens on the ingest API and the gateway', () => {
 
     ingest = await createIngestApp({ databaseUrl: db.url, queue: QUEUE, auth: AUTH_ON });
     await ingest.listen(0, '127.0.0.1');
-    ({ app: gateway } = await startGateway({ config: db.config({ auth: AUTH_ON }), events: false, logger: 'error', defaultMetrics: false }));
+    ({ app: gateway } = await startGateway({ config: db.config({ auth: AUTH_ON, dataDir: db.dataDir }), events: false, logger: 'error', defaultMetrics: false }));
     bases = {
       ingest: (await ingest.getUrl()).replace('[::1]', '127.0.0.1'),
       gateway: (await gateway.getUrl()).replace('[::1]', '127.0.0.1'),
@@ -144,6 +144,9 @@ describe('keys and tenant tokens on the ingest API and the gateway', () => {
     { service: 'ingest', method: 'GET', path: '/docs-json', scope: null, collectionBound: false, ok: 200 },
     { service: 'gateway', method: 'POST', path: '/v1/collections/manual/query', body: () => ({ prompt: 'partial index' }), scope: 'query', collectionBound: true, ok: 200 },
     { service: 'gateway', method: 'GET', path: '/v1/collections', scope: 'query', collectionBound: false, ok: 200 },
+    { service: 'gateway', method: 'GET', path: '/v1/collections/manual/params', scope: 'query', collectionBound: true, ok: 200 },
+    { service: 'gateway', method: 'GET', path: '/v1/collections/manual/profiles', scope: 'query', collectionBound: true, ok: 200 },
+    { service: 'gateway', method: 'PUT', path: '/v1/collections/manual/profiles/short', body: () => ({ params: { k: '2' } }), scope: 'ingest', collectionBound: true, ok: 200 },
     { service: 'gateway', method: 'GET', path: '/metrics', scope: 'admin', collectionBound: false, ok: 200 },
     { service: 'gateway', method: 'GET', path: '/docs', scope: null, collectionBound: false, ok: 200 },
     { service: 'gateway', method: 'GET', path: '/docs-json', scope: null, collectionBound: false, ok: 200 },
@@ -195,7 +198,13 @@ describe('keys and tenant tokens on the ingest API and the gateway', () => {
     }
   });
 
-  it('serves /health without a key', async () => {
+  it('serves /health and the web page without a key', async () => {
+    for (const path of ['/', '/index.html', '/web/app.js', '/web/style.css']) {
+      const reply = await call(bases.gateway, 'GET', path);
+      expect({ path, status: reply.status }).toEqual({ path, status: 200 });
+      expect(reply.headers.get('content-security-policy')).toContain("default-src 'none'");
+    }
+    expect((await call(bases.gateway, 'GET', '/web/missing.js')).status).toBe(404);
     expect((await call(bases.gateway, 'GET', '/health')).status).toBe(200);
     expect((await call(bases.ingest, 'GET', '/health')).status).toBe(200);
   });
