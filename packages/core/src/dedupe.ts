@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { Entity } from './entity';
-import { normalize, tokenizeWords } from './tokenizer';
+import { normalize, wordSurfaces } from './tokenizer';
 
 /** Hex SHA-256 of an entity's content (title, text, category, tags; not its id or url). */
 export function contentHash(e: Entity): string {
+  return hashNormalized(e, normalize(e.title), normalize(e.text));
+}
+
+/** contentHash of an entity whose title and text are already normalized. */
+function hashNormalized(e: Entity, title: string, text: string): string {
   const h = createHash('sha256');
-  h.update(normalize(e.title));
+  h.update(title);
   h.update('\u0001');
-  h.update(normalize(e.text).replace(/\s+/g, ' ').trim());
+  h.update(text.replace(/\s+/g, ' ').trim());
   h.update('\u0001');
   h.update(e.category.join('\u0002'));
   h.update('\u0001');
@@ -15,29 +20,39 @@ export function contentHash(e: Entity): string {
   return h.digest('hex');
 }
 
-/** Word 5-shingles of a text, hashed to 32-bit integers (FNV-1a). */
-function shingles(text: string): Set<number> {
-  const words = tokenizeWords(normalize(text)).map((w) => w.surface);
-  const out = new Set<number>();
-  for (let i = 0; i + 5 <= words.length || (i === 0 && words.length > 0); i++) {
+/**
+ * Word 5-shingles of a normalized text as 32-bit hashes, distinct and ascending: each word is hashed once (FNV-1a),
+ * a shingle combines its five word hashes (FNV-style, then a final avalanche), so a text costs one pass over its
+ * characters. A text of fewer than five words is one shingle.
+ */
+function shingles(text: string): Uint32Array {
+  const words = wordSurfaces(text);
+  const wh = new Uint32Array(words.length);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as string;
     let h = 0x811c9dc5;
-    for (const w of words.slice(i, i + 5)) {
-      for (let j = 0; j < w.length; j++) {
-        h ^= w.charCodeAt(j);
-        h = Math.imul(h, 0x01000193);
-      }
-      h ^= 32;
-      h = Math.imul(h, 0x01000193);
-    }
-    out.add(h >>> 0);
-    if (words.length < 5) break;
+    for (let j = 0; j < w.length; j++) h = Math.imul(h ^ w.charCodeAt(j), 0x01000193);
+    wh[i] = h;
   }
-  return out;
+  const n = words.length < 5 ? Math.min(words.length, 1) : words.length - 4;
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    let h = 0x811c9dc5;
+    for (let k = i; k < i + 5 && k < words.length; k++) h = Math.imul(h ^ (wh[k] as number), 0x01000193);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    out[i] = h >>> 0;
+  }
+  out.sort();
+  let m = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || out[i] !== out[m - 1]) out[m++] = out[i] as number;
+  return out.subarray(0, m);
 }
 
 const MINHASH_SEEDS = Array.from({ length: 32 }, (_, i) => (Math.imul(i + 1, 0x9e3779b1) >>> 0) | 1);
 
-function minhash(sh: Set<number>): number[] {
+function minhash(sh: Uint32Array): number[] {
   const sig = new Array<number>(MINHASH_SEEDS.length).fill(0xffffffff);
   for (const x of sh) {
     for (let i = 0; i < MINHASH_SEEDS.length; i++) {
@@ -51,10 +66,20 @@ function minhash(sh: Set<number>): number[] {
   return sig;
 }
 
-function jaccard(a: Set<number>, b: Set<number>): number {
+/** Jaccard similarity of two ascending sets (a merge). */
+function jaccard(a: Uint32Array, b: Uint32Array): number {
   let inter = 0;
-  for (const x of a) if (b.has(x)) inter++;
-  return inter / (a.size + b.size - inter || 1);
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const x = a[i] as number;
+    const y = b[j] as number;
+    if (x === y) {
+      inter++;
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return inter / (a.length + b.length - inter || 1);
 }
 
 export interface DedupeResult {
@@ -80,18 +105,22 @@ export function dedupeEntities(entities: readonly Entity[], opts: { nearThreshol
   const dropped: DedupeResult['dropped'] = [];
   const byHash = new Map<string, string>();
   const bands = new Map<string, number[]>();
-  const shingleSets: Array<Set<number>> = [];
+  // the shingles of kept entities that a later one may be compared with (texts of 50 words and more)
+  const shingleSets: Array<Uint32Array | null> = [];
   for (const e of entities) {
     const readers = aclKey(e);
-    const h = readers + contentHash(e);
+    // normalized once for the hash and the shingles (NFKC is the costly part)
+    const title = normalize(e.title);
+    const text = normalize(e.text);
+    const h = readers + hashNormalized(e, title, text);
     const first = byHash.get(h);
     if (first !== undefined) {
       dropped.push({ id: e.id, duplicateOf: first, kind: 'exact' });
       continue;
     }
     byHash.set(h, e.id);
-    const sh = shingles(`${e.title}\n${e.text}`);
-    if (sh.size >= 46) {
+    const sh = shingles(`${title}\n${text}`);
+    if (sh.length >= 46) {
       const sig = minhash(sh);
       let dup: number | undefined;
       const keys: string[] = [];
@@ -99,7 +128,7 @@ export function dedupeEntities(entities: readonly Entity[], opts: { nearThreshol
         const key = `${readers}${b}:${sig.slice(b * 4, b * 4 + 4).join(',')}`;
         keys.push(key);
         for (const cand of bands.get(key) ?? []) {
-          if (dup === undefined && jaccard(sh, shingleSets[cand] as Set<number>) >= threshold) dup = cand;
+          if (dup === undefined && jaccard(sh, shingleSets[cand] as Uint32Array) >= threshold) dup = cand;
         }
       }
       if (dup !== undefined) {
@@ -112,7 +141,7 @@ export function dedupeEntities(entities: readonly Entity[], opts: { nearThreshol
         else bands.set(key, [kept.length]);
       }
     }
-    shingleSets.push(sh);
+    shingleSets.push(sh.length >= 46 ? sh : null);
     kept.push(e);
   }
   return { kept, dropped };

@@ -1,5 +1,5 @@
 import { porterStem } from './porter';
-import { Analyzer, normalize, splitSentences, tokenizeWords } from './tokenizer';
+import { Analyzer, normalize, splitSentences, tokenizeWords, wordSurfaces } from './tokenizer';
 
 describe('tokenizer', () => {
   it('keeps identifiers whole', () => {
@@ -31,5 +31,15 @@ describe('tokenizer', () => {
       generalization: 'gener', adjustment: 'adjust', hoping: 'hope', sky: 'sky', indexes: 'index', queries: 'queri',
     };
     for (const [w, s] of Object.entries(cases)) expect(porterStem(w)).toBe(s);
+  });
+});
+
+describe('wordSurfaces', () => {
+  it('gives the surfaces tokenizeWords gives, in order', () => {
+    const texts = ['', 'pg_stat_activity and node.js 3.14; c++ / c# — Ünïcode ﬁne.', 'Vacuum.  Freeze!\nmax_wal_size=1GB (see 19.5)'];
+    for (const t of texts) {
+      const n = normalize(t);
+      expect(wordSurfaces(n)).toEqual(tokenizeWords(n).map((w) => w.surface));
+    }
   });
 });

@@ -66,6 +66,11 @@ export function tokenizeWords(text: string): WordToken[] {
   return out;
 }
 
+/** The word surfaces of normalized text, in order (tokenizeWords without offsets and sentence ends). */
+export function wordSurfaces(text: string): string[] {
+  return text.match(WORD_RE) ?? [];
+}
+
 /** Whether a sentence boundary lies in `text[from, to)`, the gap between two words. */
 export function hasBoundary(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
