@@ -104,6 +104,27 @@ describe('lexigraph serve: the HTTP API', () => {
   });
 });
 
+describe('lexigraph serve: malformed requests', () => {
+  it('answers 4xx, never 5xx: a bad path escape, a body that is not JSON, an unknown route or method', async () => {
+    const post = (route: string, body: string, type = 'application/json') =>
+      fetch(`${server.url}${route}`, { method: 'POST', headers: { ...auth, 'content-type': type }, body });
+    const cases: Array<[string, Promise<Response>, number]> = [
+      ['bad escape', fetch(`${server.url}/v1/collections/%zz/params`, { headers: auth }), 400],
+      ['bad profile escape', fetch(`${server.url}/v1/collections/docs/profiles/%`, { method: 'PUT', headers: auth }), 400],
+      ['not JSON', post('/v1/collections/docs/query', '{"prompt":'), 400],
+      ['not a JSON type', post('/v1/collections/docs/query', 'prompt=x', 'text/plain'), 415],
+      ['too large', post('/v1/collections/docs/query', JSON.stringify({ prompt: 'x'.repeat(70_000) })), 413],
+      ['unknown route', fetch(`${server.url}/v1/nothing`, { headers: auth }), 404],
+      ['wrong method', fetch(`${server.url}/v1/collections/docs/query`, { headers: auth }), 404],
+    ];
+    for (const [what, reply, status] of cases) {
+      const res = await reply;
+      expect({ what, status: res.status }).toEqual({ what, status });
+      expect(((await res.json()) as Json).message).toEqual(expect.any(String));
+    }
+  });
+});
+
 (executable ? describe : describe.skip)('the web page in Chromium', () => {
   let browser: BrowserContext;
   let page: Page;
@@ -204,6 +225,13 @@ describe('lexigraph serve: the HTTP API', () => {
     expect(await why.locator('caption').allTextContents()).toEqual(['Matched terms: share of the score', 'Fields: share of the score']);
     expect(await why.locator('tbody').first().locator('th').allTextContents()).toEqual(expect.arrayContaining(['write ahead log (multi-token)', 'log']));
     expect(await page.locator('#param-explain').isChecked()).toBe(true);
+    await page.locator('#why-1:focus').waitFor(); // the keyboard lands on the explanation
+    const toggle = results().first().getByRole('button', { name: 'Why this result' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    await toggle.click();
+    expect(await why.isVisible()).toBe(false);
+    await toggle.click();
+    expect(await why.isVisible()).toBe(true);
   });
 
   it('opens the source of a summary sentence', async () => {

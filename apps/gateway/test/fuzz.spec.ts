@@ -12,7 +12,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
 jest.setTimeout(600_000);
 
 interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** The path, with `{c}` and `{id}` filled by arbitrary path segments (or the loaded collection). */
   path: string;
 }
@@ -32,6 +32,11 @@ const INGEST_ROUTES: Route[] = [
 const GATEWAY_ROUTES: Route[] = [
   { method: 'POST', path: '/v1/collections/{c}/query' },
   { method: 'GET', path: '/v1/collections' },
+  { method: 'GET', path: '/v1/collections/{c}/params' },
+  { method: 'GET', path: '/v1/collections/{c}/profiles' },
+  { method: 'PUT', path: '/v1/collections/{c}/profiles/{id}' },
+  { method: 'GET', path: '/web/{id}' },
+  { method: 'GET', path: '/' },
   { method: 'GET', path: '/health' },
   { method: 'GET', path: '/metrics' },
 ];

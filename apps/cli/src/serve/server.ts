@@ -52,6 +52,15 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** A path segment decoded; a malformed escape (`%`, `%zz`) is a 400 naming `what`, never a 500. */
+function segment(raw: string | undefined, what: string): string {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    throw new AppError('BAD_INPUT', `${what}: not a valid URL path segment`);
+  }
+}
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...headers });
@@ -72,7 +81,7 @@ export async function startServer(ctx: CliContext, options: ServeOptions): Promi
   const auth = new Authenticator({ ...settings, keys: async (id) => (await ctx.database()).keys.get(id) });
   const collections = new ServedCollections(ctx);
   const profiles = profileLoader(ctx.dataDir);
-  const collection = (raw: string | undefined) => parseOrThrow(CollectionName, decodeURIComponent(raw ?? ''), 'collection name in the path');
+  const collection = (raw: string | undefined) => parseOrThrow(CollectionName, segment(raw, 'collection name in the path'), 'collection name in the path');
 
   const routes: Route[] = [
     {
@@ -109,7 +118,7 @@ export async function startServer(ctx: CliContext, options: ServeOptions): Promi
       handler: async (principal, [c, p], req) => {
         const name = collection(c);
         authorize(principal, 'ingest', name);
-        const saved = await saveProfileRequest(ctx.dataDir, name, decodeURIComponent(p ?? ''), await readBody(req));
+        const saved = await saveProfileRequest(ctx.dataDir, name, segment(p, 'profile name'), await readBody(req));
         await recordAudit((await ctx.database()).audit, principal, { action: 'profile.save', collection: name, target: saved.name, details: saved.values });
         return saved;
       },

@@ -83,7 +83,7 @@ function result(r: AnswerResult, rank: number, terms: string[][], actions: Answe
     ),
     ...r.snippets.map((s) => el('p', { class: 'snippet' }, '… ', ...highlighted(s.text, terms), ' …')),
     why,
-    r.explain ? el('div', { id: whyId, hidden: !open }, explanation(r.explain, rank)) : null,
+    r.explain ? el('div', { id: whyId, hidden: !open, tabindex: '-1', 'aria-label': `Why result ${rank}` }, explanation(r.explain, rank)) : null,
   );
 }
 
