@@ -1,7 +1,7 @@
 /**
  * Gateway throughput beside a bare NestJS endpoint and a NestJS app over SQLite FTS5, in one run on loopback.
  *
- *   npm run bench:gateway [-- --duration 10 --connections 16 --prompts 200 --warmup 2 --rounds 2]
+ *   npm run bench:gateway [-- --duration 10 --connections 16 --prompts 200 --warmup 2 --zipf-warmup 40000 --rounds 2]
  *   npm run bench:gateway -- --auth 1     the gateway without authentication, with an API key and with a tenant token,
  *                                         every answer computed and with the default cache (Zipf traffic): the ratios
  *
@@ -10,20 +10,23 @@
  * process of its own: a bare NestJS app on the same adapter whose one POST route returns a constant; the FTS5 peer
  * (bench/fts5-peer.ts: the same pages, porter, bm25() top 10 with snippet()); the gateway (fastify, the real app
  * with metrics and error filter, no Redis events) with its answer cache off (every request runs the engine); and the
- * gateway with its cache at the default sizes (in-process LRU, the shared layer in REDIS_URL, warming at start; the
- * warm-up begins once that warming has finished, see `untilWarmed`), under Zipf traffic: prompts drawn from all 2,829 prompts of the manual's back-of-book index with probability ∝
+ * gateway with its cache at the default sizes (in-process LRU, the shared layer in REDIS_URL, warming at start),
+ * under Zipf traffic: prompts drawn from all 2,829 prompts of the manual's back-of-book index with probability ∝
  * 1/rank (rank by a seeded shuffle), as asked or (half the time) as one of three paraphrases (bench/paraphrase.ts:
  * word order, case, stopwords, punctuation). Bare, FTS5 and the computing gateway get `--prompts` prompts (a seeded
- * sample) in turn. The shared cache's entries of the collection are deleted before each cached run.
+ * sample) in turn, after `--warmup` seconds. A cached gateway is measured once its warming at start has finished
+ * (`untilWarmed`) and after `--zipf-warmup` requests of warm-up from the same stream: a count, so the cache state
+ * measured is the same on a quiet or a loaded machine. The shared cache (under a key prefix of the run's own) is emptied
+ * before each cached run.
  *
- * Then a publish: a gateway polling every 100 ms serves version 1 under Zipf traffic with paraphrases, one page
- * changes and is published as version 2, and once the gateway serves it, 10 s of the same traffic measure the hit
- * rate right after a publish (the warming of version 2 runs meanwhile).
+ * Then a publish: a gateway polling every 100 ms serves version 1 under Zipf traffic with paraphrases for
+ * `--zipf-warmup` requests, one page changes and is published as version 2, and once the gateway serves it, 10 s of
+ * the same traffic measure the hit rate right after a publish (the warming of version 2 runs meanwhile).
  *
  * All connections of a run share one stream of bodies (autocannon in this process, for the same bounded duration
- * and connection count). Prints requests/s, p50, p99, the hit rate per cache layer (read from the gateway's
- * /metrics) and the ratios the throughput issue sets goals for, measured in alternating rounds (default 2). Not a
- * test: nothing is asserted.
+ * and connection count). Prints requests/s, p50, p99, each server's CPU time per request (what a request costs it,
+ * whatever else runs on the machine), the hit rate per cache layer (read from the gateway's /metrics) and the ratios
+ * the throughput issue sets goals for, measured in alternating rounds (default 2). Not a test: nothing is asserted.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -57,17 +60,19 @@ interface Options {
   connections: number;
   prompts: number;
   warmup: number;
+  /** Requests of warm-up before a Zipf run is measured (a count, so the state measured is the same at any speed). */
+  zipfWarmup: number;
   rounds: number;
   /** 1: measure the cost of keys and tenant tokens instead (see benchAuth). */
   auth: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { duration: 10, connections: 16, prompts: 200, warmup: 2, rounds: 2, auth: 0 };
+  const opts: Options = { duration: 10, connections: 16, prompts: 200, warmup: 2, zipfWarmup: 40_000, rounds: 2, auth: 0 };
   for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i]?.replace(/^--/, '') as keyof Options;
+    const key = argv[i]?.replace(/^--/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as keyof Options;
     const value = Number(argv[i + 1]);
-    if (!(key in opts) || !Number.isFinite(value) || value <= 0) throw new Error(`bad option ${argv[i]} ${argv[i + 1] ?? ''}: expected --duration|--connections|--prompts|--warmup|--rounds|--auth N`);
+    if (!(key in opts) || !Number.isFinite(value) || value <= 0) throw new Error(`bad option ${argv[i]} ${argv[i + 1] ?? ''}: expected --duration|--connections|--prompts|--warmup|--zipf-warmup|--rounds|--auth N`);
     opts[key] = value;
   }
   opts.duration = Math.min(opts.duration, 60);
@@ -114,6 +119,8 @@ async function serve(kind: string): Promise<void> {
   process.send?.({ url });
   process.on('message', (msg) => {
     if (msg === 'stop') void close().then(() => process.exit(0));
+    // CPU time of this server so far (user + system, µs): the parent divides it by the requests it measured
+    if (msg === 'cpu') process.send?.({ cpu: process.cpuUsage() });
   });
 }
 
@@ -148,6 +155,19 @@ function startChild(kind: string, env: NodeJS.ProcessEnv): Promise<{ child: Chil
   });
 }
 
+/** CPU time (user + system, µs) the server in `child` has used so far. */
+function childCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const listen = (msg: { cpu?: NodeJS.CpuUsage }) => {
+      if (!msg.cpu) return;
+      child.off('message', listen);
+      resolve(msg.cpu.user + msg.cpu.system);
+    };
+    child.on('message', listen);
+    child.send('cpu');
+  });
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.send('stop');
@@ -164,6 +184,8 @@ interface Row {
   requests: number;
   errors: number;
   non2xx: number;
+  /** The server's CPU time (user + system) per measured request, µs: its cost, whatever else runs on the machine. */
+  cpuPerRequest?: number;
   /** Cache counters over the measured requests (gateways with the cache on). */
   cache?: CacheShare;
 }
@@ -262,13 +284,14 @@ function zipf(prompts: readonly string[], s: number, seed: number, variants?: Re
   };
 }
 
-async function drive(name: string, url: string, next: () => string, opts: Options, seconds: number, credential?: string): Promise<Row> {
+/** Drives `url` for `seconds`, or for `{ requests }` requests. */
+async function drive(name: string, url: string, next: () => string, opts: Options, length: number | { requests: number }, credential?: string): Promise<Row> {
   // One request whose body is set per request from a stream shared by all connections.
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(credential ? { authorization: `Bearer ${credential}` } : {}) };
   const result = await autocannon({
     url,
     connections: opts.connections,
-    duration: seconds,
+    ...(typeof length === 'number' ? { duration: length } : { amount: length.requests }),
     requests: [{ method: 'POST', headers, setupRequest: (req) => ({ ...req, body: next() }) }],
   });
   return {
@@ -282,18 +305,16 @@ async function drive(name: string, url: string, next: () => string, opts: Option
   };
 }
 
-/** Deletes the shared answer cache's entries (and warming claims) of the bench's collection. */
-async function clearSharedCache(redisUrl: string): Promise<void> {
+/** Deletes the shared answer cache's entries and warming claims (every key under the bench's own prefix). */
+async function clearSharedCache(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    for (const pattern of [`lexigraph:answer:${COLLECTION}:*`, `lexigraph:answer:claim:warm:${COLLECTION}:*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        if (keys.length) await redis.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
   } finally {
     redis.disconnect();
   }
@@ -340,6 +361,8 @@ async function main(): Promise<void> {
   const baseUrl = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   const schema = `gwbench_${randomBytes(4).toString('hex')}`;
+  // the shared cache's keys of this run only: other runs on the same Redis keep theirs
+  const sharedPrefix = `lexigraph:bench:${randomBytes(4).toString('hex')}:`;
   const u = new URL(baseUrl);
   u.searchParams.set('schema', schema);
   const dataDir = await fs.mkdtemp(path.join(tmpdir(), 'lexigraph-gwbench-'));
@@ -350,11 +373,11 @@ async function main(): Promise<void> {
   const paraphraseRandom = seededRandom(7);
   const variants = new Map(allPrompts.map((p) => [p, paraphrases(p, 3, paraphraseRandom)]));
   let children: ChildProcess[] = [];
-  const run = async <T>(kind: string, env: NodeJS.ProcessEnv, body: (url: string) => Promise<T>): Promise<T> => {
+  const run = async <T>(kind: string, env: NodeJS.ProcessEnv, body: (url: string, cpu: () => Promise<number>) => Promise<T>): Promise<T> => {
     const { child, url } = await startChild(kind, env);
     children.push(child);
     try {
-      return await body(url);
+      return await body(url, () => childCpu(child));
     } finally {
       await stopChild(child);
       children = children.filter((c) => c !== child);
@@ -364,7 +387,7 @@ async function main(): Promise<void> {
     const built = await buildCorpus(baseUrl, schema, dataDir);
     console.log(`index of ${COLLECTION}: ${built.entities} entities, version ${built.version}, built in ${(built.ms / 1000).toFixed(1)} s`);
     console.log(
-      `autocannon: ${opts.connections} connections, ${opts.duration} s per server after ${opts.warmup} s of warm-up; ${bodies.length} prompts in turn, or Zipf (s = 1) over all ${allPrompts.length}, half of the draws paraphrased`,
+      `autocannon: ${opts.connections} connections, ${opts.duration} s per server after a warm-up (${opts.warmup} s; Zipf: ${opts.zipfWarmup} requests); ${bodies.length} prompts in turn, or Zipf (s = 1) over all ${allPrompts.length}, half of the draws paraphrased`,
     );
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -375,6 +398,7 @@ async function main(): Promise<void> {
       NODE_ENV: 'production',
       BENCH_SITE: path.join(dataDir, 'site'),
       LEXIGRAPH_AUTH: 'off',
+      GATEWAY_SHARED_CACHE_PREFIX: sharedPrefix,
     };
     if (opts.auth) {
       await benchAuth(opts, env, u.toString(), bodies, allPrompts, run);
@@ -397,19 +421,22 @@ async function main(): Promise<void> {
       const rows = new Map<string, Row>();
       for (const [kind, name, extra, traffic] of order) {
         const cached = kind === 'gateway' && extra.GATEWAY_CACHE_SIZE !== '0';
-        if (cached) await clearSharedCache(redisUrl);
-        const row = await run(kind, { ...env, ...extra }, async (url) => {
+        if (cached) await clearSharedCache(redisUrl, sharedPrefix);
+        const row = await run(kind, { ...env, ...extra }, async (url, cpu) => {
           const next = traffic === 'turn' ? inTurn(bodies) : zipf(allPrompts, 1, 1000 + round, traffic === 'zipf' ? undefined : variants);
           if (traffic === 'turn') {
             // Every server sees each body once before the warm-up.
             for (const body of bodies) await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
           }
-          // Zipf traffic: measured once the warming at start is done (it competes with live traffic only then), after
-          // a warm-up run from the same stream.
+          // Zipf traffic: measured once the warming at start is done (else it competes with the measured requests),
+          // after --zipf-warmup requests from the same stream: the state of a gateway that served that many queries
+          // of this version, whatever the machine's speed.
           if (cached) await untilWarmed(url);
-          await drive(name, url, next, opts, opts.warmup);
+          await drive(name, url, next, opts, traffic === 'turn' ? opts.warmup : { requests: opts.zipfWarmup });
           const before = cached ? await cacheCounters(url) : undefined;
+          const cpu0 = await cpu();
           const measured = await drive(name, url, next, opts, opts.duration);
+          measured.cpuPerRequest = ((await cpu()) - cpu0) / Math.max(1, measured.requests);
           if (before) measured.cache = shareBetween(before, await cacheCounters(url));
           return measured;
         });
@@ -419,10 +446,10 @@ async function main(): Promise<void> {
     }
 
     // Right after a publish: version 1 under traffic, then version 2 published; 10 s from the moment it is served.
-    await clearSharedCache(redisUrl);
+    await clearSharedCache(redisUrl, sharedPrefix);
     const publish = await run('gateway', { ...env, GATEWAY_POLL_MS: '100' }, async (url) => {
       const next = zipf(allPrompts, 1, 999, variants);
-      await drive('before the publish', url, next, opts, Math.max(opts.warmup, 3));
+      await drive('before the publish', url, next, opts, { requests: opts.zipfWarmup });
       const version = await publishChange(baseUrl, schema, dataDir);
       await untilServed(url, version);
       const before = await cacheCounters(url);
@@ -434,11 +461,11 @@ async function main(): Promise<void> {
     const pad = (x: string, n: number) => x.padEnd(n);
     const cacheText = (c?: CacheShare) => (c ? `${pct(c.hits)} (local ${pct(c.local)}, shared ${pct(c.shared)})` : '-');
     console.log('');
-    console.log(`| round | ${pad('server', 44)} | req/s    | p50 ms | p99 ms | requests | errors | non-2xx | cache hits (per layer) |`);
-    console.log(`|-------|${'-'.repeat(46)}|----------|--------|--------|----------|--------|---------|------------------------|`);
+    console.log(`| round | ${pad('server', 44)} | req/s    | p50 ms | p99 ms | requests | errors | non-2xx | server CPU µs/req | cache hits (per layer) |`);
+    console.log(`|-------|${'-'.repeat(46)}|----------|--------|--------|----------|--------|---------|-------------------|------------------------|`);
     const line = (round: string, r: Row) =>
       console.log(
-        `| ${pad(round, 5)} | ${pad(r.name, 44)} | ${pad(r.rps.toFixed(0), 8)} | ${pad(r.p50.toFixed(1), 6)} | ${pad(r.p99.toFixed(1), 6)} | ${pad(String(r.requests), 8)} | ${pad(String(r.errors), 6)} | ${pad(String(r.non2xx), 7)} | ${cacheText(r.cache)} |`,
+        `| ${pad(round, 5)} | ${pad(r.name, 44)} | ${pad(r.rps.toFixed(0), 8)} | ${pad(r.p50.toFixed(1), 6)} | ${pad(r.p99.toFixed(1), 6)} | ${pad(String(r.requests), 8)} | ${pad(String(r.errors), 6)} | ${pad(String(r.non2xx), 7)} | ${pad(r.cpuPerRequest === undefined ? '-' : r.cpuPerRequest.toFixed(0), 17)} | ${cacheText(r.cache)} |`,
       );
     rounds.forEach((rows, i) => rows.forEach((r) => line(String(i + 1), r)));
     line('-', publish.row);
@@ -448,6 +475,7 @@ async function main(): Promise<void> {
       const rs = rounds.map((rows) => (rows[col(num)] as Row).rps / (rows[col(den)] as Row).rps);
       return { mean: rs.reduce((x, y) => x + y, 0) / rs.length, text: rs.map((r) => r.toFixed(2)).join(', ') };
     };
+    const cpuOf = (name: string) => rounds.map((rows) => ((rows[col(name)] as Row).cpuPerRequest ?? 0).toFixed(0)).join(', ');
     const hitsOf = (name: string) => rounds.map((rows) => cacheText((rows[col(name)] as Row).cache)).join('; ');
     for (const [num, den, goal] of [
       ['gateway, every answer computed', 'NestJS (fastify) + SQLite FTS5, top 10', 1.0],
@@ -457,13 +485,14 @@ async function main(): Promise<void> {
     ] as const) {
       const r = ratio(num, den);
       const hits = num.includes('cache') ? `, cache hits ${hitsOf(num)}` : '';
-      console.log(`${num} vs ${den}: ${r.mean.toFixed(2)} x (rounds: ${r.text}${goal ? `; goal >= ${goal.toFixed(1)}` : ''})${hits}`);
+      console.log(`${num} vs ${den}: ${r.mean.toFixed(2)} x (rounds: ${r.text}${goal ? `; goal >= ${goal.toFixed(1)}` : ''})${hits}; server CPU µs/req ${cpuOf(num)} vs ${cpuOf(den)}`);
     }
     console.log(
       `first 10 s after publishing version ${publish.version}: cache hits ${cacheText(publish.row.cache)} of ${publish.row.requests} requests (goal >= 70 %), ${publish.row.rps.toFixed(0)} req/s, p99 ${publish.row.p99.toFixed(1)} ms`,
     );
   } finally {
     for (const child of children) child.kill('SIGKILL');
+    await clearSharedCache(redisUrl, sharedPrefix);
     const store = await createStore({ databaseUrl: baseUrl, schema });
     await store.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await store.close();
@@ -471,7 +500,7 @@ async function main(): Promise<void> {
   }
 }
 
-type Runner = <T>(kind: string, env: NodeJS.ProcessEnv, body: (url: string) => Promise<T>) => Promise<T>;
+type Runner = <T>(kind: string, env: NodeJS.ProcessEnv, body: (url: string, cpu: () => Promise<number>) => Promise<T>) => Promise<T>;
 
 /**
  * The cost of authentication: the gateway without it, with an API key (`query` scope, the collection) and with a
@@ -503,7 +532,7 @@ async function benchAuth(opts: Options, env: NodeJS.ProcessEnv, databaseUrl: str
     const order = round % 2 === 0 ? [...modes] : [...modes].reverse();
     for (const [traffic, trafficEnv, kind] of traffics) {
       for (const [mode, modeEnv, credential] of order) {
-        if (kind === 'zipf') await clearSharedCache(env.REDIS_URL as string);
+        if (kind === 'zipf') await clearSharedCache(env.REDIS_URL as string, env.GATEWAY_SHARED_CACHE_PREFIX as string);
         const row = await run('gateway', { ...env, ...trafficEnv, ...modeEnv }, async (url) => {
           const next = kind === 'turn' ? inTurn(bodies) : zipf(allPrompts, 1, 2000 + round);
           await drive(mode, url, next, opts, opts.warmup, credential);

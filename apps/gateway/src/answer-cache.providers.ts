@@ -13,6 +13,7 @@ export const DEFAULT_ANSWER_CACHE: AnswerCacheConfig = {
   shared: true,
   sharedTtlSeconds: 3600,
   sharedMaxEntryBytes: 256 * 1024,
+  sharedPrefix: 'lexigraph:answer:',
   warmCount: 2000,
 };
 
@@ -31,7 +32,7 @@ export function answerCacheProviders(config: GatewayConfig): Provider[] {
         // the metrics read the cache's usage, and the cache reports to the metrics: the holder ties the knot
         const holder: { cache?: AnswerCache } = {};
         const metrics = new AnswerCacheMetrics(gateway.registry, () => holder.cache?.localUsage() ?? { count: 0, bytes: 0 });
-        const shared = c.shared ? SharedAnswerCache.connect(config.redisUrl, c.sharedTtlSeconds, c.sharedMaxEntryBytes) : null;
+        const shared = c.shared ? SharedAnswerCache.connect(config.redisUrl, c) : null;
         holder.cache = new AnswerCache({ localEntries: config.cacheSize, localBytes: c.localBytes, shared }, metrics);
         return holder.cache;
       },

@@ -172,7 +172,7 @@ export class AnswerCache implements OnApplicationShutdown {
           return this.reply(q, hit.text, 'local');
         }
       }
-      const redisKey = this.shared ? SharedAnswerCache.redisKey(served.collection, served.version, key) : '';
+      const redisKey = this.shared ? this.shared.redisKey(served.collection, served.version, key) : '';
       if (this.shared) {
         const t1 = performance.now();
         let hit: AnswerText | undefined;
@@ -207,7 +207,7 @@ export class AnswerCache implements OnApplicationShutdown {
     const standard = standardize(q);
     const key = answerKey(q, standard);
     if (this.local?.has(key)) return false;
-    const redisKey = this.shared ? SharedAnswerCache.redisKey(q.served.collection, q.served.version, key) : '';
+    const redisKey = this.shared ? this.shared.redisKey(q.served.collection, q.served.version, key) : '';
     this.store(key, redisKey, this.compute(q, standard), q, 0);
     return true;
   }

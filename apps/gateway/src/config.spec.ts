@@ -10,7 +10,7 @@ describe('gateway config', () => {
       pollMs: 5000,
       cacheSize: 5000,
       logLevel: 'info',
-      answerCache: { localBytes: 64 * 1024 * 1024, shared: true, sharedTtlSeconds: 3600, sharedMaxEntryBytes: 256 * 1024, warmCount: 2000 },
+      answerCache: { localBytes: 64 * 1024 * 1024, shared: true, sharedTtlSeconds: 3600, sharedMaxEntryBytes: 256 * 1024, sharedPrefix: 'lexigraph:answer:', warmCount: 2000 },
       auth: { mode: 'off', cacheMs: 5000, corsOrigins: [] },
       rateLimit: { limit: 0, windowMs: 60_000 },
     });

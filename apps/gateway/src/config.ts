@@ -31,6 +31,8 @@ export interface AnswerCacheConfig {
   sharedTtlSeconds: number;
   /** Largest entry the shared layer takes, in bytes (larger answers stay in-process only). */
   sharedMaxEntryBytes: number;
+  /** Start of every key of the shared layer (its entries and warming claims). */
+  sharedPrefix: string;
   /** Answers precomputed after a version is served (0 = none). */
   warmCount: number;
 }
@@ -67,6 +69,7 @@ export function loadConfig(env: Record<string, string | undefined>): GatewayConf
       shared: e.GATEWAY_SHARED_CACHE === 'on',
       sharedTtlSeconds: e.GATEWAY_SHARED_CACHE_TTL_S,
       sharedMaxEntryBytes: e.GATEWAY_SHARED_CACHE_ENTRY_KB * 1024,
+      sharedPrefix: e.GATEWAY_SHARED_CACHE_PREFIX,
       warmCount: e.GATEWAY_WARM_COUNT,
     },
     auth,

@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { redisOptions } from './config';
+import { redisOptions, type AnswerCacheConfig } from './config';
 import { AnswerText } from './answer-serializer';
 
 /** How long a command to the shared cache may take before the query goes on without it (computes the answer). */
 const COMMAND_TIMEOUT_MS = 200;
-const PREFIX = 'lexigraph:answer:';
 /** The first byte of an entry in Redis: whether the answer found anything. */
 const ANSWERED = 0x31; // '1'
 const ANSWERED_FLAG = Buffer.from([ANSWERED]);
@@ -32,12 +31,14 @@ export class SharedAnswerCache {
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
     readonly maxEntryBytes: number,
+    /** Start of every key (entries and claims), e.g. `lexigraph:answer:`. */
+    private readonly prefix: string,
   ) {}
 
   /** A client of its own for the cache (commands time out quickly; the event listener and health use others). */
-  static connect(url: string, ttlSeconds: number, maxEntryBytes: number): SharedAnswerCache {
+  static connect(url: string, bounds: Pick<AnswerCacheConfig, 'sharedTtlSeconds' | 'sharedMaxEntryBytes' | 'sharedPrefix'>): SharedAnswerCache {
     const redis = new Redis({ ...redisOptions(url), maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS });
-    const cache = new SharedAnswerCache(redis, ttlSeconds, maxEntryBytes);
+    const cache = new SharedAnswerCache(redis, bounds.sharedTtlSeconds, bounds.sharedMaxEntryBytes, bounds.sharedPrefix);
     let down = false;
     redis.on('error', (err: Error) => {
       if (!down) cache.log.warn(`shared answer cache at ${url} unreachable, answering without it: ${err.message}`);
@@ -51,8 +52,8 @@ export class SharedAnswerCache {
   }
 
   /** The Redis key of a cache key: a digest of it, after the collection and version it belongs to. */
-  static redisKey(collection: string, version: number, key: string): string {
-    return `${PREFIX}${collection}:${version}:${createHash('sha256').update(key).digest('base64url')}`;
+  redisKey(collection: string, version: number, key: string): string {
+    return `${this.prefix}${collection}:${version}:${createHash('sha256').update(key).digest('base64url')}`;
   }
 
   async get(redisKey: string): Promise<AnswerText | undefined> {
@@ -73,7 +74,7 @@ export class SharedAnswerCache {
    * asks, false for every other until it expires.
    */
   async claim(task: string): Promise<boolean> {
-    return (await this.redis.set(`${PREFIX}claim:${task}`, this.replica, 'EX', this.ttlSeconds, 'NX')) === 'OK';
+    return (await this.redis.set(`${this.prefix}claim:${task}`, this.replica, 'EX', this.ttlSeconds, 'NX')) === 'OK';
   }
 
   close(): void {

@@ -1,8 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
 import { IndexRegistry } from '../src/index-registry';
 import { startGateway } from '../src/main';
 import type { GatewayConfig } from '../src/config';
-import { DOCS, ZEPPELIN, getJson, post, testDb, until, type Json, type TestDb } from './fixtures';
+import { DOCS, REDIS_URL, ZEPPELIN, ensureBuilt, freePort, getJson, post, testDb, until, type Json, type TestDb } from './fixtures';
 
 /** Sum of a counter's samples whose labels contain every `label="value"` given. */
 async function counter(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -52,7 +56,9 @@ describe('answer cache: standardized prompts, shared by replicas', () => {
     apps.push(started.app);
     return started.url;
   };
-  const cached = { cacheSize: 500, answerCache: { localBytes: 8 << 20, shared: true, sharedTtlSeconds: 600, sharedMaxEntryBytes: 1 << 20, warmCount: 0 } };
+  // keys of this suite only in the shared Redis
+  const sharedPrefix = `lexigraph:test:${randomBytes(6).toString('hex')}:`;
+  const cached = { cacheSize: 500, answerCache: { localBytes: 8 << 20, shared: true, sharedTtlSeconds: 600, sharedMaxEntryBytes: 1 << 20, sharedPrefix, warmCount: 0 } };
 
   beforeAll(async () => {
     db = await testDb('cache');
@@ -66,6 +72,11 @@ describe('answer cache: standardized prompts, shared by replicas', () => {
   afterAll(async () => {
     for (const app of apps) await app.close();
     await db?.drop();
+    // the suite's keys out of the shared Redis
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    const keys = await redis.keys(`${sharedPrefix}*`);
+    if (keys.length) await redis.unlink(...keys);
+    redis.disconnect();
   });
 
   it('answers a prompt asked of one replica from the shared cache on the other, paraphrased', async () => {
@@ -81,6 +92,51 @@ describe('answer cache: standardized prompts, shared by replicas', () => {
     await post(`${b}/v1/collections/manual/query`, { prompt: 'partial INDEX predicate' });
     expect(await counter(b, LOOKUPS, { layer: 'local', result: 'hit' })).toBe(1);
   });
+
+  it('shares answers with a gateway running in another process, both ways', async () => {
+    // the built gateway as a process of its own, on the same database and Redis key prefix
+    const appDir = path.join(__dirname, '..');
+    ensureBuilt(appDir);
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_PORT: String(port),
+      GATEWAY_POLL_MS: '0',
+      GATEWAY_CACHE_SIZE: '500',
+      GATEWAY_WARM_COUNT: '0',
+      GATEWAY_SHARED_CACHE_PREFIX: sharedPrefix,
+      LEXIGRAPH_AUTH: 'off',
+      LOG_LEVEL: 'error',
+    };
+    let logs = '';
+    const child: ChildProcess = spawn(process.execPath, [path.join(appDir, 'dist', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (d: Buffer) => (logs += d.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const other = `http://127.0.0.1:${port}`;
+      await until(`the gateway process to listen (log: ${logs})`, async () => ((await fetch(`${other}/health`).catch(() => null))?.ok ? true : undefined), 60_000);
+      // computed by the other process, a hit in Redis for replica A
+      const there = await post(`${other}/v1/collections/manual/query`, { prompt: 'write-ahead log checkpoints' });
+      expect(there.status).toBe(200);
+      const aHits = await counter(a, LOOKUPS, { layer: 'shared', result: 'hit' });
+      const here = await post(`${a}/v1/collections/manual/query`, { prompt: 'Checkpoints of the WRITE-AHEAD log?' });
+      expect(await counter(a, LOOKUPS, { layer: 'shared', result: 'hit' })).toBe(aHits + 1);
+      expect(timeless({ ...here.body, prompt: '' })).toEqual(timeless({ ...there.body, prompt: '' }));
+      // computed by replica A, a hit in Redis for the other process
+      const first = await post(`${a}/v1/collections/manual/query`, { prompt: 'jsonb containment GIN' });
+      const otherHits = await counter(other, LOOKUPS, { layer: 'shared', result: 'hit' });
+      const second = await post(`${other}/v1/collections/manual/query`, { prompt: 'GIN containment, JSONB' });
+      expect(await counter(other, LOOKUPS, { layer: 'shared', result: 'hit' })).toBe(otherHits + 1);
+      expect(second.body.prompt).toBe('GIN containment, JSONB');
+      expect(timeless({ ...second.body, prompt: '' })).toEqual(timeless({ ...first.body, prompt: '' }));
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 180_000);
 
   it('gives cached and computed answers that are identical (timings aside) on 1,000 prompts', async () => {
     const hitsBefore = await counter(a, 'lexigraph_gateway_answer_cache_hits_total');

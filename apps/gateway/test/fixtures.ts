@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -183,4 +185,20 @@ export class TcpProxy {
     for (const s of this.sockets) s.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/**
+ * Builds an app's dist/main.js (`tsc -p tsconfig.build.json` in `appDir`) when it is missing or older than a file
+ * of its src: tests that run a built app as a process of its own call it first.
+ */
+export function ensureBuilt(appDir: string): void {
+  const main = path.join(appDir, 'dist', 'main.js');
+  const newest = (d: string): number =>
+    readdirSync(d, { withFileTypes: true }).reduce((m, e) => {
+      const p = path.join(d, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }, 0);
+  if (existsSync(main) && statSync(main).mtimeMs >= newest(path.join(appDir, 'src'))) return;
+  const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: appDir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building ${appDir} failed: ${r.stdout}${r.stderr}`);
 }

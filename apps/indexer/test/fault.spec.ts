@@ -1,8 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import pg from 'pg';
-import { dataDirFor, generatedSite, REDIS_URL, serveSite, snapshotOf, waitFor, type Site, startStack, type TestStack } from './helpers';
+import { dataDirFor, ensureBuilt, generatedSite, REDIS_URL, serveSite, snapshotOf, waitFor, type Site, startStack, type TestStack } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -12,18 +11,6 @@ const APP_DIR = path.join(__dirname, '..');
 const MAIN = path.join(APP_DIR, 'dist', 'main.js');
 const QUEUE = { redisUrl: REDIS_URL, buildDebounceMs: 300, backoffMs: 100, stalledIntervalMs: 1000, lockDurationMs: 2000 };
 
-/** Builds dist/main.js when it is missing or older than a source file (the test runs the built indexer). */
-function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const p = path.join(dir, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-    }, 0);
-  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newest(path.join(APP_DIR, 'src'))) return;
-  const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: APP_DIR, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`building the indexer failed: ${r.stdout}${r.stderr}`);
-}
-
 describe('fault tolerance: SIGKILL the indexer mid-crawl, several times', () => {
   let stack: TestStack;
   let site: Site;
@@ -31,7 +18,7 @@ describe('fault tolerance: SIGKILL the indexer mid-crawl, several times', () => 
   let logs = '';
 
   beforeAll(async () => {
-    ensureBuilt();
+    ensureBuilt(APP_DIR);
     const pages = generatedSite(PAGES);
     site = await serveSite((p) => (pages[p] === undefined ? { status: 404 } : { status: 200, body: pages[p] }));
     stack = await startStack('fault', QUEUE);

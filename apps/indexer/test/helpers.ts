@@ -13,8 +13,8 @@ import { startIndexer, type RunningIndexer } from '../src/main';
 
 // The temporary database and queue prefix helpers are the ingest tests' own.
 export { ADMIN_URL, REDIS_URL, createDatabase, uniquePrefix } from '../../ingest/test/helpers';
-// and the free loopback port the gateway tests' own
-export { freePort } from '../../gateway/test/fixtures';
+// and the free loopback port and the build of an app run as a process, the gateway tests' own
+export { ensureBuilt, freePort } from '../../gateway/test/fixtures';
 
 /** The snapshot folder (LEXIGRAPH_DATA) of a test run, under the system's temporary folder. */
 export function dataDirFor(prefix: string): string {

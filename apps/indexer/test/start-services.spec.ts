@@ -1,27 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createDatabase, freePort, REDIS_URL, uniquePrefix, waitFor } from './helpers';
+import { createDatabase, ensureBuilt, freePort, REDIS_URL, uniquePrefix, waitFor } from './helpers';
 
 jest.setTimeout(240_000);
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const APPS = ['ingest', 'indexer', 'gateway'] as const;
-
-/** Builds an app's dist/main.js when it is missing or older than a source file (the script runs the built apps). */
-function ensureBuilt(app: string): void {
-  const dir = path.join(ROOT, 'apps', app);
-  const main = path.join(dir, 'dist', 'main.js');
-  const newest = (d: string): number =>
-    readdirSync(d, { withFileTypes: true }).reduce((m, e) => {
-      const p = path.join(d, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-    }, 0);
-  if (existsSync(main) && statSync(main).mtimeMs >= newest(path.join(dir, 'src'))) return;
-  const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`building ${app} failed: ${r.stdout}${r.stderr}`);
-}
 
 function alive(pid: number): boolean {
   try {
@@ -40,7 +26,7 @@ describe('npm run start:services: a crashed service is restarted, the others sta
   const pids = new Set<number>();
 
   beforeAll(async () => {
-    for (const app of APPS) ensureBuilt(app);
+    for (const app of APPS) ensureBuilt(path.join(ROOT, 'apps', app));
     db = await createDatabase('services');
   });
 

@@ -160,7 +160,9 @@ export type RateLimitEnv = z.infer<typeof RateLimitEnv>;
  *   `GATEWAY_CACHE_SIZE` (default 5000, 0 turns the in-process layer off) and `GATEWAY_CACHE_MB` (default 64):
  *   entries and megabytes of the in-process LRU. `GATEWAY_SHARED_CACHE` (`on` by default, `off`): the layer in
  *   Redis (`REDIS_URL`) shared by every replica, its entries expiring after `GATEWAY_SHARED_CACHE_TTL_S` (default
- *   3600) and none over `GATEWAY_SHARED_CACHE_ENTRY_KB` (default 256). `GATEWAY_WARM_COUNT` (default 2000, 0 = off):
+ *   3600) and none over `GATEWAY_SHARED_CACHE_ENTRY_KB` (default 256), under keys starting with
+ *   `GATEWAY_SHARED_CACHE_PREFIX` (default `lexigraph:answer:`; deployments sharing one Redis each take their own).
+ *   `GATEWAY_WARM_COUNT` (default 2000, 0 = off):
  *   answers precomputed after a version is served, for the collection's most likely prompts.
  */
 export const GatewayEnv = z.object({
@@ -175,6 +177,7 @@ export const GatewayEnv = z.object({
   GATEWAY_SHARED_CACHE: z.enum(['on', 'off']).default('on'),
   GATEWAY_SHARED_CACHE_TTL_S: z.coerce.number().int().min(1).max(30 * 86_400).default(3600),
   GATEWAY_SHARED_CACHE_ENTRY_KB: z.coerce.number().int().min(1).max(65_536).default(256),
+  GATEWAY_SHARED_CACHE_PREFIX: z.string().min(1).max(100).default('lexigraph:answer:'),
   GATEWAY_WARM_COUNT: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   ...RateLimitEnv.shape,
   ...LogEnv.shape,
