@@ -37,7 +37,7 @@ import autocannon from 'autocannon';
 import Redis from 'ioredis';
 import { readTarBrotli, seededRandom, shuffled } from '@lexigraph/cli';
 import { readFolder } from '@lexigraph/crawler';
-import { KeyAdmin, signTenantToken } from '@lexigraph/auth';
+import { Authenticator, KeyAdmin, signTenantToken } from '@lexigraph/auth';
 import { createStore } from '@lexigraph/db';
 import { buildIndex, distill, documentHash, fromDbStore } from '@lexigraph/pipeline';
 import { startFts5Peer } from './fts5-peer';
@@ -503,7 +503,8 @@ async function main(): Promise<void> {
 type Runner = <T>(kind: string, env: NodeJS.ProcessEnv, body: (url: string, cpu: () => Promise<number>) => Promise<T>) => Promise<T>;
 
 /**
- * The cost of authentication: the gateway without it, with an API key (`query` scope, the collection) and with a
+ * The cost of authentication: first the check alone, in this process (the gateway's Authenticator, warmed: what
+ * each request pays), then the gateway without it, with an API key (`query` scope, the collection) and with a
  * tenant token signed by that key (no ACL groups: the manual's pages have no `acl`, so the answers are the same),
  * every answer computed (prompts in turn) and with the default cache under Zipf traffic. Rounds alternate the order.
  */
@@ -511,12 +512,23 @@ async function benchAuth(opts: Options, env: NodeJS.ProcessEnv, databaseUrl: str
   const master = randomBytes(32).toString('base64url');
   const store = await createStore({ databaseUrl });
   let apiKey: string;
+  let token: string;
   try {
     apiKey = (await new KeyAdmin(store).create({ name: 'bench', scopes: ['query'], collections: [COLLECTION] }, 'master')).key;
+    token = await signTenantToken({ apiKey, collections: [COLLECTION], expiresInSeconds: 3600 });
+    // What the check itself costs, in this process: the gateway's Authenticator over the same key store, warmed.
+    const auth = new Authenticator({ mode: 'on', masterKey: master, keys: (id) => store.keys.get(id) });
+    for (const [name, credential] of [['API key', apiKey], ['tenant token', token]] as const) {
+      const header = `Bearer ${credential}`;
+      for (let i = 0; i < 10_000; i++) await auth.authenticate(header);
+      const n = 100_000;
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await auth.authenticate(header);
+      console.log(`authentication of one request, ${name}: ${((1000 * (performance.now() - t0)) / n).toFixed(1)} us (in-process, ${n} checks)`);
+    }
   } finally {
     await store.close();
   }
-  const token = await signTenantToken({ apiKey, collections: [COLLECTION], expiresInSeconds: 3600 });
   const on = { LEXIGRAPH_AUTH: 'on', LEXIGRAPH_MASTER_KEY: master };
   const modes: ReadonlyArray<readonly [string, Record<string, string>, string | undefined]> = [
     ['no authentication', {}, undefined],
