@@ -1,4 +1,4 @@
-import type { Entity } from '@lexigraph/contracts';
+import { parseEntity, type Entity } from '@lexigraph/contracts';
 import type { PrismaClient } from './client';
 import { DbError, toDbError } from './errors';
 import { jsonBatches, parseJson, toInt, type RawRunner } from './sql';
@@ -56,6 +56,10 @@ function validate(doc: DocumentInput, i: number): void {
   if (typeof doc.title !== 'string') throw bad('title must be a string');
   if (typeof doc.contentHash !== 'string' || doc.contentHash === '') throw bad('contentHash must be a non-empty string');
   if (!doc.entity || typeof doc.entity !== 'object') throw bad('entity must be an object');
+  // the one entity schema, whichever reader or crawl made the entity (a JSON Lines file or an upload is checked
+  // before, line by line; this is the storage boundary every other reader passes)
+  const parsed = parseEntity(doc.entity);
+  if (!parsed.ok) throw bad(`entity: ${parsed.message}`);
 }
 
 /**

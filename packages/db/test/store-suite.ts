@@ -208,6 +208,14 @@ export function storeSuite(harness: StoreHarness): void {
       await expectDbError(store.documents.upsertMany(unknown, [makeDoc('a')]), 'NOT_FOUND');
       await expectDbError(store.documents.upsertMany('not-a-uuid', [makeDoc('a')]), 'INVALID_ARGUMENT');
       await expectDbError(store.documents.upsertMany(cid, [{ ...makeDoc('a'), externalId: '' }]), 'INVALID_ARGUMENT');
+      // the entity itself is checked against the one entity schema, naming the field
+      const wrong = makeDoc('typed');
+      const err = await store.documents
+        .upsertMany(cid, [{ ...wrong, entity: { ...wrong.entity, title: 3 } as unknown as typeof wrong.entity }])
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DbError);
+      expect((err as DbError).code).toBe('INVALID_ARGUMENT');
+      expect((err as DbError).message).toMatch(/"typed".*title: expected string, received number/);
       expect(await store.documents.count(unknown)).toBe(0);
     });
 
