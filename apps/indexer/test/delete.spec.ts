@@ -17,6 +17,8 @@ const DOCS: Entity[] = [
   { id: 'checkpoint', title: 'Checkpoints', text: 'A checkpoint writes dirty pages to disk; checkpoint timeout and max wal size control how often checkpoints happen.', category: ['server'], tags: [], links: [] },
   { id: 'logical', title: 'Logical replication', text: 'Logical replication slots stream decoded changes of the write-ahead log to subscribers.', category: ['replication'], tags: [], links: [] },
   { id: 'heron', title: 'Grey heron nesting', text: 'The grey heron nests in colonies called heronries, high in tall trees near lakes and rivers. Grey heron chicks fledge after fifty days.', category: ['birds'], tags: [], links: [] },
+  { id: 'egret', title: 'Little egret', text: 'The little egret nests beside the grey heron in tall trees near lakes. Egret chicks fledge after forty days.', category: ['birds'], tags: [], links: [] },
+  { id: 'stork', title: 'White stork', text: 'The white stork nests on roofs and in tall trees near lakes and rivers.', category: ['birds'], tags: [], links: [] },
 ];
 
 type Lexicon = Map<string, { count: number; df: number }>;
@@ -52,7 +54,7 @@ describe('deleting a document', () => {
     });
   }
 
-  it('leaves it out of answers after the next publish; each multi-token count drops by exactly its contribution', async () => {
+  it('leaves it out of answers after the next publish, with the tables of a build of the documents left', async () => {
     const json = { 'content-type': 'application/json' };
     expect((await fetch(`${stack.base}/v1/collections`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'kb' }) })).status).toBe(201);
     const up = await fetch(`${stack.base}/v1/collections/kb/documents`, {
@@ -73,19 +75,19 @@ describe('deleting a document', () => {
     expect(answer.results.map((r) => r.id)).not.toContain('heron');
 
     const after = lexiconOf(v2.index);
-    const own = lexiconOf(LexIndex.build([DOCS.find((d) => d.id === 'heron') as Entity]));
-    const multi = [...own.keys()].filter((t) => t.includes('~'));
-    expect(multi.length).toBeGreaterThan(3);
-    for (const token of new Set([...before.keys(), ...after.keys()])) {
-      const b = before.get(token) ?? { count: 0, df: 0 };
-      const a = after.get(token) ?? { count: 0, df: 0 };
-      const o = own.get(token) ?? { count: 0, df: 0 };
-      expect({ token, count: a.count }).toEqual({ token, count: expect.closeTo(b.count - o.count, 9) });
-      expect({ token, df: a.df }).toEqual({ token, df: b.df - o.df });
+    // the tables equal a build of the documents left, token by token
+    const rest = lexiconOf(LexIndex.build(DOCS.filter((d) => d.id !== 'heron')));
+    for (const token of new Set([...rest.keys(), ...after.keys()])) {
+      expect({ token, ...after.get(token) }).toEqual({ token, ...rest.get(token) });
     }
-    // multi-tokens ("~" joins their words): "chick fledge" came only from the deleted document, "dirty page" did not
-    expect(before.has('chick~fledg')).toBe(true);
-    expect(after.has('chick~fledg')).toBe(false);
+    // multi-tokens ("~" joins their words) are kept while two documents hold them: one that three held drops by the
+    // deleted document's occurrence; ones it shared with one other document go; ones it did not hold stay as they were
+    expect(before.get('tall~tree~near~lake')).toEqual({ count: 3, df: 3 });
+    expect(after.get('tall~tree~near~lake')).toEqual({ count: 2, df: 2 });
+    for (const shared of ['grei~heron', 'chick~fledg', 'lake~river']) {
+      expect(before.get(shared)?.df).toBe(2);
+      expect(after.has(shared)).toBe(false);
+    }
     expect(after.get('dirti~page')).toEqual(before.get('dirti~page'));
   });
 
