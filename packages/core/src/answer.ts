@@ -4,6 +4,8 @@ import type { LexIndex, QueryTerm, Scope } from './lexindex';
 import { FIELDS, type FieldName, type QueryParams } from './params';
 import type { RankExplanation } from './ranker';
 import { standardPrompt, type StandardPrompt } from './standardize';
+import { BARE_NUMBER, isGeneric, relatedFromResults, type RelatedToken } from './related';
+import { seeAlsoOf, type SeeAlso } from './seealso';
 import { chooseSummary, type SummaryCandidate } from './summary';
 import { MT_SEP } from './tokenizer';
 
@@ -46,8 +48,9 @@ export interface Answer {
   /** Extractive summary: each sentence verbatim from the entity it cites. */
   summary: Array<{ sentence: string; sourceId: string; start: number; end: number }>;
   categories: Array<{ path: string; score: number }>;
-  related: Array<{ token: string; pmi: number; count: number }>;
-  seeAlso: Array<{ title: string; url: string }>;
+  /** Related multi-tokens from the top results, then words associated with the prompt (related.ts). */
+  related: RelatedToken[];
+  seeAlso: SeeAlso[];
   suggestions: string[];
   noAnswer?: { reason: string };
   /** How well the collection covers the prompt (see confidence.ts); absent when nothing was ranked. */
@@ -645,16 +648,6 @@ function snippetsFor(e: Entity, needles: readonly Needle[], count: number, chars
   return out.sort((a, b) => a.start - b.start);
 }
 
-/** A token of digits only (with a decimal point or comma) says nothing as a related concept. */
-const BARE_NUMBER = /^\d+(?:[.,]\d+)*$/;
-/** A token held by more than this share of the entities (and by more than GENERIC_MIN_DF) is too generic to be related or suggested. */
-const GENERIC_SHARE = 0.2;
-const GENERIC_MIN_DF = 10;
-
-function isGeneric(df: number, live: number): boolean {
-  return df > GENERIC_MIN_DF && df > GENERIC_SHARE * live;
-}
-
 function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: number[], needles: readonly Needle[], p: QueryParams, scope: Scope): void {
   // Summary: sentences chosen for the prompt among the top results' (summary.ts), verbatim, with their sources.
   const top = slots.slice(0, Math.max(3, Math.min(5, p.summarySentences * 2)));
@@ -679,8 +672,9 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
     .slice(0, 5)
     .map(([path, s]) => ({ path, score: round(maxCat > 0 ? s / maxCat : 0) }));
 
-  // Related: x-embeddings of the prompt as a whole: a token associated with more of the prompt's words ranks first
-  // (so one word's other sense does not lead), then by summed PMI; generic tokens and bare numbers do not qualify.
+  // Related: the multi-tokens the top results share around the prompt's words (related.ts), then the x-embeddings of
+  // the prompt as a whole: a word associated with more of the prompt's words ranks first (so one word's other sense
+  // does not lead), then by summed PMI; generic tokens and bare numbers do not qualify.
   const own = new Set<string>();
   for (const q of terms) for (const w of q.key.split(MT_SEP)) own.add(w);
   const rel = new Map<number, { words: number; pmi: number; nab: number }>();
@@ -703,30 +697,12 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
   const related = [...rel.entries()].sort(
     (a, b) => b[1].words - a[1].words || b[1].pmi - a[1].pmi || b[1].nab - a[1].nab || (idx.termKey(a[0]) < idx.termKey(b[0]) ? -1 : 1),
   );
-  answer.related = related
-    .slice(0, p.relatedCount)
-    .map(([t, v]) => ({ token: idx.display(idx.termKey(t), scope), pmi: round(v.pmi), count: v.nab }));
+  const fromResults = relatedFromResults(idx, top, own, scope, p.relatedCount);
+  const words: RelatedToken[] = related.map(([t, v]) => ({ token: idx.display(idx.termKey(t), scope), pmi: round(v.pmi), count: v.nab }));
+  answer.related = [...fromResults, ...words].slice(0, p.relatedCount);
 
-  // See also: explicit see-also links of the results, then the entities they link to most.
-  const inResults = new Set(answer.results.map((r) => r.url ?? r.id));
-  const linkScore = new Map<string, { title: string; url: string; score: number }>();
-  answer.results.forEach((r, rank) => {
-    const e = idx.get(r.id);
-    if (!e) return;
-    for (const l of idx.outlinks(e)) {
-      if (inResults.has(l.url) || inResults.has(l.full)) continue;
-      // a link to an entity the caller may not see is left out (its title would be the hidden entity's)
-      if (scope.view && !idx.seesLink(l.full, scope)) continue;
-      const cur = linkScore.get(l.url) ?? { title: l.title, url: l.url, score: 0 };
-      cur.score += l.weight / (rank + 1);
-      linkScore.set(l.url, cur);
-    }
-  });
-  answer.seeAlso = [...linkScore.values()]
-    .filter((x) => x.title.trim())
-    .sort((a, b) => b.score - a.score || (a.url < b.url ? -1 : 1))
-    .slice(0, 5)
-    .map(({ title, url }) => ({ title: title.trim(), url }));
+  // See also: the results' explicit see-also links, then the pages several results link to (seealso.ts).
+  answer.seeAlso = seeAlsoOf(idx, answer.results, scope);
 
   // Suggestions: multi-tokens of the corpus (distilled, df >= 2) that join a prompt word with a related token, in
   // their display form: each names something the corpus holds, so asking it gets an answer.

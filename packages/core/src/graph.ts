@@ -47,6 +47,12 @@ export class EntityGraph {
     return s === undefined ? undefined : this.slots[s];
   }
 
+  /** The indexed entity a link points at: by id, else by its URL (fragment aside). */
+  private target(url: string): Entity | undefined {
+    const s = this.slotOf.get(url) ?? this.keySlot.get(linkKey(url));
+    return s === undefined ? undefined : this.slots[s];
+  }
+
   private entityKeys(e: Entity): string[] {
     const keys = [e.id];
     if (e.url) keys.push(linkKey(e.url));
@@ -145,7 +151,7 @@ export class EntityGraph {
       const cur = byKey.get(l.url);
       const weight = l.kind === 'see-also' || l.kind === 'related' ? 10 : 1;
       if (cur) cur.weight += weight;
-      else byKey.set(l.url, { url: l.url.split('#')[0] as string, full: l.url, title: this.get(l.url)?.title ?? l.text, weight });
+      else byKey.set(l.url, { url: l.url.split('#')[0] as string, full: l.url, title: this.target(l.url)?.title ?? l.text, weight });
     }
     out = [...byKey.values()];
     this.linkCache.map.set(e, out);

@@ -379,6 +379,11 @@ export class Lexicon {
     sids.length = 0;
   }
 
+  /** The multi-token extending term `t` by word `w` when the trie holds it, else −1. */
+  childOf(t: number, w: number): number {
+    return this.child.get(t, w);
+  }
+
   /** Interns a surface form; its word is computed (stemmed) unless given (a snapshot stores it). */
   private newSurface(sf: string, word?: number): number {
     const id = this.surfStr.length;

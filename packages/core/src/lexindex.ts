@@ -340,6 +340,48 @@ export class LexIndex {
     return this.matcher.sortedLookup(keys);
   }
 
+  /**
+   * The multi-tokens of 2..maxWords words in the first `maxSentences` sentences of the entity at `slot` that hold one
+   * of `words` (word ids), read from its token stream (its own fields: title, headings, terms, category, tags and body; not the anchor
+   * text of links to it): calls `onTerm` with each one's term id, once per occurrence.
+   */
+  multiTokensNear(slot: number, words: ReadonlySet<number>, maxWords: number, maxSentences: number, onTerm: (t: number) => void): void {
+    const stream = this.post.streams[slot];
+    if (!stream) return;
+    const maxW = Math.min(maxWords, this.options.maxWords);
+    let from = 0;
+    let sentences = 0;
+    while (from < stream.length && sentences < maxSentences) {
+      // a sentence: a field marker (−field − 1), then its word ids up to the next marker
+      const field = -(stream[from] as number) - 1;
+      let to = from + 1;
+      let holds = false;
+      for (; to < stream.length && (stream[to] as number) >= 0; to++) if (!holds && words.has(stream[to] as number)) holds = true;
+      if (holds && field !== F_ANCHOR) {
+        sentences++;
+        for (let i = from + 1; i < to; i++) {
+          let t = stream[i] as number;
+          for (let w = 2; w <= maxW && i + w - 1 < to; w++) {
+            t = this.lex.childOf(t, stream[i + w - 1] as number);
+            if (t < 0) break;
+            onTerm(t);
+          }
+        }
+      }
+      from = to;
+    }
+  }
+
+  /** Word ids of a term (single words are terms), first to last. */
+  wordIds(t: number): number[] {
+    return this.lex.wordIds(t);
+  }
+
+  /** How many links of the collection point at a URL or id (its fragment aside). */
+  inboundCount(url: string): number {
+    return this.graph.inbound.get(linkKey(url))?.length ?? 0;
+  }
+
   /** Whether the entity at `slot` holds term `t` (a walk of the term's postings). */
   slotHolds(slot: number, t: number): boolean {
     const post = this.post.postingsOf(t);

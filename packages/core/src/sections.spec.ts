@@ -122,6 +122,7 @@ describe('matched words, related tokens and suggestions', () => {
     ...MANUAL,
     doc('predicates', 'Index Predicates', 'The index predicate of a partial index limits its rows. An index predicate must be immutable. Version 15 adds nothing here.'),
     doc('planner', 'Planner and Partial Indexes', 'The planner proves that a query implies the index predicate. A partial index with an index predicate on 15 rows is small.'),
+    doc('immutable', 'Function Volatility', 'A function called in an index predicate must be immutable.'),
   ]);
 
   it('suggests multi-tokens of the corpus that each get an answer, never the prompt itself', () => {
@@ -132,5 +133,42 @@ describe('matched words, related tokens and suggestions', () => {
       expect(idx.ask(s).noAnswer).toBeUndefined();
     }
     for (const r of a.related) expect(r.token).not.toMatch(/^\d+$/);
+  });
+
+  it('relates the multi-tokens the top results share around the prompt, not one word\'s other neighbours', () => {
+    const a = idx.ask('partial index');
+    const multi = a.related.filter((r) => r.token.includes(' '));
+    // "index predicate" is held by three pages (df >= 3) in sentences about partial indexes, two of them top results
+    expect(multi[0]).toMatchObject({ token: 'index predicate' });
+    expect(multi[0]?.count).toBeGreaterThanOrEqual(2);
+    const top = a.results.map((r) => (idx.get(r.id) as Entity).text.toLowerCase());
+    for (const r of multi) {
+      expect(top.some((t) => t.includes(r.token))).toBe(true);
+      expect(r.token.split(' ').every((w) => w === 'partial' || w === 'index')).toBe(false);
+      expect(r.token).not.toMatch(/\b\d+\b/);
+    }
+  });
+});
+
+describe('see also', () => {
+  const page = (id: string, title: string, links: Array<[string, 'see-also' | undefined]>): Entity => ({
+    ...doc(id, title, `${title} explains replication slots and standby servers.`),
+    links: links.map(([to, kind]) => ({ url: `https://db.test/${to}.html`, text: to, ...(kind ? { kind } : {}) })),
+  });
+  // every page links to the bibliography; two results share a link to "failover"; one has an explicit see-also
+  const pages: Entity[] = [
+    page('slots', 'Replication Slots', [['bibliography', undefined], ['failover', undefined], ['monitoring', 'see-also']]),
+    page('standby', 'Standby Servers and replication slots', [['bibliography', undefined], ['failover', undefined]]),
+    page('failover', 'Failover', [['bibliography', undefined]]),
+    page('monitoring', 'Monitoring', [['bibliography', undefined]]),
+    page('bibliography', 'Bibliography', []),
+    ...['a', 'b', 'c', 'd'].map((x) => ({ ...doc(x, `Chapter ${x}`, 'Unrelated text about locales.'), links: [{ url: 'https://db.test/bibliography.html', text: 'bib' }] })),
+  ];
+  const idx = LexIndex.build(pages);
+
+  it('lists explicit see-also links first, then pages several results link to, before the page everything links to', () => {
+    const a = idx.ask('replication slots standby', { k: 2 });
+    expect(a.results.map((r) => r.id).sort()).toEqual(['slots', 'standby']);
+    expect(a.seeAlso.map((s) => s.title)).toEqual(['Monitoring', 'Failover', 'Bibliography']);
   });
 });

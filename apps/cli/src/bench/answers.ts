@@ -21,19 +21,19 @@ export interface DeclineFigures {
   declined: number;
   share: number;
   /**
-   * The declined share of each half of the set: the prompts at odd positions (1st, 3rd, …: the half the default
-   * thresholds were tuned on, DESIGN.md) and at even positions (held out).
+   * The declined share of each half of the set: the prompts at even positions (2nd, 4th, …: the half the default
+   * thresholds were tuned on, DESIGN.md) and at odd positions (1st, 3rd, …: held out).
    */
   halves: [number, number];
 }
 
-/** Shares of a flag over the prompts at odd positions (1st, 3rd, …) and at even positions. */
+/** Shares of a flag over the prompts at even positions (2nd, 4th, …) and at odd positions (1st, 3rd, …). */
 function halvesOf(flags: readonly boolean[]): [number, number] {
   const half = (h: number) => {
     const xs = flags.filter((_, i) => i % 2 === h);
     return share(xs.filter(Boolean).length, xs.length);
   };
-  return [half(0), half(1)];
+  return [half(1), half(0)];
 }
 
 export interface AnswerQuality {

@@ -237,7 +237,7 @@ describe('measureAnswers on the tiny corpus', () => {
     expect(q.outOfDomain).toEqual([{ set: 'off topic', prompts: 3, declined: 3, share: 1, halves: [1, 1] }]);
     expect(q.summaryFirst!.prompts).toBeGreaterThan(0);
     expect(q.suggestions!.answers).toBe(5);
-    expect(q.table).toMatch(/in-domain answered: 3\/5 \(60\.0%; tuning half 66\.7%, held-out half 50\.0%\)/);
+    expect(q.table).toMatch(/in-domain answered: 3\/5 \(60\.0%; tuning half 50\.0%, held-out half 66\.7%\)/);
     expect(q.suggestions!.declined).toBe(0);
     expect(q.suggestions!.repeats).toBe(0);
     expect(q.table).toMatch(/out-of-domain declined, off topic: 3\/3/);
