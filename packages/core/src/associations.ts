@@ -85,7 +85,7 @@ export class Associations {
    * key); pair (t, u) with count `nab`, `na` and `nb` the occurrences of t and u.
    */
   private select(out: Association[], limit: number, variant: PmiVariant, minJoint: number, u: number, nab: number, na: number, nb: number): void {
-    if (nab < minJoint || nb <= 0) return;
+    if (nab < minJoint || nb <= 0 || limit <= 0) return;
     const lex = this.lex;
     const pmi = pmiScore(variant, nab, na, nb, Math.max(1, lex.tokenOccurrences), Math.max(1, this.pairs.occurrences));
     if (out.length >= limit) {

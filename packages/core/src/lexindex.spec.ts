@@ -179,6 +179,20 @@ describe('LexIndex answering', () => {
   });
 });
 
+describe('answer sizes', () => {
+  it('lists no related multi-token with relatedCount 0, and as many as asked otherwise', () => {
+    const idx = LexIndex.build([
+      ent('a', 'Vacuum freeze', 'Vacuum freeze marks old tuples frozen. Autovacuum runs vacuum freeze on old tables.'),
+      ent('b', 'Vacuum full', 'Vacuum full rewrites tables. Vacuum freeze is lighter than vacuum full on old tables.'),
+      ent('c', 'Autovacuum', 'Autovacuum runs vacuum freeze and analyze on old tables.'),
+    ]);
+    expect(idx.ask('vacuum freeze', { relatedCount: 0, minCoverage: 0, minBest: 0 }).related).toEqual([]);
+    const some = idx.ask('vacuum freeze', { relatedCount: 2, minCoverage: 0, minBest: 0 }).related;
+    expect(some.length).toBeGreaterThan(0);
+    expect(some.length).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('distilled lexicon', () => {
   const a = ent('a', 'Checkpoint tuning', 'Raise max wal size before bulk loading. Spread checkpoint completion target.');
   const b = ent('b', 'Replication', 'Standby servers replay the wal stream.');
