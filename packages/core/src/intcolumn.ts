@@ -7,9 +7,16 @@ export class IntColumn {
   }
   /**
    * A column holding `a`: an array that owns its whole buffer (a snapshot decoder's) is taken as it is, with no copy
-   * (the caller hands it over); a view into a larger buffer is copied.
+   * (the caller hands it over); a view into a larger buffer is copied, and so is `a` when `room` more values are asked.
    */
-  static from(a: Int32Array): IntColumn {
+  static from(a: Int32Array, room = 0): IntColumn {
+    if (room > 0) {
+      // room for `room` more values: a loaded index's first changes then append without copying every column
+      const c = new IntColumn(a.length + room);
+      c.data.set(a);
+      c.length = a.length;
+      return c;
+    }
     if (a.length > 0 && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) {
       const c = new IntColumn(0);
       c.data = a;

@@ -1,6 +1,6 @@
 import type { EntityGraph } from './graph';
 import { IntColumn } from './intcolumn';
-import { MIN_DF_DISTILLED, type Lexicon, type TermBag, type TermColumns } from './lexicon';
+import { MIN_DF_DISTILLED, termRoom, type Lexicon, type TermBag, type TermColumns } from './lexicon';
 import { FIELD_COUNT } from './params';
 import { STEP_ITERATIONS, type IndexState } from './serialize';
 import type { IndexVersion } from './version';
@@ -347,9 +347,10 @@ export class Postings implements TermColumns {
 
   /** Takes the postings, sole columns, token streams and field lengths of a snapshot. */
   *restore(s: IndexState): Generator<void, void, void> {
-    this.soleSlot = IntColumn.from(s.soleSlot);
-    this.soleA = IntColumn.from(s.soleA);
-    this.soleB = IntColumn.from(s.soleB);
+    const room = termRoom(s.soleSlot.length);
+    this.soleSlot = IntColumn.from(s.soleSlot, room);
+    this.soleA = IntColumn.from(s.soleA, room);
+    this.soleB = IntColumn.from(s.soleB, room);
     this.postings = s.postings;
     this.streams = s.streams;
     this.lengths = Array.from(s.lengths);
