@@ -201,7 +201,9 @@ export async function runGatewayPhase(ctx: GatewayPhaseContext): Promise<Gateway
     GATEWAY_PORT: String(port),
     GATEWAY_HOST: '127.0.0.1',
     GATEWAY_POLL_MS: String(BENCH_POLL_MS),
+    // no answer cache at all: neither layer, and so no warming after each publish (it would compete with the load)
     GATEWAY_CACHE_SIZE: '0',
+    GATEWAY_SHARED_CACHE: 'off',
     LEXIGRAPH_AUTH: 'off',
     LOG_LEVEL: 'warn',
   };
