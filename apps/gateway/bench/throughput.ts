@@ -401,7 +401,7 @@ async function main(): Promise<void> {
       GATEWAY_SHARED_CACHE_PREFIX: sharedPrefix,
     };
     if (opts.auth) {
-      await benchAuth(opts, env, u.toString(), bodies, allPrompts, run);
+      await benchAuth(opts, env, u.toString(), bodies, allPrompts);
       return;
     }
     const computedEnv = { GATEWAY_CACHE_SIZE: '0', GATEWAY_SHARED_CACHE: 'off', GATEWAY_WARM_COUNT: '0' };
@@ -500,15 +500,13 @@ async function main(): Promise<void> {
   }
 }
 
-type Runner = <T>(kind: string, env: NodeJS.ProcessEnv, body: (url: string, cpu: () => Promise<number>) => Promise<T>) => Promise<T>;
-
 /**
  * The cost of authentication: first the check alone, in this process (the gateway's Authenticator, warmed: what
  * each request pays), then the gateway without it, with an API key (`query` scope, the collection) and with a
  * tenant token signed by that key (no ACL groups: the manual's pages have no `acl`, so the answers are the same),
- * every answer computed (prompts in turn) and with the default cache under Zipf traffic. Rounds alternate the order.
+ * every answer computed (prompts in turn) and with the default cache under Zipf traffic, the three side by side.
  */
-async function benchAuth(opts: Options, env: NodeJS.ProcessEnv, databaseUrl: string, bodies: string[], allPrompts: string[], run: Runner): Promise<void> {
+async function benchAuth(opts: Options, env: NodeJS.ProcessEnv, databaseUrl: string, bodies: string[], allPrompts: string[]): Promise<void> {
   const master = randomBytes(32).toString('base64url');
   const store = await createStore({ databaseUrl });
   let apiKey: string;
@@ -539,47 +537,56 @@ async function benchAuth(opts: Options, env: NodeJS.ProcessEnv, databaseUrl: str
     ['every answer computed', { GATEWAY_CACHE_SIZE: '0', GATEWAY_SHARED_CACHE: 'off', GATEWAY_WARM_COUNT: '0' }, 'turn'],
     ['default cache, Zipf', {}, 'zipf'],
   ] as const;
+  // The three gateways run side by side, each driven by its own connections over the same seconds, so whatever else
+  // the machine does weighs on all three alike (measured one after another, the same server swings by a quarter from
+  // window to window here). Each has its own shared-cache prefix; what a request costs each server is its CPU time
+  // over the requests it answered, and its req/s is over the same window.
   const rps = new Map<string, number[]>();
-  // The gateway's own CPU time per request: on a machine other work shares, req/s swings by tens of percent from
-  // run to run, while what a request costs the server barely moves; for a CPU-bound server, throughput is its inverse.
   const cpuPer = new Map<string, number[]>();
+  const third = { ...opts, connections: Math.max(1, Math.round(opts.connections / modes.length)) };
   for (let round = 0; round < opts.rounds; round++) {
-    const order = round % 2 === 0 ? [...modes] : [...modes].reverse();
     for (const [traffic, trafficEnv, kind] of traffics) {
-      for (const [mode, modeEnv, credential] of order) {
-        if (kind === 'zipf') await clearSharedCache(env.REDIS_URL as string, env.GATEWAY_SHARED_CACHE_PREFIX as string);
-        const row = await run('gateway', { ...env, ...trafficEnv, ...modeEnv }, async (url, cpu) => {
-          const next = kind === 'turn' ? inTurn(bodies) : zipf(allPrompts, 1, 2000 + round);
-          // Zipf warms up by a count of requests, as the main bench does, so every mode measures the same cache state
-          await drive(mode, url, next, opts, kind === 'turn' ? opts.warmup : { requests: opts.zipfWarmup }, credential);
-          const cpu0 = await cpu();
-          const measured = await drive(mode, url, next, opts, opts.duration, credential);
-          return { ...measured, cpuPerRequest: ((await cpu()) - cpu0) / Math.max(1, measured.requests) };
-        });
-        if (row.non2xx > 0 || row.errors > 0) throw new Error(`${traffic}, ${mode}: ${row.non2xx} non-2xx answers, ${row.errors} errors`);
-        const k = `${traffic}\u0000${mode}`;
-        rps.set(k, [...(rps.get(k) ?? []), row.rps]);
-        cpuPer.set(k, [...(cpuPer.get(k) ?? []), row.cpuPerRequest]);
-        console.log(
-          `round ${round + 1} | ${traffic.padEnd(22)} | ${mode.padEnd(17)} | ${row.rps.toFixed(0).padStart(6)} req/s | p50 ${row.p50.toFixed(1)} ms | p99 ${row.p99.toFixed(1)} ms | server CPU ${row.cpuPerRequest.toFixed(0)} µs/req`,
+      const started: Array<{ mode: string; credential: string | undefined; url: string; cpu: () => Promise<number>; stop: () => Promise<void> }> = [];
+      try {
+        for (const [mode, modeEnv, credential] of modes) {
+          const prefix = `${env.GATEWAY_SHARED_CACHE_PREFIX as string}auth-${modes.findIndex((m) => m[0] === mode)}:`;
+          await clearSharedCache(env.REDIS_URL as string, prefix);
+          const { child, url } = await startChild('gateway', { ...env, ...trafficEnv, ...modeEnv, GATEWAY_SHARED_CACHE_PREFIX: prefix });
+          started.push({ mode, credential, url, cpu: () => childCpu(child), stop: () => stopChild(child) });
+        }
+        const streams = started.map(() => (kind === 'turn' ? inTurn(bodies) : zipf(allPrompts, 1, 2000 + round)));
+        await Promise.all(
+          started.map((g, i) => drive(g.mode, g.url, streams[i] as () => string, third, kind === 'turn' ? opts.warmup : { requests: opts.zipfWarmup }, g.credential)),
         );
+        const cpu0 = await Promise.all(started.map((g) => g.cpu()));
+        const rows = await Promise.all(started.map((g, i) => drive(g.mode, g.url, streams[i] as () => string, third, opts.duration, g.credential)));
+        const cpu1 = await Promise.all(started.map((g) => g.cpu()));
+        started.forEach((g, i) => {
+          const row = rows[i] as Row;
+          if (row.non2xx > 0 || row.errors > 0) throw new Error(`${traffic}, ${g.mode}: ${row.non2xx} non-2xx answers, ${row.errors} errors`);
+          const cpuPerRequest = ((cpu1[i] as number) - (cpu0[i] as number)) / Math.max(1, row.requests);
+          const k = `${traffic}\u0000${g.mode}`;
+          rps.set(k, [...(rps.get(k) ?? []), row.rps]);
+          cpuPer.set(k, [...(cpuPer.get(k) ?? []), cpuPerRequest]);
+          console.log(
+            `round ${round + 1} | ${traffic.padEnd(22)} | ${g.mode.padEnd(17)} | ${row.rps.toFixed(0).padStart(6)} req/s | p50 ${row.p50.toFixed(1)} ms | p99 ${row.p99.toFixed(1)} ms | server CPU ${cpuPerRequest.toFixed(0)} µs/req`,
+          );
+        });
+      } finally {
+        await Promise.all(started.map((g) => g.stop()));
       }
     }
   }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? (s[s.length >> 1] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-  };
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   for (const [traffic] of traffics) {
-    const base = mean(rps.get(`${traffic}\u0000no authentication`) ?? [1]);
-    const baseCpu = median(cpuPer.get(`${traffic}\u0000no authentication`) ?? [1]);
+    const k0 = `${traffic}\u0000no authentication`;
     for (const [mode] of modes.slice(1)) {
       const k = `${traffic}\u0000${mode}`;
-      const ratio = mean(rps.get(k) ?? [0]) / base;
-      const cpuRatio = baseCpu / median(cpuPer.get(k) ?? [Infinity]);
+      // per round, side by side: the ratio of the same seconds; then their mean
+      const ratios = (rps.get(k) ?? []).map((x, i) => x / ((rps.get(k0) ?? [])[i] ?? Infinity));
+      const cpuRatios = (cpuPer.get(k0) ?? []).map((x, i) => x / ((cpuPer.get(k) ?? [])[i] ?? Infinity));
       console.log(
-        `${traffic}: ${mode} vs no authentication: ${ratio.toFixed(3)} x req/s; ${cpuRatio.toFixed(3)} x by median server CPU per request (${median(cpuPer.get(k) ?? []).toFixed(0)} vs ${baseCpu.toFixed(0)} µs) (goal >= 0.95)`,
+        `${traffic}: ${mode} vs no authentication: ${(sum(ratios) / ratios.length).toFixed(3)} x req/s (rounds ${ratios.map((r) => r.toFixed(3)).join(', ')}); ${(sum(cpuRatios) / cpuRatios.length).toFixed(3)} x by server CPU per request (rounds ${cpuRatios.map((r) => r.toFixed(3)).join(', ')}) (goal >= 0.95)`,
       );
     }
   }
