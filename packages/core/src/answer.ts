@@ -707,7 +707,8 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
   // Suggestions: multi-tokens of the corpus (distilled, df >= 2) that join a prompt word with a related token, in
   // their display form: each names something the corpus holds, so asking it gets an answer.
   const promptSet = [...promptKeys].sort().join(' ');
-  const answerOnly: QueryParams = { ...p, sections: false, explain: false };
+  // whether a suggestion gets an answer is decided by its best result alone: rank one, cite nothing
+  const answerOnly: QueryParams = { ...p, sections: false, explain: false, k: 1, snippetsPerResult: 0 };
   const suggestions: string[] = [];
   const taken = new Set<number>();
   for (const [r] of related.slice(0, 8)) {

@@ -299,6 +299,7 @@ export class Postings implements TermColumns {
    */
   private promote(stream: Int32Array, pending: readonly number[]): void {
     const lex = this.lex;
+    const c: number[] = [];
     let todo = pending;
     while (todo.length) {
       const made: number[] = [];
@@ -311,7 +312,8 @@ export class Postings implements TermColumns {
         let occ = 0;
         this.findRun(ws, (_slot, a, b) => {
           df++;
-          occ += (a & 127) + ((a >>> 7) & 127) + ((a >>> 14) & 127) + ((a >>> 21) & 127) + (b >>> 16) + (b & 0xffff);
+          unpackTf(a, b, c);
+          for (let f = 0; f < FIELD_COUNT; f++) occ += c[f] as number;
         });
         if (df < MIN_DF_DISTILLED) continue;
         made.push(lex.promote(p, w, df, occ), ws.length);
