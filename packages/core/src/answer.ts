@@ -173,7 +173,7 @@ function noClock(): number {
 }
 
 function rounded(c: Confidence): Confidence {
-  const out: Confidence = { coverage: round(c.coverage), best: round(c.best), held: round(c.held) };
+  const out: Confidence = { coverage: round(c.coverage), best: round(c.best), held: round(c.held), rareHeld: round(c.rareHeld) };
   if (c.strength !== undefined) out.strength = round(c.strength);
   return out;
 }

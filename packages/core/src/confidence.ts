@@ -25,6 +25,12 @@ export interface Confidence {
   /** Share of the prompt words' idf weight (weighed as for `coverage`) that the best result holds at all (0..1). */
   held: number;
   /**
+   * Share of the prompt's rare weight that the best result holds (0..1): each word weighs its idf less
+   * RARE_IDF_SHARE of the idf of a word held by one entity (a lacking word weighs as one held by one entity), and
+   * nothing when that is negative. 1 when no word of the prompt is rare.
+   */
+  rareHeld: number;
+  /**
    * The best result's raw score over the collection's typical best score (its build option `typicalBest`, see
    * {@link typicalBestOf}); absent when the index has none (an index grown by additions only, or a tiny one).
    */
@@ -36,6 +42,13 @@ export interface Confidence {
  * of it (`minHeld`). Longer prompts (claims, questions in a person's words) are judged without that rule.
  */
 export const SHORT_PROMPT_WORDS = 3;
+
+/**
+ * A word is rare, for `rareHeld`, by the part of its idf above this share of the idf of a word held by one entity
+ * (in a collection of 1,000 entities a word held by 75 or more of them weighs nothing, one held by 10 of them 43 % of
+ * its idf): the common words of a long prompt then weigh nothing, and its best result must hold its topical ones.
+ */
+export const RARE_IDF_SHARE = 0.4;
 
 /** What assessPrompt reads of the ranking: the best result's raw score, the ranker's maximum, and what the best result holds. */
 export interface RankedBest {
@@ -57,9 +70,12 @@ export function assessPrompt(
 ): Confidence {
   const n = Math.max(1, scope.live);
   const lacking = bm25Idf(n, 1);
+  const floor = RARE_IDF_SHARE * lacking;
   let all = 0;
   let known = 0;
   let held = 0;
+  let rare = 0;
+  let rareHeld = 0;
   for (const w of new Set(words)) {
     const t = termIdOf(w);
     const df = t === undefined ? 0 : scope.df(t);
@@ -67,8 +83,15 @@ export function assessPrompt(
       const idf = bm25Idf(n, df);
       all += idf;
       known += idf;
-      if (top.holds(t as number)) held += idf;
-    } else all += lacking;
+      rare += Math.max(0, idf - floor);
+      if (top.holds(t as number)) {
+        held += idf;
+        rareHeld += Math.max(0, idf - floor);
+      }
+    } else {
+      all += lacking;
+      rare += lacking - floor;
+    }
   }
   let missingMax = 0;
   for (const w of new Set(missing)) missingMax += (isIdentifier(w) ? p.identifierWeight : 1) * lacking * (p.k1 + 1);
@@ -77,27 +100,37 @@ export function assessPrompt(
     coverage: all > 0 ? known / all : 0,
     best: whole > 0 ? Math.min(1, top.score / whole) : 0,
     held: all > 0 ? held / all : 0,
+    rareHeld: rare > 0 ? rareHeld / rare : 1,
   };
   if (typicalBest !== undefined && typicalBest > 0) c.strength = top.score / typicalBest;
   return c;
 }
 
 /**
- * Whether an assessed prompt of `words` distinct words is answered: coverage and best at or above their thresholds
- * (`minCoverage`, `minBest`), a short prompt held by its best result (`minHeld`), and a best score strong enough for
- * the collection (`minStrength`, when the index has a typical best score).
+ * Whether an assessed prompt of `words` distinct words is answered (DESIGN.md, "Knowing when not to answer"):
+ * - coverage and best at or above `minCoverage` and `minBest`;
+ * - a short prompt (at most SHORT_PROMPT_WORDS words) held by its best result (`minHeld`);
+ * - a long prompt held by its best result: not below both `minLongHeld` of its weight and `minRareHeld` of its rare
+ *   weight, and not below both `minLongCoverage` and `minLongBest`;
+ * - a best score strong enough for the collection, when the index has a typical best score: `minStrength`, and
+ *   `minShortStrength` for a short prompt; neither applies when the best result holds the prompt fully
+ *   (best at or above `fullBest`).
  */
 export function isCovered(c: Confidence, p: QueryParams, words: number): boolean {
   if (c.coverage < p.minCoverage || c.best < p.minBest) return false;
-  if (words <= SHORT_PROMPT_WORDS && c.held < p.minHeld) return false;
-  return c.strength === undefined || c.strength >= p.minStrength;
+  const short = words <= SHORT_PROMPT_WORDS;
+  if (short && c.held < p.minHeld) return false;
+  if (!short && c.held < p.minLongHeld && c.rareHeld < p.minRareHeld) return false;
+  if (!short && c.coverage < p.minLongCoverage && c.best < p.minLongBest) return false;
+  if (c.strength === undefined || (p.fullBest > 0 && c.best >= p.fullBest)) return true;
+  return c.strength >= p.minStrength && (!short || c.strength >= p.minShortStrength);
 }
 
 /** The reason of a declined prompt, with its figures. */
 export function declineReason(c: Confidence): string {
   const pct = (x: number) => `${Math.round(100 * x)}%`;
   const strength = c.strength === undefined ? '' : `, and its score is ${pct(c.strength)} of the collection's typical best score`;
-  return `the collection does not cover the prompt: it holds ${pct(c.coverage)} of the prompt's weight, the best match ${pct(c.best)} of the best score and ${pct(c.held)} of the weight${strength}`;
+  return `the collection does not cover the prompt: it holds ${pct(c.coverage)} of the prompt's weight, the best match ${pct(c.best)} of the best score, ${pct(c.held)} of the weight and ${pct(c.rareHeld)} of its rare words' weight${strength}`;
 }
 
 /** Titles asked of a collection to learn its typical best score, at most. */

@@ -117,10 +117,41 @@ export interface QueryParams {
    */
   minHeld: number;
   /**
+   * Decline a long prompt (more than 3 distinct words) when its best result holds less than this share of its idf
+   * weight (`confidence.held`) and less than `minRareHeld` of its rare words' weight (0..1; 0 = never). Default 0.28.
+   */
+  minLongHeld: number;
+  /**
+   * The second half of the `minLongHeld` check: the share of the long prompt's rare words' weight its best result
+   * holds (`confidence.rareHeld`, 0..1; 0 = never). Default 0.12: a claim of another field asked of a database
+   * manual finds its common words ("increase", "risk", "age") on one page and its topical ones nowhere or elsewhere.
+   */
+  minRareHeld: number;
+  /**
+   * Decline a long prompt when its coverage is below this (`confidence.coverage`, 0..1; 0 = never) and its best
+   * result holds less than `minLongBest` of the achievable score. Default 0.6.
+   */
+  minLongCoverage: number;
+  /** The second half of the `minLongCoverage` check (`confidence.best`, 0..1; 0 = never). Default 0.2. */
+  minLongBest: number;
+  /**
    * Decline a prompt whose best raw score is below this multiple of the collection's typical best score
    * (`confidence.strength`; the build option `typicalBest`; 0 = never). Default 0.4.
    */
   minStrength: number;
+  /**
+   * Decline a short prompt whose best raw score is below this multiple of the collection's typical best score
+   * (`confidence.strength`; 0 = never). Default 0.55: a database manual's index term asked of an abstract collection
+   * matches a word of a few abstracts, once each.
+   */
+  minShortStrength: number;
+  /**
+   * A prompt whose best result scores at least this share of the achievable score (`confidence.best`, 0..1) is
+   * not held to `minStrength` or `minShortStrength`: its best result holds it as fully as an entity can, and a low
+   * score only says that its words are common in the collection ("table" asked of a database manual). 0 = never
+   * waived. Default 0.95.
+   */
+  fullBest: number;
   /**
    * Explain each result: the prompt terms it holds and each field's share of its score (`explain` of a result).
    * Default false (it reads the postings of the prompt's terms once more).
@@ -163,7 +194,13 @@ export const DEFAULT_PARAMS: Readonly<QueryParams> = Object.freeze({
   minCoverage: 0.55,
   minBest: 0.12,
   minHeld: 0.65,
+  minLongHeld: 0.28,
+  minRareHeld: 0.12,
+  minLongCoverage: 0.6,
+  minLongBest: 0.2,
   minStrength: 0.4,
+  minShortStrength: 0.55,
+  fullBest: 0.95,
   explain: false,
 });
 
@@ -221,7 +258,13 @@ const SPEC: Record<keyof QueryParams, Spec> = {
   minCoverage: { kind: 'num', min: 0, max: 1, help: 'decline (noAnswer) below this share of the prompt\'s weight covered (0 = never)' },
   minBest: { kind: 'num', min: 0, max: 1, help: 'decline when the best result holds less than this share of the best score (0 = never)' },
   minHeld: { kind: 'num', min: 0, max: 1, help: 'decline a short prompt (up to 3 words) when its best result holds less than this share of its weight (0 = never)' },
+  minLongHeld: { kind: 'num', min: 0, max: 1, help: 'decline a longer prompt when its best result holds less than this share of its weight and less than minRareHeld of its rare words\' (0 = never)' },
+  minRareHeld: { kind: 'num', min: 0, max: 1, help: 'see minLongHeld: the share of a longer prompt\'s rare words\' weight its best result must hold (0 = never)' },
+  minLongCoverage: { kind: 'num', min: 0, max: 1, help: 'decline a longer prompt covered below this share when its best result also holds less than minLongBest of the best score (0 = never)' },
+  minLongBest: { kind: 'num', min: 0, max: 1, help: 'see minLongCoverage (0 = never)' },
   minStrength: { kind: 'num', min: 0, max: 100, help: 'decline when the best score is below this multiple of the collection\'s typical best score (0 = never)' },
+  minShortStrength: { kind: 'num', min: 0, max: 100, help: 'decline a short prompt (up to 3 words) whose best score is below this multiple of the collection\'s typical best score (0 = never)' },
+  fullBest: { kind: 'num', min: 0, max: 1, help: 'no strength check when the best result holds at least this share of the best score (0 = always checked)' },
   explain: { kind: 'bool', help: 'explain each result (terms, fields\' share of the score)' },
 };
 

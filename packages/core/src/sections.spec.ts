@@ -1,5 +1,7 @@
+import { isCovered, type Confidence } from './confidence';
 import type { Entity } from './entity';
 import { LexIndex } from './lexindex';
+import { resolveParams, type QueryParams } from './params';
 import { chooseSummary, withExample } from './summary';
 
 function doc(id: string, title: string, text: string): Entity {
@@ -70,7 +72,7 @@ describe('a short prompt held by one entity, a best score strong for the collect
     expect(together.confidence?.held).toBe(1);
   });
 
-  it('declines a prompt whose best score is weak for the collection, unless minStrength is 0', () => {
+  it('declines a prompt whose best score is weak for the collection, unless minStrength and minShortStrength are 0', () => {
     // "night" is a word of half the "Using" pages, in their body only: far below what a title asked of its page scores
     const weak = idx.ask('night');
     expect(weak.confidence?.strength).toBeLessThan(0.4);
@@ -78,10 +80,77 @@ describe('a short prompt held by one entity, a best score strong for the collect
     expect(weak.confidence).toMatchObject({ coverage: 1, held: 1 });
     expect(weak.confidence?.best).toBeGreaterThan(0.12);
     expect(weak.noAnswer?.reason).toMatch(/typical best score/);
-    expect(idx.ask('night', { minStrength: 0 }).noAnswer).toBeUndefined();
+    expect(idx.ask('night', { minStrength: 0 }).noAnswer?.reason).toMatch(/typical best score/);
+    expect(idx.ask('night', { minStrength: 0, minShortStrength: 0 }).noAnswer).toBeUndefined();
     const strong = idx.ask('create savepoint');
     expect(strong.noAnswer).toBeUndefined();
     expect(strong.confidence?.strength).toBeGreaterThan(1);
+  });
+
+  it('declines a long prompt whose common words share a page and whose rare words are scattered, unless minLongHeld or minRareHeld is 0', () => {
+    // every topic word is held by two pages of its own: the best page holds the common words and one topic of ten
+    const scattered = 'server night owner name checkpoint cursor savepoint collation trigger sequence tablespace publication subscription extension';
+    const a = idx.ask(scattered);
+    expect(a.confidence).toMatchObject({ coverage: 1 });
+    expect(a.confidence?.held).toBeLessThan(0.28);
+    expect(a.confidence?.rareHeld).toBeLessThan(0.12);
+    // covered, above minBest and strong (many matched words add up): only the long prompt's hold declines it
+    expect(a.confidence?.best).toBeGreaterThan(0.12);
+    expect(a.confidence?.strength).toBeGreaterThan(1);
+    expect(a.noAnswer?.reason).toMatch(/of its rare words' weight/);
+    expect(idx.ask(scattered, { minLongHeld: 0 }).noAnswer).toBeUndefined();
+    expect(idx.ask(scattered, { minRareHeld: 0 }).noAnswer).toBeUndefined();
+    // a long prompt one page holds whole is answered, by that page
+    const held = idx.ask('a checkpoint used by the server at night has an owner and a name');
+    expect(held.noAnswer).toBeUndefined();
+    expect(held.confidence).toMatchObject({ held: 1, rareHeld: 1 });
+    expect(held.results[0]?.id).toBe('checkpoint-use');
+  });
+});
+
+describe('isCovered: which evidence declines a prompt', () => {
+  const p = resolveParams();
+  // a prompt its best result holds whole, with a strong score
+  const sure: Confidence = { coverage: 1, best: 0.9, held: 1, rareHeld: 1, strength: 2 };
+
+  // each check: a confidence it declines, the prompt's distinct words, and the threshold that turns the check off
+  const checks: Array<{ check: string; c: Confidence; words: number; off: Array<Partial<QueryParams>> }> = [
+    { check: 'minHeld (short prompt)', c: { ...sure, held: 0.6 }, words: 3, off: [{ minHeld: 0 }] },
+    // a long prompt whose best result holds its common words only
+    { check: 'minLongHeld with minRareHeld', c: { ...sure, held: 0.2, rareHeld: 0.05 }, words: 9, off: [{ minLongHeld: 0 }, { minRareHeld: 0 }] },
+    { check: 'minLongCoverage with minLongBest', c: { ...sure, coverage: 0.58, best: 0.15 }, words: 7, off: [{ minLongCoverage: 0 }, { minLongBest: 0 }] },
+    { check: 'minShortStrength', c: { ...sure, strength: 0.5 }, words: 2, off: [{ minShortStrength: 0 }] },
+    { check: 'minStrength', c: { ...sure, strength: 0.3 }, words: 5, off: [{ minStrength: 0 }] },
+  ];
+
+  it('answers a prompt held whole with a strong score, short or long', () => {
+    expect(isCovered(sure, p, 2)).toBe(true);
+    expect(isCovered(sure, p, 8)).toBe(true);
+  });
+
+  it.each(checks)('declines by $check, and not with the check off', ({ c, words, off }) => {
+    expect(isCovered(c, p, words)).toBe(false);
+    for (const o of off) expect(isCovered(c, { ...p, ...o }, words)).toBe(true);
+  });
+
+  it('holds only short prompts to minHeld and minShortStrength, and only long ones to the long-prompt checks', () => {
+    expect(isCovered({ ...sure, held: 0.6 }, p, 4)).toBe(true);
+    expect(isCovered({ ...sure, strength: 0.5 }, p, 5)).toBe(true);
+    expect(isCovered({ ...sure, held: 0.2, rareHeld: 0.05 }, p, 3)).toBe(false); // by minHeld
+    expect(isCovered({ ...sure, held: 0.2, rareHeld: 0.05 }, { ...p, minHeld: 0 }, 3)).toBe(true);
+    // held weakly, but its rare words are on the best result: a paraphrase of the page
+    expect(isCovered({ ...sure, held: 0.2, rareHeld: 0.5 }, p, 9)).toBe(true);
+    expect(isCovered({ ...sure, coverage: 0.58, best: 0.3 }, p, 7)).toBe(true);
+  });
+
+  it('waives the strength checks for a prompt its best result holds fully, and has none without a typical best score', () => {
+    // a word common to the collection: its best page holds it fully, its score is low because its idf is
+    const common = { ...sure, best: 0.98, strength: 0.2 };
+    expect(isCovered(common, p, 1)).toBe(true);
+    expect(isCovered(common, { ...p, fullBest: 0 }, 1)).toBe(false);
+    expect(isCovered({ ...common, best: 0.9 }, p, 1)).toBe(false);
+    const { strength: _, ...noStrength } = { ...sure, strength: 0.1 };
+    expect(isCovered(noStrength, p, 2)).toBe(true);
   });
 });
 
