@@ -109,7 +109,8 @@ export function assessPrompt(
 /**
  * Whether an assessed prompt of `words` distinct words is answered (DESIGN.md, "Knowing when not to answer"):
  * - coverage and best at or above `minCoverage` and `minBest`;
- * - a short prompt (at most SHORT_PROMPT_WORDS words) held by its best result (`minHeld`);
+ * - a short prompt (at most SHORT_PROMPT_WORDS words) held by its best result: `minHeld` of its weight, and
+ *   `minKnownHeld` of the weight the collection knows (its coverage);
  * - a long prompt held by its best result: not below both `minLongHeld` of its weight and `minRareHeld` of its rare
  *   weight, and not below both `minLongCoverage` and `minLongBest`;
  * - a best score strong enough for the collection, when the index has a typical best score: `minStrength`, and
@@ -119,7 +120,7 @@ export function assessPrompt(
 export function isCovered(c: Confidence, p: QueryParams, words: number): boolean {
   if (c.coverage < p.minCoverage || c.best < p.minBest) return false;
   const short = words <= SHORT_PROMPT_WORDS;
-  if (short && c.held < p.minHeld) return false;
+  if (short && (c.held < p.minHeld || (c.coverage > 0 && c.held / c.coverage < p.minKnownHeld))) return false;
   if (!short && c.held < p.minLongHeld && c.rareHeld < p.minRareHeld) return false;
   if (!short && c.coverage < p.minLongCoverage && c.best < p.minLongBest) return false;
   if (c.strength === undefined || (p.fullBest > 0 && c.best >= p.fullBest)) return true;

@@ -117,6 +117,12 @@ export interface QueryParams {
    */
   minHeld: number;
   /**
+   * Decline a short prompt when its best result holds less than this share of the weight the collection knows of it
+   * (`confidence.held` over `confidence.coverage`, 0..1; 0 = never). Default 0.8: every word known, but not on one
+   * page ("column reference" asked of a data catalog), while a lacking word (a typo) is left to `minHeld`.
+   */
+  minKnownHeld: number;
+  /**
    * Decline a long prompt (more than 3 distinct words) when its best result holds less than this share of its idf
    * weight (`confidence.held`) and less than `minRareHeld` of its rare words' weight (0..1; 0 = never). Default 0.28.
    */
@@ -194,6 +200,7 @@ export const DEFAULT_PARAMS: Readonly<QueryParams> = Object.freeze({
   minCoverage: 0.55,
   minBest: 0.12,
   minHeld: 0.65,
+  minKnownHeld: 0.8,
   minLongHeld: 0.28,
   minRareHeld: 0.12,
   minLongCoverage: 0.6,
@@ -258,6 +265,7 @@ const SPEC: Record<keyof QueryParams, Spec> = {
   minCoverage: { kind: 'num', min: 0, max: 1, help: 'decline (noAnswer) below this share of the prompt\'s weight covered (0 = never)' },
   minBest: { kind: 'num', min: 0, max: 1, help: 'decline when the best result holds less than this share of the best score (0 = never)' },
   minHeld: { kind: 'num', min: 0, max: 1, help: 'decline a short prompt (up to 3 words) when its best result holds less than this share of its weight (0 = never)' },
+  minKnownHeld: { kind: 'num', min: 0, max: 1, help: 'decline a short prompt when its best result holds less than this share of the weight the collection knows of it (0 = never)' },
   minLongHeld: { kind: 'num', min: 0, max: 1, help: 'decline a longer prompt when its best result holds less than this share of its weight and less than minRareHeld of its rare words\' (0 = never)' },
   minRareHeld: { kind: 'num', min: 0, max: 1, help: 'see minLongHeld: the share of a longer prompt\'s rare words\' weight its best result must hold (0 = never)' },
   minLongCoverage: { kind: 'num', min: 0, max: 1, help: 'decline a longer prompt covered below this share when its best result also holds less than minLongBest of the best score (0 = never)' },

@@ -66,7 +66,8 @@ describe('a short prompt held by one entity, a best score strong for the collect
     // "checkpoint" and "cursor" are each held by two pages, never together
     const scattered = idx.ask('checkpoint cursor');
     expect(scattered.noAnswer?.reason).toMatch(/does not cover the prompt/);
-    expect(idx.ask('checkpoint cursor', { minHeld: 0 }).noAnswer).toBeUndefined();
+    expect(idx.ask('checkpoint cursor', { minHeld: 0 }).noAnswer).toBeDefined();
+    expect(idx.ask('checkpoint cursor', { minHeld: 0, minKnownHeld: 0 }).noAnswer).toBeUndefined();
     const together = idx.ask('checkpoint owner');
     expect(together.noAnswer).toBeUndefined();
     expect(together.confidence?.held).toBe(1);
@@ -115,7 +116,9 @@ describe('isCovered: which evidence declines a prompt', () => {
 
   // each check: a confidence it declines, the prompt's distinct words, and the threshold that turns the check off
   const checks: Array<{ check: string; c: Confidence; words: number; off: Array<Partial<QueryParams>> }> = [
-    { check: 'minHeld (short prompt)', c: { ...sure, held: 0.6 }, words: 3, off: [{ minHeld: 0 }] },
+    { check: 'minHeld (short prompt)', c: { ...sure, held: 0.6 }, words: 3, off: [{ minHeld: 0, minKnownHeld: 0 }] },
+    // every word known, one of them on another page than the rest
+    { check: 'minKnownHeld (short prompt)', c: { ...sure, held: 0.7 }, words: 3, off: [{ minKnownHeld: 0 }] },
     // a long prompt whose best result holds its common words only
     { check: 'minLongHeld with minRareHeld', c: { ...sure, held: 0.2, rareHeld: 0.05 }, words: 9, off: [{ minLongHeld: 0 }, { minRareHeld: 0 }] },
     { check: 'minLongCoverage with minLongBest', c: { ...sure, coverage: 0.58, best: 0.15 }, words: 7, off: [{ minLongCoverage: 0 }, { minLongBest: 0 }] },
@@ -137,7 +140,9 @@ describe('isCovered: which evidence declines a prompt', () => {
     expect(isCovered({ ...sure, held: 0.6 }, p, 4)).toBe(true);
     expect(isCovered({ ...sure, strength: 0.5 }, p, 5)).toBe(true);
     expect(isCovered({ ...sure, held: 0.2, rareHeld: 0.05 }, p, 3)).toBe(false); // by minHeld
-    expect(isCovered({ ...sure, held: 0.2, rareHeld: 0.05 }, { ...p, minHeld: 0 }, 3)).toBe(true);
+    expect(isCovered({ ...sure, held: 0.2, rareHeld: 0.05 }, { ...p, minHeld: 0, minKnownHeld: 0 }, 3)).toBe(true);
+    // a word lacking (a typo): the rest held together on the best result
+    expect(isCovered({ ...sure, coverage: 0.67, held: 0.67 }, p, 3)).toBe(true);
     // held weakly, but its rare words are on the best result: a paraphrase of the page
     expect(isCovered({ ...sure, held: 0.2, rareHeld: 0.5 }, p, 9)).toBe(true);
     expect(isCovered({ ...sure, coverage: 0.58, best: 0.3 }, p, 7)).toBe(true);
