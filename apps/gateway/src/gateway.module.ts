@@ -1,4 +1,4 @@
-import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Logger, Module, type CanActivate, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { getOptionsToken, getStorageToken, type ThrottlerModuleOptions } from '@nestjs/throttler';
@@ -19,7 +19,7 @@ import { FailOpenStorage, KeyThrottlerGuard } from './rate-limit';
 import { QueryService, type ProfileLoader } from './query.service';
 import { answerCacheProviders } from './answer-cache.providers';
 import { AnswerCache } from './answer-cache';
-import { GATEWAY_CONFIG, PROFILES, REDIS } from './tokens';
+import { GATEWAY_CONFIG, HTTP_GUARDS, PROFILES, REDIS } from './tokens';
 
 /** How long opening the database may take before the gateway goes on without it (and tries again later). */
 const DATABASE_CONNECT_TIMEOUT_MS = 5000;
@@ -78,9 +78,9 @@ export class GatewayModule {
         // Keys are read from the database when it answers; while it is down, keys read before keep working.
         useFactory: (db: GatewayDatabase) => new Authenticator({ ...options.config.auth, keys: async (id) => (await db.get()).keys.get(id) }),
       },
-      // Global guards run in this order: who is calling, then how often it called.
-      { provide: APP_GUARD, useClass: AuthGuard },
     ];
+    // Global guards run in this order: who is calling, then how often it called.
+    const guards: Array<Type<CanActivate>> = [AuthGuard];
     const { limit, windowMs } = options.config.rateLimit;
     // Without a limit there is no throttler at all: no Redis round trip per request. With one, the guard's options
     // and storage are provided here, so the counters share the gateway's Redis client (one connection, closed with it).
@@ -88,9 +88,15 @@ export class GatewayModule {
       providers.push(
         { provide: getOptionsToken(), useValue: { throttlers: [{ name: 'default', limit, ttl: windowMs }] } satisfies ThrottlerModuleOptions },
         { provide: getStorageToken(), inject: [REDIS], useFactory: (redis: Redis) => new FailOpenStorage(new ThrottlerStorageRedisService(redis)) },
-        { provide: APP_GUARD, useClass: KeyThrottlerGuard },
       );
+      guards.push(KeyThrottlerGuard);
     }
+    // One instance of each guard, run by Nest on every route and by the short path of queries (HTTP_GUARDS).
+    providers.push(
+      ...guards,
+      ...guards.map((guard) => ({ provide: APP_GUARD, useExisting: guard })),
+      { provide: HTTP_GUARDS, inject: guards, useFactory: (...instances: CanActivate[]) => instances },
+    );
     return {
       module: GatewayModule,
       controllers: [QueryController, SettingsController, HealthController, EventsController, WebController],

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, type CanActivate } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -12,7 +12,9 @@ import { loadConfig, redisOptions, type GatewayConfig } from './config';
 import { ErrorFilter } from './error.filter';
 import { GatewayModule } from './gateway.module';
 import { GatewayMetrics } from './metrics';
-import { REDIS } from './tokens';
+import { installQueryFastPath } from './query-fast-path';
+import { QueryService } from './query.service';
+import { HTTP_GUARDS, REDIS } from './tokens';
 import type { ProfileLoader } from './query.service';
 
 export { loadConfig, type GatewayConfig } from './config';
@@ -51,7 +53,8 @@ export async function createGatewayApp(options: GatewayAppOptions = {}): Promise
     adapter,
     { logger: new NestLogger(createLogger('gateway', { level: options.logger === false ? 'silent' : (options.logger ?? config.logLevel ?? 'info') })) },
   );
-  app.useGlobalFilters(new ErrorFilter());
+  const filter = new ErrorFilter();
+  app.useGlobalFilters(filter);
   const origin = corsOrigin(config.auth.corsOrigins);
   if (origin !== false) app.enableCors({ origin, allowedHeaders: ['authorization', 'content-type'], exposedHeaders: ['retry-after'] });
   if (config.auth.mode === 'off') new Logger('Gateway').warn(openWarning('gateway'));
@@ -69,6 +72,8 @@ export async function createGatewayApp(options: GatewayAppOptions = {}): Promise
   });
 
   const metrics = app.get(GatewayMetrics);
+  // before the routes are registered (at init): the short path of queries hooks into the query route
+  installQueryFastPath(adapter.getInstance(), { queries: app.get(QueryService), guards: app.get<CanActivate[]>(HTTP_GUARDS), filter, metrics });
   adapter.getInstance().addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requestSeconds.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);

@@ -31,6 +31,11 @@ export class GatewayMetrics {
     labelNames: ['collection'] as const,
     registers: [this.registry],
   });
+  readonly knownBodies = new Counter({
+    name: 'lexigraph_gateway_query_known_bodies_total',
+    help: 'Queries answered on the short path: a body whose exact bytes were answered before on the version served, not parsed again (same guards, cache and counters)',
+    registers: [this.registry],
+  });
   readonly indexVersion = new Gauge({
     name: 'lexigraph_gateway_index_version',
     help: 'Index version served, by collection',

@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiRespo
 import { CurrentPrincipal, mayUseCollection, RequireScope, type Principal } from '@lexigraph/auth';
 import { IndexRegistry } from './index-registry';
 import { QUERY_BODY_SCHEMA, ANSWER_SCHEMA, ERROR_SCHEMA } from './openapi';
-import { QueryService } from './query.service';
+import { QueryBytes } from './query-bytes';
+import { callerOf, QueryService } from './query.service';
 
 @ApiTags('query')
 @ApiBearerAuth()
@@ -31,10 +32,16 @@ export class QueryController {
   @ApiResponse({ status: 403, description: 'The key lacks the query scope or may not use this collection', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 404, description: 'Unknown collection', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 409, description: 'The collection has no published index yet', schema: ERROR_SCHEMA })
-  async query(@Param('collection') collection: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<Buffer> {
+  async query(
+    @Param('collection') collection: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @QueryBytes() bytes: Buffer | undefined,
+  ): Promise<Buffer> {
     // The answer arrives as UTF-8 JSON bytes (serialized once, then cached with them): the server sends them as is. A tenant
-    // token's ACL groups go down with the query; any other caller (undefined groups) sees every document.
-    return (await this.queries.answer(collection, body, principal.aclGroups === undefined ? {} : { aclGroups: principal.aclGroups })).body;
+    // token's ACL groups go down with the query; any other caller (undefined groups) sees every document. The body's
+    // bytes, when the short path read them (query-fast-path.ts), are remembered once the body validates.
+    return (await this.queries.answer(collection, body, callerOf(principal), bytes)).body;
   }
 
   @Get()
