@@ -1,19 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Entity } from '@lexigraph/core';
 import { startGateway } from '../src/main';
 import { QueryService } from '../src/query.service';
-import { DOCS, post, testDb, type Json, type TestDb } from './fixtures';
-
-const restricted = (id: string, text: string, acl: string[]): Entity => ({
-  id,
-  url: `https://docs.example.test/${id}.html`,
-  title: `Vacuum notes ${id}`,
-  text,
-  category: ['Internal'],
-  tags: [],
-  links: [],
-  acl,
-});
+import { TENANT_DOCS, post, testDb, type Json, type TestDb } from './fixtures';
 
 describe('gateway answers only what the caller may see', () => {
   let db: TestDb;
@@ -22,11 +10,7 @@ describe('gateway answers only what the caller may see', () => {
 
   beforeAll(async () => {
     db = await testDb('acl');
-    await db.publish('tenants', [
-      ...DOCS,
-      restricted('a-notes', 'Vacuum the orchard tables weekly. The quellanor job runs vacuum at night.', ['team-a']),
-      restricted('b-notes', 'Vacuum the hobrinth tables daily. The hobrinth job runs vacuum at noon.', ['team-b']),
-    ]);
+    await db.publish('tenants', TENANT_DOCS);
     ({ app, url } = await startGateway({ config: db.config({ dataDir: db.dataDir, cacheSize: 100 }), logger: 'error', defaultMetrics: false, events: false }));
   }, 120_000);
 

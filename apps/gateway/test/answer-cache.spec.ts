@@ -6,19 +6,7 @@ import Redis from 'ioredis';
 import { IndexRegistry } from '../src/index-registry';
 import { startGateway } from '../src/main';
 import type { GatewayConfig } from '../src/config';
-import { DOCS, REDIS_URL, ZEPPELIN, ensureBuilt, freePort, getJson, post, testDb, until, type Json, type TestDb } from './fixtures';
-
-/** Sum of a counter's samples whose labels contain every `label="value"` given. */
-async function counter(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).some(([k, v]) => !line.includes(`${k}="${v}"`))) continue;
-    total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
+import { DOCS, REDIS_URL, ZEPPELIN, counter, ensureBuilt, freePort, getJson, post, testDb, until, type Json, type TestDb } from './fixtures';
 
 const LOOKUPS = 'lexigraph_gateway_answer_cache_lookups_total';
 const timeless = ({ timings: _t, ...rest }: Json) => rest;

@@ -36,6 +36,30 @@ export const ZEPPELIN: Entity = entity(
   ['zeppelin'],
 );
 
+/** A page only callers in one of the `acl` groups may see. */
+export function restricted(id: string, text: string, acl: string[]): Entity {
+  return { id, url: `https://docs.example.test/${id}.html`, title: `Vacuum notes ${id}`, text, category: ['Internal'], tags: [], links: [], acl };
+}
+
+/** The manual with a page for team-a only and one for team-b only (words found on one page alone: quellanor, hobrinth). */
+export const TENANT_DOCS: Entity[] = [
+  ...DOCS,
+  restricted('a-notes', 'Vacuum the orchard tables weekly. The quellanor job runs vacuum at night.', ['team-a']),
+  restricted('b-notes', 'Vacuum the hobrinth tables daily. The hobrinth job runs vacuum at noon.', ['team-b']),
+];
+
+/** Sum of a counter's samples on `/metrics` whose labels contain every `label="value"` given (`headers`: e.g. a key). */
+export async function counter(url: string, name: string, labels: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers })).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).some(([k, v]) => !line.includes(`${k}="${v}"`))) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
 export interface TestDb {
   schema: string;
   url: string;

@@ -1,29 +1,17 @@
 // The short path of queries (src/query-fast-path.ts): a body answered before is answered again without the Nest route,
 // with the same answer, the same guards and the same error bodies. Real PostgreSQL, Redis (no shared layer) and HTTP.
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Entity } from '@lexigraph/core';
 import { KeyAdmin, signTenantToken } from '@lexigraph/auth';
 import { IndexRegistry } from '../src/index-registry';
 import { startGateway } from '../src/main';
 import type { GatewayConfig } from '../src/config';
-import { DOCS, ZEPPELIN, testDb, type TestDb } from './fixtures';
+import { DOCS, TENANT_DOCS, ZEPPELIN, counter, testDb, type TestDb } from './fixtures';
 
 jest.setTimeout(120_000);
 
 const MASTER = `master-${'f'.repeat(40)}`;
 const KNOWN = 'lexigraph_gateway_query_known_bodies_total';
 const LOCAL = { cacheSize: 100, answerCache: { localBytes: 8 << 20, shared: false, sharedTtlSeconds: 600, sharedMaxEntryBytes: 1 << 20, sharedPrefix: 'lexigraph:test:fast:', warmCount: 0 } };
-
-const restricted = (id: string, text: string, acl: string[]): Entity => ({
-  id,
-  url: `https://docs.example.test/${id}.html`,
-  title: `Vacuum notes ${id}`,
-  text,
-  category: ['Internal'],
-  tags: [],
-  links: [],
-  acl,
-});
 
 interface Raw {
   status: number;
@@ -40,11 +28,8 @@ async function send(url: string, body: string, credential?: string, type = 'appl
 /** The answer's bytes as text with its timings taken out (the only part that differs between two askings). */
 const timeless = (text: string) => text.replace(/"timings":\{[^}]*\}/, '"timings":{}');
 
-async function counter(base: string, name: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${MASTER}` } })).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
+/** The short path's counter (the master key reads /metrics when authentication is on). */
+const shortPathCount = (base: string) => counter(base, KNOWN, {}, { authorization: `Bearer ${MASTER}` });
 
 describe('the short path of queries', () => {
   let db: TestDb;
@@ -65,11 +50,7 @@ describe('the short path of queries', () => {
     db = await testDb('fast');
     await db.publish('manual', DOCS);
     await db.publish('secret', [ZEPPELIN]);
-    await db.publish('tenants', [
-      ...DOCS,
-      restricted('a-notes', 'Vacuum the orchard tables weekly. The quellanor job runs vacuum at night.', ['team-a']),
-      restricted('b-notes', 'Vacuum the hobrinth tables daily. The hobrinth job runs vacuum at noon.', ['team-b']),
-    ]);
+    await db.publish('tenants', TENANT_DOCS);
     const admin = new KeyAdmin(db.store);
     queryKey = (await admin.create({ name: 'fast', scopes: ['query'], collections: ['manual', 'tenants'] }, 'master')).key;
     otherKey = (await admin.create({ name: 'other', scopes: ['query'], collections: ['secret'] }, 'master')).key;
@@ -88,12 +69,12 @@ describe('the short path of queries', () => {
     for (const body of bodies) {
       const reference = await send(`${computed}/v1/collections/manual/query`, body);
       expect(reference.status).toBe(200);
-      const before = await counter(open, KNOWN);
+      const before = await shortPathCount(open);
       const first = await send(`${open}/v1/collections/manual/query`, body);
       const again = await send(`${open}/v1/collections/manual/query`, body);
       const third = await send(`${open}/v1/collections/manual/query`, body);
       // the first asking went through the route; the next two were answered on the short path
-      expect(await counter(open, KNOWN)).toBe(before + 2);
+      expect(await shortPathCount(open)).toBe(before + 2);
       for (const res of [first, again, third]) {
         expect(res.status).toBe(200);
         expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -126,9 +107,9 @@ describe('the short path of queries', () => {
     const url = `${guarded}/v1/collections/manual/query`;
     const ok = await send(url, body, queryKey);
     expect(ok.status).toBe(200);
-    const before = await counter(guarded, KNOWN);
+    const before = await shortPathCount(guarded);
     expect(timeless((await send(url, body, queryKey)).text)).toBe(timeless(ok.text));
-    expect(await counter(guarded, KNOWN)).toBe(before + 1);
+    expect(await shortPathCount(guarded)).toBe(before + 1);
     // each refusal as the route gives it for a body it never saw
     const unseen = '{"prompt":"logical replication slot"}';
     for (const [credential, status] of [
@@ -143,7 +124,7 @@ describe('the short path of queries', () => {
       expect(known.text).toBe(viaRoute.text);
       expect(known.headers.get('www-authenticate')).toBe(viaRoute.headers.get('www-authenticate'));
     }
-    expect(await counter(guarded, KNOWN)).toBe(before + 1);
+    expect(await shortPathCount(guarded)).toBe(before + 1);
   });
 
   it('keeps the answers of callers with different ACL groups apart', async () => {
@@ -152,7 +133,7 @@ describe('the short path of queries', () => {
     const teamA = await signTenantToken({ apiKey: queryKey, collections: ['tenants'], groups: ['team-a'] });
     const teamB = await signTenantToken({ apiKey: queryKey, collections: ['tenants'], groups: ['team-b'] });
     const ids = (text: string) => (JSON.parse(text) as { results: Array<{ id: string }> }).results.map((r) => r.id);
-    const before = await counter(guarded, KNOWN);
+    const before = await shortPathCount(guarded);
     for (let round = 0; round < 3; round++) {
       const all = await send(url, body, queryKey);
       expect(ids(all.text)).toEqual(expect.arrayContaining(['a-notes', 'b-notes']));
@@ -164,7 +145,7 @@ describe('the short path of queries', () => {
       expect(b.text).not.toMatch(/a-notes|quellanor|orchard/i);
     }
     // the same bytes by three callers: all but the first asking on the short path
-    expect(await counter(guarded, KNOWN)).toBe(before + 8);
+    expect(await shortPathCount(guarded)).toBe(before + 8);
   });
 
   it('never answers a body asked before from the version it was asked on once a new one is served', async () => {
@@ -184,8 +165,8 @@ describe('the short path of queries', () => {
 
   it('resolves a body naming a profile anew each time', async () => {
     const body = '{"prompt":"partial index","profile":"precise"}';
-    const before = await counter(open, KNOWN);
+    const before = await shortPathCount(open);
     for (let i = 0; i < 3; i++) expect((await send(`${open}/v1/collections/manual/query`, body)).status).toBe(200);
-    expect(await counter(open, KNOWN)).toBe(before);
+    expect(await shortPathCount(open)).toBe(before);
   });
 });
