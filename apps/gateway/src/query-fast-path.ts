@@ -55,7 +55,9 @@ function isJson(contentType: string | undefined): boolean {
  * factories, interceptors, response mapping) and fastify's body parser (an AsyncResource per body, then JSON
  * parsing) cost more than the answer cache itself (by a CPU profile of the gateway under Zipf traffic). A `preParsing`
  * hook of the one route runs before that parser: it reads bodies of a known length up to KNOWN_BODY_MAX_BYTES, and
- * hands them on to fastify's parser as a stream of the same bytes when it does not answer.
+ * hands them on to fastify's parser as a stream of the same bytes when it does not answer. The route's own marks are
+ * mirrored here: status 200 and the JSON content type (QueryController.query has no pipes or interceptors; one given
+ * to it later must be applied here too). Installed before the app's routes are registered (at init).
  */
 export function installQueryFastPath(fastify: FastifyInstance, deps: QueryFastPathDeps): void {
   fastify.decorateRequest('lexigraphQueryBytes', null);
