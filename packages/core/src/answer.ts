@@ -717,7 +717,13 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
     for (const w of promptKeys) {
       const wt = idx.termIdOf(w);
       if (wt === undefined || isGeneric(scope.df(wt), live)) continue;
-      const found = idx.sortedLookup([w, rk]).find((t) => !taken.has(t) && scope.df(t) >= 2);
+      // of the orderings the corpus holds, the most frequent (then by key): term ids follow the order of additions,
+      // so they must not decide, or an updated index would suggest otherwise than a rebuild
+      let found: number | undefined;
+      for (const t of idx.sortedLookup([w, rk])) {
+        if (taken.has(t) || scope.df(t) < 2) continue;
+        if (found === undefined || scope.df(t) > scope.df(found) || (scope.df(t) === scope.df(found) && idx.termKey(t) < idx.termKey(found))) found = t;
+      }
       if (found === undefined) continue;
       const key = idx.termKey(found);
       if (key.split(MT_SEP).sort().join(' ') === promptSet) continue;

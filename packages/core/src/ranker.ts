@@ -102,12 +102,14 @@ export class Ranker {
         scores[s] = (scores[s] as number) + (qw * tf * (k1 + 1)) / (k1 + tf);
       }
     }
-    // bounded selection of the k best (min-heap on score; ties broken by slot for determinism); the soft match
+    // bounded selection of the k best (min-heap on score; ties broken by entity id, so the order does not depend on
+    // which slots additions and removals gave the entities: an updated index ranks as a rebuild does); the soft match
     // re-scores the top SOFT_MATCH_DEPTH, so it selects at least that many
     const soft = p.softMatch > 0;
     const depth = soft ? Math.max(k, SOFT_MATCH_DEPTH) : k;
     const heap: number[] = [];
-    const better = (x: number, y: number) => (scores[x] as number) > (scores[y] as number) || (scores[x] === scores[y] && x < y);
+    const better = (x: number, y: number) =>
+      (scores[x] as number) > (scores[y] as number) || (scores[x] === scores[y] && x !== y && (slots[x] as Entity).id < (slots[y] as Entity).id);
     for (const s of touched) {
       if (catFilter && !categoryStartsWith(slots[s] as Entity, catFilter)) continue;
       if (heap.length < depth) {
