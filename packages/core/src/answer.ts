@@ -191,27 +191,24 @@ interface Needle {
   h?: number;
 }
 
+/** The prompt's matched words (expansions left out), each once, in prompt order: needle group g is word g. */
+function promptWordKeys(terms: readonly QueryTerm[]): string[] {
+  return [...new Set(terms.filter((q) => !q.expansion).flatMap((q) => q.key.split(MT_SEP)))];
+}
+
 /** Surface forms to look for in result text: every known surface of each matched single word. */
 function needlesFor(idx: LexIndex, terms: QueryTerm[]): Needle[] {
   const out: Needle[] = [];
-  let group = 0;
-  const seen = new Set<string>();
   const found = new Set<string>();
-  for (const q of terms) {
-    if (q.expansion) continue;
-    for (const w of q.key.split(MT_SEP)) {
-      if (seen.has(w)) continue;
-      seen.add(w);
-      const forms = idx.surfacesOf(w, 4);
-      if (!forms.includes(w)) forms.push(w);
-      for (const s of forms) {
-        if (found.has(s)) continue;
-        found.add(s);
-        out.push({ s, group });
-      }
-      group++;
+  promptWordKeys(terms).forEach((w, group) => {
+    const forms = idx.surfacesOf(w, 4);
+    if (!forms.includes(w)) forms.push(w);
+    for (const s of forms) {
+      if (found.has(s)) continue;
+      found.add(s);
+      out.push({ s, group });
     }
-  }
+  });
   return out;
 }
 
@@ -648,16 +645,195 @@ function snippetsFor(e: Entity, needles: readonly Needle[], count: number, chars
   return out.sort((a, b) => a.start - b.start);
 }
 
+/** Which prompt words (needle groups) a lowercased text holds as whole words. */
+function groupsIn(lower: string, needles: readonly Needle[], words: number): boolean[] {
+  const has = new Array<boolean>(words).fill(false);
+  for (const n of needles) {
+    if (has[n.group]) continue;
+    for (let i = lower.indexOf(n.s); i >= 0; i = lower.indexOf(n.s, i + 1)) {
+      const j = i + n.s.length;
+      if ((i === 0 || !isWordChar(lower.charCodeAt(i - 1))) && (j >= lower.length || !isWordChar(lower.charCodeAt(j)))) {
+        has[n.group] = true;
+        break;
+      }
+    }
+  }
+  return has;
+}
+
+/** Whether a sentence holds one of the multi-tokens (sorted word keys) as a phrase: its words adjacent, in any order. */
+function holdsPhrase(idx: LexIndex, sentence: string, multi: readonly string[][]): boolean {
+  for (const { keys } of idx.analyzer.sentences(sentence)) {
+    for (const words of multi) {
+      for (let i = 0; i + words.length <= keys.length; i++) {
+        const window = keys.slice(i, i + words.length).sort();
+        if (window.every((k, j) => k === words[j])) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** Lines of an entity's headings and terms, and where the first sentence under each starts and ends. */
+interface Lead {
+  /** Offset of the heading's or term's line in `text`. */
+  line: number;
+  start: number;
+  end: number;
+}
+
+/** A section number opening a heading ("8.15.3. ", "F.3. "). */
+const SECTION_NUMBER = /^(?:[A-Z]|\d+)(?:\.\d+)*\.\s/;
+
+/**
+ * An entity's headings and defined terms, each marked as a heading or a term: a term that opens with a section
+ * number is a heading listed in a table of contents.
+ */
+function labelsOf(e: Entity): Map<string, 'heading' | 'term'> {
+  const out = new Map<string, 'heading' | 'term'>();
+  for (const h of e.headings ?? []) out.set(h, 'heading');
+  for (const t of e.terms ?? []) if (!out.has(t)) out.set(t, SECTION_NUMBER.test(t) ? 'heading' : 'term');
+  return out;
+}
+
+/** Occurrences of a heading's text tried when looking for its line (a table of contents lists it before). */
+const LEAD_TRIES = 8;
+const leadCache = new WeakMap<Entity, Map<string, Lead | null>>();
+
+/**
+ * The first sentence under a heading or defined term of an entity: the first line of the text equal to the label that
+ * is followed by a line of text other than another label, and for a heading, not preceded by another heading (a table
+ * of contents lists headings one after another). The table of contents of a numbered heading's own subsections
+ * ("F.3.1. …" under "F.3. auth_delay") is skipped.
+ */
+function leadOf(e: Entity, label: string): Lead | null {
+  let byLabel = leadCache.get(e);
+  if (!byLabel) {
+    byLabel = new Map();
+    leadCache.set(e, byLabel);
+  }
+  const cached = byLabel.get(label);
+  if (cached !== undefined) return cached;
+  const text = e.text;
+  const labels = labelsOf(e);
+  const number = SECTION_NUMBER.exec(label)?.[0].trimEnd();
+  let found: Lead | null = null;
+  let from = 0;
+  for (let tries = 0; tries < LEAD_TRIES && !found; tries++) {
+    const i = text.indexOf(label, from);
+    if (i < 0) break;
+    from = i + 1;
+    let after = i + label.length;
+    if ((i > 0 && text.charCodeAt(i - 1) !== 10) || text.charCodeAt(after) !== 10) continue;
+    // a heading right after another heading is an entry of a table of contents
+    if (i > 0 && labels.get(label) === 'heading' && labels.get(text.slice(text.lastIndexOf('\n', i - 2) + 1, i - 1).trim()) === 'heading') continue;
+    let next = '';
+    for (;;) {
+      const nl = text.indexOf('\n', after + 1);
+      next = text.slice(after + 1, nl < 0 ? text.length : nl).trim();
+      // the heading's own subsections listed under it
+      if (number === undefined || nl < 0 || !labels.has(next) || !next.startsWith(number)) break;
+      after = nl;
+    }
+    if (!next || labels.has(next)) continue;
+    const b = walkSentence(text, after + 1, 600);
+    if (b.end > b.start) found = { line: i, start: b.start, end: b.end };
+  }
+  byLabel.set(label, found);
+  return found;
+}
+
+/** A value type after a term ("work_mem (integer)"). */
+const TERM_TYPE = /\s+\([^()]*\)$/;
+
+/** Whether a heading or term is the prompt: its words (section number and value type aside) are the prompt's. */
+function isPrompt(idx: LexIndex, label: string, keys: readonly string[]): boolean {
+  const words = new Set(idx.analyzer.sentences(label.replace(SECTION_NUMBER, '').replace(TERM_TYPE, '')).flatMap((s) => s.keys));
+  return words.size === keys.length && keys.every((k) => words.has(k));
+}
+
+/** Sentences under a heading read for the first one that holds a prompt word. */
+const LEAD_SENTENCES = 3;
+
+/** Headings and terms of one entity whose lead sentences are offered to the summary, at most. */
+const LEADS_PER_ENTITY = 3;
+
+/**
+ * The summary's candidate sentences from the top results (slots, best first): the sentences around the prompt's
+ * words, and the first sentence under each heading or defined term that holds prompt words (a term's entry carries
+ * its term line, "archive_command (string)" before its definition). Each is described by the share of the prompt's
+ * weight it holds (a word weighs its idf, ln(1 + N / df)), whether it holds every word, and whether it holds a
+ * matched multi-token as a phrase.
+ */
+function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: readonly QueryTerm[], keys: readonly string[], needles: readonly Needle[], scope: Scope): SummaryCandidate[] {
+  const live = Math.max(1, scope.live);
+  const weights = keys.map((k) => {
+    const t = idx.termIdOf(k);
+    return Math.log(1 + live / Math.max(1, t === undefined ? 1 : scope.df(t)));
+  });
+  const total = weights.reduce((a, b) => a + b, 0) || 1;
+  const multi = terms.filter((q) => !q.expansion && q.words > 1).map((q) => q.key.split(MT_SEP).sort());
+  const multiGroups = multi.map((words) => words.map((w) => keys.indexOf(w)));
+  // a heading or term names the prompt when it holds one of its matched multi-tokens, or all of its words
+  const names = (has: readonly boolean[]) => has.every(Boolean) || multiGroups.some((gs) => gs.every((g) => has[g]));
+  const coverOf = (has: readonly boolean[]) => has.reduce((sum, h, g) => (h ? sum + (weights[g] as number) : sum), 0) / total;
+  const out: SummaryCandidate[] = [];
+  slots.forEach((slot, rank) => {
+    const e = idx.slotEntity(slot) as Entity;
+    const text = e.text;
+    const describe = (start: number, end: number, lead?: 'names' | 'is'): SummaryCandidate => {
+      const sentence = text.slice(start, end);
+      const has = groupsIn(sentence.toLowerCase(), needles, keys.length);
+      const all = has.every(Boolean);
+      const phrase = multiGroups.some((gs) => gs.every((g) => has[g])) && holdsPhrase(idx, sentence, multi);
+      const c: SummaryCandidate = { sourceId: e.id, text, start, end, cover: coverOf(has), all, phrase, rank };
+      if (lead) c.lead = lead;
+      return c;
+    };
+    const labels = labelsOf(e);
+    // a heading's or term's own line is not a sentence: its entry is offered below
+    for (const x of passages(e, needles, 300)) if (!labels.has(text.slice(x.start, x.end))) out.push(describe(x.start, x.end));
+    const held = [...labels.keys()]
+      .map((label) => {
+        const has = groupsIn(label.toLowerCase(), needles, keys.length);
+        return { label, names: names(has), cover: coverOf(has) };
+      })
+      .filter((l) => l.cover > 0)
+      .sort((a, b) => Number(b.names) - Number(a.names) || b.cover - a.cover);
+    let leads = 0;
+    for (const { label, names: named } of held) {
+      if (leads >= LEADS_PER_ENTITY) break;
+      const lead = leadOf(e, label);
+      if (!lead) continue;
+      const kind = !named ? undefined : isPrompt(idx, label, keys) ? 'is' : 'names';
+      if (labels.get(label) === 'term') {
+        // a defined term's entry carries its term line ("archive_command (string)") before the definition
+        out.push(describe(lead.line, lead.end, kind));
+      } else {
+        // under a heading, the first of its first sentences that holds a prompt word
+        let b: { start: number; end: number } = lead;
+        for (let k = 0; k < LEAD_SENTENCES; k++) {
+          if (groupsIn(text.slice(b.start, b.end).toLowerCase(), needles, keys.length).some(Boolean)) {
+            out.push(describe(b.start, b.end, kind));
+            break;
+          }
+          let next = b.end;
+          while (next < text.length && isSpace(text.charCodeAt(next))) next++;
+          if (next >= text.length) break;
+          b = walkSentence(text, next, 600);
+        }
+      }
+      leads++;
+    }
+  });
+  return out;
+}
+
 function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: number[], needles: readonly Needle[], p: QueryParams, scope: Scope): void {
   // Summary: sentences chosen for the prompt among the top results' (summary.ts), verbatim, with their sources.
   const top = slots.slice(0, Math.max(3, Math.min(5, p.summarySentences * 2)));
-  const candidates: SummaryCandidate[] = [];
-  top.forEach((slot, rank) => {
-    const e = idx.slotEntity(slot) as Entity;
-    for (const x of passages(e, needles, 300)) candidates.push({ sourceId: e.id, text: e.text, start: x.start, end: x.end, groups: x.groups, rank });
-  });
-  const promptWords = needles.length ? (needles[needles.length - 1] as Needle).group + 1 : 0;
-  answer.summary = chooseSummary(candidates, promptWords, p.summarySentences);
+  const promptKeys = promptWordKeys(terms);
+  answer.summary = chooseSummary(summaryCandidates(idx, top, terms, promptKeys, needles, scope), p.summarySentences);
 
   // Categories: the category paths of the results, weighted by score.
   const cats = new Map<string, number>();
@@ -679,7 +855,6 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
   for (const q of terms) for (const w of q.key.split(MT_SEP)) own.add(w);
   const rel = new Map<number, { words: number; pmi: number; nab: number }>();
   const live = Math.max(1, scope.live);
-  const promptKeys = [...new Set(terms.filter((q) => !q.expansion).flatMap((q) => q.key.split(MT_SEP)))];
   for (const w of promptKeys) {
     const t = idx.termIdOf(w);
     if (t === undefined) continue;

@@ -175,13 +175,63 @@ describe('a summary that answers', () => {
     const text = 'Indexes speed up reads. A partial index covers part of a table.';
     const out = chooseSummary(
       [
-        { sourceId: 'a', text, start: 0, end: 23, groups: 1, rank: 0 },
-        { sourceId: 'a', text, start: 24, end: text.length, groups: 2, rank: 0 },
+        { sourceId: 'a', text, start: 0, end: 23, cover: 0.4, all: false, phrase: false, rank: 0 },
+        { sourceId: 'a', text, start: 24, end: text.length, cover: 1, all: true, phrase: true, rank: 0 },
       ],
-      2,
       1,
     );
     expect(out[0]?.sentence).toBe('A partial index covers part of a table.');
+  });
+
+  it('leads with the sentence that defines the prompt\'s multi-token when one exists', () => {
+    const notes = doc('notes', 'Index Notes', [
+      'Notes on the partial index feature follow in this section.',
+      'The planner may skip a partial index when the query does not imply its predicate.',
+      'A partial index is an index built over a subset of a table, defined by a conditional expression.',
+    ].join(' '));
+    const idx2 = LexIndex.build([notes, ...MANUAL.slice(2)]);
+    const a = idx2.ask('partial index');
+    expect(a.summary[0]?.sentence).toBe('A partial index is an index built over a subset of a table, defined by a conditional expression.');
+  });
+
+  it('answers a term with its entry: the term line and its definition, verbatim', () => {
+    const memory: Entity = {
+      ...doc('memory', '20.4. Resource Consumption', [
+        '20.4. Resource Consumption',
+        'These settings bound how much memory a server process takes; work_mem is the one most often changed.',
+        'work_mem (integer)',
+        'Sets the base maximum amount of memory to be used by a query operation before writing to temporary disk files.',
+        'maintenance_work_mem (integer)',
+        'Specifies the maximum amount of memory to be used by maintenance operations.',
+      ].join('\n')),
+      headings: ['20.4. Resource Consumption'],
+      terms: ['work_mem (integer)', 'maintenance_work_mem (integer)'],
+    };
+    const idx2 = LexIndex.build([memory, ...MANUAL]);
+    const a = idx2.ask('work_mem');
+    const first = a.summary[0];
+    expect(first?.sentence).toBe('work_mem (integer)\nSets the base maximum amount of memory to be used by a query operation before writing to temporary disk files.');
+    expect(memory.text.slice(first?.start, first?.end)).toBe(first?.sentence);
+  });
+
+  it('opens with the first sentence under the heading that is the prompt, not the page\'s table of contents', () => {
+    const arrays: Entity = {
+      ...doc('arrays', '8.15. Arrays', [
+        '8.15. Arrays',
+        '8.15.1. Declaration of Array Types',
+        '8.15.2. Accessing Arrays',
+        'PostgreSQL allows columns of a table to be defined as variable-length multidimensional arrays.',
+        '8.15.1. Declaration of Array Types',
+        'An array type is named by appending square brackets to the data type name of the array elements.',
+        '8.15.2. Accessing Arrays',
+        'Now, we can run some queries on the table.',
+        'First, we show how to access a single element of an array.',
+        'Arrays are accessed with subscripts written in square brackets, and any array element can be accessed this way.',
+      ].join('\n')),
+      headings: ['8.15. Arrays', '8.15.1. Declaration of Array Types', '8.15.2. Accessing Arrays'],
+    };
+    const idx2 = LexIndex.build([arrays, ...MANUAL]);
+    expect(idx2.ask('accessing arrays').summary[0]?.sentence).toBe('First, we show how to access a single element of an array.');
   });
 
   it('stops an example at the next line of prose, and leaves a sentence without a colon as it is', () => {

@@ -4,14 +4,23 @@
  * Offsets count UTF-16 code units, as JavaScript string indices do: `text.slice(start, end)` is the sentence.
  */
 
-/** A sentence of a top result, as `passages` found it. */
+/** A sentence of a top result: a verbatim slice of its text, with what it holds of the prompt. */
 export interface SummaryCandidate {
   sourceId: string;
   text: string;
   start: number;
   end: number;
-  /** Distinct prompt words the sentence holds. */
-  groups: number;
+  /** Share of the prompt's weight (each word weighed by its idf) the sentence holds, 0..1. */
+  cover: number;
+  /** Whether it holds every prompt word. */
+  all: boolean;
+  /** Whether it holds one of the prompt's matched multi-tokens as a phrase (its words adjacent, in any order). */
+  phrase: boolean;
+  /**
+   * Whether it is the first sentence under a heading or defined term that names the prompt: `names` when the label
+   * holds one of its matched multi-tokens or all its words, `is` when the label's words are the prompt's words.
+   */
+  lead?: 'names' | 'is';
   /** Rank of its result (0 = first). */
   rank: number;
 }
@@ -32,6 +41,8 @@ const EXAMPLE_LINES = 8;
 const CROSS_REFERENCE = /^(see|refer to|for (more|further) (details|information))\b|\bfor (more |further )?details\.?$|^see also\b/i;
 /** Definitional forms: "X is a…", "X are…", "X means…", "X refers to…". */
 const DEFINITION = /\b(is|are|means|refers to|denotes|provides|allows|lets you|can be used to)\b/i;
+/** A sentence that leans on the one before it ("This…", "However, …", "Also…"): it does not stand alone. */
+const LEANING = /^(this|these|that|those|it|its|they|their|such|also|however|but|then|otherwise|thus|therefore|hence|here|now|in this case|in that case|similarly|likewise|instead|again|for example|for instance)\b/i;
 /** A line of running prose (ends a sentence, starts with a capital, several words): an example block stops before it. */
 const PROSE = /^[A-Z][^\n]*[.!?]$/;
 
@@ -62,18 +73,44 @@ export function withExample(text: string, end: number): number {
   return lines > 0 ? at : end;
 }
 
+/** Weights of {@link score}: what a candidate holds of the prompt outweighs how it reads; the rank breaks ties. */
+export const SUMMARY_WEIGHTS = {
+  /** Times the share of the prompt's weight held. */
+  cover: 1.5,
+  /** When every prompt word is held. */
+  all: 1,
+  /** When a matched multi-token is held as a phrase. */
+  phrase: 1.5,
+  /** When it opens a section or term entry that names the prompt. */
+  lead: 1.5,
+  /** When it opens a section or term entry whose heading is the prompt (instead of `lead`). */
+  leadIs: 3,
+  /** A definitional form. */
+  definition: 0.5,
+  /** A sentence leaning on the one before it. */
+  leaning: -0.5,
+  /** A sentence ending in a colon whose example could not be carried. */
+  bareColon: -1,
+  /** Per rank of the result. */
+  rank: -1,
+} as const;
+
 /**
- * Scores a candidate for the prompt: the prompt words it holds (most), a definitional form, a sentence that stands
- * alone (neither a cross-reference nor a fragment ending in a colon without its example), and the rank of its
- * result (a small tie-breaker).
+ * Scores a candidate for the prompt: the weighed share of the prompt it holds (most), all of it, a matched
+ * multi-token as a phrase, opening a section or term entry that names the prompt, a definitional form, a sentence that
+ * stands alone (neither leaning on the one before nor a fragment ending in a colon without its example), and the rank
+ * of its result.
  */
-function score(c: SummaryCandidate, promptWords: number, extended: boolean): number {
+function score(c: SummaryCandidate, extended: boolean): number {
+  const w = SUMMARY_WEIGHTS;
   const sentence = c.text.slice(c.start, c.end);
-  let s = c.groups;
-  if (promptWords > 0 && c.groups >= promptWords) s += 1;
-  if (DEFINITION.test(sentence)) s += 0.5;
-  if (sentence.endsWith(':') && !extended) s -= 1;
-  s -= 1 * c.rank;
+  let s = w.cover * c.cover + w.rank * c.rank;
+  if (c.lead) s += c.lead === 'is' ? w.leadIs : w.lead;
+  if (c.all) s += w.all;
+  if (c.phrase) s += w.phrase;
+  if (DEFINITION.test(sentence)) s += w.definition;
+  if (LEANING.test(sentence)) s += w.leaning;
+  if (sentence.endsWith(':') && !extended) s += w.bareColon;
   return s;
 }
 
@@ -82,7 +119,7 @@ function score(c: SummaryCandidate, promptWords: number, extended: boolean): num
  * shorter than 25 or longer than 600 characters are left out; the rest are ranked by {@link score}; a sentence
  * introducing an example carries it; at most two sentences come from one result.
  */
-export function chooseSummary(candidates: readonly SummaryCandidate[], promptWords: number, count: number): SummarySentence[] {
+export function chooseSummary(candidates: readonly SummaryCandidate[], count: number): SummarySentence[] {
   const scored: Array<{ c: SummaryCandidate; end: number; s: number }> = [];
   for (const c of candidates) {
     const len = c.end - c.start;
@@ -90,7 +127,7 @@ export function chooseSummary(candidates: readonly SummaryCandidate[], promptWor
     const sentence = c.text.slice(c.start, c.end);
     if (CROSS_REFERENCE.test(sentence)) continue;
     const end = withExample(c.text, c.end);
-    scored.push({ c, end, s: score(c, promptWords, end > c.end) });
+    scored.push({ c, end, s: score(c, end > c.end) });
   }
   scored.sort((a, b) => b.s - a.s || a.c.rank - b.c.rank || a.c.start - b.c.start);
   const out: SummarySentence[] = [];
@@ -100,6 +137,8 @@ export function chooseSummary(candidates: readonly SummaryCandidate[], promptWor
     if (out.length >= count) break;
     const sentence = c.text.slice(c.start, end);
     if (seen.has(sentence) || (perSource.get(c.sourceId) ?? 0) >= 2) continue;
+    // a term's entry and the sentence it holds are one passage: keep the better scored
+    if (out.some((o) => o.sourceId === c.sourceId && o.start < end && c.start < o.end)) continue;
     seen.add(sentence);
     perSource.set(c.sourceId, (perSource.get(c.sourceId) ?? 0) + 1);
     out.push({ sentence, sourceId: c.sourceId, start: c.start, end });
