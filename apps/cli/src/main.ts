@@ -124,7 +124,7 @@ export async function run(argv: readonly string[], io: Partial<CliIO> = {}): Pro
 
   program
     .command('eval')
-    .description('relevance on a qrels file (nDCG@10, Recall@10/100, MRR@10, MAP), or --taxonomy recovery')
+    .description('relevance on a qrels file (nDCG@10, P@1, Recall@10/100, MRR@10, MAP), or --taxonomy recovery')
     .requiredOption('-c, --collection <name>', 'collection name')
     .option('--qrels <file>', 'JSONL: {"query": "...", "relevant": ["id or url suffix", ...]} (required without --taxonomy)')
     .option('--json', 'print the metrics as JSON')

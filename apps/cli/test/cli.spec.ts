@@ -119,12 +119,13 @@ describe('lexigraph CLI (embedded database)', () => {
     expect(m.ndcg10).toBeGreaterThan(0.5);
     expect(m.mrr10).toBeGreaterThan(0.5);
     expect(m.recall100).toBeGreaterThanOrEqual(m.recall10);
-    for (const key of ['ndcg10', 'recall10', 'recall100', 'mrr10', 'map']) {
+    for (const key of ['ndcg10', 'p1', 'recall10', 'recall100', 'mrr10', 'map']) {
       expect(m[key]).toBeGreaterThanOrEqual(0);
       expect(m[key]).toBeLessThanOrEqual(1);
     }
     const text = await cli([...data(), 'eval', '--collection', 'kb', '--qrels', path.join(FIXTURES, 'qrels.jsonl')], work);
     expect(text.stdout).toMatch(/nDCG@10\s+\d\.\d{4}/);
+    expect(text.stdout).toMatch(/P@1\s+\d\.\d{4}/);
     expect(text.stdout).toMatch(/Recall@100\s+\d\.\d{4}/);
   });
 

@@ -151,10 +151,31 @@ describe('evaluate', () => {
     expect(m.perQuery[1]).toEqual({ query: 'miss', ndcg10: 0, firstRelevantRank: null });
   });
 
+  it('counts P@1 as the share of queries whose first result is judged relevant', () => {
+    const qs: Qrel[] = [
+      { query: 'first', relevant: ['a'] },
+      { query: 'second', relevant: ['b'] },
+      { query: 'graded out', relevant: ['a', 'b'], grades: { a: 0, b: 1 } },
+      { query: 'section', relevant: ['page.html'] },
+    ];
+    const runs: Record<string, RankedItem[]> = {
+      first: ids('a', 'b'),
+      second: ids('a', 'b'),
+      'graded out': ids('a', 'b'),
+      section: [{ id: '/page.html#part' }],
+    };
+    const m = evaluate(qs, (q) => runs[q.query] ?? []);
+    // "first" and "section" (a section of the judged page) hold a relevant result first; "second" has it at rank 2;
+    // "graded out" ranks first an entry judged 0, which is not relevant
+    expect(m.p1).toBe(0.5);
+    expect(evaluate(qs, () => [])).toMatchObject({ queries: 4, p1: 0 });
+  });
+
   it('returns zeros with no queries', () => {
     expect(evaluate([], fixed([]))).toEqual({
       queries: 0,
       ndcg10: 0,
+      p1: 0,
       recall10: 0,
       recall100: 0,
       mrr10: 0,

@@ -1,5 +1,5 @@
 /**
- * Retrieval quality metrics over relevance judgments (qrels): nDCG@10, Recall@10/100, MRR@10 and MAP.
+ * Retrieval quality metrics over relevance judgments (qrels): nDCG@10, P@1, Recall@10/100, MRR@10 and MAP.
  * Pure functions: text in, numbers out. The CLI's `eval` and `bench` commands read the files and call these.
  */
 
@@ -26,6 +26,8 @@ export interface Metrics {
   /** Number of queries scored (queries without any relevant entry of grade > 0 are left out). */
   queries: number;
   ndcg10: number;
+  /** Precision at 1: the share of queries whose first result matches a relevant entry. */
+  p1: number;
   recall10: number;
   recall100: number;
   mrr10: number;
@@ -153,6 +155,7 @@ function positiveJudgments(q: Qrel): { rel: string; gain: number }[] {
 export function evaluate(qrels: Qrel[], run: (q: Qrel) => RankedItem[]): Evaluation {
   const perQuery: QueryMetrics[] = [];
   let ndcg = 0;
+  let p1 = 0;
   let r10 = 0;
   let r100 = 0;
   let mrr = 0;
@@ -192,6 +195,7 @@ export function evaluate(qrels: Qrel[], run: (q: Qrel) => RankedItem[]): Evaluat
     for (let i = 0; i < Math.min(SHALLOW, ideal.length); i++) idcg += (ideal[i] as number) / Math.log2(i + 2);
     const qNdcg = idcg > 0 ? dcg / idcg : 0;
     ndcg += qNdcg;
+    if (first === 1) p1++;
     r10 += hits10 / judged.length;
     r100 += hits / judged.length;
     mrr += first !== null && first <= SHALLOW ? 1 / first : 0;
@@ -203,6 +207,7 @@ export function evaluate(qrels: Qrel[], run: (q: Qrel) => RankedItem[]): Evaluat
   return {
     queries: n,
     ndcg10: mean(ndcg),
+    p1: mean(p1),
     recall10: mean(r10),
     recall100: mean(r100),
     mrr10: mean(mrr),

@@ -35,7 +35,7 @@ describe('runBench on the tiny corpus', () => {
       expect(e.error).toBeUndefined();
       const m = e.metrics!;
       expect(m.queries).toBe(5);
-      for (const v of [m.ndcg10, m.recall10, m.recall100, m.mrr10, m.map]) {
+      for (const v of [m.ndcg10, m.p1, m.recall10, m.recall100, m.mrr10, m.map]) {
         expect(v).toBeGreaterThanOrEqual(0);
         expect(v).toBeLessThanOrEqual(1);
       }
@@ -46,7 +46,7 @@ describe('runBench on the tiny corpus', () => {
 
   it('prints a table with every engine, every metric and the ratios, then the JSON report', () => {
     const table = report.datasets[0]!.table;
-    for (const h of ['nDCG@10', 'R@10', 'R@100', 'MRR@10', 'MAP', 'build ms', 'p50 ms', 'p99 ms']) expect(table).toContain(h);
+    for (const h of ['nDCG@10', 'P@1', 'R@10', 'R@100', 'MRR@10', 'MAP', 'build ms', 'p50 ms', 'p99 ms']) expect(table).toContain(h);
     const rows = table.split('\n');
     for (const name of ENGINE_NAMES) expect(rows.some((r) => r.startsWith(name))).toBe(true);
     expect(table).toMatch(/nDCG@10 ours\/best peer \((fts5|wink-bm25|minisearch)\) = \d+\.\d{3}/);
@@ -69,13 +69,13 @@ describe('runBench on the tiny corpus', () => {
     expect(lines).toContain(q);
     const rows = q.split('\n');
     const header = rows[1]!;
-    for (const h of ['collection', 'engine', 'nDCG@10', 'R@10', 'R@100', 'MRR@10', 'med rank', 'hits@1', 'hits@10']) expect(header).toContain(h);
+    for (const h of ['collection', 'engine', 'nDCG@10', 'P@1', 'R@10', 'R@100', 'MRR@10', 'med rank', 'hits@1', 'hits@10']) expect(header).toContain(h);
     for (const name of ENGINE_NAMES) expect(rows.some((r) => r.trim().split(/\s+/).slice(0, 2).includes(name))).toBe(true);
     expect(rows[2]!.startsWith('tiny')).toBe(true);
     const d = report.datasets[0]!;
     const vs = d.ratios.vsBestPeer!;
     const ours = d.engines.find((e) => e.engine === 'lexigraph')!.metrics!;
-    for (const m of ['ndcg10', 'recall10', 'recall100', 'mrr10'] as const) {
+    for (const m of ['ndcg10', 'p1', 'recall10', 'recall100', 'mrr10'] as const) {
       const best = Math.max(...d.engines.filter((e) => e.engine !== 'lexigraph').map((e) => e.metrics![m]));
       expect(vs[m]!.ratio).toBeCloseTo(ours[m] / best, 10);
     }
@@ -86,6 +86,7 @@ describe('runBench on the tiny corpus', () => {
       const a = e.answerRank!;
       expect(a.prompts).toBe(5);
       expect(a.hits10).toBeGreaterThanOrEqual(a.hits1);
+      expect(e.metrics!.p1).toBeCloseTo(a.hits1 / a.prompts, 10);
       expect(a.ranks).toHaveLength(5);
     }
   });
@@ -183,8 +184,8 @@ describe('quality table', () => {
   });
 
   it('lists the per-prompt answer ranks of the datasets that ask for them', () => {
-    const metrics = { queries: 3, ndcg10: 0.5, recall10: 0.6, recall100: 0.9, mrr10: 0.4, map: 0.3 };
-    const peer = { queries: 3, ndcg10: 0.25, recall10: 0.6, recall100: 1, mrr10: 0.2, map: 0.2 };
+    const metrics = { queries: 3, ndcg10: 0.5, p1: 1 / 3, recall10: 0.6, recall100: 0.9, mrr10: 0.4, map: 0.3 };
+    const peer = { queries: 3, ndcg10: 0.25, p1: 0, recall10: 0.6, recall100: 1, mrr10: 0.2, map: 0.2 };
     const table = renderQualityTable(
       [
         {
@@ -202,9 +203,9 @@ describe('quality table', () => {
       ],
       new Set(['xllm']),
     );
-    expect(table).toMatch(/^xllm\s+lexigraph\s+0\.500\s+0\.600\s+0\.900\s+0\.400\s+4\s+1\/3\s+2\/3$/m);
-    expect(table).toMatch(/^\s+fts5\s+0\.250\s+0\.600\s+1\.000\s+0\.200\s+>100\s+0\/3\s+1\/3$/m);
-    expect(table).toMatch(/ours\/best peer\s+2\.000x\s+-\s+0\.900x\s+-/);
+    expect(table).toMatch(/^xllm\s+lexigraph\s+0\.500\s+0\.333\s+0\.600\s+0\.900\s+0\.400\s+4\s+1\/3\s+2\/3$/m);
+    expect(table).toMatch(/^\s+fts5\s+0\.250\s+0\.000\s+0\.600\s+1\.000\s+0\.200\s+>100\s+0\/3\s+1\/3$/m);
+    expect(table).toMatch(/ours\/best peer\s+2\.000x\s+-\s+-\s+0\.900x\s+-/);
     expect(table).toContain('xllm rank of the answer entity per prompt, lexigraph: 1 4 -');
     expect(table).toContain('xllm rank of the answer entity per prompt, fts5: 2 - -');
   });

@@ -66,9 +66,9 @@ export interface AnswerRankSummary {
 }
 
 /** The quality metrics compared in the collection-wide table. */
-export const QUALITY_METRICS = ['ndcg10', 'recall10', 'recall100', 'mrr10'] as const;
+export const QUALITY_METRICS = ['ndcg10', 'p1', 'recall10', 'recall100', 'mrr10'] as const;
 export type QualityMetric = (typeof QUALITY_METRICS)[number];
-const METRIC_LABEL: Record<QualityMetric, string> = { ndcg10: 'nDCG@10', recall10: 'R@10', recall100: 'R@100', mrr10: 'MRR@10' };
+const METRIC_LABEL: Record<QualityMetric, string> = { ndcg10: 'nDCG@10', p1: 'P@1', recall10: 'R@10', recall100: 'R@100', mrr10: 'MRR@10' };
 
 export interface DatasetRatios {
   /** Our nDCG@10 over the best peer's, and that peer. */
@@ -190,7 +190,7 @@ export function summarizeRanks(ranks: Array<number | null>): AnswerRankSummary {
 }
 
 /**
- * The quality table of a whole run: for every collection, one row per engine (nDCG@10, R@10, R@100, MRR@10, and the
+ * The quality table of a whole run: for every collection, one row per engine (nDCG@10, P@1, R@10, R@100, MRR@10, and the
  * rank of the first judged entity: median, hits@1, hits@10), then a row of ours over the best peer on each metric.
  * Datasets marked `answerRanks` (xLLM) also list that rank per prompt for every engine.
  */
@@ -202,7 +202,7 @@ export function renderQualityTable(datasets: readonly DatasetReport[], answerRan
     d.engines.forEach((r, i) => {
       const name = i === 0 ? d.dataset : '';
       if (r.error || !r.metrics) {
-        rows.push([name, r.engine, 'error', '', '', '', '', '', '']);
+        rows.push([name, r.engine, 'error', ...QUALITY_METRICS.slice(1).map(() => ''), '', '', '']);
         return;
       }
       const a = r.answerRank;
@@ -242,13 +242,14 @@ export function renderQualityTable(datasets: readonly DatasetReport[], answerRan
 
 /** One row per engine, ours first, then the ratios. */
 export function renderTable(d: Omit<DatasetReport, 'table'>, mode: BenchReport['mode']): string {
-  const head = ['engine', 'nDCG@10', 'R@10', 'R@100', 'MRR@10', 'MAP', 'build ms', 'p50 ms', 'p99 ms', 'srch p50', 'peak+ MB', 'rss+ MB', 'heap MB'];
+  const head = ['engine', 'nDCG@10', 'P@1', 'R@10', 'R@100', 'MRR@10', 'MAP', 'build ms', 'p50 ms', 'p99 ms', 'srch p50', 'peak+ MB', 'rss+ MB', 'heap MB'];
   const rows: string[][] = d.engines.map((r) =>
     r.error
       ? [r.engine, `error: ${r.error.split('\n')[0] ?? ''}`]
       : [
           r.engine,
           fmt(r.metrics?.ndcg10, 3),
+          fmt(r.metrics?.p1, 3),
           fmt(r.metrics?.recall10, 3),
           fmt(r.metrics?.recall100, 3),
           fmt(r.metrics?.mrr10, 3),
@@ -347,7 +348,7 @@ async function benchDataset(
 
 /**
  * Runs the benchmark: for each dataset, every engine is built (median of `builds` builds), asked each judged query
- * for its top 100 (quality: nDCG@10, R@10, R@100, MRR@10, MAP), then timed on one more pass (p50/p99), and its
+ * for its top 100 (quality: nDCG@10, P@1, R@10, R@100, MRR@10, MAP), then timed on one more pass (p50/p99), and its
  * memory read. Compiled, each engine runs in its own forked process; from TypeScript sources (jest) in this process.
  * Prints one table per dataset through `log`, and the whole report as JSON at the end when `json` is set.
  * Unknown engine names throw; missing datasets are skipped with a message.

@@ -26,7 +26,7 @@ export interface EvalOptions {
 /** Results retrieved per query for the deep metrics (Recall@100, MAP). */
 const DEPTH = 100;
 
-/** `eval`: asks every qrels query for its top 100 and prints nDCG@10, Recall@10, Recall@100, MRR@10 and MAP. */
+/** `eval`: asks every qrels query for its top 100 and prints nDCG@10, P@1, Recall@10, Recall@100, MRR@10 and MAP. */
 export async function evalCommand(ctx: CliContext, opts: EvalOptions): Promise<number> {
   const collection = parseOrThrow(CollectionName, opts.collection, '--collection');
   const params = await resolveParams(ctx.dataDir, opts.param, opts.profile, collection);
@@ -44,6 +44,7 @@ export async function evalCommand(ctx: CliContext, opts: EvalOptions): Promise<n
     indexVersion: version,
     queries: result.queries,
     ndcg10: result.ndcg10,
+    p1: result.p1,
     recall10: result.recall10,
     recall100: result.recall100,
     mrr10: result.mrr10,
@@ -57,6 +58,7 @@ export async function evalCommand(ctx: CliContext, opts: EvalOptions): Promise<n
   }
   println(stdout, `collection ${collection} (index v${version}), ${result.queries} judged queries`);
   println(stdout, `  nDCG@10    ${result.ndcg10.toFixed(4)}`);
+  println(stdout, `  P@1        ${result.p1.toFixed(4)}`);
   println(stdout, `  Recall@10  ${result.recall10.toFixed(4)}`);
   println(stdout, `  Recall@100 ${result.recall100.toFixed(4)}`);
   println(stdout, `  MRR@10     ${result.mrr10.toFixed(4)}`);
