@@ -661,17 +661,25 @@ function groupsIn(lower: string, needles: readonly Needle[], words: number): boo
   return has;
 }
 
-/** Whether a sentence holds one of the multi-tokens (sorted word keys) as a phrase: its words adjacent, in any order. */
-function holdsPhrase(idx: LexIndex, sentence: string, multi: readonly string[][]): boolean {
+/**
+ * Which of the multi-tokens (sorted word keys) a sentence holds as a phrase (their words adjacent, in any order): the
+ * weight of the heaviest one held, 0 when none is.
+ */
+function phraseWeight(idx: LexIndex, sentence: string, multi: ReadonlyArray<{ words: string[]; weight: number }>): number {
+  let best = 0;
   for (const { keys } of idx.analyzer.sentences(sentence)) {
-    for (const words of multi) {
+    for (const { words, weight } of multi) {
+      if (weight <= best) continue;
       for (let i = 0; i + words.length <= keys.length; i++) {
         const window = keys.slice(i, i + words.length).sort();
-        if (window.every((k, j) => k === words[j])) return true;
+        if (window.every((k, j) => k === words[j])) {
+          best = weight;
+          break;
+        }
       }
     }
   }
-  return false;
+  return best;
 }
 
 /** Lines of an entity's headings and terms, and where the first sentence under each starts and ends. */
@@ -752,6 +760,30 @@ function isPrompt(idx: LexIndex, label: string, keys: readonly string[]): boolea
   return words.size === keys.length && keys.every((k) => words.has(k));
 }
 
+/** Occurrences of a word read past the cited head of the best result. */
+const TAIL_MATCHES = 4;
+
+/**
+ * The sentences around the first TAIL_MATCHES whole-word occurrences of a word's forms (as written, or capitalized)
+ * past the cited head of a long text.
+ */
+function tailSentences(text: string, forms: readonly Needle[]): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  for (const { s } of forms) {
+    for (const form of new Set([s, s.charAt(0).toUpperCase() + s.slice(1)])) {
+      let found = 0;
+      for (let i = text.indexOf(form, MAX_SCAN_CHARS); i >= 0 && found < TAIL_MATCHES; i = text.indexOf(form, i + 1)) {
+        const j = i + form.length;
+        if (isWordChar(text.charCodeAt(i - 1)) || (j < text.length && isWordChar(text.charCodeAt(j)))) continue;
+        const b = walkSentence(text, i, 300);
+        if (b.end > b.start && !out.some((o) => o.start === b.start)) out.push(b);
+        found++;
+      }
+    }
+  }
+  return out;
+}
+
 /** Sentences under a heading read for the first one that holds a prompt word. */
 const LEAD_SENTENCES = 3;
 
@@ -762,8 +794,8 @@ const LEADS_PER_ENTITY = 3;
  * The summary's candidate sentences from the top results (slots, best first): the sentences around the prompt's
  * words, and the first sentence under each heading or defined term that holds prompt words (a term's entry carries
  * its term line, "archive_command (string)" before its definition). Each is described by the share of the prompt's
- * weight it holds (a word weighs its idf, ln(1 + N / df)), whether it holds every word, and whether it holds a
- * matched multi-token as a phrase.
+ * weight it holds (a word weighs its idf, ln(1 + N / df)), whether it holds every word, and the share of the heaviest
+ * matched multi-token it holds as a phrase.
  */
 function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: readonly QueryTerm[], keys: readonly string[], needles: readonly Needle[], scope: Scope): SummaryCandidate[] {
   const live = Math.max(1, scope.live);
@@ -772,12 +804,14 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
     return Math.log(1 + live / Math.max(1, t === undefined ? 1 : scope.df(t)));
   });
   const total = weights.reduce((a, b) => a + b, 0) || 1;
-  const multi = terms.filter((q) => !q.expansion && q.words > 1).map((q) => q.key.split(MT_SEP).sort());
-  const multiGroups = multi.map((words) => words.map((w) => keys.indexOf(w)));
+  const heaviest = weights.reduce((best, w, g) => (w > (weights[best] as number) ? g : best), 0);
+  const multiWords = terms.filter((q) => !q.expansion && q.words > 1).map((q) => q.key.split(MT_SEP).sort());
+  const multiGroups = multiWords.map((words) => words.map((w) => keys.indexOf(w)));
+  const multi = multiWords.map((words, i) => ({ words, weight: (multiGroups[i] as number[]).reduce((sum, g) => sum + (weights[g] as number), 0) / total }));
   // a heading or term names the prompt when it holds one of its matched multi-tokens, or all of its words
   const names = (has: readonly boolean[]) => has.every(Boolean) || multiGroups.some((gs) => gs.every((g) => has[g]));
   const coverOf = (has: readonly boolean[]) => has.reduce((sum, h, g) => (h ? sum + (weights[g] as number) : sum), 0) / total;
-  const out: SummaryCandidate[] = [];
+  const out: Array<SummaryCandidate & { heaviest?: boolean }> = [];
   slots.forEach((slot, rank) => {
     const e = idx.slotEntity(slot) as Entity;
     const text = e.text;
@@ -785,14 +819,20 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
       const sentence = text.slice(start, end);
       const has = groupsIn(sentence.toLowerCase(), needles, keys.length);
       const all = has.every(Boolean);
-      const phrase = multiGroups.some((gs) => gs.every((g) => has[g])) && holdsPhrase(idx, sentence, multi);
-      const c: SummaryCandidate = { sourceId: e.id, text, start, end, cover: coverOf(has), all, phrase, rank };
+      const phrase = multiGroups.some((gs) => gs.every((g) => has[g])) ? phraseWeight(idx, sentence, multi) : 0;
+      const c: SummaryCandidate & { heaviest?: boolean } = { sourceId: e.id, text, start, end, cover: coverOf(has), all, phrase, rank };
       if (lead) c.lead = lead;
+      if (has[heaviest]) c.heaviest = true;
       return c;
     };
     const labels = labelsOf(e);
     // a heading's or term's own line is not a sentence: its entry is offered below
+    const from = out.length;
     for (const x of passages(e, needles, 300)) if (!labels.has(text.slice(x.start, x.end))) out.push(describe(x.start, x.end));
+    if (rank === 0 && text.length > MAX_SCAN_CHARS && !out.slice(from).some((c) => c.heaviest)) {
+      // the best result speaks of the prompt's rarest word only past its cited head: read the sentences there too
+      for (const b of tailSentences(text, needles.filter((n) => n.group === heaviest))) out.push(describe(b.start, b.end));
+    }
     const held = [...labels.keys()]
       .map((label) => {
         const has = groupsIn(label.toLowerCase(), needles, keys.length);

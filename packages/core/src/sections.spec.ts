@@ -175,8 +175,8 @@ describe('a summary that answers', () => {
     const text = 'Indexes speed up reads. A partial index covers part of a table.';
     const out = chooseSummary(
       [
-        { sourceId: 'a', text, start: 0, end: 23, cover: 0.4, all: false, phrase: false, rank: 0 },
-        { sourceId: 'a', text, start: 24, end: text.length, cover: 1, all: true, phrase: true, rank: 0 },
+        { sourceId: 'a', text, start: 0, end: 23, cover: 0.4, all: false, phrase: 0, rank: 0 },
+        { sourceId: 'a', text, start: 24, end: text.length, cover: 1, all: true, phrase: 1, rank: 0 },
       ],
       1,
     );
@@ -232,6 +232,16 @@ describe('a summary that answers', () => {
     };
     const idx2 = LexIndex.build([arrays, ...MANUAL]);
     expect(idx2.ask('accessing arrays').summary[0]?.sentence).toBe('First, we show how to access a single element of an array.');
+  });
+
+  it('reads the best result past its cited head when the prompt\'s rarest word is only there', () => {
+    const filler = 'An index speeds up reads of a table at the cost of slower writes. ';
+    const tail = 'The fillfactor for an index is a percentage that determines how full the index method will try to pack index pages.';
+    const long: Entity = doc('long', 'Index Storage Parameters', filler.repeat(Math.ceil(45_000 / filler.length)) + tail);
+    const idx2 = LexIndex.build([long, ...MANUAL]);
+    const first = idx2.ask('fillfactor').summary[0];
+    expect(first?.sentence).toBe(tail);
+    expect(long.text.slice(first?.start, first?.end)).toBe(tail);
   });
 
   it('stops an example at the next line of prose, and leaves a sentence without a colon as it is', () => {

@@ -14,8 +14,11 @@ export interface SummaryCandidate {
   cover: number;
   /** Whether it holds every prompt word. */
   all: boolean;
-  /** Whether it holds one of the prompt's matched multi-tokens as a phrase (its words adjacent, in any order). */
-  phrase: boolean;
+  /**
+   * The share of the prompt's weight held by the heaviest of its matched multi-tokens that the sentence holds as a
+   * phrase (its words adjacent, in any order), 0..1 (0 when it holds none).
+   */
+  phrase: number;
   /**
    * Whether it is the first sentence under a heading or defined term that names the prompt: `names` when the label
    * holds one of its matched multi-tokens or all its words, `is` when the label's words are the prompt's words.
@@ -79,7 +82,7 @@ export const SUMMARY_WEIGHTS = {
   cover: 1.5,
   /** When every prompt word is held. */
   all: 1,
-  /** When a matched multi-token is held as a phrase. */
+  /** Times the share of the prompt's weight of a matched multi-token held as a phrase. */
   phrase: 1.5,
   /** When it opens a section or term entry that names the prompt. */
   lead: 1.5,
@@ -104,10 +107,9 @@ export const SUMMARY_WEIGHTS = {
 function score(c: SummaryCandidate, extended: boolean): number {
   const w = SUMMARY_WEIGHTS;
   const sentence = c.text.slice(c.start, c.end);
-  let s = w.cover * c.cover + w.rank * c.rank;
+  let s = w.cover * c.cover + w.phrase * c.phrase + w.rank * c.rank;
   if (c.lead) s += c.lead === 'is' ? w.leadIs : w.lead;
   if (c.all) s += w.all;
-  if (c.phrase) s += w.phrase;
   if (DEFINITION.test(sentence)) s += w.definition;
   if (LEANING.test(sentence)) s += w.leaning;
   if (sentence.endsWith(':') && !extended) s += w.bareColon;
