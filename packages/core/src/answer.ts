@@ -751,13 +751,18 @@ function leadOf(e: Entity, label: string): Lead | null {
   return found;
 }
 
+/** The line holding text[start, end), trimmed ("8.15.1. Declaration of Array Types" for "Declaration of Array Types"). */
+function lineAround(text: string, start: number, end: number): string {
+  const nl = text.indexOf('\n', end);
+  return text.slice(text.lastIndexOf('\n', start - 1) + 1, nl < 0 ? text.length : nl).trim();
+}
+
 /** A value type after a term ("work_mem (integer)"). */
 const TERM_TYPE = /\s+\([^()]*\)$/;
 
-/** Whether a heading or term is the prompt: its words (section number and value type aside) are the prompt's. */
-function isPrompt(idx: LexIndex, label: string, keys: readonly string[]): boolean {
-  const words = new Set(idx.analyzer.sentences(label.replace(SECTION_NUMBER, '').replace(TERM_TYPE, '')).flatMap((s) => s.keys));
-  return words.size === keys.length && keys.every((k) => words.has(k));
+/** The words of a heading or term as the engine keys them, its section number and value type aside. */
+function labelWords(idx: LexIndex, label: string): Set<string> {
+  return new Set(idx.analyzer.sentences(label.replace(SECTION_NUMBER, '').replace(TERM_TYPE, '')).flatMap((s) => s.keys));
 }
 
 /** Occurrences of a word read past the cited head of the best result. */
@@ -808,14 +813,17 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
   const multiWords = terms.filter((q) => !q.expansion && q.words > 1).map((q) => q.key.split(MT_SEP).sort());
   const multiGroups = multiWords.map((words) => words.map((w) => keys.indexOf(w)));
   const multi = multiWords.map((words, i) => ({ words, weight: (multiGroups[i] as number[]).reduce((sum, g) => sum + (weights[g] as number), 0) / total }));
-  // a heading or term names the prompt when it holds one of its matched multi-tokens, or all of its words
-  const names = (has: readonly boolean[]) => has.every(Boolean) || multiGroups.some((gs) => gs.every((g) => has[g]));
+  const promptSet = new Set(keys);
+  // a heading or term names the prompt when it holds one of its matched multi-tokens, all of its words, or its rarest
+  // word and nothing else ("seq_page_cost (floating point)" for "seq_page_cost configuration parameter")
+  const names = (has: readonly boolean[], words: () => Set<string>) =>
+    has.every(Boolean) || multiGroups.some((gs) => gs.every((g) => has[g])) || (has[heaviest] === true && [...words()].every((w) => promptSet.has(w)));
   const coverOf = (has: readonly boolean[]) => has.reduce((sum, h, g) => (h ? sum + (weights[g] as number) : sum), 0) / total;
   const out: Array<SummaryCandidate & { heaviest?: boolean }> = [];
   slots.forEach((slot, rank) => {
     const e = idx.slotEntity(slot) as Entity;
     const text = e.text;
-    const describe = (start: number, end: number, lead?: 'names' | 'is'): SummaryCandidate => {
+    const describe = (start: number, end: number, lead?: { share: number; is: boolean }): SummaryCandidate => {
       const sentence = text.slice(start, end);
       const has = groupsIn(sentence.toLowerCase(), needles, keys.length);
       const all = has.every(Boolean);
@@ -828,7 +836,7 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
     const labels = labelsOf(e);
     // a heading's or term's own line is not a sentence: its entry is offered below
     const from = out.length;
-    for (const x of passages(e, needles, 300)) if (!labels.has(text.slice(x.start, x.end))) out.push(describe(x.start, x.end));
+    for (const x of passages(e, needles, 300)) if (!labels.has(lineAround(text, x.start, x.end))) out.push(describe(x.start, x.end));
     if (rank === 0 && text.length > MAX_SCAN_CHARS && !out.slice(from).some((c) => c.heaviest)) {
       // the best result speaks of the prompt's rarest word only past its cited head: read the sentences there too
       for (const b of tailSentences(text, needles.filter((n) => n.group === heaviest))) out.push(describe(b.start, b.end));
@@ -836,16 +844,22 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
     const held = [...labels.keys()]
       .map((label) => {
         const has = groupsIn(label.toLowerCase(), needles, keys.length);
-        return { label, names: names(has), cover: coverOf(has) };
+        return { label, has, cover: coverOf(has) };
       })
       .filter((l) => l.cover > 0)
-      .sort((a, b) => Number(b.names) - Number(a.names) || b.cover - a.cover);
+      .map((l) => {
+        let words: Set<string> | undefined;
+        const wordsOf = () => (words ??= labelWords(idx, l.label));
+        const named = names(l.has, wordsOf);
+        return { ...l, named, is: named && l.has.every(Boolean) && wordsOf().size === keys.length };
+      })
+      .sort((a, b) => Number(b.named) - Number(a.named) || b.cover - a.cover);
     let leads = 0;
-    for (const { label, names: named } of held) {
+    for (const { label, named, cover, is } of held) {
       if (leads >= LEADS_PER_ENTITY) break;
       const lead = leadOf(e, label);
       if (!lead) continue;
-      const kind = !named ? undefined : isPrompt(idx, label, keys) ? 'is' : 'names';
+      const kind = named ? { share: cover, is } : undefined;
       if (labels.get(label) === 'term') {
         // a defined term's entry carries its term line ("archive_command (string)") before the definition
         out.push(describe(lead.line, lead.end, kind));

@@ -198,7 +198,8 @@ describe('a summary that answers', () => {
     const memory: Entity = {
       ...doc('memory', '20.4. Resource Consumption', [
         '20.4. Resource Consumption',
-        'These settings bound how much memory a server process takes; work_mem is the one most often changed.',
+        'Each configuration parameter of this section bounds the memory a server process takes.',
+        'Of these, work_mem is the one most often changed.',
         'work_mem (integer)',
         'Sets the base maximum amount of memory to be used by a query operation before writing to temporary disk files.',
         'maintenance_work_mem (integer)',
@@ -207,11 +208,20 @@ describe('a summary that answers', () => {
       headings: ['20.4. Resource Consumption'],
       terms: ['work_mem (integer)', 'maintenance_work_mem (integer)'],
     };
-    const idx2 = LexIndex.build([memory, ...MANUAL]);
-    const a = idx2.ask('work_mem');
-    const first = a.summary[0];
-    expect(first?.sentence).toBe('work_mem (integer)\nSets the base maximum amount of memory to be used by a query operation before writing to temporary disk files.');
-    expect(memory.text.slice(first?.start, first?.end)).toBe(first?.sentence);
+    // "configuration parameter" is common in a manual; "work_mem" is the rare word that says what is asked
+    const settings = [
+      doc('settings', '20.1. Setting Parameters', 'Every configuration parameter is set in the configuration file or with SET.'),
+      doc('logging', '20.8. Error Reporting', 'Each logging configuration parameter can be changed with a reload.'),
+      doc('autovac', '20.10. Automatic Vacuuming', 'An autovacuum configuration parameter can be overridden per table.'),
+      doc('replication', '20.6. Replication', 'A replication configuration parameter is read by the sending server.'),
+    ];
+    const idx2 = LexIndex.build([memory, ...settings, ...MANUAL]);
+    const entry = 'work_mem (integer)\nSets the base maximum amount of memory to be used by a query operation before writing to temporary disk files.';
+    for (const prompt of ['work_mem', 'work_mem configuration parameter']) {
+      const first = idx2.ask(prompt).summary[0];
+      expect(first?.sentence).toBe(entry);
+      expect(memory.text.slice(first?.start, first?.end)).toBe(first?.sentence);
+    }
   });
 
   it('opens with the first sentence under the heading that is the prompt, not the page\'s table of contents', () => {

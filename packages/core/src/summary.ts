@@ -20,10 +20,11 @@ export interface SummaryCandidate {
    */
   phrase: number;
   /**
-   * Whether it is the first sentence under a heading or defined term that names the prompt: `names` when the label
-   * holds one of its matched multi-tokens or all its words, `is` when the label's words are the prompt's words.
+   * Set when it is the first sentence under a heading or defined term that names the prompt (holds one of its matched
+   * multi-tokens, all its words, or its rarest word and nothing but prompt words): `share` is the share of the prompt's
+   * weight the heading or term holds (0..1), `is` whether its words are the prompt's words.
    */
-  lead?: 'names' | 'is';
+  lead?: { share: number; is: boolean };
   /** Rank of its result (0 = first). */
   rank: number;
 }
@@ -84,10 +85,10 @@ export const SUMMARY_WEIGHTS = {
   all: 1,
   /** Times the share of the prompt's weight of a matched multi-token held as a phrase. */
   phrase: 1.5,
-  /** When it opens a section or term entry that names the prompt. */
+  /** Times the share of the prompt held by the heading or term (naming the prompt) whose section or entry it opens. */
   lead: 1.5,
-  /** When it opens a section or term entry whose heading is the prompt (instead of `lead`). */
-  leadIs: 3,
+  /** More when that heading or term is the prompt. */
+  leadIs: 1.5,
   /** A definitional form. */
   definition: 0.5,
   /** A sentence leaning on the one before it. */
@@ -108,7 +109,7 @@ function score(c: SummaryCandidate, extended: boolean): number {
   const w = SUMMARY_WEIGHTS;
   const sentence = c.text.slice(c.start, c.end);
   let s = w.cover * c.cover + w.phrase * c.phrase + w.rank * c.rank;
-  if (c.lead) s += c.lead === 'is' ? w.leadIs : w.lead;
+  if (c.lead) s += w.lead * c.lead.share + (c.lead.is ? w.leadIs : 0);
   if (c.all) s += w.all;
   if (DEFINITION.test(sentence)) s += w.definition;
   if (LEANING.test(sentence)) s += w.leaning;
