@@ -662,21 +662,34 @@ function groupsIn(lower: string, needles: readonly Needle[], words: number): boo
 }
 
 /**
- * Which of the multi-tokens (sorted word keys) a sentence holds as a phrase (their words adjacent, in any order): the
- * weight of the heaviest one held, 0 when none is.
+ * Which of the multi-tokens (each the needle groups of its words) a lowercased sentence holds as a phrase: the
+ * weight of the heaviest one whose words occur next to each other, in any order, with nothing between them but
+ * punctuation and stopwords (as the engine's multi-tokens bridge them); 0 when none does.
  */
-function phraseWeight(idx: LexIndex, sentence: string, multi: ReadonlyArray<{ words: string[]; weight: number }>): number {
+function phraseWeight(idx: LexIndex, lower: string, needles: readonly Needle[], multi: ReadonlyArray<{ groups: number[]; weight: number }>): number {
+  const hits: Match[] = [];
+  for (const n of needles) {
+    for (let i = lower.indexOf(n.s); i >= 0; i = lower.indexOf(n.s, i + 1)) {
+      const j = i + n.s.length;
+      if ((i === 0 || !isWordChar(lower.charCodeAt(i - 1))) && (j >= lower.length || !isWordChar(lower.charCodeAt(j)))) hits.push({ pos: i, len: n.s.length, group: n.group });
+    }
+  }
+  hits.sort((x, y) => x.pos - y.pos || y.len - x.len);
+  // runs of occurrences with only punctuation and stopwords between neighbours
+  const bridged = (x: Match, y: Match) => {
+    const gap = lower.slice(x.pos + x.len, y.pos);
+    return y.pos >= x.pos + x.len && gap.split(/[^\p{L}\p{N}_]+/u).every((w) => w === '' || idx.analyzer.key(w) === '');
+  };
   let best = 0;
-  for (const { keys } of idx.analyzer.sentences(sentence)) {
-    for (const { words, weight } of multi) {
-      if (weight <= best) continue;
-      for (let i = 0; i + words.length <= keys.length; i++) {
-        const window = keys.slice(i, i + words.length).sort();
-        if (window.every((k, j) => k === words[j])) {
-          best = weight;
-          break;
-        }
+  for (const { groups, weight } of multi) {
+    if (weight <= best) continue;
+    for (let i = 0; i + groups.length <= hits.length && weight > best; i++) {
+      const seen = new Set<number>();
+      for (let k = i; k < i + groups.length; k++) {
+        if (k > i && !bridged(hits[k - 1] as Match, hits[k] as Match)) break;
+        seen.add((hits[k] as Match).group);
       }
+      if (seen.size === groups.length && groups.every((g) => seen.has(g))) best = weight;
     }
   }
   return best;
@@ -693,15 +706,27 @@ interface Lead {
 /** A section number opening a heading ("8.15.3. ", "F.3. "). */
 const SECTION_NUMBER = /^(?:[A-Z]|\d+)(?:\.\d+)*\.\s/;
 
+/** An entity's headings and terms: each one's kind, and each one lowercased (in the order of the map). */
+interface Labels {
+  kind: Map<string, 'heading' | 'term'>;
+  lower: string[];
+}
+const labelCache = new WeakMap<Entity, Labels>();
+
 /**
- * An entity's headings and defined terms, each marked as a heading or a term: a term that opens with a section
- * number is a heading listed in a table of contents.
+ * An entity's headings and defined terms, each marked as a heading or a term (a term that opens with a section number
+ * is a heading listed in a table of contents), computed once per entity.
  */
-function labelsOf(e: Entity): Map<string, 'heading' | 'term'> {
-  const out = new Map<string, 'heading' | 'term'>();
-  for (const h of e.headings ?? []) out.set(h, 'heading');
-  for (const t of e.terms ?? []) if (!out.has(t)) out.set(t, SECTION_NUMBER.test(t) ? 'heading' : 'term');
-  return out;
+function labelsOf(e: Entity): Labels {
+  let labels = labelCache.get(e);
+  if (!labels) {
+    const kind = new Map<string, 'heading' | 'term'>();
+    for (const h of e.headings ?? []) kind.set(h, 'heading');
+    for (const t of e.terms ?? []) if (!kind.has(t)) kind.set(t, SECTION_NUMBER.test(t) ? 'heading' : 'term');
+    labels = { kind, lower: [...kind.keys()].map((l) => l.toLowerCase()) };
+    labelCache.set(e, labels);
+  }
+  return labels;
 }
 
 /** Occurrences of a heading's text tried when looking for its line (a table of contents lists it before). */
@@ -723,7 +748,7 @@ function leadOf(e: Entity, label: string): Lead | null {
   const cached = byLabel.get(label);
   if (cached !== undefined) return cached;
   const text = e.text;
-  const labels = labelsOf(e);
+  const labels = labelsOf(e).kind;
   const number = SECTION_NUMBER.exec(label)?.[0].trimEnd();
   let found: Lead | null = null;
   let from = 0;
@@ -810,9 +835,8 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
   });
   const total = weights.reduce((a, b) => a + b, 0) || 1;
   const heaviest = weights.reduce((best, w, g) => (w > (weights[best] as number) ? g : best), 0);
-  const multiWords = terms.filter((q) => !q.expansion && q.words > 1).map((q) => q.key.split(MT_SEP).sort());
-  const multiGroups = multiWords.map((words) => words.map((w) => keys.indexOf(w)));
-  const multi = multiWords.map((words, i) => ({ words, weight: (multiGroups[i] as number[]).reduce((sum, g) => sum + (weights[g] as number), 0) / total }));
+  const multiGroups = terms.filter((q) => !q.expansion && q.words > 1).map((q) => q.key.split(MT_SEP).map((w) => keys.indexOf(w)));
+  const multi = multiGroups.map((groups) => ({ groups, weight: groups.reduce((sum, g) => sum + (weights[g] as number), 0) / total }));
   const promptSet = new Set(keys);
   // a heading or term names the prompt when it holds one of its matched multi-tokens, all of its words, or its rarest
   // word and nothing else ("seq_page_cost (floating point)" for "seq_page_cost configuration parameter")
@@ -824,16 +848,16 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
     const e = idx.slotEntity(slot) as Entity;
     const text = e.text;
     const describe = (start: number, end: number, lead?: { share: number; is: boolean }): SummaryCandidate => {
-      const sentence = text.slice(start, end);
-      const has = groupsIn(sentence.toLowerCase(), needles, keys.length);
+      const lower = text.slice(start, end).toLowerCase();
+      const has = groupsIn(lower, needles, keys.length);
       const all = has.every(Boolean);
-      const phrase = multiGroups.some((gs) => gs.every((g) => has[g])) ? phraseWeight(idx, sentence, multi) : 0;
+      const phrase = multiGroups.some((gs) => gs.every((g) => has[g])) ? phraseWeight(idx, lower, needles, multi) : 0;
       const c: SummaryCandidate & { heaviest?: boolean } = { sourceId: e.id, text, start, end, cover: coverOf(has), all, phrase, rank };
       if (lead) c.lead = lead;
       if (has[heaviest]) c.heaviest = true;
       return c;
     };
-    const labels = labelsOf(e);
+    const { kind: labels, lower } = labelsOf(e);
     // a heading's or term's own line is not a sentence: its entry is offered below
     const from = out.length;
     for (const x of passages(e, needles, 300)) if (!labels.has(lineAround(text, x.start, x.end))) out.push(describe(x.start, x.end));
@@ -842,8 +866,8 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
       for (const b of tailSentences(text, needles.filter((n) => n.group === heaviest))) out.push(describe(b.start, b.end));
     }
     const held = [...labels.keys()]
-      .map((label) => {
-        const has = groupsIn(label.toLowerCase(), needles, keys.length);
+      .map((label, i) => {
+        const has = groupsIn(lower[i] as string, needles, keys.length);
         return { label, has, cover: coverOf(has) };
       })
       .filter((l) => l.cover > 0)
