@@ -865,12 +865,17 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
       // the best result speaks of the prompt's rarest word only past its cited head: read the sentences there too
       for (const b of tailSentences(text, needles.filter((n) => n.group === heaviest))) out.push(describe(b.start, b.end));
     }
-    const held = [...labels.keys()]
-      .map((label, i) => {
-        const has = groupsIn(lower[i] as string, needles, keys.length);
-        return { label, has, cover: coverOf(has) };
-      })
-      .filter((l) => l.cover > 0)
+    const found: Array<{ label: string; has: boolean[]; cover: number }> = [];
+    let i = 0;
+    for (const label of labels.keys()) {
+      const l = lower[i++] as string;
+      // most headings and terms hold no prompt word: a substring search skips them before any allocation
+      if (!needles.some((n) => l.includes(n.s))) continue;
+      const has = groupsIn(l, needles, keys.length);
+      const cover = coverOf(has);
+      if (cover > 0) found.push({ label, has, cover });
+    }
+    const held = found
       .map((l) => {
         let words: Set<string> | undefined;
         const wordsOf = () => (words ??= labelWords(idx, l.label));
@@ -911,7 +916,7 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
   // Summary: sentences chosen for the prompt among the top results' (summary.ts), verbatim, with their sources.
   const top = slots.slice(0, Math.max(3, Math.min(5, p.summarySentences * 2)));
   const promptKeys = promptWordKeys(terms);
-  answer.summary = chooseSummary(summaryCandidates(idx, top, terms, promptKeys, needles, scope), p.summarySentences);
+  if (p.summarySentences > 0) answer.summary = chooseSummary(summaryCandidates(idx, top, terms, promptKeys, needles, scope), p.summarySentences);
 
   // Categories: the category paths of the results, weighted by score.
   const cats = new Map<string, number>();
