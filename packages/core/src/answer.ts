@@ -824,8 +824,8 @@ const LEADS_PER_ENTITY = 3;
  * The summary's candidate sentences from the top results (slots, best first): the sentences around the prompt's
  * words, and the first sentence under each heading or defined term that holds prompt words (a term's entry carries
  * its term line, "archive_command (string)" before its definition). Each is described by the share of the prompt's
- * weight it holds (a word weighs its idf, ln(1 + N / df)), whether it holds every word, and the share of the heaviest
- * matched multi-token it holds as a phrase.
+ * weight it holds (a word weighs its idf, ln(1 + N / df)), whether it holds every word, and the weight of the
+ * heaviest matched multi-token it holds as a phrase over that of the prompt's rarest word (at most 1).
  */
 function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: readonly QueryTerm[], keys: readonly string[], needles: readonly Needle[], scope: Scope): SummaryCandidate[] {
   const live = Math.max(1, scope.live);
@@ -836,7 +836,7 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
   const total = weights.reduce((a, b) => a + b, 0) || 1;
   const heaviest = weights.reduce((best, w, g) => (w > (weights[best] as number) ? g : best), 0);
   const multiGroups = terms.filter((q) => !q.expansion && q.words > 1).map((q) => q.key.split(MT_SEP).map((w) => keys.indexOf(w)));
-  const multi = multiGroups.map((groups) => ({ groups, weight: groups.reduce((sum, g) => sum + (weights[g] as number), 0) / total }));
+  const multi = multiGroups.map((groups) => ({ groups, weight: Math.min(1, groups.reduce((sum, g) => sum + (weights[g] as number), 0) / (weights[heaviest] as number)) }));
   const promptSet = new Set(keys);
   // a heading or term names the prompt when it holds one of its matched multi-tokens, all of its words, or its rarest
   // word and nothing else ("seq_page_cost (floating point)" for "seq_page_cost configuration parameter")

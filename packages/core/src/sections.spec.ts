@@ -209,12 +209,10 @@ describe('a summary that answers', () => {
       terms: ['work_mem (integer)', 'maintenance_work_mem (integer)'],
     };
     // "configuration parameter" is common in a manual; "work_mem" is the rare word that says what is asked
-    const settings = [
-      doc('settings', '20.1. Setting Parameters', 'Every configuration parameter is set in the configuration file or with SET.'),
-      doc('logging', '20.8. Error Reporting', 'Each logging configuration parameter can be changed with a reload.'),
-      doc('autovac', '20.10. Automatic Vacuuming', 'An autovacuum configuration parameter can be overridden per table.'),
-      doc('replication', '20.6. Replication', 'A replication configuration parameter is read by the sending server.'),
-    ];
+    const areas = ['logging', 'autovacuum', 'replication', 'locking', 'vacuum', 'statistics', 'planner', 'archiving'];
+    const settings = [...areas, 'connection', 'ssl', 'checkpoint', 'client', 'parallel', 'wal', 'jit', 'cost'].map((area, i) =>
+      doc(`settings-${i}`, `20.${i + 5}. ${area}`, `Each ${area} configuration parameter can be changed with a reload of the server.`),
+    );
     const idx2 = LexIndex.build([memory, ...settings, ...MANUAL]);
     const entry = 'work_mem (integer)\nSets the base maximum amount of memory to be used by a query operation before writing to temporary disk files.';
     for (const prompt of ['work_mem', 'work_mem configuration parameter']) {

@@ -15,8 +15,9 @@ export interface SummaryCandidate {
   /** Whether it holds every prompt word. */
   all: boolean;
   /**
-   * The share of the prompt's weight held by the heaviest of its matched multi-tokens that the sentence holds as a
-   * phrase (its words adjacent, in any order), 0..1 (0 when it holds none).
+   * The weight of the heaviest of the prompt's matched multi-tokens that the sentence holds as a phrase (its words
+   * adjacent, in any order), over the weight of the prompt's rarest word, at most 1 (0 when it holds none): a phrase
+   * of common words weighs little beside a rare name, and a claim's key phrase as much as its rarest word.
    */
   phrase: number;
   /**
@@ -83,7 +84,7 @@ export const SUMMARY_WEIGHTS = {
   cover: 1.5,
   /** When every prompt word is held. */
   all: 1,
-  /** Times the share of the prompt's weight of a matched multi-token held as a phrase. */
+  /** Times the weight of a matched multi-token held as a phrase (see `phrase`). */
   phrase: 1.5,
   /** Times the share of the prompt held by the heading or term (naming the prompt) whose section or entry it opens. */
   lead: 1.5,
