@@ -428,12 +428,18 @@ interface Cited {
 /** Per needle list (one answer) and entity: snippets and the summary read the same matches. */
 const citedCache = new WeakMap<readonly Needle[], Map<Entity, Cited | null>>();
 
-function citedOf(e: Entity, needles: readonly Needle[]): Cited | null {
-  let byEntity = citedCache.get(needles);
-  if (!byEntity) {
-    byEntity = new Map();
-    citedCache.set(needles, byEntity);
+/** The inner map of a two-level cache, created on first use. */
+function innerMap<K extends object, K2, V>(outer: WeakMap<K, Map<K2, V>>, key: K): Map<K2, V> {
+  let inner = outer.get(key);
+  if (!inner) {
+    inner = new Map();
+    outer.set(key, inner);
   }
+  return inner;
+}
+
+function citedOf(e: Entity, needles: readonly Needle[]): Cited | null {
+  const byEntity = innerMap(citedCache, needles);
   let c = byEntity.get(e);
   if (c !== undefined) return c;
   let table = tables.get(e);
@@ -740,11 +746,7 @@ const leadCache = new WeakMap<Entity, Map<string, Lead | null>>();
  * ("F.3.1. …" under "F.3. auth_delay") is skipped.
  */
 function leadOf(e: Entity, label: string): Lead | null {
-  let byLabel = leadCache.get(e);
-  if (!byLabel) {
-    byLabel = new Map();
-    leadCache.set(e, byLabel);
-  }
+  const byLabel = innerMap(leadCache, e);
   const cached = byLabel.get(label);
   if (cached !== undefined) return cached;
   const text = e.text;

@@ -8,6 +8,11 @@ function doc(id: string, title: string, text: string): Entity {
   return { id, url: `https://db.test/${id}.html`, title, text, category: [], tags: [], links: [] };
 }
 
+/** A page whose text is its lines, its first line its title, with the headings and defined terms a reader found. */
+function page(id: string, lines: string[], labels: Pick<Entity, 'headings' | 'terms'>): Entity {
+  return { ...doc(id, lines[0] as string, lines.join('\n')), ...labels };
+}
+
 /** A small database manual: enough pages that a word held by one of them is rare. */
 const MANUAL: Entity[] = [
   doc('partial', 'Partial Indexes', [
@@ -195,8 +200,9 @@ describe('a summary that answers', () => {
   });
 
   it('answers a term with its entry: the term line and its definition, verbatim', () => {
-    const memory: Entity = {
-      ...doc('memory', '20.4. Resource Consumption', [
+    const memory = page(
+      'memory',
+      [
         '20.4. Resource Consumption',
         'Each configuration parameter of this section bounds the memory a server process takes.',
         'Of these, work_mem is the one most often changed.',
@@ -204,10 +210,9 @@ describe('a summary that answers', () => {
         'Sets the base maximum amount of memory to be used by a query operation before writing to temporary disk files.',
         'maintenance_work_mem (integer)',
         'Specifies the maximum amount of memory to be used by maintenance operations.',
-      ].join('\n')),
-      headings: ['20.4. Resource Consumption'],
-      terms: ['work_mem (integer)', 'maintenance_work_mem (integer)'],
-    };
+      ],
+      { headings: ['20.4. Resource Consumption'], terms: ['work_mem (integer)', 'maintenance_work_mem (integer)'] },
+    );
     // "configuration parameter" is common in a manual; "work_mem" is the rare word that says what is asked
     const areas = ['logging', 'autovacuum', 'replication', 'locking', 'vacuum', 'statistics', 'planner', 'archiving'];
     const settings = [...areas, 'connection', 'ssl', 'checkpoint', 'client', 'parallel', 'wal', 'jit', 'cost'].map((area, i) =>
@@ -223,8 +228,9 @@ describe('a summary that answers', () => {
   });
 
   it('opens with the first sentence under the heading that is the prompt, not the page\'s table of contents', () => {
-    const arrays: Entity = {
-      ...doc('arrays', '8.15. Arrays', [
+    const arrays = page(
+      'arrays',
+      [
         '8.15. Arrays',
         '8.15.1. Declaration of Array Types',
         '8.15.2. Accessing Arrays',
@@ -235,9 +241,9 @@ describe('a summary that answers', () => {
         'Now, we can run some queries on the table.',
         'First, we show how to access a single element of an array.',
         'Arrays are accessed with subscripts written in square brackets, and any array element can be accessed this way.',
-      ].join('\n')),
-      headings: ['8.15. Arrays', '8.15.1. Declaration of Array Types', '8.15.2. Accessing Arrays'],
-    };
+      ],
+      { headings: ['8.15. Arrays', '8.15.1. Declaration of Array Types', '8.15.2. Accessing Arrays'] },
+    );
     const idx2 = LexIndex.build([arrays, ...MANUAL]);
     expect(idx2.ask('accessing arrays').summary[0]?.sentence).toBe('First, we show how to access a single element of an array.');
   });
