@@ -204,7 +204,7 @@ export class Associations {
     const touched: number[] = [];
     const post = this.post.postingsOf(t);
     const streams = this.post.streams;
-    const seen = lex.stamp.data;
+    const seen = lex.stamps();
     const vis = view?.visible;
     for (let i = 0; i < post.length; i += 3) {
       if (vis !== undefined && vis[post[i] as number] !== 1) continue;

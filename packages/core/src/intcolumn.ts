@@ -30,7 +30,8 @@ export class IntColumn {
   }
   grow(n: number): void {
     if (n <= this.data.length) return;
-    let cap = this.data.length * 2;
+    // a column made empty (capacity 0) doubles from 16
+    let cap = Math.max(16, this.data.length * 2);
     while (cap < n) cap *= 2;
     const d = new Int32Array(cap);
     d.set(this.data.subarray(0, this.length));

@@ -1,8 +1,8 @@
 import { IntColumn } from './intcolumn';
-import { IntPairMap } from './intmap';
 import { FIELD_COUNT } from './params';
 import { STEP_ITERATIONS, type IndexState } from './serialize';
 import { forEachWord, MT_SEP, normalize, type Analyzer } from './tokenizer';
+import { Trie } from './trie';
 
 /** Multi-tokens at or above this document frequency are "distilled": used for matching and listed in the tables. */
 export const MIN_DF_DISTILLED = 2;
@@ -57,12 +57,13 @@ export class Lexicon {
   terms: string[] = [];
   parent = new IntColumn(1 << 14);
   lastWord = new IntColumn(1 << 14);
-  child = new IntPairMap(1 << 14);
+  child = new Trie(1 << 14);
   /**
    * per-term scratch for collecting one entity's terms: stamp of the last pass that saw it (also used by the
-   * document-level associations), and its bag slot
+   * document-level associations), and its bag slot. A loaded index makes them when first needed (see `scratch`):
+   * a reader that never changes nor soft-matches does not hold them.
    */
-  stamp = new IntColumn(1 << 14);
+  private stamp = new IntColumn(1 << 14);
   private bagSlot = new IntColumn(1 << 14);
   private stampNow = 0;
   /** per term: occurrences over all fields (sum of the capped per-field counts of each entity) */
@@ -107,7 +108,7 @@ export class Lexicon {
     const terms = this.terms.length + extra;
     for (const c of [this.parent, this.lastWord, this.stamp, this.bagSlot, this.df, this.cnt, this.words]) c.grow(terms);
     for (const a of this.attached) a.reserveTerms(terms);
-    this.child.reserve(this.child.size + extra);
+    this.child.reserve(extra);
   }
 
   private newTerm(word: string, parent: number, last: number, words: number): number {
@@ -122,8 +123,11 @@ export class Lexicon {
     this.parent.data[id] = parent;
     this.lastWord.extend(1);
     this.lastWord.data[id] = last;
-    this.stamp.extend(1);
-    this.bagSlot.extend(1);
+    // the scratch columns follow the terms once they were made (see `scratch`)
+    if (this.stamp.length === id) {
+      this.stamp.extend(1);
+      this.bagSlot.extend(1);
+    }
     for (const a of this.attached) a.addTerm();
     return id;
   }
@@ -241,8 +245,26 @@ export class Lexicon {
     return l.map((sid): [string, number] => [this.surfStr[sid] as string, this.surfCnt.data[sid] as number]);
   }
 
+  /** Makes the per-term scratch columns (see `stamp`) cover every term. */
+  private scratch(): void {
+    const n = this.terms.length;
+    if (this.stamp.length >= n) return;
+    const room = termRoom(n);
+    for (const c of [this.stamp, this.bagSlot]) {
+      c.grow(n + room);
+      c.length = n;
+    }
+  }
+
+  /** The per-term stamps of the passes of `nextStamp` (a column of every term; do not keep it across a change). */
+  stamps(): Int32Array {
+    this.scratch();
+    return this.stamp.data;
+  }
+
   /** A fresh stamp for one pass over terms (see `stamp`). */
   nextStamp(): number {
+    this.scratch();
     return ++this.stampNow;
   }
 
@@ -254,7 +276,7 @@ export class Lexicon {
    * bag entry in a buffer reused from entity to entity (the reader zeroes what it read).
    */
   bagOf(stream: Int32Array): TermBag {
-    const stampNow = ++this.stampNow;
+    const stampNow = this.nextStamp();
     const ids: number[] = [];
     const pending: number[] = [];
     const seenPending = new Set<string>();
@@ -450,7 +472,7 @@ export class Lexicon {
   }
 
   /**
-   * Takes the term columns and surface counts of a snapshot and rebuilds the trie's hash map, the word keys and the
+   * Takes the term columns and surface counts of a snapshot and builds the trie's child lists, the word keys and the
    * surface table. The attached columns are restored first (a surface's word is looked up, never made, here).
    */
   *restore(s: IndexState): Generator<void, void, void> {
@@ -460,14 +482,13 @@ export class Lexicon {
     this.df = IntColumn.from(s.df, room);
     this.parent = IntColumn.from(s.parent, room);
     this.lastWord = IntColumn.from(s.lastWord, room);
-    this.stamp = zeroColumn(s.df.length, room);
-    this.bagSlot = zeroColumn(s.df.length, room);
+    this.stamp = new IntColumn(0);
+    this.bagSlot = new IntColumn(0);
     this.stampNow = 0;
     this.tokenOccurrences = s.counters.tokenOccurrences;
     this.termId = new Map();
     const nTerms = this.df.length;
     this.words = zeroColumn(nTerms, room);
-    this.child = new IntPairMap(Math.max(1024, nTerms + room));
     this.liveTerms = 0;
     this.liveSingles = 0;
     const par = this.parent.data;
@@ -478,7 +499,6 @@ export class Lexicon {
       const w = p < 0 ? 1 : (this.words.data[p] as number) + 1;
       this.words.data[t] = w;
       if (p < 0) this.termId.set(this.terms[t] as string, t);
-      else this.child.set(p, this.lastWord.data[t] as number, t);
       const df = this.df.data[t] as number;
       if (w > 1 && df > 0 && df < MIN_DF_DISTILLED) {
         // snapshots written before the lexicon was distilled hold every run
@@ -489,6 +509,7 @@ export class Lexicon {
         if (w === 1) this.liveSingles++;
       }
     }
+    this.child = yield* Trie.fromColumns(par, this.lastWord, nTerms, room, STEP_ITERATIONS);
     this.exact = false;
     this.surfId = new Map();
     this.surfStr = [];
