@@ -16,14 +16,6 @@ export function termRoom(nTerms: number): number {
   return Math.max(4096, nTerms >> 6);
 }
 
-/** Per-term columns held by another module, extended with the lexicon's terms. */
-export interface TermColumns {
-  /** One more term (the next id). */
-  addTerm(): void;
-  /** Room for `n` terms in all, so a bulk build does not reallocate. */
-  reserveTerms(n: number): void;
-}
-
 /**
  * One entity's terms: term ids in first-seen order, and FIELD_COUNT counts per entry (a reused buffer). In a
  * distilled lexicon (see Lexicon), `pending` holds the runs the trie does not hold as distilled, one level past a
@@ -91,23 +83,16 @@ export class Lexicon {
   private readonly scanSids: number[] = [];
   /** per-field counts of the entity being collected (FIELD_COUNT per bag entry), all zero between entities */
   private tfScratch = new Int32Array(4096 * FIELD_COUNT);
-  private readonly attached: TermColumns[] = [];
 
   constructor(
     private readonly analyzer: Analyzer,
     readonly maxWords: number,
   ) {}
 
-  /** Extends `cols` with every term made from now on. */
-  attach(cols: TermColumns): void {
-    this.attached.push(cols);
-  }
-
   /** Room for `extra` more terms in the columns and the trie. */
   reserve(extra: number): void {
     const terms = this.terms.length + extra;
     for (const c of [this.parent, this.lastWord, this.stamp, this.bagSlot, this.df, this.cnt, this.words]) c.grow(terms);
-    for (const a of this.attached) a.reserveTerms(terms);
     this.child.reserve(extra);
   }
 
@@ -128,7 +113,6 @@ export class Lexicon {
       this.stamp.extend(1);
       this.bagSlot.extend(1);
     }
-    for (const a of this.attached) a.addTerm();
     return id;
   }
 
@@ -473,7 +457,7 @@ export class Lexicon {
 
   /**
    * Takes the term columns and surface counts of a snapshot and builds the trie's child lists, the word keys and the
-   * surface table. The attached columns are restored first (a surface's word is looked up, never made, here).
+   * surface table. A surface's word is looked up, never made, here.
    */
   *restore(s: IndexState): Generator<void, void, void> {
     this.terms = s.terms;

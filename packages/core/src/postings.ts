@@ -1,8 +1,7 @@
 import type { EntityGraph } from './graph';
-import { IntColumn } from './intcolumn';
-import { MIN_DF_DISTILLED, termRoom, type Lexicon, type TermBag, type TermColumns } from './lexicon';
+import { MIN_DF_DISTILLED, type Lexicon, type TermBag } from './lexicon';
 import { FIELD_COUNT } from './params';
-import { STEP_ITERATIONS, type IndexState } from './serialize';
+import { postingList, STEP_ITERATIONS, type IndexState } from './serialize';
 import type { IndexVersion } from './version';
 
 /**
@@ -23,6 +22,7 @@ export function unpackTf(a: number, b: number, out: number[]): void {
 }
 
 const EMPTY: number[] = [];
+const NO_INTS = new Int32Array(0);
 /** bound of the multi-token postings cache, in integers (3 per posting) */
 const PHRASE_CACHE_INTS = 1 << 23;
 /** capped per-field counts of one bag entry (applyBag) or one phrase match */
@@ -31,19 +31,17 @@ const PACK_SCRATCH = new Array<number>(FIELD_COUNT).fill(0);
 /**
  * The postings of single words, and per entity its token stream (the forward index) and field lengths.
  *
- * A single word with df ≥ 2 has its triples (slot, A, B) in an array of its own; with df = 1, its only posting sits
- * in three flat columns (sole*). A token stream holds, for every sentence of an entity's fields (anchor texts of
- * inbound links included), the marker −(field + 1) and then the ids of its kept words. The postings of a
- * multi-token are found from the streams when a query needs them (a phrase match over the entities holding its
- * rarest word, cached per index version), and an entity's contribution is subtracted on removal by walking its
- * stream again.
+ * The postings of a loaded snapshot stay in the one array it was decoded into (per term a range, see
+ * PostingTable); a list that changes afterwards is copied into a list of its own, and a bulk build makes every list
+ * that way, so no column is held per term (about 90 % of the terms are multi-tokens, which have no stored postings).
+ * A token stream holds, for every sentence of an entity's fields (anchor texts of inbound links included), the
+ * marker −(field + 1) and then the ids of its kept words. The postings of a multi-token are found from the streams
+ * when a query needs them (a phrase match over the entities holding its rarest word, cached per index version), and
+ * an entity's contribution is subtracted on removal by walking its stream again.
  */
-export class Postings implements TermColumns {
-  // postings of single words: with df ≥ 2, triples (slot, A, B); with df = 1, the sole posting in the sole* columns
-  postings: Array<number[] | Int32Array | undefined> = [];
-  soleSlot = new IntColumn(1 << 14);
-  soleA = new IntColumn(1 << 14);
-  soleB = new IntColumn(1 << 14);
+export class Postings {
+  /** postings of single words: triples (slot, A, B), see PostingTable; `changed` holds the lists made or changed here */
+  table: { start: Int32Array; data: Int32Array; changed: Map<number, number[]> } = { start: NO_INTS, data: NO_INTS, changed: new Map() };
   /** per slot: stamp of the last phrase match that kept it as a candidate (see candidates) */
   private slotStamp: Int32Array | null = null;
   private slotStampNow = 0;
@@ -58,20 +56,7 @@ export class Postings implements TermColumns {
     private readonly lex: Lexicon,
     private readonly graph: EntityGraph,
     private readonly version: IndexVersion,
-  ) {
-    lex.attach(this);
-  }
-
-  addTerm(): void {
-    this.soleSlot.extend(1);
-    this.soleA.extend(1);
-    this.soleB.extend(1);
-    this.postings.push(undefined);
-  }
-
-  reserveTerms(n: number): void {
-    for (const c of [this.soleSlot, this.soleA, this.soleB]) c.grow(n);
-  }
+  ) {}
 
   /** Adds an entity's token stream and field lengths at `slot`, with the terms, counts and postings it holds. */
   index(slot: number, stream: Int32Array, lengths: readonly number[]): void {
@@ -126,37 +111,22 @@ export class Postings implements TermColumns {
     }
   }
 
-  /** Call before the df update. */
   private addPosting(t: number, slot: number, a: number, b: number): void {
-    const df = this.lex.df.data[t] as number;
-    if (df === 0) {
-      this.soleSlot.data[t] = slot;
-      this.soleA.data[t] = a;
-      this.soleB.data[t] = b;
-    } else if (df === 1) {
-      this.postings[t] = [this.soleSlot.data[t] as number, this.soleA.data[t] as number, this.soleB.data[t] as number, slot, a, b];
-    } else {
-      this.mutablePostings(t).push(slot, a, b);
-    }
+    this.mutablePostings(t).push(slot, a, b);
   }
 
-  /** Postings loaded from a snapshot are typed-array views; copy one on its first change. */
+  /** A list of the term's postings that may change: the loaded one is copied on its first change. */
   private mutablePostings(t: number): number[] {
-    let p = this.postings[t];
-    if (!Array.isArray(p)) {
-      p = Array.from(p ?? []);
-      this.postings[t] = p;
+    const changed = this.table.changed;
+    let p = changed.get(t);
+    if (!p) {
+      p = Array.from(postingList(this.table, t));
+      changed.set(t, p);
     }
     return p;
   }
 
-  /** Call before the df update. */
   private removePosting(t: number, slot: number): void {
-    const df = this.lex.df.data[t] as number;
-    if (df === 1) {
-      if (this.soleSlot.data[t] !== slot) throw new Error(`index invariant broken: term ${t} is not held by slot ${slot}`);
-      return;
-    }
     const p = this.mutablePostings(t);
     for (let i = 0; i < p.length; i += 3) {
       if (p[i] === slot) {
@@ -168,12 +138,8 @@ export class Postings implements TermColumns {
           p[i + 2] = p[last + 2] as number;
         }
         p.length = last;
-        if (df === 2) {
-          this.soleSlot.data[t] = p[0] as number;
-          this.soleA.data[t] = p[1] as number;
-          this.soleB.data[t] = p[2] as number;
-          this.postings[t] = undefined;
-        }
+        // an empty list stands for a loaded one until the next snapshot; a term made here needs none
+        if (last === 0 && t + 1 >= this.table.start.length) this.table.changed.delete(t);
         return;
       }
     }
@@ -185,8 +151,7 @@ export class Postings implements TermColumns {
     const df = this.lex.df.data[t] ?? 0;
     if (df === 0) return EMPTY;
     if (this.lex.words.data[t] !== 1) return this.phrasePostings(t);
-    if (df === 1) return [this.soleSlot.data[t] as number, this.soleA.data[t] as number, this.soleB.data[t] as number];
-    return this.postings[t] as ArrayLike<number>;
+    return postingList(this.table, t);
   }
 
   /**
@@ -347,13 +312,9 @@ export class Postings implements TermColumns {
     return out;
   }
 
-  /** Takes the postings, sole columns, token streams and field lengths of a snapshot. */
+  /** Takes the postings, token streams and field lengths of a snapshot. */
   *restore(s: IndexState): Generator<void, void, void> {
-    const room = termRoom(s.soleSlot.length);
-    this.soleSlot = IntColumn.from(s.soleSlot, room);
-    this.soleA = IntColumn.from(s.soleA, room);
-    this.soleB = IntColumn.from(s.soleB, room);
-    this.postings = s.postings;
+    this.table = { start: s.postings.start, data: s.postings.data, changed: new Map() };
     this.streams = s.streams;
     this.lengths = Array.from(s.lengths);
     this.lengthTotals = new Array<number>(FIELD_COUNT).fill(0);

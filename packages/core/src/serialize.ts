@@ -28,6 +28,26 @@ const OLDEST_READ_FORMAT = 4;
 const MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
 const FIELDS = 6;
 
+/**
+ * The postings of single words as triples (slot, A, B): term t's are `changed.get(t)` when it has an entry, else
+ * data[start[t] .. start[t + 1]) (none for t ≥ start.length − 1). A decoded snapshot's are one array, sorted by slot
+ * per term, with nothing changed; the lists made or changed afterwards are in any slot order.
+ */
+export interface PostingTable {
+  start: Int32Array;
+  data: Int32Array;
+  changed: ReadonlyMap<number, ArrayLike<number>>;
+}
+
+const NO_POSTINGS: ArrayLike<number> = new Int32Array(0);
+
+/** The postings of single word `t` (see PostingTable): a view of the table's array, or its changed list. */
+export function postingList(p: PostingTable, t: number): ArrayLike<number> {
+  const changed = p.changed.get(t);
+  if (changed) return changed;
+  return t + 1 < p.start.length ? p.data.subarray(p.start[t], p.start[t + 1]) : NO_POSTINGS;
+}
+
 export interface InboundLink {
   from: string;
   text: string;
@@ -43,13 +63,10 @@ export interface IndexState {
   df: Int32Array;
   parent: Int32Array;
   lastWord: Int32Array;
-  soleSlot: Int32Array;
-  soleA: Int32Array;
-  soleB: Int32Array;
   surfaceCount: Map<string, number>;
   /** The word (term id, −1 for a stopword) of each surface of `surfaceCount`, in its order. */
   surfaceWord: Int32Array;
-  postings: Array<number[] | Int32Array | undefined>;
+  postings: PostingTable;
   streams: Array<Int32Array | undefined>;
   lengths: ArrayLike<number>;
   pairOff: Int32Array;
@@ -211,8 +228,7 @@ class VarReader {
 
 /** The postings of single word `t` as triples sorted by slot. */
 function sortedPostings(s: IndexState, t: number): ArrayLike<number> {
-  if (s.df[t] === 1) return [s.soleSlot[t] as number, s.soleA[t] as number, s.soleB[t] as number];
-  const p = s.postings[t] as ArrayLike<number>;
+  const p = postingList(s.postings, t);
   let sorted = true;
   for (let i = 3; i < p.length && sorted; i += 3) if ((p[i] as number) < (p[i - 3] as number)) sorted = false;
   if (sorted) return p;
@@ -450,10 +466,7 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   tr.done();
 
   const postData = new Int32Array(singlePostings * 3);
-  const postings: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(nTerms).fill(undefined);
-  const soleSlot = new Int32Array(nTerms);
-  const soleA = new Int32Array(nTerms);
-  const soleB = new Int32Array(nTerms);
+  const postStart = new Int32Array(nTerms + 1);
   const pr = need('postings');
   const par = need('pairs');
   // pairs (t, u, count), read in one direction
@@ -467,9 +480,9 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       work = 0;
       yield;
     }
+    postStart[t] = o;
     if ((parent[t] as number) >= 0) continue;
     const n = df[t] as number;
-    const start = o;
     let slot = 0;
     for (let i = 0; i < n; i++) {
       slot += pr.u();
@@ -477,11 +490,6 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       postData[o++] = pr.u();
       postData[o++] = pr.u();
     }
-    if (n === 1) {
-      soleSlot[t] = postData[start] as number;
-      soleA[t] = postData[start + 1] as number;
-      soleB[t] = postData[start + 2] as number;
-    } else if (n > 1) postings[t] = postData.subarray(start, o);
     const np = par.u();
     work += n + np;
     let u = t;
@@ -495,6 +503,7 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       degree[u] = (degree[u] as number) + 1;
     }
   }
+  postStart[nTerms] = o;
   pr.done();
   par.done();
   // pair adjacency in both directions
@@ -557,12 +566,9 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
     df,
     parent,
     lastWord,
-    soleSlot,
-    soleA,
-    soleB,
     surfaceCount: new Map(header.surfaces),
     surfaceWord,
-    postings,
+    postings: { start: postStart, data: postData, changed: new Map() },
     streams: streamLists,
     lengths,
     pairOff,
