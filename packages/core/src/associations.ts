@@ -76,7 +76,7 @@ export class Associations {
     const na = lex.termCount(t);
     if (na <= 0) return [];
     const out: Association[] = [];
-    this.pairs.forEachOf(t, lex.terms.length, (u, nab) => this.select(out, limit, variant, minJoint, u, nab, na, lex.termCount(u)));
+    this.pairs.forEachOf(t, lex.size, (u, nab) => this.select(out, limit, variant, minJoint, u, nab, na, lex.termCount(u)));
     return out;
   }
 
@@ -106,7 +106,7 @@ export class Associations {
 
   /** Zeroed per-term counts, reused (the touched terms are zeroed again after use). */
   private joint(): Int32Array {
-    const n = this.lex.terms.length;
+    const n = this.lex.size;
     if (!this.jointScratch || this.jointScratch.length < n) this.jointScratch = new Int32Array(Math.max(1024, n));
     return this.jointScratch;
   }

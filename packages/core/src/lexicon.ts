@@ -45,8 +45,8 @@ export interface TermBag {
  */
 export class Lexicon {
   private termId = new Map<string, number>();
-  /** the word of a single-word term; '' for multi-tokens */
-  terms: string[] = [];
+  /** the key of each single-word term (multi-tokens have none: their words are their parent chain's) */
+  private keys = new Map<number, string>();
   parent = new IntColumn(1 << 14);
   lastWord = new IntColumn(1 << 14);
   child = new Trie(1 << 14);
@@ -89,17 +89,27 @@ export class Lexicon {
     readonly maxWords: number,
   ) {}
 
+  /** Terms made (single words and multi-tokens, held or not): term ids are 0 .. size − 1. */
+  get size(): number {
+    return this.parent.length;
+  }
+
+  /** Single-word term → its key (the snapshot writes it; do not change it). */
+  get wordKeys(): Map<number, string> {
+    return this.keys;
+  }
+
   /** Room for `extra` more terms in the columns and the trie. */
   reserve(extra: number): void {
-    const terms = this.terms.length + extra;
+    const terms = this.size + extra;
     for (const c of [this.parent, this.lastWord, this.stamp, this.bagSlot, this.df, this.cnt, this.words]) c.grow(terms);
     this.child.reserve(extra);
   }
 
   private newTerm(word: string, parent: number, last: number, words: number): number {
-    const id = this.terms.length;
+    const id = this.size;
     if (id >= 0x7fffffff) throw new RangeError('too many distinct multi-tokens for one index');
-    this.terms.push(word);
+    if (words === 1) this.keys.set(id, word);
     this.cnt.extend(1);
     this.df.extend(1);
     this.words.extend(1);
@@ -127,7 +137,7 @@ export class Lexicon {
 
   /** The multi-token extending term `p` by word `w`. */
   private ensureChild(p: number, w: number): number {
-    const next = this.terms.length;
+    const next = this.size;
     const id = this.child.getOrSet(p, w, next);
     if (id === next) this.newTerm('', p, w, (this.words.data[p] as number) + 1);
     return id;
@@ -177,9 +187,9 @@ export class Lexicon {
 
   /** The key of a term: its words' keys joined with "~". */
   termKey(t: number): string {
-    if (this.words.data[t] === 1) return this.terms[t] as string;
+    if (this.words.data[t] === 1) return this.keys.get(t) as string;
     return this.wordIds(t)
-      .map((w) => this.terms[w] as string)
+      .map((w) => this.keys.get(w) as string)
       .join(MT_SEP);
   }
 
@@ -231,7 +241,7 @@ export class Lexicon {
 
   /** Makes the per-term scratch columns (see `stamp`) cover every term. */
   private scratch(): void {
-    const n = this.terms.length;
+    const n = this.size;
     if (this.stamp.length >= n) return;
     const room = termRoom(n);
     for (const c of [this.stamp, this.bagSlot]) {
@@ -324,7 +334,7 @@ export class Lexicon {
     const df = this.df.data;
     const cnt = this.cnt.data;
     const words = this.words.data;
-    for (let t = 0; t < this.terms.length; t++) {
+    for (let t = 0; t < this.size; t++) {
       const d = df[t] as number;
       if (d > 0 && d < MIN_DF_DISTILLED && (words[t] as number) > 1) {
         df[t] = 0;
@@ -460,7 +470,7 @@ export class Lexicon {
    * surface table. A surface's word is looked up, never made, here.
    */
   *restore(s: IndexState): Generator<void, void, void> {
-    this.terms = s.terms;
+    this.keys = s.wordKeys;
     const room = termRoom(s.df.length);
     this.cnt = IntColumn.from(s.cnt, room);
     this.df = IntColumn.from(s.df, room);
@@ -482,7 +492,7 @@ export class Lexicon {
       // a parent is always created before its children, so its word count is known here
       const w = p < 0 ? 1 : (this.words.data[p] as number) + 1;
       this.words.data[t] = w;
-      if (p < 0) this.termId.set(this.terms[t] as string, t);
+      if (p < 0) this.termId.set(this.keys.get(t) as string, t);
       const df = this.df.data[t] as number;
       if (w > 1 && df > 0 && df < MIN_DF_DISTILLED) {
         // snapshots written before the lexicon was distilled hold every run

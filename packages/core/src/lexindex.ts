@@ -293,7 +293,7 @@ export class LexIndex {
 
   /** Adjacency of the pair table (both directions), derived and cached until the next change. */
   pairAdjacency(): PairAdjacency {
-    return this.pairs.adjacency(this.lex.terms.length);
+    return this.pairs.adjacency(this.lex.size);
   }
 
   /** Document frequency of a key (0 when absent). */
@@ -541,7 +541,7 @@ export class LexIndex {
       options: this.options,
       slots: this.graph.slots,
       inbound: this.graph.inbound,
-      terms: lex.terms,
+      wordKeys: lex.wordKeys,
       cnt: lex.cnt.view(),
       df: lex.df.view(),
       parent: lex.parent.view(),

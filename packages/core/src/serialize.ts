@@ -58,7 +58,8 @@ export interface IndexState {
   options: BuildOptions;
   slots: Array<Entity | undefined>;
   inbound: Map<string, InboundLink[]>;
-  terms: string[];
+  /** the key of each single word (term id → key); the term count is that of the columns below */
+  wordKeys: Map<number, string>;
   cnt: Int32Array;
   df: Int32Array;
   parent: Int32Array;
@@ -158,6 +159,11 @@ class LineReader {
     if (this.p >= this.end) return null;
     const nl = this.buf.indexOf(0x0a, this.p);
     if (nl < 0 || nl >= this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} does not end with a newline)`);
+    if (nl === this.p) {
+      // an empty line (most of the terms section: multi-tokens have no key of their own) needs no decoder
+      this.p = nl + 1;
+      return '';
+    }
     let text: string;
     try {
       text = this.dec.decode(this.buf.subarray(this.p, nl));
@@ -315,9 +321,7 @@ export function encodeIndexState(s: IndexState): Uint8Array {
   const inbound = new LineWriter();
   for (const [k, list] of s.inbound) inbound.line(JSON.stringify([k, list.map((x) => [x.from, x.text])]));
   const words = new LineWriter();
-  s.terms.forEach((k, t) => {
-    if ((ids[t] as number) >= 0) words.line(k);
-  });
+  for (let t = 0; t < nTerms; t++) if ((ids[t] as number) >= 0) words.line(s.wordKeys.get(t) ?? '');
   const sections: Array<[string, Uint8Array]> = [
     ['entities', entities.bytes()],
     ['inbound', inbound.bytes()],
@@ -414,12 +418,17 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   const lines = (n: string): LineReader => new LineReader(bytes, ...section(n), n);
 
   let slots: Array<Entity | undefined>;
-  let terms: string[];
+  // per term its line: a single word's key, '' for a multi-token
+  const wordKeys = new Map<number, string>();
+  let nTerms = 0;
   const inbound = new Map<string, InboundLink[]>();
   if (version === 4) {
     slots = (header.slots ?? []).map((e) => e ?? undefined);
     for (const [k, l] of header.inbound ?? []) inbound.set(k, l.map(([from, text]) => ({ from, text })));
-    terms = !header.terms ? [] : header.terms.split('\n');
+    for (const k of !header.terms ? [] : header.terms.split('\n')) {
+      if (k !== '') wordKeys.set(nTerms, k);
+      nTerms++;
+    }
   } else {
     slots = [];
     const er = lines('entities');
@@ -433,14 +442,12 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       inbound.set(k, l.map(([from, text]) => ({ from, text })));
       if ((inbound.size & 4095) === 0) yield;
     }
-    terms = [];
     const wr = lines('words');
     for (let line = wr.next(); line !== null; line = wr.next()) {
-      terms.push(line);
-      if ((terms.length & (STEP_ITERATIONS - 1)) === 0) yield;
+      if (line !== '') wordKeys.set(nTerms, line);
+      if ((++nTerms & (STEP_ITERATIONS - 1)) === 0) yield;
     }
   }
-  const nTerms = terms.length;
   const nSlots = slots.length;
 
   const cnt = new Int32Array(nTerms);
@@ -531,37 +538,44 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   const lr = need('lengths');
   const streamLists: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(nSlots).fill(undefined);
   const lengths = new Array<number>(nSlots * FIELDS).fill(0);
-  const raw = new IntColumn(1 << 12);
-  const spans: Array<[number, number, number]> = [];
+  // one array of exactly the streams' values (a growing one kept up to half of its size spare): every varint ends
+  // with a byte below 0x80, and each live slot's stream starts with its length
+  let values = 0;
+  {
+    const [from, to] = section('streams');
+    for (let p = from; p < to; p++) {
+      if ((bytes[p] as number) < 0x80) values++;
+      if ((p & (STEP_ITERATIONS * 64 - 1)) === 0) yield;
+    }
+    for (const e of slots) if (e) values--;
+  }
+  const streamData = new Int32Array(Math.max(0, values));
+  let at = 0;
   for (let slot = 0; slot < nSlots; slot++) {
     if ((slot & 1023) === 0) yield;
     if (!slots[slot]) continue;
     const n = sr.u();
-    const start = raw.length;
-    raw.grow(start + n);
-    const d = raw.data;
+    if (at + n > streamData.length) throw new SnapshotError('index snapshot is corrupt (section streams)');
     for (let i = 0; i < n; i++) {
       const v = sr.u();
-      d[start + i] = v < FIELDS ? -(v + 1) : v - FIELDS;
+      streamData[at + i] = v < FIELDS ? -(v + 1) : v - FIELDS;
     }
-    raw.length = start + n;
-    spans.push([slot, start, raw.length]);
+    streamLists[slot] = streamData.subarray(at, at + n);
+    at += n;
     for (let f = 0; f < FIELDS; f++) lengths[slot * FIELDS + f] = lr.u();
   }
   sr.done();
   lr.done();
-  const streamData = raw.data;
   const wr = need('surfaces');
   const surfaceWord = new Int32Array(header.surfaces.length);
   for (let i = 0; i < surfaceWord.length; i++) surfaceWord[i] = wr.u() - 1;
   wr.done();
-  for (const [slot, a, b] of spans) streamLists[slot] = streamData.subarray(a, b);
 
   return {
     options: header.options,
     slots,
     inbound,
-    terms,
+    wordKeys,
     cnt,
     df,
     parent,

@@ -55,12 +55,12 @@ export interface TableSources {
 export function indexStats(ix: TableSources): IndexStats {
   const lex = ix.lex;
   let postings = 0;
-  for (let t = 0; t < lex.terms.length; t++) {
+  for (let t = 0; t < lex.size; t++) {
     const df = lex.df.data[t] as number;
     postings += df;
   }
   let distilled = 0;
-  for (let t = 0; t < lex.terms.length; t++) {
+  for (let t = 0; t < lex.size; t++) {
     if ((lex.words.data[t] as number) > 1 && (lex.df.data[t] as number) >= MIN_DF_DISTILLED) distilled++;
   }
   const { links, resolved } = ix.graph.linkCounts();
@@ -90,8 +90,7 @@ export function exportTables(ix: TableSources, opts: ExportOptions = {}): Export
   const lexicon: ExportedTables['lexicon'] = [];
   const xembeddings: ExportedTables['xembeddings'] = [];
   const categories: ExportedTables['categories'] = [];
-  const order = lex.terms
-    .map((_w, t) => t)
+  const order = Array.from({ length: lex.size }, (_x, t) => t)
     .filter((t) => {
       const df = lex.df.data[t] as number;
       if (df <= 0) return false;
@@ -117,7 +116,7 @@ export function exportTables(ix: TableSources, opts: ExportOptions = {}): Export
  */
 function categoryRows(ix: TableSources, order: ReadonlyArray<{ key: string; t: number }>, rows: ExportedTables['categories']): void {
   const lex = ix.lex;
-  const rank = new Int32Array(lex.terms.length).fill(-1);
+  const rank = new Int32Array(lex.size).fill(-1);
   order.forEach((o, i) => (rank[o.t] = i));
   const byPath = new Map<string, number[]>();
   ix.graph.slots.forEach((e, slot) => {
@@ -128,7 +127,7 @@ function categoryRows(ix: TableSources, order: ReadonlyArray<{ key: string; t: n
     else byPath.set(path, [slot]);
   });
   const paths = [...byPath.keys()].sort(cmpStr);
-  const acc = new Int32Array(lex.terms.length);
+  const acc = new Int32Array(lex.size);
   const rowTerm: number[] = [];
   const rowPath: number[] = [];
   const rowCount: number[] = [];
