@@ -23,6 +23,11 @@ export function unpackTf(a: number, b: number, out: number[]): void {
 
 const EMPTY: number[] = [];
 const NO_INTS = new Int32Array(0);
+/**
+ * Bound of the cache of decoded stored postings, in integers (3 per posting): the lists of a prompt's words, common
+ * ones included (a word in half of 100,000 entities has 150,000), stay decoded while the next prompts need them.
+ */
+const DECODED_CACHE_INTS = 1 << 21;
 /** bound of the multi-token postings cache, in integers (3 per posting) */
 const PHRASE_CACHE_INTS = 1 << 23;
 /** capped per-field counts of one bag entry (applyBag) or one phrase match */
@@ -31,9 +36,10 @@ const PACK_SCRATCH = new Array<number>(FIELD_COUNT).fill(0);
 /**
  * The postings of single words, and per entity its token stream (the forward index) and field lengths.
  *
- * The postings of a loaded snapshot stay in the one array it was decoded into (per term a range, see
- * PostingTable); a list that changes afterwards is copied into a list of its own, and a bulk build makes every list
- * that way, so no column is held per term (about 90 % of the terms are multi-tokens, which have no stored postings).
+ * The postings of a loaded snapshot stay as its varints (per term a range of bytes, see PostingTable), decoded
+ * when a query or a change reads them; a list that changes is copied into a list of its own, and a bulk build makes
+ * every list that way, so nothing is held per term but an offset (about 90 % of the terms are multi-tokens, which
+ * have no stored postings).
  * A token stream holds, for every sentence of an entity's fields (anchor texts of inbound links included), the
  * marker −(field + 1) and then the ids of its kept words. The postings of a multi-token are found from the streams
  * when a query needs them (a phrase match over the entities holding its rarest word, cached per index version), and
@@ -41,7 +47,9 @@ const PACK_SCRATCH = new Array<number>(FIELD_COUNT).fill(0);
  */
 export class Postings {
   /** postings of single words: triples (slot, A, B), see PostingTable; `changed` holds the lists made or changed here */
-  table: { start: Int32Array; data: Int32Array; changed: Map<number, number[]> } = { start: NO_INTS, data: NO_INTS, changed: new Map() };
+  table: { start: Int32Array; bytes: Uint8Array; changed: Map<number, number[]> } = { start: NO_INTS, bytes: new Uint8Array(0), changed: new Map() };
+  /** stored postings decoded (they never change: a list that does moves to `changed`), bounded */
+  private decoded: { map: Map<number, Int32Array>; ints: number } = { map: new Map(), ints: 0 };
   /** per slot: stamp of the last phrase match that kept it as a candidate (see candidates) */
   private slotStamp: Int32Array | null = null;
   private slotStampNow = 0;
@@ -120,8 +128,9 @@ export class Postings {
     const changed = this.table.changed;
     let p = changed.get(t);
     if (!p) {
-      p = Array.from(postingList(this.table, t));
+      p = Array.from(this.wordPostings(t));
       changed.set(t, p);
+      this.decoded.map.delete(t);
     }
     return p;
   }
@@ -151,7 +160,21 @@ export class Postings {
     const df = this.lex.df.data[t] ?? 0;
     if (df === 0) return EMPTY;
     if (this.lex.words.data[t] !== 1) return this.phrasePostings(t);
-    return postingList(this.table, t);
+    return this.wordPostings(t);
+  }
+
+  /** The postings of a single word: its changed list, or its stored one, decoded once while the cache holds it. */
+  private wordPostings(t: number): ArrayLike<number> {
+    const changed = this.table.changed.get(t);
+    if (changed) return changed;
+    const hit = this.decoded.map.get(t);
+    if (hit) return hit;
+    // a stored list is the one the snapshot held, so it has df postings
+    const out = postingList(this.table, t, this.lex.df.data[t] as number) as Int32Array;
+    if (this.decoded.ints + out.length > DECODED_CACHE_INTS) this.decoded = { map: new Map(), ints: 0 };
+    this.decoded.map.set(t, out);
+    this.decoded.ints += out.length;
+    return out;
   }
 
   /**
@@ -314,7 +337,8 @@ export class Postings {
 
   /** Takes the postings, token streams and field lengths of a snapshot. */
   *restore(s: IndexState): Generator<void, void, void> {
-    this.table = { start: s.postings.start, data: s.postings.data, changed: new Map() };
+    this.table = { start: s.postings.start, bytes: s.postings.bytes, changed: new Map() };
+    this.decoded = { map: new Map(), ints: 0 };
     this.streams = s.streams;
     this.lengths = Array.from(s.lengths);
     this.lengthTotals = new Array<number>(FIELD_COUNT).fill(0);

@@ -29,23 +29,45 @@ const MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
 const FIELDS = 6;
 
 /**
- * The postings of single words as triples (slot, A, B): term t's are `changed.get(t)` when it has an entry, else
- * data[start[t] .. start[t + 1]) (none for t ≥ start.length − 1). A decoded snapshot's are one array, sorted by slot
- * per term, with nothing changed; the lists made or changed afterwards are in any slot order.
+ * The postings of single words as triples (slot, A, B): term t's are `changed.get(t)` when it has an entry, else the
+ * varints bytes[start[t] .. start[t + 1]) as the snapshot stores them (per posting its slot gap, A and B, sorted by
+ * slot; none for t ≥ start.length − 1). A decoded snapshot keeps them so, a quarter of their size as Int32 triples,
+ * with nothing changed; the lists made or changed afterwards are in any slot order.
  */
 export interface PostingTable {
   start: Int32Array;
-  data: Int32Array;
+  bytes: Uint8Array;
   changed: ReadonlyMap<number, ArrayLike<number>>;
 }
 
 const NO_POSTINGS: ArrayLike<number> = new Int32Array(0);
 
-/** The postings of single word `t` (see PostingTable): a view of the table's array, or its changed list. */
-export function postingList(p: PostingTable, t: number): ArrayLike<number> {
+/** The postings of single word `t` held by `df` entities (see PostingTable): its changed list, or its stored one decoded. */
+export function postingList(p: PostingTable, t: number, df: number): ArrayLike<number> {
   const changed = p.changed.get(t);
   if (changed) return changed;
-  return t + 1 < p.start.length ? p.data.subarray(p.start[t], p.start[t + 1]) : NO_POSTINGS;
+  return t + 1 < p.start.length ? decodePostings(p.bytes, p.start[t] as number, df) : NO_POSTINGS;
+}
+
+/** The `n` postings stored as varints from b[from] on (per posting: slot gap, A, B) as triples (slot, A, B). */
+export function decodePostings(b: Uint8Array, from: number, n: number): Int32Array {
+  const out = new Int32Array(3 * n);
+  let p = from;
+  let slot = 0;
+  for (let i = 0; i < out.length; i++) {
+    let c = b[p++] as number;
+    let x = c & 0x7f;
+    for (let shift = 7; c >= 0x80; shift += 7) {
+      c = b[p++] as number;
+      x |= (c & 0x7f) << shift;
+    }
+    if (i % 3 === 0) {
+      slot += x;
+      x = slot;
+    }
+    out[i] = x;
+  }
+  return out;
 }
 
 export interface InboundLink {
@@ -234,7 +256,7 @@ class VarReader {
 
 /** The postings of single word `t` as triples sorted by slot. */
 function sortedPostings(s: IndexState, t: number): ArrayLike<number> {
-  const p = postingList(s.postings, t);
+  const p = postingList(s.postings, t, s.df[t] as number);
   let sorted = true;
   for (let i = 3; i < p.length && sorted; i += 3) if ((p[i] as number) < (p[i - 3] as number)) sorted = false;
   if (sorted) return p;
@@ -455,7 +477,6 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   const parent = new Int32Array(nTerms);
   const lastWord = new Int32Array(nTerms);
   const tr = need('terms');
-  let singlePostings = 0;
   for (let t = 0; t < nTerms; t++) {
     const gap = tr.u();
     if (gap === 0) {
@@ -467,19 +488,18 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
     }
     df[t] = tr.u();
     cnt[t] = tr.u();
-    if (gap === 0) singlePostings += df[t] as number;
     if ((t & (STEP_ITERATIONS - 1)) === 0) yield;
   }
   tr.done();
 
-  const postData = new Int32Array(singlePostings * 3);
+  // the postings stay varints (see PostingTable): each word's are found by counting the bytes that end a varint
+  const [postFrom, postTo] = section('postings');
   const postStart = new Int32Array(nTerms + 1);
-  const pr = need('postings');
+  let o = postFrom;
   const par = need('pairs');
   // pairs (t, u, count), read in one direction
   const pairList = new IntColumn(1 << 12);
   const degree = new Int32Array(nTerms + 1);
-  let o = 0;
   // a step is STEP_ITERATIONS terms or as many postings and pairs, whichever comes first (one word's list can be long)
   let work = 0;
   for (let t = 0; t < nTerms; t++) {
@@ -487,15 +507,12 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       work = 0;
       yield;
     }
-    postStart[t] = o;
+    postStart[t] = o - postFrom;
     if ((parent[t] as number) >= 0) continue;
     const n = df[t] as number;
-    let slot = 0;
-    for (let i = 0; i < n; i++) {
-      slot += pr.u();
-      postData[o++] = slot;
-      postData[o++] = pr.u();
-      postData[o++] = pr.u();
+    for (let ends = 3 * n; ends > 0; o++) {
+      if (o >= postTo) throw new SnapshotError('index snapshot is truncated (section postings)');
+      if ((bytes[o] as number) < 0x80) ends--;
     }
     const np = par.u();
     work += n + np;
@@ -510,8 +527,8 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       degree[u] = (degree[u] as number) + 1;
     }
   }
-  postStart[nTerms] = o;
-  pr.done();
+  postStart[nTerms] = o - postFrom;
+  if (o !== postTo) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
   par.done();
   // pair adjacency in both directions
   const pairOff = new Int32Array(nTerms + 1);
@@ -582,7 +599,7 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
     lastWord,
     surfaceCount: new Map(header.surfaces),
     surfaceWord,
-    postings: { start: postStart, data: postData, changed: new Map() },
+    postings: { start: postStart, bytes: bytes.slice(postFrom, postTo), changed: new Map() },
     streams: streamLists,
     lengths,
     pairOff,
