@@ -101,12 +101,14 @@ export class Trie {
       at[w] = i + 1;
     }
     // then by parent, keeping the word order: `start[p]` is first the end of p's run, filled backwards from there
+    // (the children are counted in term order, where a term's parent is mostly near it: 0.2 s less on 3.6 M terms
+    // than in word order)
     const start = at;
     start.fill(0);
-    for (let i = 0; i < multi; i++) {
-      if ((i & (step - 1)) === 0) yield;
-      const p = parent[byWord[i] as number] as number;
-      start[p] = (start[p] as number) + 1;
+    for (let t = 0; t < n; t++) {
+      if ((t & (step - 1)) === 0) yield;
+      const p = parent[t] as number;
+      if (p >= 0) start[p] = (start[p] as number) + 1;
     }
     for (let p = 1; p <= n; p++) start[p] = (start[p] as number) + (start[p - 1] as number);
     const kids = new Int32Array(multi);
