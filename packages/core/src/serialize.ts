@@ -599,7 +599,8 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
     lastWord,
     surfaceCount: new Map(header.surfaces),
     surfaceWord,
-    postings: { start: postStart, bytes: bytes.slice(postFrom, postTo), changed: new Map() },
+    // a copy, so the snapshot's bytes can go (a Buffer's `slice` would be a view of all of them)
+    postings: { start: postStart, bytes: new Uint8Array(bytes.subarray(postFrom, postTo)), changed: new Map() },
     streams: streamLists,
     lengths,
     pairOff,
