@@ -177,7 +177,9 @@ export async function readSnapshotChain(dataDir: string, manifest: SnapshotManif
   const out: Uint8Array[] = [];
   for (const file of manifest.chain) {
     try {
-      out.push(new Uint8Array(await fs.readFile(path.join(indexesDir(dataDir), file))));
+      // the file's buffer itself: a copy would hold the snapshot twice while it is decoded
+      const b = await fs.readFile(path.join(indexesDir(dataDir), file));
+      out.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
