@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { createLogger, type Logger } from '@lexigraph/contracts';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './client';
@@ -42,6 +43,11 @@ export interface StoreOptions {
   connectTimeoutMs?: number;
   /** Bytes per stored chunk of a serialized index (default 8 MiB); see IndexRepository. */
   indexChunkBytes?: number;
+  /**
+   * Where a lost idle PostgreSQL connection is reported (a server restart, a failover, an administrator ending it):
+   * the pool drops that connection and the next query opens another. Default: a `store` logger on standard error.
+   */
+  logger?: Logger;
 }
 
 export interface Store {
@@ -138,6 +144,12 @@ async function openPostgres(opts: StoreOptions & { databaseUrl: string }): Promi
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis,
     allowExitOnIdle: true,
+  });
+  // an idle connection the server ends emits 'error' on the pool; unheard, it would end the process
+  let logger = opts.logger;
+  pool.on('error', (err: Error & { code?: string }) => {
+    logger ??= createLogger('store', { destination: process.stderr });
+    logger.warn({ code: err.code, err: err.message }, 'store: an idle PostgreSQL connection was lost; the next query opens another');
   });
   const adapter = new PrismaPg(pool, { schema });
   const prisma = new PrismaClient({ adapter });

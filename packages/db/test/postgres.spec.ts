@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createLogger } from '@lexigraph/contracts';
 import { createStore, DbError, loadMigrations, runMigrations, type SqlSession } from '../src';
 import { storeSuite } from './store-suite';
 
@@ -214,5 +215,26 @@ describe('PostgreSQL migrations', () => {
     const err = await createStore({ databaseUrl: 'postgresql://postgres@127.0.0.1:1/none' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DbError);
     expect((err as DbError).code).toBe('UNAVAILABLE');
+  });
+});
+
+describe('PostgreSQL store: a connection the server ends', () => {
+  it('reports the lost idle connection and answers the next query on a new one', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('store', { destination: { write: (line: string) => void lines.push(line) } });
+    const store = await createStore({ databaseUrl, schema: freshSchema(), logger });
+    try {
+      const pidOf = async () => Number((await store.prisma.$queryRaw<Array<{ pid: number }>>`SELECT pg_backend_pid() AS pid`)[0]?.pid);
+      const pid = await pidOf();
+      await withClient((client) => client.query('SELECT pg_terminate_backend($1)', [pid]));
+      // the pool hears of it when the server's message arrives on the idle connection (at most 10 s here)
+      for (let waited = 0; lines.length === 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      expect(lines.map((l) => JSON.parse(l) as { level: string; code: string })).toEqual([expect.objectContaining({ level: 'warn', code: '57P01' })]);
+      const next = await pidOf();
+      expect(next).toBeGreaterThan(0);
+      expect(next).not.toBe(pid);
+    } finally {
+      await store.close();
+    }
   });
 });
