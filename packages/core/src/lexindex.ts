@@ -551,8 +551,7 @@ export class LexIndex {
       postings: post.table,
       streams: post.streams,
       lengths: post.lengths,
-      pairOff: adj.off,
-      pairData: adj.data,
+      pairs: adj,
       counters: {
         pairCount: this.pairs.count,
         pairOccurrences: this.pairs.occurrences,
@@ -567,7 +566,7 @@ export class LexIndex {
     // the postings' per-term columns first: the lexicon's restore looks up the words of the surfaces
     yield* this.post.restore(s);
     yield* this.lex.restore(s);
-    this.pairs.restore(s);
+    this.pairs.restore(s.pairs, s.counters.pairCount, s.counters.pairOccurrences);
     yield* this.restoreAcl();
     this.version.n++;
   }

@@ -1,10 +1,156 @@
 import { IntPairMap } from './intmap';
-import type { IndexState } from './serialize';
 
-/** Adjacency of the pair table: per word t, (other word, count) at data[off[t] .. off[t + 1]). */
+/**
+ * Adjacency of the pair table in both directions, for the `nTerms` terms it was derived over: per term t with a pair,
+ * every word paired with t in ascending id order as unsigned LEB128 varints (the gap from the previous word, from
+ * 0, then the count) in bytes[start[r] .. start[r + 1]), r being t's rank among the terms with a pair. `has` marks
+ * those terms (bit t & 31 of has[t >> 5]) and `base[b]` counts the marked terms before block b, so a row is found
+ * with one popcount: no offset for the multi-tokens (most terms, none with a pair) nor for words without a pair.
+ * `entries` is the number of (word, other word) entries, twice the pairs.
+ */
 export interface PairAdjacency {
-  off: Int32Array;
-  data: Int32Array;
+  nTerms: number;
+  has: Uint32Array;
+  base: Int32Array;
+  start: Int32Array;
+  bytes: Uint8Array;
+  entries: number;
+}
+
+function popcount32(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) as number;
+}
+
+function varintLength(v: number): number {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+/** The row of term `t` in `adj` as a byte range [from, to), empty (0, 0) when it has no pair. */
+function rowOf(adj: PairAdjacency, t: number): [number, number] {
+  if (t < 0 || t >= adj.nTerms) return [0, 0];
+  const word = adj.has[t >> 5] as number;
+  const bit = t & 31;
+  if (((word >>> bit) & 1) === 0) return [0, 0];
+  const r = (adj.base[t >> 5] as number) + popcount32(word & ((1 << bit) - 1));
+  return [adj.start[r] as number, adj.start[r + 1] as number];
+}
+
+/** Calls `fn(u, count)` for every word paired with `t` in `adj`, in ascending id order. */
+export function forEachPair(adj: PairAdjacency, t: number, fn: (u: number, count: number) => void): void {
+  const [from, to] = rowOf(adj, t);
+  const b = adj.bytes;
+  let u = 0;
+  let at = 0;
+  for (let p = from; p < to; ) {
+    let c = b[p++] as number;
+    let x = c & 0x7f;
+    for (let shift = 7; c >= 0x80; shift += 7) {
+      c = b[p++] as number;
+      x |= (c & 0x7f) << shift;
+    }
+    // values alternate: the gap to the next word, then its count
+    if (at++ & 1) fn(u, x);
+    else u += x;
+  }
+}
+
+/** The count of pair (a, b) in `adj` (0 when absent), searched in the shorter of the two rows. */
+export function pairCount(adj: PairAdjacency, a: number, b: number): number {
+  const [fa, ta] = rowOf(adj, a);
+  const [fb, tb] = rowOf(adj, b);
+  const [x, y] = ta - fa <= tb - fb ? [a, b] : [b, a];
+  let found = 0;
+  forEachPair(adj, x, (u, c) => {
+    if (u === y) found = c;
+  });
+  return found;
+}
+
+/**
+ * Writes a PairAdjacency in two passes over the same entries: `put(row, other, count)` for every entry of both
+ * directions, each row's entries in ascending `other` order (rows may interleave); `layout()` between the passes,
+ * `finish()` after the second. The first pass measures each row's bytes, the second writes them.
+ */
+export class PairAdjacencyWriter {
+  /** per term: the first pass's row bytes, then the second's write position */
+  private pos: Int32Array;
+  /** per term: the other word of its row's previous entry */
+  private prev: Int32Array;
+  private adj: PairAdjacency | null = null;
+  private entries = 0;
+
+  constructor(private readonly nTerms: number) {
+    this.pos = new Int32Array(nTerms);
+    this.prev = new Int32Array(nTerms);
+  }
+
+  put(row: number, other: number, count: number): void {
+    const gap = other - (this.prev[row] as number);
+    this.prev[row] = other;
+    const adj = this.adj;
+    if (!adj) {
+      this.pos[row] = (this.pos[row] as number) + varintLength(gap) + varintLength(count);
+      this.entries++;
+      return;
+    }
+    const b = adj.bytes;
+    let p = this.pos[row] as number;
+    for (let x = gap; ; ) {
+      if (x < 0x80) {
+        b[p++] = x;
+        break;
+      }
+      b[p++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    for (let x = count; ; ) {
+      if (x < 0x80) {
+        b[p++] = x;
+        break;
+      }
+      b[p++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    this.pos[row] = p;
+  }
+
+  /** Ends the first pass: places the rows. */
+  layout(): void {
+    const n = this.nTerms;
+    const blocks = (n + 31) >> 5;
+    const has = new Uint32Array(blocks);
+    const base = new Int32Array(blocks + 1);
+    let rows = 0;
+    for (let t = 0; t < n; t++) {
+      if ((t & 31) === 0) base[t >> 5] = rows;
+      if ((this.pos[t] as number) > 0) {
+        has[t >> 5] = ((has[t >> 5] as number) | (1 << (t & 31))) >>> 0;
+        rows++;
+      }
+    }
+    base[blocks] = rows;
+    const start = new Int32Array(rows + 1);
+    let r = 0;
+    let total = 0;
+    for (let t = 0; t < n; t++) {
+      const len = this.pos[t] as number;
+      if (len === 0) continue;
+      start[r++] = total;
+      this.pos[t] = total;
+      total += len;
+    }
+    start[rows] = total;
+    this.prev.fill(0);
+    this.adj = { nTerms: n, has, base, start, bytes: new Uint8Array(total), entries: this.entries };
+  }
+
+  finish(): PairAdjacency {
+    const adj = this.adj as PairAdjacency;
+    this.adj = null;
+    return adj;
+  }
 }
 
 /**
@@ -77,21 +223,9 @@ export class PairTable {
     return before;
   }
 
-  /** The count of pair (a, b): its adjacency entry (searched in the shorter row) and its overlay change. */
+  /** The count of pair (a, b): its adjacency entry and its overlay change. */
   private countOf(a: number, b: number): number {
-    const csr = this.csr as PairAdjacency;
-    const la = (csr.off[a + 1] ?? 0) - (csr.off[a] ?? 0);
-    const lb = (csr.off[b + 1] ?? 0) - (csr.off[b] ?? 0);
-    const [x, y] = la <= lb ? [a, b] : [b, a];
-    let c = 0;
-    const to = csr.off[x + 1] ?? 0;
-    for (let i = csr.off[x] ?? 0; i < to; i += 2) {
-      if (csr.data[i] === y) {
-        c = csr.data[i + 1] as number;
-        break;
-      }
-    }
-    return c + (this.overlay.get(a)?.get(b) ?? 0);
+    return pairCount(this.csr as PairAdjacency, a, b) + (this.overlay.get(a)?.get(b) ?? 0);
   }
 
   /**
@@ -101,31 +235,28 @@ export class PairTable {
   forEachOf(t: number, nTerms: number, fn: (u: number, count: number) => void): void {
     const adj = this.adjacency(nTerms, false);
     const extra = this.overlay.get(t);
-    const to = adj.off[t + 1] ?? 0;
-    for (let i = adj.off[t] ?? 0; i < to; i += 2) {
-      const u = adj.data[i] as number;
-      const c = (adj.data[i + 1] as number) + (extra?.get(u) ?? 0);
+    if (!extra) {
+      forEachPair(adj, t, fn);
+      return;
+    }
+    const inRow = new Set<number>();
+    forEachPair(adj, t, (u, count) => {
+      inRow.add(u);
+      const c = count + (extra.get(u) ?? 0);
       if (c > 0) fn(u, c);
-    }
-    if (!extra) return;
-    for (const [u, d] of extra) {
-      if (d <= 0) continue;
-      let inRow = false;
-      for (let i = adj.off[t] ?? 0; i < to && !inRow; i += 2) inRow = adj.data[i] === u;
-      if (!inRow) fn(u, d);
-    }
+    });
+    for (const [u, d] of extra) if (d > 0 && !inRow.has(u)) fn(u, d);
   }
 
   /** The pair map with every change folded in; the adjacency and the overlay are let go. */
   private thaw(): IntPairMap {
     if (this.map) return this.map;
     const csr = this.csr as PairAdjacency;
-    const m = new IntPairMap(Math.max(1024, (csr.data.length >> 2) + this.overlayEntries));
-    for (let t = 0; t + 1 < csr.off.length; t++) {
-      for (let i = csr.off[t] as number; i < (csr.off[t + 1] as number); i += 2) {
-        const u = csr.data[i] as number;
-        if (t < u) m.set(t, u, csr.data[i + 1] as number);
-      }
+    const m = new IntPairMap(Math.max(1024, (csr.entries >> 1) + this.overlayEntries));
+    for (let t = 0; t < csr.nTerms; t++) {
+      forEachPair(csr, t, (u, c) => {
+        if (t < u) m.set(t, u, c);
+      });
     }
     for (const [t, row] of this.overlay) {
       for (const [u, d] of row) {
@@ -142,15 +273,16 @@ export class PairTable {
 
   /**
    * Adjacency of the pair table (both directions) over `nTerms` terms. With `settled` (the default) every change is
-   * folded in first; else the overlay may hold changes not in it (see forEachOf), until it grows to an eighth of it,
-   * and words newer than it have empty rows.
+   * folded in first; else the overlay may hold changes not in it (see forEachOf), until it grows to an eighth of it.
+   * Words newer than it have empty rows.
    */
   adjacency(nTerms: number, settled = true): PairAdjacency {
     const csr = this.csr;
-    if (csr && !settled && this.overlayEntries * 8 <= csr.data.length / 2) return csr;
-    if (csr && this.overlayEntries === 0 && csr.off.length === nTerms + 1) return csr;
+    if (csr && !settled && this.overlayEntries * 8 <= csr.entries) return csr;
+    if (csr && this.overlayEntries === 0) return csr;
     const pm = this.thaw();
     const n = nTerms;
+    // an unordered adjacency first (offsets per term, Int32 entries), only while the rows are written
     const deg = new Int32Array(n + 1);
     pm.forEach((x, y) => {
       deg[x] = (deg[x] as number) + 1;
@@ -170,19 +302,29 @@ export class PairTable {
       data[fy + 1] = c;
       fill[y] = fy + 2;
     });
-    this.csr = { off, data };
+    // the pairs are symmetric: walking rows y in ascending order and putting y into the row of each x paired with
+    // it gives every row its words in ascending order
+    const w = new PairAdjacencyWriter(n);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let y = 0; y < n; y++) {
+        const to = off[y + 1] as number;
+        for (let i = off[y] as number; i < to; i += 2) w.put(data[i] as number, y, data[i + 1] as number);
+      }
+      if (pass === 0) w.layout();
+    }
+    this.csr = w.finish();
     // the adjacency now holds every pair: changes go to the overlay, and the map is let go
     this.map = null;
     return this.csr;
   }
 
-  /** Takes the adjacency and counters of a snapshot. */
-  restore(s: IndexState): void {
+  /** Takes the adjacency and counters of a snapshot (see IndexState). */
+  restore(adj: PairAdjacency, count: number, occurrences: number): void {
     this.map = null;
-    this.csr = { off: s.pairOff, data: s.pairData };
+    this.csr = adj;
     this.overlay = new Map();
     this.overlayEntries = 0;
-    this.count = s.counters.pairCount;
-    this.occurrences = s.counters.pairOccurrences;
+    this.count = count;
+    this.occurrences = occurrences;
   }
 }

@@ -1,5 +1,5 @@
 import type { Entity } from './entity';
-import { IntColumn } from './intcolumn';
+import { forEachPair, PairAdjacencyWriter, type PairAdjacency } from './pairs';
 import type { BuildOptions } from './params';
 
 /**
@@ -92,8 +92,7 @@ export interface IndexState {
   postings: PostingTable;
   streams: Array<Int32Array | undefined>;
   lengths: ArrayLike<number>;
-  pairOff: Int32Array;
-  pairData: Int32Array;
+  pairs: PairAdjacency;
   counters: { pairCount: number; pairOccurrences: number; tokenOccurrences: number };
 }
 
@@ -298,6 +297,7 @@ export function encodeIndexState(s: IndexState): Uint8Array {
   }
   const postings = new VarWriter();
   const pairs = new VarWriter();
+  const up: number[] = [];
   for (let t = 0; t < nTerms; t++) {
     if ((s.parent[t] as number) >= 0) continue;
     if ((s.df[t] as number) > 0) {
@@ -310,18 +310,17 @@ export function encodeIndexState(s: IndexState): Uint8Array {
         postings.u(p[i + 2] as number);
       }
     }
-    // pairs (t, u) with u > t, by u (the renumbering keeps the order of words)
-    const from = s.pairOff[t] ?? 0;
-    const to = s.pairOff[t + 1] ?? 0;
-    const up: Array<[number, number]> = [];
-    for (let i = from; i < to; i += 2) if ((s.pairData[i] as number) > t) up.push([ids[s.pairData[i] as number] as number, s.pairData[i + 1] as number]);
-    up.sort((a, b) => a[0] - b[0]);
-    pairs.u(up.length);
+    // pairs (t, u) with u > t, by u (a row is in word order, and the renumbering keeps it)
+    up.length = 0;
+    forEachPair(s.pairs, t, (u, c) => {
+      if (u > t) up.push(ids[u] as number, c);
+    });
+    pairs.u(up.length >> 1);
     let prev = ids[t] as number;
-    for (const [u, c] of up) {
-      pairs.u(u - prev);
-      prev = u;
-      pairs.u(c);
+    for (let i = 0; i < up.length; i += 2) {
+      pairs.u((up[i] as number) - prev);
+      prev = up[i] as number;
+      pairs.u(up[i + 1] as number);
     }
   }
   const streams = new VarWriter();
@@ -496,10 +495,10 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   const [postFrom, postTo] = section('postings');
   const postStart = new Int32Array(nTerms + 1);
   let o = postFrom;
-  const par = need('pairs');
-  // pairs (t, u, count), read in one direction
-  const pairList = new IntColumn(1 << 12);
-  const degree = new Int32Array(nTerms + 1);
+  let par = need('pairs');
+  // the section holds each pair once, (t, u) under t < u, by t then u: put in both rows in that order, every row gets
+  // its words in ascending order (see PairAdjacencyWriter); the section is read twice, to measure and to write
+  const pairWriter = new PairAdjacencyWriter(nTerms);
   // a step is STEP_ITERATIONS terms or as many postings and pairs, whichever comes first (one word's list can be long)
   let work = 0;
   for (let t = 0; t < nTerms; t++) {
@@ -514,42 +513,19 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       if (o >= postTo) throw new SnapshotError('index snapshot is truncated (section postings)');
       if ((bytes[o] as number) < 0x80) ends--;
     }
-    const np = par.u();
-    work += n + np;
-    let u = t;
-    for (let i = 0; i < np; i++) {
-      u += par.u();
-      pairList.grow(pairList.length + 3);
-      pairList.data[pairList.length++] = t;
-      pairList.data[pairList.length++] = u;
-      pairList.data[pairList.length++] = par.u();
-      degree[t] = (degree[t] as number) + 1;
-      degree[u] = (degree[u] as number) + 1;
-    }
+    work += n + (readPairs(par, t, nTerms, pairWriter));
   }
   postStart[nTerms] = o - postFrom;
   if (o !== postTo) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
   par.done();
-  // pair adjacency in both directions
-  const pairOff = new Int32Array(nTerms + 1);
-  for (let t = 0; t < nTerms; t++) pairOff[t + 1] = (pairOff[t] as number) + 2 * (degree[t] as number);
-  const fill = pairOff.slice(0, nTerms);
-  const pairData = new Int32Array(pairOff[nTerms] as number);
-  const pl = pairList.data;
-  for (let i = 0; i < pairList.length; i += 3) {
-    if (i % (3 * STEP_ITERATIONS) === 0) yield;
-    const a = pl[i] as number;
-    const b = pl[i + 1] as number;
-    const c = pl[i + 2] as number;
-    let f = fill[a] as number;
-    pairData[f] = b;
-    pairData[f + 1] = c;
-    fill[a] = f + 2;
-    f = fill[b] as number;
-    pairData[f] = a;
-    pairData[f + 1] = c;
-    fill[b] = f + 2;
+  pairWriter.layout();
+  par = need('pairs');
+  for (let t = 0; t < nTerms; t++) {
+    if ((t & (STEP_ITERATIONS - 1)) === 0) yield;
+    if ((parent[t] as number) < 0) readPairs(par, t, nTerms, pairWriter);
   }
+  par.done();
+  const pairs = pairWriter.finish();
 
   const sr = need('streams');
   const lr = need('lengths');
@@ -603,10 +579,23 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
     postings: { start: postStart, bytes: new Uint8Array(bytes.subarray(postFrom, postTo)), changed: new Map() },
     streams: streamLists,
     lengths,
-    pairOff,
-    pairData,
+    pairs,
     counters: header.counters,
   };
+}
+
+/** Reads word t's pairs from the pairs section into both rows of `w`; returns how many there were. */
+function readPairs(r: VarReader, t: number, nTerms: number, w: PairAdjacencyWriter): number {
+  const np = r.u();
+  let u = t;
+  for (let i = 0; i < np; i++) {
+    u += r.u();
+    if (u >= nTerms) throw new SnapshotError('index snapshot is corrupt (section pairs names an unknown word)');
+    const c = r.u();
+    w.put(t, u, c);
+    w.put(u, t, c);
+  }
+  return np;
 }
 
 function parseLine(line: string, section: string): unknown {
