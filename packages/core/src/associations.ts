@@ -220,7 +220,7 @@ export class Associations {
         joint[u] = (joint[u] as number) + 1;
       }
     }
-    const dfOf = (u: number): number => (view ? visibleStats(view, this.post, u).df : (lex.df.data[u] as number));
+    const dfOf = (u: number): number => (view ? visibleStats(view, this.post, u).df : lex.df.get(u));
     const dft = dfOf(t);
     const out: DocAssociate[] = [];
     for (const u of touched) {

@@ -46,3 +46,77 @@ export class IntColumn {
     return this.data.subarray(0, this.length);
   }
 }
+
+/** Growable column of bytes (values 0..255): a Uint8Array with a length, doubled when it fills up. */
+export class ByteColumn {
+  data: Uint8Array;
+  length = 0;
+  constructor(capacity = 1024) {
+    this.data = new Uint8Array(capacity);
+  }
+  grow(n: number): void {
+    if (n <= this.data.length) return;
+    let cap = Math.max(16, this.data.length * 2);
+    while (cap < n) cap *= 2;
+    const d = new Uint8Array(cap);
+    d.set(this.data.subarray(0, this.length));
+    this.data = d;
+  }
+  /** Appends `n` zeros. */
+  extend(n: number): void {
+    this.grow(this.length + n);
+    this.length += n;
+  }
+}
+
+/** The 16-bit value that stands for a count kept in a CountColumn's map. */
+const WIDE = 0xffff;
+
+/**
+ * Growable column of non-negative counts below 2^31, two bytes each: a count from 0xffff up is kept in a map beside
+ * the column (which holds 0xffff for it). Document frequencies and occurrences are small for nearly every term (a
+ * multi-token is held by a few entities), so the map holds a few hundred common words where an Int32 column spent
+ * four bytes on every term.
+ */
+export class CountColumn {
+  private data: Uint16Array;
+  length = 0;
+  private readonly wide = new Map<number, number>();
+  constructor(capacity = 1024) {
+    this.data = new Uint16Array(capacity);
+  }
+  /** The count at `i` (0 past the end). */
+  get(i: number): number {
+    const v = this.data[i] ?? 0;
+    return v === WIDE ? (this.wide.get(i) as number) : v;
+  }
+  set(i: number, v: number): void {
+    if (v < 0 || v > 0x7fffffff) throw new RangeError(`index invariant broken: count ${v} out of range at ${i}`);
+    if (v >= WIDE) {
+      this.data[i] = WIDE;
+      this.wide.set(i, v);
+      return;
+    }
+    if (this.data[i] === WIDE) this.wide.delete(i);
+    this.data[i] = v;
+  }
+  grow(n: number): void {
+    if (n <= this.data.length) return;
+    let cap = Math.max(16, this.data.length * 2);
+    while (cap < n) cap *= 2;
+    const d = new Uint16Array(cap);
+    d.set(this.data.subarray(0, this.length));
+    this.data = d;
+  }
+  /** Appends `n` zeros. */
+  extend(n: number): void {
+    this.grow(this.length + n);
+    this.length += n;
+  }
+  /** The counts as an Int32Array of `length` values (a copy). */
+  toInt32(): Int32Array {
+    const out = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.get(i);
+    return out;
+  }
+}

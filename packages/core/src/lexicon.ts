@@ -1,4 +1,4 @@
-import { IntColumn } from './intcolumn';
+import { ByteColumn, CountColumn, IntColumn } from './intcolumn';
 import { FIELD_COUNT } from './params';
 import { STEP_ITERATIONS, type IndexState } from './serialize';
 import { forEachWord, MT_SEP, normalize, type Analyzer } from './tokenizer';
@@ -59,10 +59,10 @@ export class Lexicon {
   private bagSlot = new IntColumn(1 << 14);
   private stampNow = 0;
   /** per term: occurrences over all fields (sum of the capped per-field counts of each entity) */
-  cnt = new IntColumn(1 << 14);
-  df = new IntColumn(1 << 14);
+  cnt = new CountColumn(1 << 14);
+  df = new CountColumn(1 << 14);
   /** words per term (1..4) */
-  words = new IntColumn(1 << 14);
+  words = new ByteColumn(1 << 14);
   liveTerms = 0;
   liveSingles = 0;
   /** every run is a term (a bulk build, until `distill`); else only single words and distilled multi-tokens */
@@ -176,13 +176,13 @@ export class Lexicon {
   /** Document frequency of a key (0 when absent). */
   dfOf(key: string): number {
     const t = this.lookup(key.split(MT_SEP));
-    return t === undefined ? 0 : (this.df.data[t] as number);
+    return t === undefined ? 0 : this.df.get(t);
   }
 
   /** The term of a multi-token key ("w1~w2~…"), when it occurs. */
   termIdOf(key: string): number | undefined {
     const t = this.lookup(key.split(MT_SEP));
-    return t !== undefined && (this.df.data[t] as number) > 0 ? t : undefined;
+    return t !== undefined && this.df.get(t) > 0 ? t : undefined;
   }
 
   /** The key of a term: its words' keys joined with "~". */
@@ -195,7 +195,7 @@ export class Lexicon {
 
   /** Occurrences of a term over all fields. */
   termCount(t: number): number {
-    return (this.cnt.data[t] as number) | 0;
+    return this.cnt.get(t);
   }
 
   /**
@@ -308,7 +308,7 @@ export class Lexicon {
         if (exact) t = this.ensureChild(t, next);
         else {
           const c = this.child.get(t, next);
-          if (c >= 0 && (this.df.data[c] as number) >= MIN_DF_DISTILLED) t = c;
+          if (c >= 0 && this.df.get(c) >= MIN_DF_DISTILLED) t = c;
           else {
             const key = `${t},${next}`;
             if (!seenPending.has(key)) {
@@ -331,14 +331,12 @@ export class Lexicon {
   /** Drops the multi-tokens below MIN_DF_DISTILLED (see the class) and ends `exact` mode. */
   distill(): void {
     this.exact = false;
-    const df = this.df.data;
-    const cnt = this.cnt.data;
     const words = this.words.data;
     for (let t = 0; t < this.size; t++) {
-      const d = df[t] as number;
+      const d = this.df.get(t);
       if (d > 0 && d < MIN_DF_DISTILLED && (words[t] as number) > 1) {
-        df[t] = 0;
-        cnt[t] = 0;
+        this.df.set(t, 0);
+        this.cnt.set(t, 0);
         this.liveTerms--;
       }
     }
@@ -347,19 +345,19 @@ export class Lexicon {
   /** The multi-token extending term `p` by word `w`, made distilled with the given df and occurrences. */
   promote(p: number, w: number, df: number, occ: number): number {
     const t = this.ensureChild(p, w);
-    if ((this.df.data[t] as number) !== 0) throw new Error(`index invariant broken: multi-token ${t} is already held`);
-    this.df.data[t] = df;
-    this.cnt.data[t] = occ;
+    if (this.df.get(t) !== 0) throw new Error(`index invariant broken: multi-token ${t} is already held`);
+    this.df.set(t, df);
+    this.cnt.set(t, occ);
     this.liveTerms++;
     return t;
   }
 
   /** Adds or subtracts one entity's capped counts of term `t` (call after its posting changed). */
   addCounts(t: number, occ: number, sign: 1 | -1): void {
-    this.cnt.data[t] = (this.cnt.data[t] as number) + sign * occ;
-    const before = this.df.data[t] as number;
+    this.cnt.set(t, this.cnt.get(t) + sign * occ);
+    const before = this.df.get(t);
     const after = before + sign;
-    this.df.data[t] = after;
+    this.df.set(t, after);
     const single = this.words.data[t] === 1;
     if (single) this.tokenOccurrences += sign * occ;
     if (before === 0 && after > 0) {
@@ -370,8 +368,8 @@ export class Lexicon {
       if (single) this.liveSingles--;
     } else if (!single && !this.exact && after > 0 && after < MIN_DF_DISTILLED) {
       // fell below distilled: dropped (the one entity left holding it is not counted)
-      this.df.data[t] = 0;
-      this.cnt.data[t] = 0;
+      this.df.set(t, 0);
+      this.cnt.set(t, 0);
       this.liveTerms--;
     }
   }
@@ -471,9 +469,13 @@ export class Lexicon {
    */
   *restore(s: IndexState): Generator<void, void, void> {
     this.keys = s.wordKeys;
-    const room = termRoom(s.df.length);
-    this.cnt = IntColumn.from(s.cnt, room);
-    this.df = IntColumn.from(s.df, room);
+    const nTerms = s.df.length;
+    const room = termRoom(nTerms);
+    // the counts are narrowed in the loop below, term by term
+    this.cnt = new CountColumn(nTerms + room);
+    this.df = new CountColumn(nTerms + room);
+    this.cnt.length = nTerms;
+    this.df.length = nTerms;
     this.parent = IntColumn.from(s.parent, room);
     this.lastWord = IntColumn.from(s.lastWord, room);
     this.stamp = new IntColumn(0);
@@ -481,8 +483,8 @@ export class Lexicon {
     this.stampNow = 0;
     this.tokenOccurrences = s.counters.tokenOccurrences;
     this.termId = new Map();
-    const nTerms = this.df.length;
-    this.words = zeroColumn(nTerms, room);
+    this.words = new ByteColumn(nTerms + room);
+    this.words.length = nTerms;
     this.liveTerms = 0;
     this.liveSingles = 0;
     const par = this.parent.data;
@@ -493,14 +495,16 @@ export class Lexicon {
       const w = p < 0 ? 1 : (this.words.data[p] as number) + 1;
       this.words.data[t] = w;
       if (p < 0) this.termId.set(this.keys.get(t) as string, t);
-      const df = this.df.data[t] as number;
+      const df = s.df[t] as number;
       if (w > 1 && df > 0 && df < MIN_DF_DISTILLED) {
-        // snapshots written before the lexicon was distilled hold every run
-        this.df.data[t] = 0;
-        this.cnt.data[t] = 0;
-      } else if (df > 0) {
-        this.liveTerms++;
-        if (w === 1) this.liveSingles++;
+        // snapshots written before the lexicon was distilled hold every run: this one stays 0
+      } else {
+        this.df.set(t, df);
+        this.cnt.set(t, s.cnt[t] as number);
+        if (df > 0) {
+          this.liveTerms++;
+          if (w === 1) this.liveSingles++;
+        }
       }
     }
     this.child = yield* Trie.fromColumns(par, this.lastWord, nTerms, room, STEP_ITERATIONS);
@@ -518,13 +522,6 @@ export class Lexicon {
       this.surfCnt.data[id] = c;
     }
   }
-}
-
-/** A column of `n` zeros with room for `room` more. */
-function zeroColumn(n: number, room: number): IntColumn {
-  const c = new IntColumn(n + room);
-  c.length = n;
-  return c;
 }
 
 /** Code-unit order of term keys (the canonical order of the tables and of ties). */

@@ -312,7 +312,7 @@ export class LexIndex {
   }
 
   termDf(t: number): number {
-    return this.lex.df.data[t] as number;
+    return this.lex.df.get(t);
   }
 
   /** Occurrences of a term over all fields. */
@@ -542,8 +542,8 @@ export class LexIndex {
       slots: this.graph.slots,
       inbound: this.graph.inbound,
       wordKeys: lex.wordKeys,
-      cnt: lex.cnt.view(),
-      df: lex.df.view(),
+      cnt: lex.cnt.toInt32(),
+      df: lex.df.toInt32(),
       parent: lex.parent.view(),
       lastWord: lex.lastWord.view(),
       surfaceCount: surfaces.counts,

@@ -46,7 +46,7 @@ export class Matcher {
   matchPrompt(prompt: string, p: QueryParams, scope?: Scope): PromptMatch {
     const lex = this.lex;
     const view = scope?.view ?? null;
-    const dfOf = view ? (scope as Scope).df : (t: number): number => lex.df.data[t] as number;
+    const dfOf = view ? (scope as Scope).df : (t: number): number => lex.df.get(t);
     const ignore = new Set(p.ignore.map((w) => this.analyzer.key(w.toLowerCase())).filter(Boolean));
     const byId = new Map<number, QueryTerm>();
     const missing: string[] = [];
@@ -144,7 +144,7 @@ export class Matcher {
     for (;;) {
       let t = ids[0] as number;
       for (let i = 1; i < n && t >= 0; i++) t = lex.child.get(t, ids[i] as number);
-      if (t >= 0 && (dfOf ? dfOf(t) : (lex.df.data[t] as number)) >= MIN_DF_DISTILLED) out.push(t);
+      if (t >= 0 && (dfOf ? dfOf(t) : lex.df.get(t)) >= MIN_DF_DISTILLED) out.push(t);
       let i = n - 2;
       while (i >= 0 && (ids[i] as number) >= (ids[i + 1] as number)) i--;
       if (i < 0) break;

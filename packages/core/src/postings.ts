@@ -157,7 +157,7 @@ export class Postings {
 
   /** Postings of a term as triples (slot, A, B): stored for single words, found by phrase matching for multi-tokens. */
   postingsOf(t: number): ArrayLike<number> {
-    const df = this.lex.df.data[t] ?? 0;
+    const df = this.lex.df.get(t);
     if (df === 0) return EMPTY;
     if (this.lex.words.data[t] !== 1) return this.phrasePostings(t);
     return this.wordPostings(t);
@@ -170,7 +170,7 @@ export class Postings {
     const hit = this.decoded.map.get(t);
     if (hit) return hit;
     // a stored list is the one the snapshot held, so it has df postings
-    const out = postingList(this.table, t, this.lex.df.data[t] as number) as Int32Array;
+    const out = postingList(this.table, t, this.lex.df.get(t)) as Int32Array;
     if (this.decoded.ints + out.length > DECODED_CACHE_INTS) this.decoded = { map: new Map(), ints: 0 };
     this.decoded.map.set(t, out);
     this.decoded.ints += out.length;
@@ -184,10 +184,10 @@ export class Postings {
    * stamps (a slot holds every word checked when its stamp is `slotStampNow`), or null when nothing was checked.
    */
   private candidates(rare: number, ws: readonly number[]): Int32Array | null {
-    const dfs = this.lex.df.data;
-    const others = [...new Set(ws)].filter((w) => w !== rare).sort((x, y) => (dfs[x] as number) - (dfs[y] as number));
-    let count = dfs[rare] as number;
-    if (!others.length || (dfs[others[0] as number] as number) > count * 32) return null;
+    const dfs = this.lex.df;
+    const others = [...new Set(ws)].filter((w) => w !== rare).sort((x, y) => dfs.get(x) - dfs.get(y));
+    let count = dfs.get(rare);
+    if (!others.length || dfs.get(others[0] as number) > count * 32) return null;
     const nSlots = this.graph.slots.length;
     if (!this.slotStamp || this.slotStamp.length < nSlots) this.slotStamp = new Int32Array(Math.max(1024, nSlots * 2));
     const st = this.slotStamp;
@@ -195,7 +195,7 @@ export class Postings {
     const base = this.postingsOf(rare);
     for (let i = 0; i < base.length; i += 3) st[base[i] as number] = now;
     for (const w of others) {
-      if ((dfs[w] as number) > count * 32) break;
+      if (dfs.get(w) > count * 32) break;
       const prev = now;
       now = ++this.slotStampNow;
       const post = this.postingsOf(w);
@@ -222,7 +222,7 @@ export class Postings {
     }
     const hit = this.phraseCache.map.get(t);
     if (hit) return hit;
-    const out = new Int32Array(3 * (this.lex.df.data[t] as number));
+    const out = new Int32Array(3 * this.lex.df.get(t));
     let o = 0;
     this.findRun(this.lex.wordIds(t), (slot, a, b) => {
       if (o + 3 > out.length) throw new Error(`index invariant broken: multi-token ${t} occurs in more entities than its df`);
@@ -242,10 +242,10 @@ export class Postings {
    * its packed per-field counts (capped as stored postings are), in the order of the rarest word's postings.
    */
   private findRun(ws: readonly number[], onHolder: (slot: number, a: number, b: number) => void): void {
-    const dfs = this.lex.df.data;
+    const dfs = this.lex.df;
     const n = ws.length;
     let rare = ws[0] as number;
-    for (const w of ws) if ((dfs[w] as number) < (dfs[rare] as number)) rare = w;
+    for (const w of ws) if (dfs.get(w) < dfs.get(rare)) rare = w;
     const base = this.postingsOf(rare);
     const first = ws[0] as number;
     const c = PACK_SCRATCH;

@@ -46,8 +46,8 @@ function* fieldOf(slots: readonly (Entity | undefined)[], field: 'terms' | 'head
 function* frequentMultiTokens(lex: Lexicon): Generator<string> {
   const ids: number[] = [];
   for (let t = 0; t < lex.size; t++) {
-    if ((lex.words.data[t] as number) >= 2 && (lex.df.data[t] as number) >= MIN_DF_DISTILLED) ids.push(t);
+    if ((lex.words.data[t] as number) >= 2 && lex.df.get(t) >= MIN_DF_DISTILLED) ids.push(t);
   }
-  ids.sort((a, b) => (lex.cnt.data[b] as number) - (lex.cnt.data[a] as number) || a - b);
+  ids.sort((a, b) => lex.cnt.get(b) - lex.cnt.get(a) || a - b);
   for (const t of ids) yield lex.display(lex.termKey(t));
 }

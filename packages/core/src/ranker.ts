@@ -89,7 +89,7 @@ export class Ranker {
     let maxScore = 0;
     const catFilter = p.category ? p.category.toLowerCase() : '';
     for (const q of terms) {
-      const qw = q.weight * bm25Idf(N, view ? (scope as Scope).df(q.termId) : (this.lex.df.data[q.termId] as number));
+      const qw = q.weight * bm25Idf(N, view ? (scope as Scope).df(q.termId) : this.lex.df.get(q.termId));
       maxScore += qw * (k1 + 1);
       const post = this.post.postingsOf(q.termId);
       for (let i = 0; i < post.length; i += 3) {
@@ -150,7 +150,7 @@ export class Ranker {
     const out: RankExplanation[] = slots.map((_, i) => ({ score: scores[i] as number, terms: [], fields: zeroFields(), softMatch: 0 }));
     const parts = new Array<number>(FIELD_COUNT).fill(0);
     for (const q of terms) {
-      const qw = q.weight * bm25Idf(N, view ? (scope as Scope).df(q.termId) : (this.lex.df.data[q.termId] as number));
+      const qw = q.weight * bm25Idf(N, view ? (scope as Scope).df(q.termId) : this.lex.df.get(q.termId));
       const post = this.post.postingsOf(q.termId);
       for (let i = 0; i < post.length; i += 3) {
         const r = row.get(post[i] as number);
@@ -199,7 +199,7 @@ export class Ranker {
     const inPrompt = new Set(terms.map((q) => q.termId));
     const view = scope?.view ?? null;
     const N = Math.max(1, view ? view.live : this.graph.live);
-    const idfOf = (t: number): number => bm25Idf(N, view ? (scope as Scope).df(t) : (this.lex.df.data[t] as number));
+    const idfOf = (t: number): number => bm25Idf(N, view ? (scope as Scope).df(t) : this.lex.df.get(t));
     // associate u → [prompt word index, strength, …]; strength = Dice · min(1, idf_u / idf_t)²: an associate more
     // common than the prompt word says less than it does, and stands in for it less
     const via = new Map<number, number[]>();

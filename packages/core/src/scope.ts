@@ -25,7 +25,7 @@ export function fullScope(lex: Lexicon, graph: EntityGraph): Scope {
   return {
     view: null,
     live: graph.live,
-    df: (t) => lex.df.data[t] as number,
+    df: (t) => lex.df.get(t),
     count: (t) => lex.termCount(t),
   };
 }

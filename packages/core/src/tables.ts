@@ -56,12 +56,12 @@ export function indexStats(ix: TableSources): IndexStats {
   const lex = ix.lex;
   let postings = 0;
   for (let t = 0; t < lex.size; t++) {
-    const df = lex.df.data[t] as number;
+    const df = lex.df.get(t);
     postings += df;
   }
   let distilled = 0;
   for (let t = 0; t < lex.size; t++) {
-    if ((lex.words.data[t] as number) > 1 && (lex.df.data[t] as number) >= MIN_DF_DISTILLED) distilled++;
+    if ((lex.words.data[t] as number) > 1 && lex.df.get(t) >= MIN_DF_DISTILLED) distilled++;
   }
   const { links, resolved } = ix.graph.linkCounts();
   return {
@@ -92,14 +92,14 @@ export function exportTables(ix: TableSources, opts: ExportOptions = {}): Export
   const categories: ExportedTables['categories'] = [];
   const order = Array.from({ length: lex.size }, (_x, t) => t)
     .filter((t) => {
-      const df = lex.df.data[t] as number;
+      const df = lex.df.get(t);
       if (df <= 0) return false;
       return opts.allTerms || lex.words.data[t] === 1 || df >= MIN_DF_DISTILLED;
     })
     .map((t) => ({ key: lex.termKey(t), t }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const { key, t } of order) {
-    lexicon.push({ token: key, display: lex.display(key), count: lex.termCount(t), df: lex.df.data[t] as number });
+    lexicon.push({ token: key, display: lex.display(key), count: lex.termCount(t), df: lex.df.get(t) });
     if (maxRel > 0) {
       for (const a of ix.assoc.associations(t, opts.pmi ?? 'xllm', opts.minJoint ?? 1, maxRel)) {
         xembeddings.push({ token: key, related: lex.termKey(a.termId), pmi: a.pmi, nab: a.nab });
