@@ -1,26 +1,18 @@
 import { IntPairMap } from './intmap';
+import { rankOf, termSet, type TermSet } from './termset';
 
 /**
- * Adjacency of the pair table in both directions, for the `nTerms` terms it was derived over: per term t with a pair,
+ * Adjacency of the pair table in both directions, for the terms it was derived over: per term t with a pair,
  * every word paired with t in ascending id order as unsigned LEB128 varints (the gap from the previous word, from
- * 0, then the count) in bytes[start[r] .. start[r + 1]), r being t's rank among the terms with a pair. `has` marks
- * those terms (bit t & 31 of has[t >> 5]) and `base[b]` counts the marked terms before block b, so a row is found
- * with one popcount: no offset for the multi-tokens (most terms, none with a pair) nor for words without a pair.
- * `entries` is the number of (word, other word) entries, twice the pairs.
+ * 0, then the count) in bytes[start[r] .. start[r + 1]), r being t's rank in `rows`, the terms with a pair: no
+ * offset for the multi-tokens (most terms, none with a pair) nor for words without a pair. `entries` is the number
+ * of (word, other word) entries, twice the pairs.
  */
 export interface PairAdjacency {
-  nTerms: number;
-  has: Uint32Array;
-  base: Int32Array;
+  rows: TermSet;
   start: Int32Array;
   bytes: Uint8Array;
   entries: number;
-}
-
-function popcount32(x: number): number {
-  let v = x - ((x >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) as number;
 }
 
 function varintLength(v: number): number {
@@ -29,11 +21,8 @@ function varintLength(v: number): number {
 
 /** The row of term `t` in `adj` as a byte range [from, to), empty (0, 0) when it has no pair. */
 function rowOf(adj: PairAdjacency, t: number): [number, number] {
-  if (t < 0 || t >= adj.nTerms) return [0, 0];
-  const word = adj.has[t >> 5] as number;
-  const bit = t & 31;
-  if (((word >>> bit) & 1) === 0) return [0, 0];
-  const r = (adj.base[t >> 5] as number) + popcount32(word & ((1 << bit) - 1));
+  const r = rankOf(adj.rows, t);
+  if (r < 0) return [0, 0];
   return [adj.start[r] as number, adj.start[r + 1] as number];
 }
 
@@ -119,18 +108,8 @@ export class PairAdjacencyWriter {
   /** Ends the first pass: places the rows. */
   layout(): void {
     const n = this.nTerms;
-    const blocks = (n + 31) >> 5;
-    const has = new Uint32Array(blocks);
-    const base = new Int32Array(blocks + 1);
-    let rows = 0;
-    for (let t = 0; t < n; t++) {
-      if ((t & 31) === 0) base[t >> 5] = rows;
-      if ((this.pos[t] as number) > 0) {
-        has[t >> 5] = ((has[t >> 5] as number) | (1 << (t & 31))) >>> 0;
-        rows++;
-      }
-    }
-    base[blocks] = rows;
+    const set = termSet(n, (t) => (this.pos[t] as number) > 0);
+    const rows = set.base[set.base.length - 1] as number;
     const start = new Int32Array(rows + 1);
     let r = 0;
     let total = 0;
@@ -143,7 +122,7 @@ export class PairAdjacencyWriter {
     }
     start[rows] = total;
     this.prev.fill(0);
-    this.adj = { nTerms: n, has, base, start, bytes: new Uint8Array(total), entries: this.entries };
+    this.adj = { rows: set, start, bytes: new Uint8Array(total), entries: this.entries };
   }
 
   finish(): PairAdjacency {
@@ -253,7 +232,7 @@ export class PairTable {
     if (this.map) return this.map;
     const csr = this.csr as PairAdjacency;
     const m = new IntPairMap(Math.max(1024, (csr.entries >> 1) + this.overlayEntries));
-    for (let t = 0; t < csr.nTerms; t++) {
+    for (let t = 0; t < csr.rows.nTerms; t++) {
       forEachPair(csr, t, (u, c) => {
         if (t < u) m.set(t, u, c);
       });

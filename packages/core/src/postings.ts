@@ -1,7 +1,8 @@
 import type { EntityGraph } from './graph';
 import { MIN_DF_DISTILLED, type Lexicon, type TermBag } from './lexicon';
 import { FIELD_COUNT } from './params';
-import { postingList, STEP_ITERATIONS, type IndexState } from './serialize';
+import { postingList, STEP_ITERATIONS, type IndexState, type PostingTable } from './serialize';
+import { rankOf, termSet } from './termset';
 import type { IndexVersion } from './version';
 
 /**
@@ -47,7 +48,7 @@ const PACK_SCRATCH = new Array<number>(FIELD_COUNT).fill(0);
  */
 export class Postings {
   /** postings of single words: triples (slot, A, B), see PostingTable; `changed` holds the lists made or changed here */
-  table: { start: Int32Array; bytes: Uint8Array; changed: Map<number, number[]> } = { start: NO_INTS, bytes: new Uint8Array(0), changed: new Map() };
+  table: Omit<PostingTable, 'changed'> & { changed: Map<number, number[]> } = { words: termSet(0, () => false), start: NO_INTS, bytes: new Uint8Array(0), changed: new Map() };
   /** stored postings decoded (they never change: a list that does moves to `changed`), bounded */
   private decoded: { map: Map<number, Int32Array>; ints: number } = { map: new Map(), ints: 0 };
   /** per slot: stamp of the last phrase match that kept it as a candidate (see candidates) */
@@ -148,7 +149,7 @@ export class Postings {
         }
         p.length = last;
         // an empty list stands for a loaded one until the next snapshot; a term made here needs none
-        if (last === 0 && t + 1 >= this.table.start.length) this.table.changed.delete(t);
+        if (last === 0 && rankOf(this.table.words, t) < 0) this.table.changed.delete(t);
         return;
       }
     }
@@ -337,7 +338,7 @@ export class Postings {
 
   /** Takes the postings, token streams and field lengths of a snapshot. */
   *restore(s: IndexState): Generator<void, void, void> {
-    this.table = { start: s.postings.start, bytes: s.postings.bytes, changed: new Map() };
+    this.table = { words: s.postings.words, start: s.postings.start, bytes: s.postings.bytes, changed: new Map() };
     this.decoded = { map: new Map(), ints: 0 };
     this.streams = s.streams;
     this.lengths = Array.from(s.lengths);

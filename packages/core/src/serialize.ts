@@ -1,5 +1,6 @@
 import type { Entity } from './entity';
 import { forEachPair, PairAdjacencyWriter, type PairAdjacency } from './pairs';
+import { rankOf, termSet, type TermSet } from './termset';
 import type { BuildOptions } from './params';
 
 /**
@@ -29,12 +30,13 @@ const MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
 const FIELDS = 6;
 
 /**
- * The postings of single words as triples (slot, A, B): term t's are `changed.get(t)` when it has an entry, else the
- * varints bytes[start[t] .. start[t + 1]) as the snapshot stores them (per posting its slot gap, A and B, sorted by
- * slot; none for t ≥ start.length − 1). A decoded snapshot keeps them so, a quarter of their size as Int32 triples,
- * with nothing changed; the lists made or changed afterwards are in any slot order.
+ * The postings of single words as triples (slot, A, B): term t's are `changed.get(t)` when it has an entry, else,
+ * for a stored word (a member of `words`, with rank r), the varints from bytes[start[r]] on as the snapshot stores
+ * them (per posting its slot gap, A and B, sorted by slot). A decoded snapshot keeps them so, a quarter of their size
+ * as Int32 triples, with nothing changed; the lists made or changed afterwards are in any slot order.
  */
 export interface PostingTable {
+  words: TermSet;
   start: Int32Array;
   bytes: Uint8Array;
   changed: ReadonlyMap<number, ArrayLike<number>>;
@@ -46,7 +48,8 @@ const NO_POSTINGS: ArrayLike<number> = new Int32Array(0);
 export function postingList(p: PostingTable, t: number, df: number): ArrayLike<number> {
   const changed = p.changed.get(t);
   if (changed) return changed;
-  return t + 1 < p.start.length ? decodePostings(p.bytes, p.start[t] as number, df) : NO_POSTINGS;
+  const r = rankOf(p.words, t);
+  return r >= 0 ? decodePostings(p.bytes, p.start[r] as number, df) : NO_POSTINGS;
 }
 
 /** The `n` postings stored as varints from b[from] on (per posting: slot gap, A, B) as triples (slot, A, B). */
@@ -493,7 +496,10 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
 
   // the postings stay varints (see PostingTable): each word's are found by counting the bytes that end a varint
   const [postFrom, postTo] = section('postings');
-  const postStart = new Int32Array(nTerms + 1);
+  // an offset per single word only (one term in ten or fewer), found by rank
+  const postWords = termSet(nTerms, (t) => (parent[t] as number) < 0);
+  const postStart = new Int32Array((postWords.base[postWords.base.length - 1] as number) + 1);
+  let word = 0;
   let o = postFrom;
   let par = need('pairs');
   // the section holds each pair once, (t, u) under t < u, by t then u: put in both rows in that order, every row gets
@@ -506,16 +512,16 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       work = 0;
       yield;
     }
-    postStart[t] = o - postFrom;
     if ((parent[t] as number) >= 0) continue;
+    postStart[word++] = o - postFrom;
     const n = df[t] as number;
     for (let ends = 3 * n; ends > 0; o++) {
       if (o >= postTo) throw new SnapshotError('index snapshot is truncated (section postings)');
       if ((bytes[o] as number) < 0x80) ends--;
     }
-    work += n + (readPairs(par, t, nTerms, pairWriter));
+    work += n + readPairs(par, t, nTerms, pairWriter);
   }
-  postStart[nTerms] = o - postFrom;
+  postStart[word] = o - postFrom;
   if (o !== postTo) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
   par.done();
   pairWriter.layout();
@@ -576,7 +582,7 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
     surfaceCount: new Map(header.surfaces),
     surfaceWord,
     // a copy, so the snapshot's bytes can go (a Buffer's `slice` would be a view of all of them)
-    postings: { start: postStart, bytes: new Uint8Array(bytes.subarray(postFrom, postTo)), changed: new Map() },
+    postings: { words: postWords, start: postStart, bytes: new Uint8Array(bytes.subarray(postFrom, postTo)), changed: new Map() },
     streams: streamLists,
     lengths,
     pairs,
