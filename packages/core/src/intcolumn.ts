@@ -1,9 +1,31 @@
-/** Growable column of 32-bit integers: a typed array with a length, doubled when it fills up. */
-export class IntColumn {
-  data: Int32Array;
+/** A typed array with a length, doubled when it fills up (a column made empty, capacity 0, doubles from 16). */
+abstract class GrowableColumn<A extends Int32Array | Uint16Array | Uint8Array> {
   length = 0;
+  constructor(public data: A) {}
+  /** A zeroed array of the column's type. */
+  protected abstract make(capacity: number): A;
+  grow(n: number): void {
+    if (n <= this.data.length) return;
+    let cap = Math.max(16, this.data.length * 2);
+    while (cap < n) cap *= 2;
+    const d = this.make(cap);
+    d.set(this.data.subarray(0, this.length));
+    this.data = d;
+  }
+  /** Appends `n` zeros. */
+  extend(n: number): void {
+    this.grow(this.length + n);
+    this.length += n;
+  }
+}
+
+/** Growable column of 32-bit integers. */
+export class IntColumn extends GrowableColumn<Int32Array> {
   constructor(capacity = 1024) {
-    this.data = new Int32Array(capacity);
+    super(new Int32Array(capacity));
+  }
+  protected make(capacity: number): Int32Array {
+    return new Int32Array(capacity);
   }
   /**
    * A column holding `a`: an array that owns its whole buffer (a snapshot decoder's) is taken as it is, with no copy
@@ -28,44 +50,18 @@ export class IntColumn {
     c.length = a.length;
     return c;
   }
-  grow(n: number): void {
-    if (n <= this.data.length) return;
-    // a column made empty (capacity 0) doubles from 16
-    let cap = Math.max(16, this.data.length * 2);
-    while (cap < n) cap *= 2;
-    const d = new Int32Array(cap);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
-  }
-  /** Appends `n` zeros. */
-  extend(n: number): void {
-    this.grow(this.length + n);
-    this.length += n;
-  }
   view(): Int32Array {
     return this.data.subarray(0, this.length);
   }
 }
 
-/** Growable column of bytes (values 0..255): a Uint8Array with a length, doubled when it fills up. */
-export class ByteColumn {
-  data: Uint8Array;
-  length = 0;
+/** Growable column of bytes (values 0..255). */
+export class ByteColumn extends GrowableColumn<Uint8Array> {
   constructor(capacity = 1024) {
-    this.data = new Uint8Array(capacity);
+    super(new Uint8Array(capacity));
   }
-  grow(n: number): void {
-    if (n <= this.data.length) return;
-    let cap = Math.max(16, this.data.length * 2);
-    while (cap < n) cap *= 2;
-    const d = new Uint8Array(cap);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
-  }
-  /** Appends `n` zeros. */
-  extend(n: number): void {
-    this.grow(this.length + n);
-    this.length += n;
+  protected make(capacity: number): Uint8Array {
+    return new Uint8Array(capacity);
   }
 }
 
@@ -74,16 +70,17 @@ const WIDE = 0xffff;
 
 /**
  * Growable column of non-negative counts below 2^31, two bytes each: a count from 0xffff up is kept in a map beside
- * the column (which holds 0xffff for it). Document frequencies and occurrences are small for nearly every term (a
- * multi-token is held by a few entities), so the map holds a few hundred common words where an Int32 column spent
- * four bytes on every term.
+ * the column (which holds 0xffff for it), so read and write through `get` and `set`, not `data`. Document frequencies
+ * and occurrences are small for nearly every term (a multi-token is held by a few entities), so the map holds a few
+ * hundred common words where an Int32 column spent four bytes on every term.
  */
-export class CountColumn {
-  private data: Uint16Array;
-  length = 0;
+export class CountColumn extends GrowableColumn<Uint16Array> {
   private readonly wide = new Map<number, number>();
   constructor(capacity = 1024) {
-    this.data = new Uint16Array(capacity);
+    super(new Uint16Array(capacity));
+  }
+  protected make(capacity: number): Uint16Array {
+    return new Uint16Array(capacity);
   }
   /** The count at `i` (0 past the end). */
   get(i: number): number {
@@ -99,19 +96,6 @@ export class CountColumn {
     }
     if (this.data[i] === WIDE) this.wide.delete(i);
     this.data[i] = v;
-  }
-  grow(n: number): void {
-    if (n <= this.data.length) return;
-    let cap = Math.max(16, this.data.length * 2);
-    while (cap < n) cap *= 2;
-    const d = new Uint16Array(cap);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
-  }
-  /** Appends `n` zeros. */
-  extend(n: number): void {
-    this.grow(this.length + n);
-    this.length += n;
   }
   /** The counts as an Int32Array of `length` values (a copy). */
   toInt32(): Int32Array {

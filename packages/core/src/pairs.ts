@@ -19,6 +19,17 @@ function varintLength(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
 
+/** Writes `v` (0 .. 2^31 − 1) as an unsigned LEB128 varint at b[p]; returns the position after it. */
+function writeVarint(b: Uint8Array, p: number, v: number): number {
+  let x = v;
+  while (x >= 0x80) {
+    b[p++] = (x & 0x7f) | 0x80;
+    x >>>= 7;
+  }
+  b[p++] = x;
+  return p;
+}
+
 /** The row of term `t` in `adj` as a byte range [from, to), empty (0, 0) when it has no pair. */
 function rowOf(adj: PairAdjacency, t: number): [number, number] {
   const r = rankOf(adj.rows, t);
@@ -84,25 +95,7 @@ export class PairAdjacencyWriter {
       this.entries++;
       return;
     }
-    const b = adj.bytes;
-    let p = this.pos[row] as number;
-    for (let x = gap; ; ) {
-      if (x < 0x80) {
-        b[p++] = x;
-        break;
-      }
-      b[p++] = (x & 0x7f) | 0x80;
-      x >>>= 7;
-    }
-    for (let x = count; ; ) {
-      if (x < 0x80) {
-        b[p++] = x;
-        break;
-      }
-      b[p++] = (x & 0x7f) | 0x80;
-      x >>>= 7;
-    }
-    this.pos[row] = p;
+    this.pos[row] = writeVarint(adj.bytes, writeVarint(adj.bytes, this.pos[row] as number, gap), count);
   }
 
   /** Ends the first pass: places the rows. */
