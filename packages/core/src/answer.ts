@@ -6,7 +6,7 @@ import type { RankExplanation } from './ranker';
 import { standardPrompt, type StandardPrompt } from './standardize';
 import { BARE_NUMBER, isGeneric, relatedFromResults, type RelatedToken } from './related';
 import { seeAlsoOf, type SeeAlso } from './seealso';
-import { chooseSummary, type SummaryCandidate } from './summary';
+import { chooseSummary, MIN_SENTENCE, type SummaryCandidate } from './summary';
 import { MT_SEP } from './tokenizer';
 
 export interface Snippet {
@@ -849,13 +849,14 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
   slots.forEach((slot, rank) => {
     const e = idx.slotEntity(slot) as Entity;
     const text = e.text;
-    const describe = (start: number, end: number, lead?: { share: number; is: boolean }): SummaryCandidate => {
+    const describe = (start: number, end: number, lead?: { share: number; is: boolean }, body?: number): SummaryCandidate => {
       const lower = text.slice(start, end).toLowerCase();
       const has = groupsIn(lower, needles, keys.length);
       const all = has.every(Boolean);
       const phrase = multiGroups.some((gs) => gs.every((g) => has[g])) ? phraseWeight(idx, lower, needles, multi) : 0;
       const c: SummaryCandidate & { heaviest?: boolean } = { sourceId: e.id, text, start, end, cover: coverOf(has), all, phrase, rank };
       if (lead) c.lead = lead;
+      if (body !== undefined) c.body = body;
       if (has[heaviest]) c.heaviest = true;
       return c;
     };
@@ -893,13 +894,16 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
       const kind = named ? { share: cover, is } : undefined;
       if (labels.get(label) === 'term') {
         // a defined term's entry carries its term line ("archive_command (string)") before the definition
-        out.push(describe(lead.line, lead.end, kind));
+        out.push(describe(lead.line, lead.end, kind, lead.start));
       } else {
         // under a heading, the first of its first sentences that holds a prompt word
         let b: { start: number; end: number } = lead;
         for (let k = 0; k < LEAD_SENTENCES; k++) {
           if (groupsIn(text.slice(b.start, b.end).toLowerCase(), needles, keys.length).some(Boolean)) {
-            out.push(describe(b.start, b.end, kind));
+            // the section's first sentence, under a heading that names the prompt, carries the heading's line
+            // (its section number aside) as a term's entry carries its term line
+            const carry = named && k === 0 && b.end - b.start >= MIN_SENTENCE && text.lastIndexOf('\n', b.start - 1) === lead.line + label.length;
+            out.push(carry ? describe(lead.line + (SECTION_NUMBER.exec(label)?.[0].length ?? 0), b.end, kind, b.start) : describe(b.start, b.end, kind));
             break;
           }
           let next = b.end;

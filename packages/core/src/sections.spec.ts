@@ -248,6 +248,42 @@ describe('a summary that answers', () => {
     expect(idx2.ask('accessing arrays').summary[0]?.sentence).toBe('First, we show how to access a single element of an array.');
   });
 
+  it('carries the line of the heading that names the prompt before the first sentence of its section', () => {
+    const arrays = page(
+      'arrays',
+      [
+        '8.15. Arrays',
+        '8.15.1. Declaration of Array Types',
+        '8.15.2. Modifying Arrays',
+        'PostgreSQL allows columns of a table to be defined as variable-length multidimensional arrays.',
+        '8.15.1. Declaration of Array Types',
+        'To illustrate the use of array types, we create a table with two columns of an array type.',
+        '8.15.2. Modifying Arrays',
+        'An array value can be replaced completely with a new value written as an array constant.',
+      ],
+      { headings: ['8.15. Arrays', '8.15.1. Declaration of Array Types', '8.15.2. Modifying Arrays'] },
+    );
+    const idx2 = LexIndex.build([arrays, ...MANUAL]);
+    const first = idx2.ask('modifying arrays').summary[0];
+    // the section number stays out; the slice is still verbatim
+    expect(first?.sentence).toBe('Modifying Arrays\nAn array value can be replaced completely with a new value written as an array constant.');
+    expect(arrays.text.slice(first?.start, first?.end)).toBe(first?.sentence);
+  });
+
+  it('judges how a sentence reads without the heading line it carries', () => {
+    const text = 'The functions query documents in one language.\nQueries Are Restricted\nThe functions query documents in one language only.';
+    const body = text.lastIndexOf('\n') + 1;
+    const out = chooseSummary(
+      [
+        { sourceId: 'a', text, start: 0, end: 46, cover: 1, all: true, phrase: 0, rank: 0 },
+        // "Are" of the carried heading is not a definitional form of the sentence
+        { sourceId: 'b', text, start: 47, end: text.length, body, cover: 1, all: true, phrase: 0, rank: 0 },
+      ],
+      1,
+    );
+    expect(out[0]?.sentence).toBe('The functions query documents in one language.');
+  });
+
   it('reads the best result past its cited head when the prompt\'s rarest word is only there', () => {
     const filler = 'An index speeds up reads of a table at the cost of slower writes. ';
     const tail = 'The fillfactor for an index is a percentage that determines how full the index method will try to pack index pages.';

@@ -26,6 +26,12 @@ export interface SummaryCandidate {
    * weight the heading or term holds (0..1), `is` whether its words are the prompt's words.
    */
   lead?: { share: number; is: boolean };
+  /**
+   * Where the sentence proper starts when it carries the line of the heading or term whose section or entry it opens
+   * ("Modifying Arrays⏎An array value can be replaced completely:"): how it reads (its length, a definitional form, a
+   * sentence leaning on the one before) is judged from there. Absent: from `start`.
+   */
+  body?: number;
   /** Rank of its result (0 = first). */
   rank: number;
 }
@@ -36,6 +42,9 @@ export interface SummarySentence {
   start: number;
   end: number;
 }
+
+/** Characters a summary sentence holds at least: a shorter one is a fragment ("The command"). */
+export const MIN_SENTENCE = 25;
 
 /** Characters an example block may add to the sentence that introduces it. */
 export const EXAMPLE_BUDGET = 500;
@@ -108,7 +117,7 @@ export const SUMMARY_WEIGHTS = {
  */
 function score(c: SummaryCandidate, extended: boolean): number {
   const w = SUMMARY_WEIGHTS;
-  const sentence = c.text.slice(c.start, c.end);
+  const sentence = c.text.slice(c.body ?? c.start, c.end);
   let s = w.cover * c.cover + w.phrase * c.phrase + w.rank * c.rank;
   if (c.lead) s += w.lead * c.lead.share + (c.lead.is ? w.leadIs : 0);
   if (c.all) s += w.all;
@@ -120,14 +129,14 @@ function score(c: SummaryCandidate, extended: boolean): number {
 
 /**
  * Chooses up to `count` summary sentences among the candidates of the top results: cross-references and sentences
- * shorter than 25 or longer than 600 characters are left out; the rest are ranked by {@link score}; a sentence
+ * shorter than MIN_SENTENCE or longer than 600 characters are left out; the rest are ranked by {@link score}; a sentence
  * introducing an example carries it; at most two sentences come from one result.
  */
 export function chooseSummary(candidates: readonly SummaryCandidate[], count: number): SummarySentence[] {
   const scored: Array<{ c: SummaryCandidate; end: number; s: number }> = [];
   for (const c of candidates) {
     const len = c.end - c.start;
-    if (len < 25 || len > 600) continue;
+    if (len < MIN_SENTENCE || len > 600) continue;
     const sentence = c.text.slice(c.start, c.end);
     if (CROSS_REFERENCE.test(sentence)) continue;
     const end = withExample(c.text, c.end);
