@@ -816,6 +816,16 @@ function tailSentences(text: string, forms: readonly Needle[]): Array<{ start: n
   return out;
 }
 
+/** An article a sentence may open with before its subject. */
+const ARTICLE = /^(?:the|an?)\s+/i;
+
+/** Whether text[start, end) opens with one of the forms (after an article at most), as a whole word. */
+function opensWith(text: string, start: number, end: number, forms: readonly Needle[]): boolean {
+  const head = text.slice(start, Math.min(end, start + 80)).toLowerCase();
+  const at = ARTICLE.exec(head)?.[0].length ?? 0;
+  return forms.some(({ s }) => head.startsWith(s, at) && !isWordChar(head.charCodeAt(at + s.length)));
+}
+
 /** Sentences under a heading read for the first one that holds a prompt word. */
 const LEAD_SENTENCES = 3;
 
@@ -829,7 +839,7 @@ const LEADS_PER_ENTITY = 3;
  * weight it holds (a word weighs its idf, ln(1 + N / df)), whether it holds every word, and the weight of the
  * heaviest matched multi-token it holds as a phrase over that of the prompt's rarest word (at most 1).
  */
-function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: readonly QueryTerm[], keys: readonly string[], needles: readonly Needle[], scope: Scope): SummaryCandidate[] {
+function summaryCandidates(idx: LexIndex, prompt: string, slots: readonly number[], terms: readonly QueryTerm[], keys: readonly string[], needles: readonly Needle[], scope: Scope): SummaryCandidate[] {
   const live = Math.max(1, scope.live);
   const weights = keys.map((k) => {
     const t = idx.termIdOf(k);
@@ -845,6 +855,9 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
   const names = (has: readonly boolean[], words: () => Set<string>) =>
     has.every(Boolean) || multiGroups.some((gs) => gs.every((g) => has[g])) || (has[heaviest] === true && [...words()].every((w) => promptSet.has(w)));
   const coverOf = (has: readonly boolean[]) => has.reduce((sum, h, g) => (h ? sum + (weights[g] as number) : sum), 0) / total;
+  // the rarest word as the prompt wrote it (a form of another word with the same stem does not count)
+  const asked = prompt.toLowerCase();
+  const rarest = needles.filter((n) => n.group === heaviest && groupsIn(asked, [{ s: n.s, group: 0 }], 1)[0]);
   const out: Array<SummaryCandidate & { heaviest?: boolean }> = [];
   slots.forEach((slot, rank) => {
     const e = idx.slotEntity(slot) as Entity;
@@ -857,6 +870,7 @@ function summaryCandidates(idx: LexIndex, slots: readonly number[], terms: reado
       const c: SummaryCandidate & { heaviest?: boolean } = { sourceId: e.id, text, start, end, cover: coverOf(has), all, phrase, rank };
       if (lead) c.lead = lead;
       if (body !== undefined) c.body = body;
+      if (has[heaviest] && opensWith(text, body ?? start, end, rarest)) c.subject = true;
       if (has[heaviest]) c.heaviest = true;
       return c;
     };
@@ -922,7 +936,7 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
   // Summary: sentences chosen for the prompt among the top results' (summary.ts), verbatim, with their sources.
   const top = slots.slice(0, Math.max(3, Math.min(5, p.summarySentences * 2)));
   const promptKeys = promptWordKeys(terms);
-  if (p.summarySentences > 0) answer.summary = chooseSummary(summaryCandidates(idx, top, terms, promptKeys, needles, scope), p.summarySentences);
+  if (p.summarySentences > 0) answer.summary = chooseSummary(summaryCandidates(idx, answer.prompt, top, terms, promptKeys, needles, scope), p.summarySentences);
 
   // Categories: the category paths of the results, weighted by score.
   const cats = new Map<string, number>();

@@ -284,6 +284,28 @@ describe('a summary that answers', () => {
     expect(out[0]?.sentence).toBe('The functions query documents in one language.');
   });
 
+  it('prefers the sentence about the prompt\'s rarest word, as the prompt wrote it, to one that mentions it', () => {
+    const admin = page(
+      'admin',
+      [
+        'F.1. adminpack',
+        'Table F.1. adminpack Functions',
+        'pg_catalog.pg_file_rename ( oldname text, newname text ) → boolean',
+        'Renames a file.',
+        'pg_file_rename renames a file and returns true on success.',
+      ],
+      { headings: ['F.1. adminpack'] },
+    );
+    const idx2 = LexIndex.build([admin, ...MANUAL]);
+    expect(idx2.ask('pg_file_rename').summary[0]?.sentence).toBe('pg_file_rename renames a file and returns true on success.');
+    const text = 'The intersection of two boxes is a box. Boxes are drawn by a corner and its opposite.';
+    const at = text.indexOf('Boxes');
+    const mention = { sourceId: 'a', text, start: 0, end: at - 1, cover: 1, all: true, phrase: 0, rank: 0 };
+    const about = { sourceId: 'a', text, start: at, end: text.length, cover: 1, all: true, phrase: 0, rank: 0 };
+    expect(chooseSummary([mention, about], 1)[0]?.sentence).toBe('The intersection of two boxes is a box.');
+    expect(chooseSummary([mention, { ...about, subject: true }], 1)[0]?.sentence).toBe('Boxes are drawn by a corner and its opposite.');
+  });
+
   it('reads the best result past its cited head when the prompt\'s rarest word is only there', () => {
     const filler = 'An index speeds up reads of a table at the cost of slower writes. ';
     const tail = 'The fillfactor for an index is a percentage that determines how full the index method will try to pack index pages.';

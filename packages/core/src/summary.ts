@@ -21,6 +21,11 @@ export interface SummaryCandidate {
    */
   phrase: number;
   /**
+   * Whether the sentence proper (from `body`) is about the prompt's rarest word: it opens with it, after an article at
+   * most ("pg_file_rename renames a file.", "A row constructor is…").
+   */
+  subject?: boolean;
+  /**
    * Set when it is the first sentence under a heading or defined term that names the prompt (holds one of its matched
    * multi-tokens, all its words, or its rarest word and nothing but prompt words): `share` is the share of the prompt's
    * weight the heading or term holds (0..1), `is` whether its words are the prompt's words.
@@ -101,6 +106,8 @@ export const SUMMARY_WEIGHTS = {
   leadIs: 1.5,
   /** A definitional form. */
   definition: 0.5,
+  /** A sentence that opens with the prompt's rarest word (see `subject`). */
+  subject: 0.5,
   /** A sentence leaning on the one before it. */
   leaning: -0.5,
   /** A sentence ending in a colon whose example could not be carried. */
@@ -121,6 +128,7 @@ function score(c: SummaryCandidate, extended: boolean): number {
   let s = w.cover * c.cover + w.phrase * c.phrase + w.rank * c.rank;
   if (c.lead) s += w.lead * c.lead.share + (c.lead.is ? w.leadIs : 0);
   if (c.all) s += w.all;
+  if (c.subject) s += w.subject;
   if (DEFINITION.test(sentence)) s += w.definition;
   if (LEANING.test(sentence)) s += w.leaning;
   if (sentence.endsWith(':') && !extended) s += w.bareColon;
