@@ -870,7 +870,8 @@ function summaryCandidates(idx: LexIndex, prompt: string, slots: readonly number
       const c: SummaryCandidate & { heaviest?: boolean } = { sourceId: e.id, text, start, end, cover: coverOf(has), all, phrase, rank };
       if (lead) c.lead = lead;
       if (body !== undefined) c.body = body;
-      if (has[heaviest] && opensWith(text, body ?? start, end, rarest)) c.subject = true;
+      // a short one ("dense_rank () → bigint") only when it says more than the prompt ("Boolean Data Type" does not)
+      if (has[heaviest] && opensWith(text, body ?? start, end, rarest) && (end - start >= MIN_SENTENCE || [...labelWords(idx, text.slice(start, end))].some((w) => !promptSet.has(w)))) c.subject = true;
       if (has[heaviest]) c.heaviest = true;
       return c;
     };

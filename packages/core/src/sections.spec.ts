@@ -306,6 +306,19 @@ describe('a summary that answers', () => {
     expect(chooseSummary([mention, { ...about, subject: true }], 1)[0]?.sentence).toBe('Boxes are drawn by a corner and its opposite.');
   });
 
+  it('answers a function with its short signature line, but not with a line that only repeats the prompt', () => {
+    const info = page(
+      'info',
+      ['9.26. System Information Functions', 'txid_current () → bigint', 'Returns the current transaction\'s ID.', 'Boolean Data Type'],
+      { headings: ['9.26. System Information Functions'] },
+    );
+    const idx2 = LexIndex.build([info, ...MANUAL]);
+    expect(idx2.ask('txid_current').summary[0]?.sentence).toBe('txid_current () → bigint');
+    const types = page('types', ['8.6. Types', 'Boolean Data Type', 'The boolean data type can hold true or false.'], { headings: ['8.6. Types'] });
+    const idx3 = LexIndex.build([types, ...MANUAL]);
+    expect(idx3.ask('boolean data type').summary.map((s) => s.sentence)).not.toContain('Boolean Data Type');
+  });
+
   it('reads the best result past its cited head when the prompt\'s rarest word is only there', () => {
     const filler = 'An index speeds up reads of a table at the cost of slower writes. ';
     const tail = 'The fillfactor for an index is a percentage that determines how full the index method will try to pack index pages.';

@@ -51,6 +51,9 @@ export interface SummarySentence {
 /** Characters a summary sentence holds at least: a shorter one is a fragment ("The command"). */
 export const MIN_SENTENCE = 25;
 
+/** Characters a sentence opening with the prompt's rarest word holds at least ("dense_rank () → bigint"). */
+export const MIN_SUBJECT_SENTENCE = 12;
+
 /** Characters an example block may add to the sentence that introduces it. */
 export const EXAMPLE_BUDGET = 500;
 /** Lines of an example block carried, at most. */
@@ -144,7 +147,7 @@ export function chooseSummary(candidates: readonly SummaryCandidate[], count: nu
   const scored: Array<{ c: SummaryCandidate; end: number; s: number }> = [];
   for (const c of candidates) {
     const len = c.end - c.start;
-    if (len < MIN_SENTENCE || len > 600) continue;
+    if (len < (c.subject ? MIN_SUBJECT_SENTENCE : MIN_SENTENCE) || len > 600) continue;
     const sentence = c.text.slice(c.start, c.end);
     if (CROSS_REFERENCE.test(sentence)) continue;
     const end = withExample(c.text, c.end);
