@@ -712,6 +712,11 @@ interface Lead {
 /** A section number opening a heading ("8.15.3. ", "F.3. "). */
 const SECTION_NUMBER = /^(?:[A-Z]|\d+)(?:\.\d+)*\.\s/;
 
+/** A chapter's or appendix's number ("Chapter 15. ", "Appendix F. "): its sections' numbers start with "15.", "F.". */
+const CHAPTER_NUMBER = /^(?:Chapter|Appendix) ((?:[A-Z]|\d+)\.)\s/;
+/** The line that opens a chapter's list of its sections. */
+const TABLE_OF_CONTENTS = 'Table of Contents';
+
 /** An entity's headings and terms: each one's kind, and each one lowercased (in the order of the map). */
 interface Labels {
   kind: Map<string, 'heading' | 'term'>;
@@ -751,7 +756,7 @@ function leadOf(e: Entity, label: string): Lead | null {
   if (cached !== undefined) return cached;
   const text = e.text;
   const labels = labelsOf(e).kind;
-  const number = SECTION_NUMBER.exec(label)?.[0].trimEnd();
+  const number = SECTION_NUMBER.exec(label)?.[0].trimEnd() ?? CHAPTER_NUMBER.exec(label)?.[1];
   let found: Lead | null = null;
   let from = 0;
   for (let tries = 0; tries < LEAD_TRIES && !found; tries++) {
@@ -766,8 +771,8 @@ function leadOf(e: Entity, label: string): Lead | null {
     for (;;) {
       const nl = text.indexOf('\n', after + 1);
       next = text.slice(after + 1, nl < 0 ? text.length : nl).trim();
-      // the heading's own subsections listed under it
-      if (number === undefined || nl < 0 || !labels.has(next) || !next.startsWith(number)) break;
+      // the heading's own subsections listed under it, after a "Table of Contents" line at most
+      if (number === undefined || nl < 0 || (!(labels.has(next) && next.startsWith(number)) && next !== TABLE_OF_CONTENTS)) break;
       after = nl;
     }
     if (!next || labels.has(next)) continue;

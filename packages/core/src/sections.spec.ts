@@ -319,6 +319,30 @@ describe('a summary that answers', () => {
     expect(idx3.ask('boolean data type').summary.map((s) => s.sentence)).not.toContain('Boolean Data Type');
   });
 
+  it('finds a chapter\'s first sentence past its table of contents', () => {
+    const chapter = page(
+      'chapter',
+      [
+        'Chapter 15. Parallel Query',
+        'Table of Contents',
+        '15.1. How Parallel Query Works',
+        '15.2. When Can Parallel Query Be Used?',
+        'PostgreSQL can devise query plans that use several CPUs; this feature is known as parallel query.',
+      ],
+      { headings: ['Chapter 15. Parallel Query'], terms: ['15.1. How Parallel Query Works', '15.2. When Can Parallel Query Be Used?'] },
+    );
+    // a section of the chapter, ranked below it, whose heading names the prompt too
+    const section = page(
+      'when',
+      ['15.2. When Can Parallel Query Be Used?', 'There are several settings that can cause the planner not to generate a parallel query plan.'],
+      { headings: ['15.2. When Can Parallel Query Be Used?'] },
+    );
+    const idx2 = LexIndex.build([chapter, section, ...MANUAL]);
+    const a = idx2.ask('parallel query');
+    expect(a.results[0]?.id).toBe('chapter');
+    expect(a.summary[0]?.sentence).toBe('PostgreSQL can devise query plans that use several CPUs; this feature is known as parallel query.');
+  });
+
   it('reads the best result past its cited head when the prompt\'s rarest word is only there', () => {
     const filler = 'An index speeds up reads of a table at the cost of slower writes. ';
     const tail = 'The fillfactor for an index is a percentage that determines how full the index method will try to pack index pages.';
