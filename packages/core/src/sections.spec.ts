@@ -282,6 +282,17 @@ describe('a summary that answers', () => {
       1,
     );
     expect(out[0]?.sentence).toBe('The functions query documents in one language.');
+    // "This parameter…" refers to the term line it carries: it does not lean on a sentence before
+    const entry = 'work_mem (integer)\nThis parameter sets the memory of a sort.\nOther settings bound the memory too.';
+    const second = entry.lastIndexOf('\n') + 1;
+    const chosen = chooseSummary(
+      [
+        { sourceId: 'a', text: entry, start: 0, end: second - 1, body: entry.indexOf('This'), cover: 1, all: true, phrase: 0, rank: 0 },
+        { sourceId: 'a', text: entry, start: second, end: entry.length, cover: 1, all: true, phrase: 0, rank: 0 },
+      ],
+      1,
+    );
+    expect(chosen[0]?.sentence).toBe('work_mem (integer)\nThis parameter sets the memory of a sort.');
   });
 
   it('prefers the sentence about the prompt\'s rarest word, as the prompt wrote it, to one that mentions it', () => {

@@ -33,8 +33,9 @@ export interface SummaryCandidate {
   lead?: { share: number; is: boolean };
   /**
    * Where the sentence proper starts when it carries the line of the heading or term whose section or entry it opens
-   * ("Modifying Arrays⏎An array value can be replaced completely:"): how it reads (its length, a definitional form, a
-   * sentence leaning on the one before) is judged from there. Absent: from `start`.
+   * ("Modifying Arrays⏎An array value can be replaced completely:"): whether it has a definitional form is judged from
+   * there, and it never leans on the sentence before: the carried line is what its "This parameter…" refers to.
+   * Absent: judged from `start`.
    */
   body?: number;
   /** Rank of its result (0 = first). */
@@ -133,7 +134,7 @@ function score(c: SummaryCandidate, extended: boolean): number {
   if (c.all) s += w.all;
   if (c.subject) s += w.subject;
   if (DEFINITION.test(sentence)) s += w.definition;
-  if (LEANING.test(sentence)) s += w.leaning;
+  if (c.body === undefined && LEANING.test(sentence)) s += w.leaning;
   if (sentence.endsWith(':') && !extended) s += w.bareColon;
   return s;
 }
