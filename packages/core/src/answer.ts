@@ -907,7 +907,7 @@ function summaryCandidates(idx: LexIndex, prompt: string, slots: readonly number
       })
       .sort((a, b) => Number(b.named) - Number(a.named) || b.cover - a.cover);
     let leads = 0;
-    for (const { label, named, cover, is } of held) {
+    for (const { label, has: labelHas, named, cover, is } of held) {
       if (leads >= LEADS_PER_ENTITY) break;
       const lead = leadOf(e, label);
       if (!lead) continue;
@@ -919,10 +919,17 @@ function summaryCandidates(idx: LexIndex, prompt: string, slots: readonly number
         // under a heading, the first of its first sentences that holds a prompt word
         let b: { start: number; end: number } = lead;
         for (let k = 0; k < LEAD_SENTENCES; k++) {
-          if (groupsIn(text.slice(b.start, b.end).toLowerCase(), needles, keys.length).some(Boolean)) {
+          const bodyHas = groupsIn(text.slice(b.start, b.end).toLowerCase(), needles, keys.length);
+          if (bodyHas.some(Boolean)) {
             // the section's first sentence, under a heading that names the prompt, carries the heading's line
-            // (its section number aside) as a term's entry carries its term line
-            const carry = named && k === 0 && b.end - b.start >= MIN_SENTENCE && text.lastIndexOf('\n', b.start - 1) === lead.line + label.length;
+            // (its section number aside) as a term's entry carries its term line, when the heading holds a prompt
+            // word the sentence lacks ("pg_index⏎The catalog pg_index contains…" would say it twice)
+            const carry =
+              named &&
+              k === 0 &&
+              b.end - b.start >= MIN_SENTENCE &&
+              labelHas.some((h, g) => h && !bodyHas[g]) &&
+              text.lastIndexOf('\n', b.start - 1) === lead.line + label.length;
             out.push(carry ? describe(lead.line + (SECTION_NUMBER.exec(label)?.[0].length ?? 0), b.end, kind, b.start) : describe(b.start, b.end, kind));
             break;
           }
