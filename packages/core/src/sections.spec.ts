@@ -268,6 +268,10 @@ describe('a summary that answers', () => {
     // the section number stays out; the slice is still verbatim
     expect(first?.sentence).toBe('Modifying Arrays\nAn array value can be replaced completely with a new value written as an array constant.');
     expect(arrays.text.slice(first?.start, first?.end)).toBe(first?.sentence);
+    // a heading that adds no prompt word to its sentence is not carried: the prompt is not said twice
+    const catalog = page('catalog', ['53.26. pg_index', 'The catalog pg_index contains part of the information about indexes.'], { headings: ['53.26. pg_index'] });
+    const idx3 = LexIndex.build([catalog, ...MANUAL]);
+    expect(idx3.ask('pg_index').summary[0]?.sentence).toBe('The catalog pg_index contains part of the information about indexes.');
   });
 
   it('judges how a sentence reads without the heading line it carries', () => {
