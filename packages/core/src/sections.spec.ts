@@ -166,6 +166,27 @@ describe('isCovered: which evidence declines a prompt', () => {
 
 describe('a summary that answers', () => {
   const idx = LexIndex.build(MANUAL);
+  // a page of a manual: its table of contents, then its sections
+  const arrays = page(
+    'arrays',
+    [
+      '8.15. Arrays',
+      '8.15.1. Declaration of Array Types',
+      '8.15.2. Accessing Arrays',
+      '8.15.3. Modifying Arrays',
+      'PostgreSQL allows columns of a table to be defined as variable-length multidimensional arrays.',
+      '8.15.1. Declaration of Array Types',
+      'An array type is named by appending square brackets to the data type name of the array elements.',
+      '8.15.2. Accessing Arrays',
+      'Now, we can run some queries on the table.',
+      'First, we show how to access a single element of an array.',
+      'Arrays are accessed with subscripts written in square brackets, and any array element can be accessed this way.',
+      '8.15.3. Modifying Arrays',
+      'An array value can be replaced completely with a new value written as an array constant.',
+    ],
+    { headings: ['8.15. Arrays', '8.15.1. Declaration of Array Types', '8.15.2. Accessing Arrays', '8.15.3. Modifying Arrays'] },
+  );
+
 
   it('carries the example a sentence introduces, keeps cross-references out, and stays verbatim', () => {
     const a = idx.ask('create a partial index', { summarySentences: 3 });
@@ -228,41 +249,11 @@ describe('a summary that answers', () => {
   });
 
   it('opens with the first sentence under the heading that is the prompt, not the page\'s table of contents', () => {
-    const arrays = page(
-      'arrays',
-      [
-        '8.15. Arrays',
-        '8.15.1. Declaration of Array Types',
-        '8.15.2. Accessing Arrays',
-        'PostgreSQL allows columns of a table to be defined as variable-length multidimensional arrays.',
-        '8.15.1. Declaration of Array Types',
-        'An array type is named by appending square brackets to the data type name of the array elements.',
-        '8.15.2. Accessing Arrays',
-        'Now, we can run some queries on the table.',
-        'First, we show how to access a single element of an array.',
-        'Arrays are accessed with subscripts written in square brackets, and any array element can be accessed this way.',
-      ],
-      { headings: ['8.15. Arrays', '8.15.1. Declaration of Array Types', '8.15.2. Accessing Arrays'] },
-    );
     const idx2 = LexIndex.build([arrays, ...MANUAL]);
     expect(idx2.ask('accessing arrays').summary[0]?.sentence).toBe('First, we show how to access a single element of an array.');
   });
 
   it('carries the line of the heading that names the prompt before the first sentence of its section', () => {
-    const arrays = page(
-      'arrays',
-      [
-        '8.15. Arrays',
-        '8.15.1. Declaration of Array Types',
-        '8.15.2. Modifying Arrays',
-        'PostgreSQL allows columns of a table to be defined as variable-length multidimensional arrays.',
-        '8.15.1. Declaration of Array Types',
-        'To illustrate the use of array types, we create a table with two columns of an array type.',
-        '8.15.2. Modifying Arrays',
-        'An array value can be replaced completely with a new value written as an array constant.',
-      ],
-      { headings: ['8.15. Arrays', '8.15.1. Declaration of Array Types', '8.15.2. Modifying Arrays'] },
-    );
     const idx2 = LexIndex.build([arrays, ...MANUAL]);
     const first = idx2.ask('modifying arrays').summary[0];
     // the section number stays out; the slice is still verbatim
