@@ -221,6 +221,11 @@ function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
 }
 
+/** Whether text[i, i + len) is a whole word: no word character right before or after it (past either end is none). */
+function isWholeWord(text: string, i: number, len: number): boolean {
+  return !isWordChar(text.charCodeAt(i - 1)) && !isWordChar(text.charCodeAt(i + len));
+}
+
 /** Exactly the characters `/\s/` matches. */
 function isSpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
@@ -657,8 +662,7 @@ function groupsIn(lower: string, needles: readonly Needle[], words: number): boo
   for (const n of needles) {
     if (has[n.group]) continue;
     for (let i = lower.indexOf(n.s); i >= 0; i = lower.indexOf(n.s, i + 1)) {
-      const j = i + n.s.length;
-      if ((i === 0 || !isWordChar(lower.charCodeAt(i - 1))) && (j >= lower.length || !isWordChar(lower.charCodeAt(j)))) {
+      if (isWholeWord(lower, i, n.s.length)) {
         has[n.group] = true;
         break;
       }
@@ -676,8 +680,7 @@ function phraseWeight(idx: LexIndex, lower: string, needles: readonly Needle[], 
   const hits: Match[] = [];
   for (const n of needles) {
     for (let i = lower.indexOf(n.s); i >= 0; i = lower.indexOf(n.s, i + 1)) {
-      const j = i + n.s.length;
-      if ((i === 0 || !isWordChar(lower.charCodeAt(i - 1))) && (j >= lower.length || !isWordChar(lower.charCodeAt(j)))) hits.push({ pos: i, len: n.s.length, group: n.group });
+      if (isWholeWord(lower, i, n.s.length)) hits.push({ pos: i, len: n.s.length, group: n.group });
     }
   }
   hits.sort((x, y) => x.pos - y.pos || y.len - x.len);
@@ -810,8 +813,7 @@ function tailSentences(text: string, forms: readonly Needle[]): Array<{ start: n
     for (const form of new Set([s, s.charAt(0).toUpperCase() + s.slice(1)])) {
       let found = 0;
       for (let i = text.indexOf(form, MAX_SCAN_CHARS); i >= 0 && found < TAIL_MATCHES; i = text.indexOf(form, i + 1)) {
-        const j = i + form.length;
-        if (isWordChar(text.charCodeAt(i - 1)) || (j < text.length && isWordChar(text.charCodeAt(j)))) continue;
+        if (!isWholeWord(text, i, form.length)) continue;
         const b = walkSentence(text, i, 300);
         if (b.end > b.start && !out.some((o) => o.start === b.start)) out.push(b);
         found++;
