@@ -46,10 +46,17 @@ export interface AnswerQuality {
   /** Declined out-of-domain prompts over every out-of-domain set. */
   outOfDomainShare: number;
   /**
-   * Answers whose first summary sentence comes from a judged-relevant entity and holds the prompt's matched
-   * multi-token (or all its content words), of the judged prompts with a summary.
+   * Answers whose first summary sentence comes from a judged-relevant entity and holds the prompt's principal matched
+   * multi-token (its matched term of greatest weight, of one or more words) or all its content words, of the judged
+   * prompts with a summary.
    */
   summaryFirst?: { prompts: number; hits: number; share: number };
+  /**
+   * The same with any matched multi-token of two or more words in place of the principal one: it also counts a
+   * sentence that holds only a generic phrase of the prompt ("configuration parameters" for "enable_hashjoin
+   * configuration parameter"), which says nothing of what was asked.
+   */
+  summaryFirstAnyPhrase?: { prompts: number; hits: number; share: number };
   /** Related multi-tokens that occur in a judged-relevant entity of the prompt, of all related multi-tokens. */
   relatedInRelevant?: { related: number; hits: number; share: number };
   /** Suggestions of the first answers: how many, how many got `noAnswer`, how many repeat the prompt. */
@@ -82,15 +89,23 @@ function holdsAll(index: LexIndex, text: string, keys: readonly string[]): boole
   return keys.every((k) => have.has(k));
 }
 
-/** Whether an answer's first summary sentence comes from a relevant entity and states the prompt. */
-function summaryHit(index: LexIndex, answer: Answer, relevant: (e: Entity) => boolean): boolean | null {
+/**
+ * Whether an answer's first summary sentence comes from a relevant entity and states the prompt: it holds the
+ * prompt's principal matched multi-token (the matched term of greatest weight, ties to the rarer) or all its content
+ * words (`principal`); `anyPhrase` counts any matched multi-token of two or more words instead. Null without a summary.
+ */
+export function summaryHit(index: LexIndex, answer: Answer, relevant: (e: Entity) => boolean): { principal: boolean; anyPhrase: boolean } | null {
   const first = answer.summary[0];
   if (!first) return null;
   const source = index.get(first.sourceId);
-  if (!source || !relevant(source)) return false;
-  const multi = answer.matched.filter((m) => m.token.includes(' '));
-  if (multi.some((m) => holdsAll(index, first.sentence, contentKeys(index, m.token)))) return true;
-  return holdsAll(index, first.sentence, contentKeys(index, answer.prompt));
+  if (!source || !relevant(source)) return { principal: false, anyPhrase: false };
+  const holds = (token: string) => holdsAll(index, first.sentence, contentKeys(index, token));
+  const all = holdsAll(index, first.sentence, contentKeys(index, answer.prompt));
+  const principal = answer.matched.reduce<Answer['matched'][number] | undefined>((best, m) => (!best || m.weight > best.weight || (m.weight === best.weight && m.df < best.df) ? m : best), undefined);
+  return {
+    principal: all || (principal !== undefined && holds(principal.token)),
+    anyPhrase: all || answer.matched.some((m) => m.token.includes(' ') && holds(m.token)),
+  };
 }
 
 /** The text of an entity that a reader sees: title, headings, terms and body. */
@@ -109,6 +124,7 @@ export function measureAnswers(ds: BenchDataset, index: LexIndex, outOfDomain: r
   let answered = 0;
   let summaryPrompts = 0;
   let summaryHits = 0;
+  let summaryPhraseHits = 0;
   let related = 0;
   let relatedHits = 0;
   for (const q of qrels) {
@@ -120,7 +136,8 @@ export function measureAnswers(ds: BenchDataset, index: LexIndex, outOfDomain: r
     const hit = summaryHit(index, a, isRelevant);
     if (hit !== null) {
       summaryPrompts++;
-      if (hit) summaryHits++;
+      if (hit.principal) summaryHits++;
+      if (hit.anyPhrase) summaryPhraseHits++;
     }
     const texts = relevantEntities.map(entityText);
     for (const r of a.related) {
@@ -163,6 +180,7 @@ export function measureAnswers(ds: BenchDataset, index: LexIndex, outOfDomain: r
     outOfDomain: ood,
     outOfDomainShare: share(oodDeclined, oodPrompts),
     summaryFirst: { prompts: summaryPrompts, hits: summaryHits, share: share(summaryHits, summaryPrompts) },
+    summaryFirstAnyPhrase: { prompts: summaryPrompts, hits: summaryPhraseHits, share: share(summaryPhraseHits, summaryPrompts) },
     relatedInRelevant: { related, hits: relatedHits, share: share(relatedHits, related) },
     suggestions: { answers: sugAnswers, suggestions: sugCount, declined: sugDeclined, repeats: sugRepeats },
   };
@@ -186,6 +204,10 @@ export function renderAnswerQuality(a: Omit<AnswerQuality, 'table'>): string {
   if (a.outOfDomain.length) out.push(`out-of-domain declined, all sets: ${pct(a.outOfDomainShare)}`);
   if (a.summaryFirst) {
     out.push(`first summary sentence from a judged-relevant page, stating the prompt: ${a.summaryFirst.hits}/${a.summaryFirst.prompts} (${pct(a.summaryFirst.share)})`);
+  }
+  if (a.summaryFirstAnyPhrase) {
+    const f = a.summaryFirstAnyPhrase;
+    out.push(`  the same, counting any matched phrase of the prompt in place of its principal multi-token: ${f.hits}/${f.prompts} (${pct(f.share)})`);
   }
   if (a.relatedInRelevant) {
     out.push(`related multi-tokens occurring in a judged-relevant page: ${a.relatedInRelevant.hits}/${a.relatedInRelevant.related} (${pct(a.relatedInRelevant.share)})`);

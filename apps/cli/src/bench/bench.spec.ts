@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Entity } from '@lexigraph/core';
+import type { Answer, Entity } from '@lexigraph/core';
 import { renderQualityTable, runBench, summarizeRanks } from './bench';
 import { beirQrels, loadDataset } from './datasets';
 import { percentile } from './measure';
@@ -221,6 +221,32 @@ describe('percentile', () => {
   });
 });
 
+describe('summaryHit', () => {
+  it('counts a first sentence that holds the principal matched multi-token, not one holding only a generic phrase', async () => {
+    const { summaryHit } = await import('./answers');
+    const { LexIndex } = await import('@lexigraph/core');
+    const entities = [
+      { id: 'planner', title: 'Planner settings', category: [], tags: [], links: [], text: 'enable_hashjoin (boolean)\nEnables or disables hash joins. Several configuration parameters steer the planner.' },
+      { id: 'other', title: 'Other settings', category: [], tags: [], links: [], text: 'The enable_hashjoin configuration parameter is one of several.' },
+    ];
+    const index = LexIndex.build(entities);
+    const prompt = 'enable_hashjoin configuration parameter';
+    const matched = [
+      { token: 'configuration parameter', count: 3, weight: 1.1, df: 2 },
+      { token: 'enable_hashjoin', count: 2, weight: 2.4, df: 2 },
+    ];
+    const answerWith = (sourceId: string, sentence: string) => ({ prompt, matched, summary: [{ sourceId, sentence, start: 0, end: sentence.length }] }) as unknown as Answer;
+    const relevant = (e: { id: string }) => e.id === 'planner';
+    // the entry names the parameter asked for: it states the prompt though it lacks the generic phrase
+    expect(summaryHit(index, answerWith('planner', 'enable_hashjoin (boolean)\nEnables or disables hash joins.'), relevant)).toEqual({ principal: true, anyPhrase: false });
+    // the generic phrase alone says nothing of what was asked
+    expect(summaryHit(index, answerWith('planner', 'Several configuration parameters steer the planner.'), relevant)).toEqual({ principal: false, anyPhrase: true });
+    // every content word, but from a page not judged relevant
+    expect(summaryHit(index, answerWith('other', 'The enable_hashjoin configuration parameter is one of several.'), relevant)).toEqual({ principal: false, anyPhrase: false });
+    expect(summaryHit(index, { prompt, matched, summary: [] } as unknown as Answer, relevant)).toBeNull();
+  });
+});
+
 describe('measureAnswers on the tiny corpus', () => {
   it('reports the answered and declined shares, the summary, related and suggestion figures', async () => {
     const { measureAnswers } = await import('./answers');
@@ -237,6 +263,8 @@ describe('measureAnswers on the tiny corpus', () => {
     expect(q.ndcg10.answers).toBeLessThan(q.ndcg10.ranking);
     expect(q.outOfDomain).toEqual([{ set: 'off topic', prompts: 3, declined: 3, share: 1, halves: [1, 1] }]);
     expect(q.summaryFirst!.prompts).toBeGreaterThan(0);
+    expect(q.summaryFirstAnyPhrase!.prompts).toBe(q.summaryFirst!.prompts);
+    expect(q.table).toMatch(/stating the prompt: \d+\/\d+ .*\n  the same, counting any matched phrase/);
     expect(q.suggestions!.answers).toBe(5);
     expect(q.table).toMatch(/in-domain answered: 3\/5 \(60\.0%; tuning half 50\.0%, held-out half 66\.7%\)/);
     expect(q.suggestions!.declined).toBe(0);
