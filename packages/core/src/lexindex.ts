@@ -87,7 +87,7 @@ export class LexIndex {
     this.analyzer = new Analyzer({ stopwords: this.options.stopwords, stem: this.options.stem });
     this.graph = new EntityGraph(this.version);
     this.lex = new Lexicon(this.analyzer, this.options.maxWords);
-    this.post = new Postings(this.lex, this.graph, this.version);
+    this.post = new Postings(this.lex, this.graph);
     this.pairs = new PairTable(this.options.pairWindow);
     this.assoc = new Associations(this.lex, this.post, this.pairs, this.version);
     this.matcher = new Matcher(this.lex, this.graph, this.assoc, this.analyzer, this.options.maxWords);

@@ -3,7 +3,6 @@ import { MIN_DF_DISTILLED, type Lexicon, type TermBag } from './lexicon';
 import { FIELD_COUNT } from './params';
 import { postingList, STEP_ITERATIONS, type IndexState, type PostingTable } from './serialize';
 import { rankOf, termSet } from './termset';
-import type { IndexVersion } from './version';
 
 /**
  * Postings and per-entity vectors pack the per-field counts of a term in two 31-bit integers:
@@ -43,7 +42,7 @@ const PACK_SCRATCH = new Array<number>(FIELD_COUNT).fill(0);
  * have no stored postings).
  * A token stream holds, for every sentence of an entity's fields (anchor texts of inbound links included), the
  * marker −(field + 1) and then the ids of its kept words. The postings of a multi-token are found from the streams
- * when a query needs them (a phrase match over the entities holding its rarest word, cached per index version), and
+ * when a query needs them (a phrase match over the entities holding its rarest word, cached until an entity holding it changes), and
  * an entity's contribution is subtracted on removal by walking its stream again.
  */
 export class Postings {
@@ -54,8 +53,12 @@ export class Postings {
   /** per slot: stamp of the last phrase match that kept it as a candidate (see candidates) */
   private slotStamp: Int32Array | null = null;
   private slotStampNow = 0;
-  /** postings of multi-tokens found by phrase matching, for the current version (bounded) */
-  private phraseCache: { version: number; map: Map<number, Int32Array>; ints: number } = { version: -1, map: new Map(), ints: 0 };
+  /**
+   * Phrase postings found so far. A change drops the entries of the terms the entity held (its bag, see applyBag):
+   * no other term's holders or counts change, so the rest stay valid across versions and the first answers after a
+   * one-document change do not search every phrase again.
+   */
+  private phraseCache: { map: Map<number, Int32Array>; ints: number } = { map: new Map(), ints: 0 };
   // per slot: the token stream and kept-word lengths per field (FIELD_COUNT per slot), and their totals per field
   streams: Array<Int32Array | undefined> = [];
   lengths: number[] = [];
@@ -64,7 +67,6 @@ export class Postings {
   constructor(
     private readonly lex: Lexicon,
     private readonly graph: EntityGraph,
-    private readonly version: IndexVersion,
   ) {}
 
   /** Adds an entity's token stream and field lengths at `slot`, with the terms, counts and postings it holds. */
@@ -100,6 +102,7 @@ export class Postings {
     const lex = this.lex;
     const n = bag.ids.length;
     const tfs = bag.tfs;
+    const phrases = this.phraseCache.map;
     for (let i = 0; i < n; i++) {
       const t = bag.ids[i] as number;
       const o = i * FIELD_COUNT;
@@ -115,6 +118,12 @@ export class Postings {
       if (lex.words.data[t] === 1) {
         if (sign > 0) this.addPosting(t, slot, c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21), (c[4]! << 16) | c[5]!);
         else this.removePosting(t, slot);
+      } else {
+        const found = phrases.get(t);
+        if (found) {
+          phrases.delete(t);
+          this.phraseCache.ints -= found.length;
+        }
       }
       lex.addCounts(t, occ, sign);
     }
@@ -129,7 +138,7 @@ export class Postings {
     const changed = this.table.changed;
     let p = changed.get(t);
     if (!p) {
-      p = Array.from(this.wordPostings(t));
+      p = numbersOf(this.wordPostings(t));
       changed.set(t, p);
       this.decoded.map.delete(t);
     }
@@ -214,12 +223,12 @@ export class Postings {
 
   /**
    * The postings of a multi-token: the token streams of the entities holding its rarest word are searched for its
-   * word run within a sentence, per field, with the same caps as stored postings. Cached for the current version,
-   * up to PHRASE_CACHE_INTS integers (then the cache starts over).
+   * word run within a sentence, per field, with the same caps as stored postings. Cached until an entity holding it
+   * changes, up to PHRASE_CACHE_INTS integers (then the cache starts over).
    */
   private phrasePostings(t: number): Int32Array {
-    if (this.phraseCache.version !== this.version.n || this.phraseCache.ints > PHRASE_CACHE_INTS) {
-      this.phraseCache = { version: this.version.n, map: new Map(), ints: 0 };
+    if (this.phraseCache.ints > PHRASE_CACHE_INTS) {
+      this.phraseCache = { map: new Map(), ints: 0 };
     }
     const hit = this.phraseCache.map.get(t);
     if (hit) return hit;
@@ -341,7 +350,7 @@ export class Postings {
     this.table = { words: s.postings.words, start: s.postings.start, bytes: s.postings.bytes, changed: new Map() };
     this.decoded = { map: new Map(), ints: 0 };
     this.streams = s.streams;
-    this.lengths = Array.from(s.lengths);
+    this.lengths = numbersOf(s.lengths);
     this.lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
     for (let i = 0; i < this.lengths.length; i++) {
       if ((i & (STEP_ITERATIONS * 8 - 1)) === 0) yield;
@@ -349,4 +358,16 @@ export class Postings {
       this.lengthTotals[f] = (this.lengthTotals[f] as number) + (this.lengths[i] as number);
     }
   }
+}
+
+/**
+ * A plain array of the values of a typed array or list: a loop into an array of the right length, about five times
+ * faster than `Array.from` on a typed array (which goes through the iterator); a loaded list of 30,000 integers is
+ * copied on its first change.
+ */
+function numbersOf(a: ArrayLike<number>): number[] {
+  const n = a.length;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = a[i] as number;
+  return out;
 }
