@@ -1,5 +1,6 @@
 import { ByteColumn, CountColumn, IntColumn } from './intcolumn';
 import { FIELD_COUNT } from './params';
+import { RunSketch } from './runsketch';
 import { STEP_ITERATIONS, type IndexState } from './serialize';
 import { forEachWord, MT_SEP, normalize, type Analyzer } from './tokenizer';
 import { Trie } from './trie';
@@ -67,6 +68,8 @@ export class Lexicon {
   liveSingles = 0;
   /** every run is a term (a bulk build, until `distill`); else only single words and distilled multi-tokens */
   private exact = false;
+  /** in `exact` mode, the runs that may occur twice (see RunSketch): no other run is made a term */
+  private sketch: RunSketch | null = null;
   /** occurrences of all single words (the sum of their cnt) */
   tokenOccurrences = 0;
   /**
@@ -275,6 +278,9 @@ export class Lexicon {
     const pending: number[] = [];
     const seenPending = new Set<string>();
     const exact = this.exact;
+    const sketch = this.sketch;
+    // the hash of the run being followed, when a sketch filters the runs
+    let h = 0;
     let tfs = this.tfScratch;
     const maxW = this.maxWords;
     let field = 0;
@@ -305,8 +311,16 @@ export class Lexicon {
         if (w >= maxW || i + w >= n) break;
         const next = stream[i + w] as number;
         if (next < 0) break;
-        if (exact) t = this.ensureChild(t, next);
-        else {
+        if (exact) {
+          if (sketch === null) t = this.ensureChild(t, next);
+          else {
+            h = RunSketch.extend(w === 1 ? RunSketch.first(t) : h, next);
+            const c = this.child.get(t, next);
+            if (c >= 0) t = c;
+            else if (sketch.admits(h)) t = this.ensureChild(t, next);
+            else break;
+          }
+        } else {
           const c = this.child.get(t, next);
           if (c >= 0 && this.df.get(c) >= MIN_DF_DISTILLED) t = c;
           else {
@@ -323,14 +337,19 @@ export class Lexicon {
     return { ids, tfs, pending };
   }
 
-  /** Counts every run as a term until `distill` (a bulk build). */
-  beginExact(): void {
+  /**
+   * Counts every run as a term until `distill` (a bulk build); with a sketch of the build's runs, only those that
+   * may occur twice (the others cannot reach MIN_DF_DISTILLED).
+   */
+  beginExact(sketch: RunSketch | null = null): void {
     this.exact = true;
+    this.sketch = sketch;
   }
 
   /** Drops the multi-tokens below MIN_DF_DISTILLED (see the class) and ends `exact` mode. */
   distill(): void {
     this.exact = false;
+    this.sketch = null;
     const words = this.words.data;
     for (let t = 0; t < this.size; t++) {
       const d = this.df.get(t);

@@ -12,6 +12,7 @@ import { DEFAULT_BUILD, FIELD_COUNT, resolveParams, type BuildOptions, type PmiV
 import { Postings } from './postings';
 import { likelyPrompts } from './prompts';
 import { Ranker, type RankExplanation } from './ranker';
+import { RunSketch } from './runsketch';
 import { fullScope, viewScope, type Scope } from './scope';
 import { standardPrompt, type StandardPrompt } from './standardize';
 import { decodeIndexStateSteps, encodeIndexState, runSteps, type IndexState } from './serialize';
@@ -113,14 +114,33 @@ export class LexIndex {
       for (const [, text] of entityTexts(e)) chars += text.length;
     }
     for (const e of unique.values()) idx.graph.registerLinks(e);
-    idx.reserve(chars);
-    // every run is counted, then the multi-tokens held by one entity are dropped (see Lexicon)
-    idx.lex.beginExact();
-    let done = 0;
+    idx.pairs.reserve(chars >> 4);
+    // progress counts each entity's two passes as half of it
+    let steps = 0;
+    const step = () => {
+      steps++;
+      if (onProgress && (steps % 400 === 0 || steps === 2 * unique.size)) onProgress(steps >> 1, unique.size);
+    };
+    // first pass: every entity's token stream (its surfaces and pairs on the way); the sketch counts its runs
+    const sketch = new RunSketch(chars >> 3);
+    const streamed: Array<{ slot: number; stream: Int32Array; lengths: number[] } | undefined> = [];
     for (const e of unique.values()) {
-      idx.indexSlot(idx.graph.slotOf.get(e.id) as number, true);
-      done++;
-      if (onProgress && (done % 200 === 0 || done === unique.size)) onProgress(done, unique.size);
+      const slot = idx.graph.slotOf.get(e.id) as number;
+      const s = idx.streamOfSlot(slot, true);
+      sketch.addStream(s.stream, idx.lex.maxWords);
+      streamed.push({ slot, ...s });
+      step();
+    }
+    // second pass: the terms of each stream, where only the runs that may occur twice are made multi-tokens; the
+    // multi-tokens held by one entity are then dropped (see Lexicon)
+    idx.lex.reserve(sketch.admittedEstimate());
+    idx.lex.beginExact(sketch);
+    for (let i = 0; i < streamed.length; i++) {
+      const s = streamed[i] as { slot: number; stream: Int32Array; lengths: number[] };
+      streamed[i] = undefined;
+      idx.post.index(s.slot, s.stream, s.lengths);
+      idx.version.n++;
+      step();
     }
     idx.lex.distill();
     // recorded in the options like the title boilerplate, so snapshots and later additions keep it
@@ -146,15 +166,6 @@ export class LexIndex {
       const r = this.ranker.rank(terms, p, 1, scope);
       return r.slots.length ? (r.scores[0] as number) : null;
     });
-  }
-
-  /**
-   * Sizes the term columns, the trie and the pair map for about `chars` characters of text (one multi-token per
-   * ~8 characters, one pair per ~16, as measured on documentation and abstracts), so a bulk build rarely rehashes.
-   */
-  private reserve(chars: number): void {
-    this.lex.reserve(chars >> 3);
-    this.pairs.reserve(chars >> 4);
   }
 
   /** Compact binary snapshot of every table (see serialize.ts). */
@@ -215,14 +226,19 @@ export class LexIndex {
   }
 
   private indexSlot(slot: number, withOwn: boolean): void {
+    const { stream, lengths } = this.streamOfSlot(slot, withOwn);
+    this.post.index(slot, stream, lengths);
+    this.version.n++;
+  }
+
+  /** The token stream and field lengths of the entity at `slot` (see streamOf). */
+  private streamOfSlot(slot: number, withOwn: boolean): { stream: Int32Array; lengths: number[] } {
     const e = this.graph.slots[slot] as Entity;
     const lengths = new Array<number>(FIELD_COUNT).fill(0);
     // a link's text feeds the anchor field only when every caller who sees the entity sees the link's source
     const anchors = this.acl.restricted === 0 ? this.graph.anchorTexts(e) : this.graph.anchorTexts(e, (from) => this.acl.mayFeed(from, e));
     this.ownClass = this.acl.classOf(e);
-    const stream = this.streamOf(e, anchors, withOwn, lengths);
-    this.post.index(slot, stream, lengths);
-    this.version.n++;
+    return { stream: this.streamOf(e, anchors, withOwn, lengths), lengths };
   }
 
   private unindexSlot(slot: number, e: Entity, withOwn: boolean): void {
