@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { citationInternals as C } from './answer';
+import { citationInternals as C } from './citations';
 import type { Entity } from './entity';
 
 const entity = (text: string): Entity => ({ id: 'e', title: 't', text, category: [], tags: [], links: [] });
