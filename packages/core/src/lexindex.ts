@@ -135,6 +135,10 @@ export class LexIndex {
     // multi-tokens held by one entity are then dropped (see Lexicon)
     idx.lex.reserve(sketch.admittedEstimate());
     idx.lex.beginExact(sketch);
+    let streamWords = 0;
+    for (const s of streamed) if (s) streamWords += s.stream.length;
+    // an entity holds about 0.6 distinct words per word of its stream (abstracts and documentation)
+    idx.post.beginBulk(Math.ceil(streamWords * 0.6));
     for (let i = 0; i < streamed.length; i++) {
       const s = streamed[i] as { slot: number; stream: Int32Array; lengths: number[] };
       streamed[i] = undefined;
@@ -142,6 +146,7 @@ export class LexIndex {
       idx.version.n++;
       step();
     }
+    idx.post.endBulk();
     idx.lex.distill();
     // recorded in the options like the title boilerplate, so snapshots and later additions keep it
     const typicalBest = opts.typicalBest ?? idx.learnTypicalBest();

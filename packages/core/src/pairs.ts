@@ -1,5 +1,6 @@
 import { IntPairMap } from './intmap';
 import { rankOf, termSet, type TermSet } from './termset';
+import { varintLength, writeVarint } from './varint';
 
 /**
  * Adjacency of the pair table in both directions, for the terms it was derived over: per term t with a pair,
@@ -13,21 +14,6 @@ export interface PairAdjacency {
   start: Int32Array;
   bytes: Uint8Array;
   entries: number;
-}
-
-function varintLength(v: number): number {
-  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
-}
-
-/** Writes `v` (0 .. 2^31 − 1) as an unsigned LEB128 varint at b[p]; returns the position after it. */
-function writeVarint(b: Uint8Array, p: number, v: number): number {
-  let x = v;
-  while (x >= 0x80) {
-    b[p++] = (x & 0x7f) | 0x80;
-    x >>>= 7;
-  }
-  b[p++] = x;
-  return p;
 }
 
 /** The row of term `t` in `adj` as a byte range [from, to), empty (0, 0) when it has no pair. */
