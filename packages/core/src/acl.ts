@@ -1,5 +1,3 @@
-import type { Entity } from './entity';
-
 /** Callers (distinct group sets) whose view is remembered per index version (least recently used out first). */
 const MAX_CALLERS = 256;
 /** Distinct views (sets of visible classes) kept per index version, with their memos (least recently used out first). */
@@ -20,6 +18,12 @@ function lruSet<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
   map.delete(key);
   map.set(key, value);
   if (map.size > max) map.delete(map.keys().next().value as K);
+}
+
+/** The slots of an index and which of them hold an entity (see EntitySlots). */
+export interface SlotSet {
+  readonly length: number;
+  has(slot: number): boolean;
 }
 
 /**
@@ -58,7 +62,7 @@ export class AclTable {
   };
 
   /** The class of an entity's ACL (−1: public), interned on first sight. */
-  classOf(e: Entity): number {
+  classOf(e: { readonly acl?: readonly string[] }): number {
     if (e.acl === undefined) return -1;
     const groups = [...new Set(e.acl)].sort();
     const key = groups.join('\u0000');
@@ -82,7 +86,7 @@ export class AclTable {
   }
 
   /** Records the ACL of the entity at `slot`; returns its class (−1: public). */
-  set(slot: number, e: Entity): number {
+  set(slot: number, e: { readonly acl?: readonly string[] }): number {
     const c = this.classOf(e);
     while (this.slotClass.length <= slot) this.slotClass.push(-1);
     this.slotClass[slot] = c;
@@ -109,14 +113,14 @@ export class AclTable {
   }
 
   /**
-   * Whether the text of `from` may feed the anchor field of `to`: only when every caller who sees `to` sees `from`
-   * too (`from` is public, or both are restricted and every group of `to` is a group of `from`), so a restricted
-   * document's link text never reaches a caller through a document it may see.
+   * Whether the text of the entity at slot `from` may feed the anchor field of the one at `to`: only when every
+   * caller who sees `to` sees `from` too (`from` is public, or both are restricted and every group of `to` is a group
+   * of `from`), so a restricted document's link text never reaches a caller through a document it may see.
    */
-  mayFeed(from: Entity, to: Entity): boolean {
-    const cf = this.classOf(from);
+  mayFeed(from: number, to: number): boolean {
+    const cf = this.classAt(from);
     if (cf < 0) return true;
-    const ct = this.classOf(to);
+    const ct = this.classAt(to);
     if (ct < 0) return false;
     if (cf === ct) return true;
     const gf = this.classGroups[cf] as Int32Array;
@@ -145,7 +149,7 @@ export class AclTable {
    * holding the per-view memos of the statistics computed for it), so callers with different groups but the same
    * visible classes share one view, and a busy tenant's view stays while rare ones come and go.
    */
-  view(groups: readonly string[] | undefined, slots: ReadonlyArray<unknown>, version: number): AclView | null {
+  view(groups: readonly string[] | undefined, slots: SlotSet, version: number): AclView | null {
     if (groups === undefined || this.restricted === 0) return null;
     if (this.views.version !== version) this.views = { version, byCaller: new Map(), byClasses: new Map() };
     const callerKey = [...new Set(groups)].sort().join('\u0000');
@@ -182,13 +186,13 @@ export class AclTable {
     return view;
   }
 
-  private buildView(classVisible: Uint8Array, classes: number[], slots: ReadonlyArray<unknown>, key: string): AclView {
+  private buildView(classVisible: Uint8Array, classes: number[], slots: SlotSet, key: string): AclView {
     const n = slots.length;
     const visible = new Uint8Array(n);
     const sc = this.slotClass;
     let live = 0;
     for (let s = 0; s < n; s++) {
-      if (slots[s] === undefined) continue;
+      if (!slots.has(s)) continue;
       const c = sc[s] ?? -1;
       if (c < 0 || classVisible[c] === 1) {
         visible[s] = 1;

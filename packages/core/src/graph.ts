@@ -1,5 +1,6 @@
 import type { Entity } from './entity';
 import { STEP_ITERATIONS, type InboundLink, type IndexState } from './serialize';
+import { EntitySlots } from './slots';
 import type { IndexVersion } from './version';
 
 /** The links of one entity to one target (see {@link EntityGraph.outlinks}). */
@@ -27,8 +28,8 @@ export function linkKey(url: string): string {
  * entity's slot is reused by the next one added.
  */
 export class EntityGraph {
-  /** entities by slot (undefined: a free slot) */
-  slots: Array<Entity | undefined> = [];
+  /** entities by slot (see slots.ts: a loaded snapshot's stay its lines) */
+  entities = new EntitySlots();
   slotOf = new Map<string, number>();
   private freeSlots: number[] = [];
   /** live entities */
@@ -44,13 +45,12 @@ export class EntityGraph {
 
   get(id: string): Entity | undefined {
     const s = this.slotOf.get(id);
-    return s === undefined ? undefined : this.slots[s];
+    return s === undefined ? undefined : this.entities.get(s);
   }
 
-  /** The indexed entity a link points at: by id, else by its URL (fragment aside). */
-  private target(url: string): Entity | undefined {
-    const s = this.slotOf.get(url) ?? this.keySlot.get(linkKey(url));
-    return s === undefined ? undefined : this.slots[s];
+  /** The slot of the indexed entity a link points at: by id, else by its URL (fragment aside). */
+  private target(url: string): number | undefined {
+    return this.slotOf.get(url) ?? this.keySlot.get(linkKey(url));
   }
 
   private entityKeys(e: Entity): string[] {
@@ -61,8 +61,8 @@ export class EntityGraph {
 
   /** Gives an entity a slot (a free one first) and its link keys; returns the slot. */
   register(e: Entity): number {
-    const slot = this.freeSlots.length ? (this.freeSlots.pop() as number) : this.slots.length;
-    this.slots[slot] = e;
+    const slot = this.freeSlots.length ? (this.freeSlots.pop() as number) : this.entities.length;
+    this.entities.set(slot, e);
     this.slotOf.set(e.id, slot);
     for (const k of this.entityKeys(e)) if (!this.keySlot.has(k)) this.keySlot.set(k, slot);
     this.live++;
@@ -106,7 +106,7 @@ export class EntityGraph {
     }
     for (const k of this.entityKeys(e)) if (this.keySlot.get(k) === slot) this.keySlot.delete(k);
     this.slotOf.delete(e.id);
-    this.slots[slot] = undefined;
+    this.entities.clear(slot);
     this.freeSlots.push(slot);
     this.live--;
     return touched;
@@ -114,9 +114,9 @@ export class EntityGraph {
 
   /**
    * Anchor texts of links pointing at an entity, in a canonical order (independent of insertion order); with
-   * `mayFeed`, only those of the source entities it accepts.
+   * `mayFeed`, only those of the source entities (by slot) it accepts.
    */
-  anchorTexts(e: Entity, mayFeed?: (from: Entity) => boolean): string[] {
+  anchorTexts(e: Entity, mayFeed?: (fromSlot: number) => boolean): string[] {
     const out: Array<InboundLink> = [];
     const seen = new Set<string>();
     for (const k of this.entityKeys(e)) {
@@ -127,8 +127,8 @@ export class EntityGraph {
       for (const x of list) {
         if (x.from === e.id) continue;
         if (mayFeed) {
-          const from = this.get(x.from);
-          if (!from || !mayFeed(from)) continue;
+          const from = this.slotOf.get(x.from);
+          if (from === undefined || !mayFeed(from)) continue;
         }
         out.push(x);
       }
@@ -151,7 +151,11 @@ export class EntityGraph {
       const cur = byKey.get(l.url);
       const weight = l.kind === 'see-also' || l.kind === 'related' ? 10 : 1;
       if (cur) cur.weight += weight;
-      else byKey.set(l.url, { url: l.url.split('#')[0] as string, full: l.url, title: this.target(l.url)?.title ?? l.text, weight });
+      else {
+        const target = this.target(l.url);
+        const title = target === undefined ? undefined : this.entities.field(target, 'title');
+        byKey.set(l.url, { url: l.url.split('#')[0] as string, full: l.url, title: title ?? l.text, weight });
+      }
     }
     out = [...byKey.values()];
     this.linkCache.map.set(e, out);
@@ -161,10 +165,11 @@ export class EntityGraph {
   /** Category paths (joined with " > ") with every prefix, → number of entities under it. */
   categoryTree(): Map<string, number> {
     const tree = new Map<string, number>();
-    for (const e of this.slots) {
-      if (!e) continue;
-      for (let i = 1; i <= e.category.length; i++) {
-        const path = e.category.slice(0, i).join(' > ');
+    for (let slot = 0; slot < this.entities.length; slot++) {
+      const category = this.entities.field(slot, 'category');
+      if (!category) continue;
+      for (let i = 1; i <= category.length; i++) {
+        const path = category.slice(0, i).join(' > ');
         tree.set(path, (tree.get(path) ?? 0) + 1);
       }
     }
@@ -175,34 +180,43 @@ export class EntityGraph {
   linkCounts(): { links: number; resolved: number } {
     let resolved = 0;
     let links = 0;
-    for (const e of this.slots) {
-      if (!e) continue;
-      links += e.links.length;
-      for (const l of e.links) if (this.keySlot.has(linkKey(l.url))) resolved++;
+    for (let slot = 0; slot < this.entities.length; slot++) {
+      const list = this.entities.field(slot, 'links');
+      if (!list) continue;
+      links += list.length;
+      for (const l of list) if (this.keySlot.has(linkKey(l.url))) resolved++;
     }
     return { links, resolved };
   }
 
-  /** Takes the entities and inbound links of a snapshot and rebuilds the maps derived from them. */
+  /**
+   * Takes the entities and inbound links of a snapshot and rebuilds the maps derived from them (from each entity's
+   * id and URL, which a decoded snapshot read from the lines at load).
+   */
   *restore(s: IndexState): Generator<void, void, void> {
-    this.slots = s.slots;
+    const slots = s.entities;
+    this.entities = slots;
     this.inbound = s.inbound;
     this.slotOf = new Map();
     this.keySlot = new Map();
     this.freeSlots = [];
     this.live = 0;
-    const slots = this.slots;
     for (let slot = 0; slot < slots.length; slot++) {
       if ((slot & (STEP_ITERATIONS - 1)) === 0) yield;
-      const e = slots[slot];
-      if (!e) {
+      const id = slots.idAt(slot);
+      if (id === undefined) {
         this.freeSlots.push(slot);
         continue;
       }
-      this.slotOf.set(e.id, slot);
+      this.slotOf.set(id, slot);
       this.live++;
+      const url = s.loaded ? s.loaded.urls[slot] : slots.field(slot, 'url');
       // the first registered entity owns a shared key, as in `register`: slot order is registration order
-      for (const k of this.entityKeys(e)) if (!this.keySlot.has(k)) this.keySlot.set(k, slot);
+      if (!this.keySlot.has(id)) this.keySlot.set(id, slot);
+      if (url) {
+        const k = linkKey(url);
+        if (!this.keySlot.has(k)) this.keySlot.set(k, slot);
+      }
     }
     this.freeSlots.reverse();
   }

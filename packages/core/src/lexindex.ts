@@ -164,7 +164,11 @@ export class LexIndex {
     const p = resolveParams();
     const scope = this.scopeFor();
     const titles: string[] = [];
-    for (const e of this.graph.slots) if (e && e.title.trim()) titles.push(e.title);
+    const entities = this.graph.entities;
+    for (let slot = 0; slot < entities.length; slot++) {
+      const title = entities.field(slot, 'title');
+      if (title && title.trim()) titles.push(title);
+    }
     return typicalBestOf(titles, (title) => {
       const { terms } = this.matcher.matchPrompt(title, p, scope);
       if (!terms.length) return null;
@@ -220,7 +224,7 @@ export class LexIndex {
   remove(id: string): boolean {
     const slot = this.graph.slotOf.get(id);
     if (slot === undefined) return false;
-    const e = this.graph.slots[slot] as Entity;
+    const e = this.graph.entities.get(slot) as Entity;
     this.unindexSlot(slot, e, true);
     // its outbound links no longer feed other entities' anchor text
     const touched = this.graph.unregister(slot, e);
@@ -238,10 +242,10 @@ export class LexIndex {
 
   /** The token stream and field lengths of the entity at `slot` (see streamOf). */
   private streamOfSlot(slot: number, withOwn: boolean): { stream: Int32Array; lengths: number[] } {
-    const e = this.graph.slots[slot] as Entity;
+    const e = this.graph.entities.get(slot) as Entity;
     const lengths = new Array<number>(FIELD_COUNT).fill(0);
     // a link's text feeds the anchor field only when every caller who sees the entity sees the link's source
-    const anchors = this.acl.restricted === 0 ? this.graph.anchorTexts(e) : this.graph.anchorTexts(e, (from) => this.acl.mayFeed(from, e));
+    const anchors = this.acl.restricted === 0 ? this.graph.anchorTexts(e) : this.graph.anchorTexts(e, (from) => this.acl.mayFeed(from, slot));
     this.ownClass = this.acl.classOf(e);
     return { stream: this.streamOf(e, anchors, withOwn, lengths), lengths };
   }
@@ -254,7 +258,7 @@ export class LexIndex {
 
   /** Re-derives an entity's anchor field after the links pointing at it changed. */
   private reindexAnchors(slot: number): void {
-    const e = this.graph.slots[slot];
+    const e = this.graph.entities.get(slot);
     if (!e) return;
     this.unindexSlot(slot, e, false);
     this.indexSlot(slot, false);
@@ -415,8 +419,9 @@ export class LexIndex {
     return this.post.postingsOf(t);
   }
 
+  /** The entity at `slot` (a loaded snapshot's is parsed from its stored line when read; see slots.ts). */
   slotEntity(slot: number): Entity | undefined {
-    return this.graph.slots[slot];
+    return this.graph.entities.get(slot);
   }
 
   /** The links of an entity grouped by target, with titles and summed weights (see graph.ts); cached per version. */
@@ -446,7 +451,7 @@ export class LexIndex {
    * may see, built once per index version and cached) and the statistics counted over them.
    */
   scopeFor(caller: Caller = {}): Scope {
-    const view = this.acl.view(caller.aclGroups, this.graph.slots, this.version.n);
+    const view = this.acl.view(caller.aclGroups, this.graph.entities, this.version.n);
     return view ? viewScope(view, this.post) : fullScope(this.lex, this.graph);
   }
 
@@ -458,7 +463,7 @@ export class LexIndex {
    * a tenant who may see everything shares the entries of unrestricted callers (and the answers warmed for them).
    */
   audienceKey(caller: Caller = {}): string {
-    return this.acl.view(caller.aclGroups, this.graph.slots, this.version.n) === null ? '*' : callerKey(caller);
+    return this.acl.view(caller.aclGroups, this.graph.entities, this.version.n) === null ? '*' : callerKey(caller);
   }
 
   /** Whether a caller's scope sees the entity a link points at (true when it points at no indexed entity). */
@@ -495,7 +500,7 @@ export class LexIndex {
     if (!terms.length) return [];
     const r = this.ranker.rank(terms, p, p.k, scope);
     return r.slots.map((s, i) => ({
-      id: (this.graph.slots[s] as Entity).id,
+      id: this.graph.entities.idAt(s) as string,
       score: r.maxScore > 0 ? Math.min(1, (r.scores[i] as number) / r.maxScore) : 0,
     }));
   }
@@ -524,7 +529,7 @@ export class LexIndex {
    * while iterated: stop iterating once the index changes.
    */
   likelyPrompts(): Iterable<string> {
-    return likelyPrompts(this.graph.slots, this.lex);
+    return likelyPrompts(this.graph.entities, this.lex);
   }
 
   // ---------------------------------------------------------------- stats and tables
@@ -560,7 +565,7 @@ export class LexIndex {
     const surfaces = lex.liveSurfaces();
     return {
       options: this.options,
-      slots: this.graph.slots,
+      entities: this.graph.entities,
       inbound: this.graph.inbound,
       wordKeys: lex.wordKeys,
       cnt: lex.cnt.toInt32(),
@@ -588,24 +593,24 @@ export class LexIndex {
     yield* this.post.restore(s);
     yield* this.lex.restore(s);
     this.pairs.restore(s.pairs, s.counters.pairCount, s.counters.pairOccurrences);
-    yield* this.restoreAcl();
+    yield* this.restoreAcl(s);
     this.version.n++;
   }
 
   /**
-   * Rebuilds the ACL table from the entities (a snapshot keeps each entity's `acl` with it): the class of every slot,
-   * and the surfaces of the restricted entities' own text, found by scanning it again (public entities cost nothing).
+   * Rebuilds the ACL table from the entities (a snapshot keeps each entity's `acl` with it, read from its line at
+   * load): the class of every slot, and the surfaces of the restricted entities' own text, found by scanning it
+   * again (public entities cost nothing).
    */
-  private *restoreAcl(): Generator<void, void, void> {
+  private *restoreAcl(s: IndexState): Generator<void, void, void> {
     this.acl.reset();
-    const slots = this.graph.slots;
+    const slots = this.graph.entities;
     let scanned = 0;
     for (let slot = 0; slot < slots.length; slot++) {
-      const e = slots[slot];
-      if (!e) continue;
-      const c = this.acl.set(slot, e);
+      if (!slots.has(slot)) continue;
+      const c = this.acl.set(slot, { acl: s.loaded ? s.loaded.acls[slot] : slots.field(slot, 'acl') });
       if (c < 0) continue;
-      for (const [, text] of entityTexts(e)) {
+      for (const [, text] of entityTexts(slots.get(slot) as Entity)) {
         if (text) this.lex.scan(text, (_words, sids) => this.acl.addSurfaces(c, sids, 1));
       }
       // a scan costs about what a slice of the other restore steps does per entity times the text's words

@@ -272,7 +272,7 @@ export class Postings {
     const others = [...new Set(ws)].filter((w) => w !== rare).sort((x, y) => dfs.get(x) - dfs.get(y));
     let count = dfs.get(rare);
     if (!others.length || dfs.get(others[0] as number) > count * 32) return null;
-    const nSlots = this.graph.slots.length;
+    const nSlots = this.graph.entities.length;
     if (!this.slotStamp || this.slotStamp.length < nSlots) this.slotStamp = new Int32Array(Math.max(1024, nSlots * 2));
     const st = this.slotStamp;
     let now = ++this.slotStampNow;

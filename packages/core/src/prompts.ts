@@ -1,5 +1,5 @@
-import type { Entity } from './entity';
 import { MIN_DF_DISTILLED, type Lexicon } from './lexicon';
+import type { EntitySlots } from './slots';
 
 /** Longest text offered as a likely prompt, in characters (a heading longer than this is a sentence, not a query). */
 const MAX_PROMPT_CHARS = 120;
@@ -12,7 +12,7 @@ const MAX_PROMPT_CHARS = 120;
  * trimmed, at most MAX_PROMPT_CHARS long, and not repeated (case aside). Lazy: a caller that stops early pays for
  * what it took, but the multi-tokens' sort (over every distilled multi-token) is done at the first one.
  */
-export function* likelyPrompts(slots: readonly (Entity | undefined)[], lex: Lexicon): Generator<string> {
+export function* likelyPrompts(slots: EntitySlots, lex: Lexicon): Generator<string> {
   const seen = new Set<string>();
   const sources = [titles(slots), fieldOf(slots, 'terms'), fieldOf(slots, 'headings'), frequentMultiTokens(lex)];
   let open = sources.length;
@@ -35,12 +35,15 @@ export function* likelyPrompts(slots: readonly (Entity | undefined)[], lex: Lexi
   }
 }
 
-function* titles(slots: readonly (Entity | undefined)[]): Generator<string> {
-  for (const e of slots) if (e) yield e.title;
+function* titles(slots: EntitySlots): Generator<string> {
+  for (let slot = 0; slot < slots.length; slot++) {
+    const title = slots.field(slot, 'title');
+    if (title !== undefined) yield title;
+  }
 }
 
-function* fieldOf(slots: readonly (Entity | undefined)[], field: 'terms' | 'headings'): Generator<string> {
-  for (const e of slots) for (const text of e?.[field] ?? []) yield text;
+function* fieldOf(slots: EntitySlots, field: 'terms' | 'headings'): Generator<string> {
+  for (let slot = 0; slot < slots.length; slot++) for (const text of slots.field(slot, field) ?? []) yield text;
 }
 
 function* frequentMultiTokens(lex: Lexicon): Generator<string> {

@@ -1,5 +1,4 @@
 import type { Associations } from './associations';
-import type { Entity } from './entity';
 import type { EntityGraph } from './graph';
 import type { Lexicon } from './lexicon';
 import type { QueryTerm } from './matcher';
@@ -52,7 +51,7 @@ export class Ranker {
       // let the stale normalizers go before the new ones are allocated
       this.normCache = null;
     }
-    const n = this.graph.slots.length;
+    const n = this.graph.entities.length;
     const out = new Float64Array(n * FIELD_COUNT);
     const live = Math.max(1, this.graph.live);
     const lengths = this.post.lengths;
@@ -76,8 +75,8 @@ export class Ranker {
    * each term's df are counted over them.
    */
   rank(terms: QueryTerm[], p: QueryParams, k: number, scope?: Scope): { slots: number[]; scores: number[]; maxScore: number } {
-    const slots = this.graph.slots;
-    const n = slots.length;
+    const entities = this.graph.entities;
+    const n = entities.length;
     const norms = this.norms(p);
     const scores = new Float64Array(n);
     const touched: number[] = [];
@@ -109,9 +108,9 @@ export class Ranker {
     const depth = soft ? Math.max(k, SOFT_MATCH_DEPTH) : k;
     const heap: number[] = [];
     const better = (x: number, y: number) =>
-      (scores[x] as number) > (scores[y] as number) || (scores[x] === scores[y] && x !== y && (slots[x] as Entity).id < (slots[y] as Entity).id);
+      (scores[x] as number) > (scores[y] as number) || (scores[x] === scores[y] && x !== y && (entities.idAt(x) as string) < (entities.idAt(y) as string));
     for (const s of touched) {
-      if (catFilter && !categoryStartsWith(slots[s] as Entity, catFilter)) continue;
+      if (catFilter && !categoryStartsWith(entities.category(s), catFilter)) continue;
       if (heap.length < depth) {
         heap.push(s);
         siftUp(heap, heap.length - 1, better);
@@ -287,8 +286,8 @@ function zeroFields(): Record<FieldName, number> {
   return { title: 0, heading: 0, category: 0, tags: 0, anchor: 0, body: 0 };
 }
 
-function categoryStartsWith(e: Entity, prefix: string): boolean {
-  return e.category.join(' > ').toLowerCase().startsWith(prefix);
+function categoryStartsWith(category: readonly string[], prefix: string): boolean {
+  return category.join(' > ').toLowerCase().startsWith(prefix);
 }
 
 function siftUp(h: number[], i: number, better: (a: number, b: number) => boolean): void {

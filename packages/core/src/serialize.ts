@@ -1,4 +1,6 @@
 import type { Entity } from './entity';
+import { SnapshotError } from './errors';
+import { EntitySlots, type LoadedEntities } from './slots';
 import { forEachPair, PairAdjacencyWriter, type PairAdjacency } from './pairs';
 import { rankOf, termSet, type TermSet } from './termset';
 import type { BuildOptions } from './params';
@@ -81,7 +83,12 @@ export interface InboundLink {
 /** The tables of an index as the serializer reads and writes them (see LexIndex.snapshotState). */
 export interface IndexState {
   options: BuildOptions;
-  slots: Array<Entity | undefined>;
+  entities: EntitySlots;
+  /**
+   * A decoded snapshot's only: per slot, the URL and ACL of its entity, read from its line at load for restoring the
+   * link keys and ACL classes (the entities themselves stay lines).
+   */
+  loaded?: { urls: ReadonlyArray<string | undefined>; acls: ReadonlyArray<readonly string[] | undefined> };
   inbound: Map<string, InboundLink[]>;
   /** the key of each single word (term id → key); the term count is that of the columns below */
   wordKeys: Map<number, string>;
@@ -110,12 +117,7 @@ interface Header {
   sections: Array<[string, number]>;
 }
 
-export class SnapshotError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SnapshotError';
-  }
-}
+export { SnapshotError };
 
 /** Growable buffer of unsigned LEB128 varints (values 0 .. 2^32 − 1). */
 class VarWriter {
@@ -162,6 +164,20 @@ class LineWriter {
       this.buf = b;
     }
     this.n += this.enc.encodeInto(text, this.buf.subarray(this.n)).written;
+    this.buf[this.n++] = 0x0a;
+  }
+  /** A line given as its UTF-8 bytes (without the newline). */
+  raw(bytes: Uint8Array): void {
+    const need = this.n + bytes.length + 1;
+    if (need > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < need) cap *= 2;
+      const b = new Uint8Array(cap);
+      b.set(this.buf.subarray(0, this.n));
+      this.buf = b;
+    }
+    this.buf.set(bytes, this.n);
+    this.n += bytes.length;
     this.buf[this.n++] = 0x0a;
   }
   bytes(): Uint8Array {
@@ -328,8 +344,9 @@ export function encodeIndexState(s: IndexState): Uint8Array {
   }
   const streams = new VarWriter();
   const lengths = new VarWriter();
-  s.slots.forEach((e, slot) => {
-    if (!e) return;
+  const ents = s.entities;
+  for (let slot = 0; slot < ents.length; slot++) {
+    if (!ents.has(slot)) continue;
     const st = s.streams[slot] as Int32Array;
     streams.u(st.length);
     for (let i = 0; i < st.length; i++) {
@@ -337,11 +354,16 @@ export function encodeIndexState(s: IndexState): Uint8Array {
       streams.u(v < 0 ? -v - 1 : (ids[v] as number) + FIELDS);
     }
     for (let f = 0; f < FIELDS; f++) lengths.u(s.lengths[slot * FIELDS + f] as number);
-  });
+  }
   const surfaces = new VarWriter();
   for (const w of s.surfaceWord) surfaces.u(w < 0 ? 0 : (ids[w] as number) + 1);
   const entities = new LineWriter();
-  for (const e of s.slots) entities.line(JSON.stringify(e ?? null));
+  // a stored line is written back as it was read, an entity held as an object as JSON.stringify writes it
+  for (let slot = 0; slot < ents.length; slot++) {
+    const line = ents.storedLine(slot);
+    if (line) entities.raw(line);
+    else entities.line(JSON.stringify(ents.get(slot) ?? null));
+  }
   const inbound = new LineWriter();
   for (const [k, list] of s.inbound) inbound.line(JSON.stringify([k, list.map((x) => [x.from, x.text])]));
   const words = new LineWriter();
@@ -441,25 +463,22 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   const need = (n: string): VarReader => new VarReader(bytes, ...section(n), n);
   const lines = (n: string): LineReader => new LineReader(bytes, ...section(n), n);
 
-  let slots: Array<Entity | undefined>;
+  let loaded: LoadedEntities;
   // per term its line: a single word's key, '' for a multi-token
   const wordKeys = new Map<number, string>();
   let nTerms = 0;
   const inbound = new Map<string, InboundLink[]>();
   if (version === 4) {
-    slots = (header.slots ?? []).map((e) => e ?? undefined);
+    loaded = EntitySlots.fromObjects((header.slots ?? []).map((e) => e ?? undefined));
     for (const [k, l] of header.inbound ?? []) inbound.set(k, l.map(([from, text]) => ({ from, text })));
     for (const k of !header.terms ? [] : header.terms.split('\n')) {
       if (k !== '') wordKeys.set(nTerms, k);
       nTerms++;
     }
   } else {
-    slots = [];
-    const er = lines('entities');
-    for (let line = er.next(); line !== null; line = er.next()) {
-      slots.push(line === 'null' ? undefined : (parseLine(line, 'entities') as Entity));
-      if ((slots.length & 1023) === 0) yield;
-    }
+    // the entities stay their lines (a copy, so the snapshot's bytes can go), parsed when read
+    const [from, to] = section('entities');
+    loaded = yield* EntitySlots.fromLines(new Uint8Array(bytes.subarray(from, to)), 1024);
     const ir = lines('inbound');
     for (let line = ir.next(); line !== null; line = ir.next()) {
       const [k, l] = parseLine(line, 'inbound') as [string, Array<[string, string]>];
@@ -472,6 +491,7 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       if ((++nTerms & (STEP_ITERATIONS - 1)) === 0) yield;
     }
   }
+  const slots = loaded.slots;
   const nSlots = slots.length;
 
   const cnt = new Int32Array(nTerms);
@@ -546,13 +566,13 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       if ((bytes[p] as number) < 0x80) values++;
       if ((p & (STEP_ITERATIONS * 64 - 1)) === 0) yield;
     }
-    for (const e of slots) if (e) values--;
+    for (let slot = 0; slot < nSlots; slot++) if (slots.has(slot)) values--;
   }
   const streamData = new Int32Array(Math.max(0, values));
   let at = 0;
   for (let slot = 0; slot < nSlots; slot++) {
     if ((slot & 1023) === 0) yield;
-    if (!slots[slot]) continue;
+    if (!slots.has(slot)) continue;
     const n = sr.u();
     if (at + n > streamData.length) throw new SnapshotError('index snapshot is corrupt (section streams)');
     for (let i = 0; i < n; i++) {
@@ -572,7 +592,8 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
 
   return {
     options: header.options,
-    slots,
+    entities: slots,
+    loaded: { urls: loaded.urls, acls: loaded.acls },
     inbound,
     wordKeys,
     cnt,

@@ -119,13 +119,15 @@ function categoryRows(ix: TableSources, order: ReadonlyArray<{ key: string; t: n
   const rank = new Int32Array(lex.size).fill(-1);
   order.forEach((o, i) => (rank[o.t] = i));
   const byPath = new Map<string, number[]>();
-  ix.graph.slots.forEach((e, slot) => {
-    if (!e || !e.category.length) return;
-    const path = e.category.join(' > ');
+  const entities = ix.graph.entities;
+  for (let slot = 0; slot < entities.length; slot++) {
+    const category = entities.field(slot, 'category');
+    if (!category || !category.length) continue;
+    const path = category.join(' > ');
     const l = byPath.get(path);
     if (l) l.push(slot);
     else byPath.set(path, [slot]);
-  });
+  }
   const paths = [...byPath.keys()].sort(cmpStr);
   const acc = new Int32Array(lex.size);
   const rowTerm: number[] = [];

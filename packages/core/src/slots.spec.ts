@@ -1,0 +1,98 @@
+import type { Entity } from './entity';
+import { LexIndex } from './lexindex';
+import { runSteps, SnapshotError } from './serialize';
+import { EntitySlots, PARSED_ENTITIES } from './slots';
+
+function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
+  return { id, url: `http://docs.test/${id}`, title, text, category: [], tags: [], links: [], ...extra };
+}
+
+function linesOf(entities: ReadonlyArray<Entity | null>): Uint8Array {
+  return new TextEncoder().encode(entities.map((e) => `${JSON.stringify(e)}\n`).join(''));
+}
+
+describe('EntitySlots', () => {
+  const a = ent('a', 'Alpha', 'First text.', { category: ['Guide', 'Setup'], acl: ['staff'], meta: { k: 'v' } });
+  const b = ent('b', 'Beta "quoted"', 'Second\ntext.', { headings: ['One'], links: [{ url: 'http://docs.test/a', text: 'alpha' }] });
+  const c = ent('c', 'Gamma', 'Third.');
+
+  it('reads stored lines lazily: ids, URLs, ACLs and categories at load, an entity or one field when asked', () => {
+    const { slots, urls, acls } = runSteps(EntitySlots.fromLines(linesOf([a, null, b]), 1));
+    expect(slots.length).toBe(3);
+    expect([0, 1, 2].map((s) => slots.idAt(s))).toEqual(['a', undefined, 'b']);
+    expect([0, 1, 2].map((s) => slots.has(s))).toEqual([true, false, true]);
+    expect(urls).toEqual(['http://docs.test/a', undefined, 'http://docs.test/b']);
+    expect(acls).toEqual([['staff'], undefined, undefined]);
+    expect(slots.category(0)).toEqual(['Guide', 'Setup']);
+    expect(slots.category(1)).toEqual([]);
+    expect(slots.field(2, 'title')).toBe('Beta "quoted"');
+    expect(slots.field(2, 'headings')).toEqual(['One']);
+    expect(slots.field(2, 'parent')).toBeUndefined();
+    expect(slots.field(1, 'title')).toBeUndefined();
+    expect(slots.get(0)).toEqual(a);
+    expect(slots.get(2)).toEqual(b);
+    expect(slots.get(1)).toBeUndefined();
+    // the same object while it is in the cache
+    expect(slots.get(0)).toBe(slots.get(0));
+    expect(new TextDecoder().decode(slots.storedLine(2) as Uint8Array)).toBe(JSON.stringify(b));
+  });
+
+  it('holds an entity put at a slot as an object, in place of its line', () => {
+    const { slots } = runSteps(EntitySlots.fromLines(linesOf([a, b]), 1));
+    slots.clear(0);
+    expect(slots.has(0)).toBe(false);
+    expect(slots.get(0)).toBeUndefined();
+    expect(slots.storedLine(0)).toBeNull();
+    expect(slots.category(0)).toEqual([]);
+    slots.set(0, c);
+    expect(slots.get(0)).toBe(c);
+    expect(slots.idAt(0)).toBe('c');
+    expect(slots.storedLine(0)).toBeNull();
+    slots.set(2, a);
+    expect(slots.length).toBe(3);
+    expect(slots.category(2)).toEqual(['Guide', 'Setup']);
+    expect(slots.get(1)).toEqual(b);
+  });
+
+  it('keeps a bounded number of parsed entities, and parses an evicted one again', () => {
+    const many = Array.from({ length: PARSED_ENTITIES + 10 }, (_x, i) => ent(`e${i}`, `Title ${i}`, `Text ${i}.`));
+    const { slots } = runSteps(EntitySlots.fromLines(linesOf(many), 1024));
+    const first = slots.get(0);
+    for (let s = 1; s < many.length; s++) slots.get(s);
+    expect(slots.get(0)).not.toBe(first);
+    expect(slots.get(0)).toEqual(many[0]);
+  });
+
+  it('refuses a line without an id, or one that is not an object, as a corrupt snapshot', () => {
+    const noId = new TextEncoder().encode('{"title":"x"}\n');
+    expect(() => runSteps(EntitySlots.fromLines(noId, 1))).toThrow(SnapshotError);
+    const broken = new TextEncoder().encode('{"id":"x","title":"y\n');
+    expect(() => runSteps(EntitySlots.fromLines(broken, 1))).toThrow(/does not parse/);
+  });
+});
+
+describe('a loaded snapshot written again', () => {
+  const corpus = [
+    ent('a', 'Write-Ahead Logging', 'The max_wal_size setting bounds the WAL. “Quotes” and \\ backslashes.', { links: [{ url: 'http://docs.test/b', text: 'vacuum' }] }),
+    ent('b', 'Routine Vacuuming', 'VACUUM reclaims storage. Vacuum freeze prevents wraparound.', { category: ['Admin'], acl: ['ops'] }),
+    ent('c', 'Partial Indexes', 'A partial index is built over a subset of a table.', { headings: ['Partial index'] }),
+  ];
+
+  it('writes the bytes it was read from', () => {
+    const bytes = LexIndex.build(corpus).serialize();
+    expect(Buffer.from(LexIndex.deserialize(bytes).serialize()).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('writes what a rebuild writes after its entities change', () => {
+    const loaded = LexIndex.deserialize(LexIndex.build(corpus).serialize());
+    const added = ent('d', 'Checkpoints', 'A checkpoint flushes dirty pages.', { links: [{ url: 'http://docs.test/a', text: 'wal' }] });
+    loaded.remove('c');
+    loaded.add(added);
+    const built = LexIndex.build(corpus);
+    built.remove('c');
+    built.add(added);
+    expect(Buffer.from(loaded.serialize()).equals(Buffer.from(built.serialize()))).toBe(true);
+    expect(loaded.get('a')).toEqual(corpus[0]);
+    expect(loaded.get('d')).toEqual(added);
+  });
+});
