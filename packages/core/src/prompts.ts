@@ -43,7 +43,9 @@ function* titles(slots: EntitySlots): Generator<string> {
 }
 
 function* fieldOf(slots: EntitySlots, field: 'terms' | 'headings'): Generator<string> {
-  for (let slot = 0; slot < slots.length; slot++) for (const text of slots.field(slot, field) ?? []) yield text;
+  for (let slot = 0; slot < slots.length; slot++) {
+    if (slots.lists(slot, field)) for (const text of slots.field(slot, field) ?? []) yield text;
+  }
 }
 
 function* frequentMultiTokens(lex: Lexicon): Generator<string> {

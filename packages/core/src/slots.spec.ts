@@ -27,6 +27,7 @@ describe('EntitySlots', () => {
     expect(slots.category(1)).toEqual([]);
     expect(slots.field(2, 'title')).toBe('Beta "quoted"');
     expect(slots.field(2, 'headings')).toEqual(['One']);
+    expect([slots.lists(2, 'headings'), slots.lists(2, 'terms'), slots.lists(0, 'headings'), slots.lists(1, 'headings')]).toEqual([true, false, false, false]);
     expect(slots.field(2, 'parent')).toBeUndefined();
     expect(slots.field(1, 'title')).toBeUndefined();
     expect(slots.get(0)).toEqual(a);
@@ -44,7 +45,10 @@ describe('EntitySlots', () => {
     expect(slots.get(0)).toBeUndefined();
     expect(slots.storedLine(0)).toBeNull();
     expect(slots.category(0)).toEqual([]);
+    slots.set(0, { ...c, terms: ['Gamma ray'] });
+    expect(slots.lists(0, 'terms')).toBe(true);
     slots.set(0, c);
+    expect(slots.lists(0, 'terms')).toBe(false);
     expect(slots.get(0)).toBe(c);
     expect(slots.idAt(0)).toBe('c');
     expect(slots.storedLine(0)).toBeNull();
@@ -81,6 +85,19 @@ describe('a loaded snapshot written again', () => {
   it('writes the bytes it was read from', () => {
     const bytes = LexIndex.build(corpus).serialize();
     expect(Buffer.from(LexIndex.deserialize(bytes).serialize()).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('answers, lists its likely prompts and counts its categories as the index it was written from', () => {
+    const built = LexIndex.build([...corpus, ent('d', 'Glossary', 'Terms.', { terms: ['WAL', 'Vacuum freeze'], category: ['Admin', 'Terms'] })]);
+    const loaded = LexIndex.deserialize(built.serialize());
+    expect([...loaded.likelyPrompts()]).toEqual([...built.likelyPrompts()]);
+    expect(loaded.categoryTree()).toEqual(built.categoryTree());
+    expect(loaded.stats()).toEqual(built.stats());
+    expect(loaded.ask('vacuum freeze', { category: 'admin' }, {}, () => 0).results.map((r) => r.id).sort()).toEqual(['b', 'd']);
+    for (const q of ['vacuum freeze', 'wal', 'partial index']) {
+      expect(loaded.ask(q, { category: 'admin' }, {}, () => 0)).toEqual(built.ask(q, { category: 'admin' }, {}, () => 0));
+      expect(loaded.ask(q, {}, { aclGroups: ['ops'] }, () => 0)).toEqual(built.ask(q, {}, { aclGroups: ['ops'] }, () => 0));
+    }
   });
 
   it('writes what a rebuild writes after its entities change', () => {

@@ -10,6 +10,9 @@ export const PARSED_ENTITIES = 4096;
 
 const EMPTY = new Uint8Array(0);
 const NO_CATEGORY: readonly string[] = [];
+/** The lists of an entity whose presence is held per slot (see EntitySlots.lists), as bits. */
+const LISTED = { headings: 1, terms: 2 } as const;
+export type ListedField = keyof typeof LISTED;
 const NULL_LINE = 0x6e; // "n" of the line `null` (a free slot)
 
 /**
@@ -33,6 +36,8 @@ export class EntitySlots {
   /** interned category paths, by their JSON */
   private readonly pathId = new Map<string, number>();
   private readonly paths: Array<readonly string[]> = [];
+  /** per slot: LISTED bits of the entity's non-empty lists (headings, defined terms) */
+  private readonly listed: number[] = [];
   private readonly parsed = new Map<number, Entity>();
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly names = new Map<string, Uint8Array[]>();
@@ -65,6 +70,19 @@ export class EntitySlots {
    */
   category(slot: number): readonly string[] {
     return this.paths[this.categories[slot] ?? 0] ?? NO_CATEGORY;
+  }
+
+  /**
+   * Whether the entity at `slot` has a non-empty list of `key` (headings or defined terms), known without reading a
+   * stored line, so a pass over the entities for them (the likely prompts) reads only the lines that hold some.
+   */
+  lists(slot: number, key: ListedField): boolean {
+    return ((this.listed[slot] ?? 0) & LISTED[key]) !== 0;
+  }
+
+  private setListed(slot: number, bits: number): void {
+    while (this.listed.length < slot) this.listed.push(0);
+    this.listed[slot] = bits;
   }
 
   private internCategory(slot: number, category: readonly string[]): void {
@@ -125,6 +143,7 @@ export class EntitySlots {
     this.objects[slot] = e;
     this.ids[slot] = e.id;
     this.internCategory(slot, e.category);
+    this.setListed(slot, (e.headings?.length ? LISTED.headings : 0) | (e.terms?.length ? LISTED.terms : 0));
     this.parsed.delete(slot);
   }
 
@@ -133,6 +152,7 @@ export class EntitySlots {
     this.objects[slot] = undefined;
     this.ids[slot] = undefined;
     this.categories[slot] = 0;
+    this.listed[slot] = 0;
     this.parsed.delete(slot);
   }
 
@@ -159,8 +179,9 @@ export class EntitySlots {
     const starts: number[] = [];
     const urls: Array<string | undefined> = [];
     const acls: Array<readonly string[] | undefined> = [];
-    const names = memberNames(['id', 'url', 'acl', 'category']);
-    const r = new Float64Array(8);
+    // a line is scanned to its end unless it has every member, so the lists' presence costs nothing more
+    const names = memberNames(['id', 'url', 'acl', 'category', 'headings', 'terms']);
+    const r = new Float64Array(12);
     slots.lines = lines;
     for (let p = 0; p < lines.length; ) {
       const nl = lines.indexOf(0x0a, p);
@@ -180,6 +201,8 @@ export class EntitySlots {
         if (!Array.isArray(category)) throw corruptLine();
         slots.ids.push(id);
         slots.internCategory(slot, category as string[]);
+        // a list is non-empty when its value is longer than `[]`
+        slots.setListed(slot, ((r[9] as number) - (r[8] as number) > 2 ? LISTED.headings : 0) | ((r[11] as number) - (r[10] as number) > 2 ? LISTED.terms : 0));
         urls[slot] = url as string | undefined;
         acls[slot] = acl as string[] | undefined;
       }
