@@ -63,7 +63,7 @@ export interface Fts5Result {
 
 /**
  * Two full collections: the array buffers one collection frees are released by a sweep that finishes after it
- * returns, so after a single one the RSS still counted the snapshot file's buffer (223 MB at 100,000 entities).
+ * returns, so after a single one the RSS still counted the snapshot file's buffer (213 MB at 100,000 entities).
  */
 function gc(): void {
   const collect = (globalThis as { gc?: () => void }).gc;
