@@ -221,9 +221,20 @@ interface Counters {
   sharedLookups: number;
 }
 
+/**
+ * The gateway's /metrics text. With authentication on it needs a key with the `admin` scope (the master key will
+ * do); without one the answer is a 401 body, in which no counter is ever found.
+ */
+async function metricsText(queryUrl: string, credential?: string): Promise<string> {
+  const res = await fetch(new URL('/metrics', queryUrl), credential ? { headers: { authorization: `Bearer ${credential}` } } : {});
+  const text = await res.text();
+  if (!res.ok) throw new Error(`GET /metrics: ${res.status} ${text.slice(0, 200)}`);
+  return text;
+}
+
 /** Cache hits by layer and answers so far, from the gateway's /metrics. */
 async function cacheCounters(queryUrl: string): Promise<Counters> {
-  const text = await (await fetch(new URL('/metrics', queryUrl))).text();
+  const text = await metricsText(queryUrl);
   const lookups = 'lexigraph_gateway_answer_cache_lookups_total';
   return {
     hits: counterTotal(text, 'lexigraph_gateway_answer_cache_hits_total'),
@@ -320,11 +331,14 @@ async function clearSharedCache(redisUrl: string, prefix: string): Promise<void>
   }
 }
 
-/** Waits until the gateway's warming at start has run and finished (lexigraph_gateway_answer_cache_warming). */
-async function untilWarmed(queryUrl: string): Promise<void> {
+/**
+ * Waits until the gateway's warming at start has run and finished (lexigraph_gateway_answer_cache_warming).
+ * `credential`: a key that may read /metrics (scope `admin`) when the gateway runs with authentication.
+ */
+async function untilWarmed(queryUrl: string, credential?: string): Promise<void> {
   const end = Date.now() + 180_000;
   while (Date.now() < end) {
-    const text = await (await fetch(new URL('/metrics', queryUrl))).text();
+    const text = await metricsText(queryUrl, credential);
     if (counterTotal(text, 'lexigraph_gateway_answer_cache_warmed_total') > 0 && counterTotal(text, 'lexigraph_gateway_answer_cache_warming') === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -505,6 +519,8 @@ async function main(): Promise<void> {
  * each request pays), then the gateway without it, with an API key (`query` scope, the collection) and with a
  * tenant token signed by that key (no ACL groups: the manual's pages have no `acl`, so the answers are the same),
  * every answer computed (prompts in turn) and with the default cache under Zipf traffic, the three side by side.
+ * Under Zipf traffic, as for the other cached rows, the three are driven once each has finished its warming at start
+ * (read from /metrics with the master key: with authentication on, /metrics needs the `admin` scope).
  */
 async function benchAuth(opts: Options, env: NodeJS.ProcessEnv, databaseUrl: string, bodies: string[], allPrompts: string[]): Promise<void> {
   const master = randomBytes(32).toString('base64url');
@@ -548,12 +564,19 @@ async function benchAuth(opts: Options, env: NodeJS.ProcessEnv, databaseUrl: str
     for (const [traffic, trafficEnv, kind] of traffics) {
       const started: Array<{ mode: string; credential: string | undefined; url: string; cpu: () => Promise<number>; stop: () => Promise<void> }> = [];
       try {
-        for (const [mode, modeEnv, credential] of modes) {
+        // Started one after the other, first a different one each round: none is always the one that had the
+        // machine to itself while the others loaded their index.
+        for (let j = 0; j < modes.length; j++) {
+          const [mode, modeEnv, credential] = modes[(j + round) % modes.length] as (typeof modes)[number];
           const prefix = `${env.GATEWAY_SHARED_CACHE_PREFIX as string}auth-${modes.findIndex((m) => m[0] === mode)}:`;
           await clearSharedCache(env.REDIS_URL as string, prefix);
           const { child, url } = await startChild('gateway', { ...env, ...trafficEnv, ...modeEnv, GATEWAY_SHARED_CACHE_PREFIX: prefix });
           started.push({ mode, credential, url, cpu: () => childCpu(child), stop: () => stopChild(child) });
         }
+        started.sort((a, b) => modes.findIndex((m) => m[0] === a.mode) - modes.findIndex((m) => m[0] === b.mode));
+        // As for the other Zipf rows: measured once the warming at start is done, else it competes with the
+        // measured requests (how long it runs varies from gateway to gateway). /metrics needs the admin scope.
+        if (kind === 'zipf') await Promise.all(started.map((g) => untilWarmed(g.url, master)));
         const streams = started.map(() => (kind === 'turn' ? inTurn(bodies) : zipf(allPrompts, 1, 2000 + round)));
         await Promise.all(
           started.map((g, i) => drive(g.mode, g.url, streams[i] as () => string, third, kind === 'turn' ? opts.warmup : { requests: opts.zipfWarmup }, g.credential)),
