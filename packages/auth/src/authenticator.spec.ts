@@ -147,6 +147,30 @@ describe('Authenticator', () => {
     expect(await rejection(auth.authenticate(`Bearer ${wrongSecret}`))).toMatchObject({ code: 'UNAUTHORIZED', message: /unknown key/ });
   });
 
+  it('lets a header it granted through again only until an expiry date passes, however fresh the key read', async () => {
+    let reads2 = 0;
+    // a long cache time: only the expiry dates can end what was granted here
+    const long = new Authenticator({ mode: 'on', masterKey: MASTER, cacheMs: 600_000, now: () => now, keys: async (id) => (reads2++, rows.get(id) ?? null) });
+    const k = add(['query'], ['docs'], { expiresAt: new Date(now + 30_000) });
+    const token = await signTenantToken({ apiKey: k.key, collections: ['docs'], expiresInSeconds: 10, now });
+    const granted = await long.authenticate(`Bearer ${k.key}`);
+    expect(await long.authenticate(`Bearer ${k.key}`)).toBe(granted);
+    expect((await long.authenticate(`Bearer ${token}`)).kind).toBe('tenant');
+    expect(reads2).toBe(1);
+    now += 9_999;
+    expect((await long.authenticate(`Bearer ${token}`)).kind).toBe('tenant');
+    now += 1; // the token's exp
+    expect(await rejection(long.authenticate(`Bearer ${token}`))).toMatchObject({ code: 'UNAUTHORIZED', message: /expired/ });
+    expect(await long.authenticate(`Bearer ${k.key}`)).toBe(granted);
+    now += 20_000; // the key's expiry
+    expect(await rejection(long.authenticate(`Bearer ${k.key}`))).toMatchObject({ code: 'UNAUTHORIZED', message: /expired at/ });
+    expect(reads2).toBe(1);
+    // a header that differs from a granted one by a character is checked in full
+    expect(await rejection(long.authenticate(`Bearer ${k.key.slice(0, -1)}`))).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect((await long.authenticate(`Bearer ${MASTER}`)).kind).toBe('master');
+    expect(await rejection(long.authenticate(`Bearer ${MASTER}x`))).toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
   describe('tenant tokens', () => {
     it('carry the collections and groups of an end user, within their key', async () => {
       const k = add(['query'], ['docs-*', 'manual']);

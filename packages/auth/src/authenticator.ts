@@ -42,6 +42,18 @@ interface VerifiedToken {
   checked?: { of: CachedKey; principal: Principal };
 }
 
+/**
+ * A credential that passed every check: the principal it was granted, the read of its key it was checked against
+ * (none for the master key) and when it stops being usable by its own dates (the key's expiry, a token's `exp`).
+ */
+interface Grant {
+  principal: Principal;
+  key?: CachedKey;
+  keyId?: string;
+  /** ms; Infinity when neither the key nor the token expires. */
+  until: number;
+}
+
 /** Keys and tokens remembered at most; past it the caches start over (bounds memory under random garbage). */
 const MAX_CACHED = 10_000;
 
@@ -55,10 +67,12 @@ function unauthorized(message: string): AppError {
  * key without the `query` scope, or names collections outside its key's. Keys are read through `keys` and reused
  * for `cacheMs`; when the database cannot answer, a key read before is still honoured (and an unknown one is a 503).
  *
- * Per request, on the hot path: the SHA-256 of the credential (computed once per credential while it is in use,
- * compared in constant time with the master key's digest and with the key's stored hash), and map lookups. What was
- * read of a key (its principal, its stored hash as bytes, its HMAC key for tokens) is made once per read, a token's
- * signature and claims are checked once, and a token's principal is made once per read of its signing key. A revoked, expired or narrowed key thus
+ * Per request, on the hot path: one map lookup of the header as sent and two clock comparisons, while the header was
+ * granted on the current read of its key and no expiry date has passed (see `granted`). Otherwise the full check: the
+ * SHA-256 of the credential (computed once per credential while it is in use, compared in constant time with the
+ * master key's digest and with the key's stored hash), and map lookups. What was read of a key (its principal, its
+ * stored hash as bytes, its HMAC key for tokens) is made once per read, a token's signature and claims are checked
+ * once, and a token's principal is made once per read of its signing key. A revoked, expired or narrowed key thus
  * takes effect within `cacheMs` (expiry dates are checked on every request), for its tenant tokens too.
  */
 export class Authenticator {
@@ -76,6 +90,15 @@ export class Authenticator {
    * that is read from the key's record as before, so revocation and expiry take effect as they did.
    */
   private readonly digests = new Map<string, Buffer>();
+  /**
+   * Principals granted lately, by `Authorization` header as sent. A request whose header was granted is let through
+   * at the cost of one map lookup and two clock comparisons while the read of its key it was checked against is still
+   * the current one and younger than `cacheMs`, and its expiry (the key's, a token's) is ahead: the same answer the
+   * full check would give from the same read. Past either, the full check runs again (and reads the key again), so a
+   * revoked, narrowed or expired key takes effect as before. The full check (header parsing, digest lookups, constant-
+   * time comparisons, three awaits) was about 2 µs of a cached answer's 90 µs in a CPU profile of the gateway.
+   */
+  private readonly granted = new Map<string, Grant>();
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.mode = options.mode;
@@ -90,11 +113,29 @@ export class Authenticator {
     if (this.mode === 'off') return OPEN_PRINCIPAL;
     const value = Array.isArray(header) ? header[0] : header;
     if (!value) throw unauthorized('authorization: missing; send "Authorization: Bearer <key>"');
+    const known = this.granted.get(value);
+    if (known !== undefined && this.stillGranted(known)) return known.principal;
+    const grant = await this.check(value);
+    if (this.granted.size >= MAX_CACHED) this.granted.clear();
+    this.granted.set(value, grant);
+    return grant.principal;
+  }
+
+  /** Whether a grant still holds: its key read is the current one and fresh, and no expiry date has passed. */
+  private stillGranted(grant: Grant): boolean {
+    const now = this.now();
+    if (now >= grant.until) return false;
+    const key = grant.key;
+    return key === undefined || (now - key.readAt < this.cacheMs && this.keyCache.get(grant.keyId as string) === key);
+  }
+
+  /** The full check of one header value. */
+  private async check(value: string): Promise<Grant> {
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(value);
     if (!match?.[1]) throw unauthorized('authorization: expected "Bearer <key>"');
     const credential = match[1];
     const digest = this.digestOf(credential);
-    if (this.masterDigest !== undefined && digestEquals(digest, this.masterDigest)) return MASTER_PRINCIPAL;
+    if (this.masterDigest !== undefined && digestEquals(digest, this.masterDigest)) return { principal: MASTER_PRINCIPAL, until: Infinity };
     const id = keyIdOf(credential);
     if (id !== null) return this.fromKey(id, digest);
     if (credential.split('.').length === 3) return this.fromTenantToken(credential);
@@ -116,13 +157,13 @@ export class Authenticator {
     this.keyCache.delete(id);
   }
 
-  private async fromKey(id: string, digest: Buffer): Promise<Principal> {
+  private async fromKey(id: string, digest: Buffer): Promise<Grant> {
     const cached = await this.readKey(id);
     const record = cached.record;
     if (!record || !cached.digest || !digestEquals(digest, cached.digest)) throw unauthorized('authorization: unknown key');
     this.checkUsable(record);
     cached.principal ??= { kind: 'key', actor: record.id, scopes: new Set(record.scopes as KeyScope[]), collectionPatterns: [record.collections] };
-    return cached.principal;
+    return { principal: cached.principal, key: cached, keyId: id, until: record.expiresAt?.getTime() ?? Infinity };
   }
 
   private checkUsable(record: ApiKeyRecord): void {
@@ -130,7 +171,7 @@ export class Authenticator {
     if (record.expiresAt && record.expiresAt.getTime() <= this.now()) throw unauthorized(`authorization: key ${record.id} expired at ${record.expiresAt.toISOString()}`);
   }
 
-  private async fromTenantToken(token: string): Promise<Principal> {
+  private async fromTenantToken(token: string): Promise<Grant> {
     const verified = this.tokenCache.get(token) ?? (await this.verifyToken(token));
     const { claims, keyId } = verified;
     if (claims.exp * 1000 <= this.now()) {
@@ -141,7 +182,8 @@ export class Authenticator {
     const record = cached.record;
     if (!record) throw unauthorized(`tenant token: signing key ${keyId} does not exist`);
     this.checkUsable(record);
-    if (verified.checked?.of === cached) return verified.checked.principal;
+    const until = Math.min(claims.exp * 1000, record.expiresAt?.getTime() ?? Infinity);
+    if (verified.checked?.of === cached) return { principal: verified.checked.principal, key: cached, keyId, until };
     if (!record.scopes.includes('query')) throw unauthorized(`tenant token: signing key ${keyId} lacks the query scope`);
     const outside = claims.collections.find((c) => !withinPatterns(record.collections, c));
     if (outside !== undefined) throw unauthorized(`tenant token: collection "${outside}" is outside what key ${keyId} allows`);
@@ -153,7 +195,7 @@ export class Authenticator {
       aclGroups: claims.groups,
     };
     verified.checked = { of: cached, principal };
-    return principal;
+    return { principal, key: cached, keyId, until };
   }
 
   /** Checks a token's signature and claims once; the result is remembered by token (its expiry is checked on each use). */
