@@ -4,6 +4,8 @@
  *   npm run bench:gateway [-- --duration 10 --connections 16 --prompts 200 --warmup 2 --zipf-warmup 40000 --rounds 2]
  *   npm run bench:gateway -- --auth 1     the gateway without authentication, with an API key and with a tenant token,
  *                                         every answer computed and with the default cache (Zipf traffic): the ratios
+ *   npm run bench:gateway -- --auth 2     the same, with a second gateway without authentication beside them: its
+ *                                         ratio to the first is what two identical servers differ by in this run
  *
  * Builds the index of the vendored PostgreSQL 15 manual into a fresh schema of DATABASE_URL (default: the local
  * `postgres` database; the schema is dropped at the end), then starts, one after the other, each server in a child
@@ -63,7 +65,7 @@ interface Options {
   /** Requests of warm-up before a Zipf run is measured (a count, so the state measured is the same at any speed). */
   zipfWarmup: number;
   rounds: number;
-  /** 1: measure the cost of keys and tenant tokens instead (see benchAuth). */
+  /** 1: measure the cost of keys and tenant tokens instead (see benchAuth); 2: with a control gateway too. */
   auth: number;
 }
 
@@ -548,6 +550,8 @@ async function benchAuth(opts: Options, env: NodeJS.ProcessEnv, databaseUrl: str
     ['no authentication', {}, undefined],
     ['API key', on, apiKey],
     ['tenant token', on, token],
+    // the control: a second gateway without authentication, so the ratios read against what chance alone gives
+    ...(opts.auth >= 2 ? [['no authentication, again', {}, undefined] as const] : []),
   ];
   const traffics = [
     ['every answer computed', { GATEWAY_CACHE_SIZE: '0', GATEWAY_SHARED_CACHE: 'off', GATEWAY_WARM_COUNT: '0' }, 'turn'],
@@ -592,7 +596,7 @@ async function benchAuth(opts: Options, env: NodeJS.ProcessEnv, databaseUrl: str
           rps.set(k, [...(rps.get(k) ?? []), row.rps]);
           cpuPer.set(k, [...(cpuPer.get(k) ?? []), cpuPerRequest]);
           console.log(
-            `round ${round + 1} | ${traffic.padEnd(22)} | ${g.mode.padEnd(17)} | ${row.rps.toFixed(0).padStart(6)} req/s | p50 ${row.p50.toFixed(1)} ms | p99 ${row.p99.toFixed(1)} ms | server CPU ${cpuPerRequest.toFixed(0)} µs/req`,
+            `round ${round + 1} | ${traffic.padEnd(22)} | ${g.mode.padEnd(24)} | ${row.rps.toFixed(0).padStart(6)} req/s | p50 ${row.p50.toFixed(1)} ms | p99 ${row.p99.toFixed(1)} ms | server CPU ${cpuPerRequest.toFixed(0)} µs/req`,
           );
         });
       } finally {
@@ -609,7 +613,7 @@ async function benchAuth(opts: Options, env: NodeJS.ProcessEnv, databaseUrl: str
       const ratios = (rps.get(k) ?? []).map((x, i) => x / ((rps.get(k0) ?? [])[i] ?? Infinity));
       const cpuRatios = (cpuPer.get(k0) ?? []).map((x, i) => x / ((cpuPer.get(k) ?? [])[i] ?? Infinity));
       console.log(
-        `${traffic}: ${mode} vs no authentication: ${(sum(ratios) / ratios.length).toFixed(3)} x req/s (rounds ${ratios.map((r) => r.toFixed(3)).join(', ')}); ${(sum(cpuRatios) / cpuRatios.length).toFixed(3)} x by server CPU per request (rounds ${cpuRatios.map((r) => r.toFixed(3)).join(', ')}) (goal >= 0.95)`,
+        `${traffic}: ${mode} vs no authentication: ${(sum(ratios) / ratios.length).toFixed(3)} x req/s (rounds ${ratios.map((r) => r.toFixed(3)).join(', ')}); ${(sum(cpuRatios) / cpuRatios.length).toFixed(3)} x by server CPU per request (rounds ${cpuRatios.map((r) => r.toFixed(3)).join(', ')})${mode.startsWith('no authentication') ? ' (control)' : ' (goal >= 0.95)'}`,
       );
     }
   }
