@@ -31,6 +31,14 @@ interface AuthRequest {
   lexigraphPrincipal?: Principal;
 }
 
+/** The auth marks of one route (handler and controller), as the decorators above set them. */
+interface RouteMarks {
+  isPublic: boolean;
+  masterOnly: boolean;
+  scope: KeyScope | undefined;
+  param: string | undefined;
+}
+
 interface HeaderResponse {
   header(name: string, value: string): unknown;
 }
@@ -66,6 +74,12 @@ export function authorize(principal: Principal, scope: KeyScope, collection?: st
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /**
+   * Marks by handler, then controller: decorators set them once, when the class is defined, so they are read once
+   * per route instead of four metadata lookups per request.
+   */
+  private readonly marks = new WeakMap<object, WeakMap<object, RouteMarks>>();
+
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(AUTHENTICATOR) private readonly auth: Authenticator,
@@ -73,8 +87,8 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
-    const targets = [ctx.getHandler(), ctx.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
+    const marks = this.marksOf(ctx.getHandler(), ctx.getClass());
+    if (marks.isPublic) return true;
     const http = ctx.switchToHttp();
     const req = http.getRequest<AuthRequest>();
     let principal: Principal;
@@ -85,14 +99,29 @@ export class AuthGuard implements CanActivate {
       throw err;
     }
     req.lexigraphPrincipal = principal;
-    if (this.reflector.getAllAndOverride<boolean>(MASTER, targets) && principal.kind !== 'master' && principal.kind !== 'open') {
+    if (marks.masterOnly && principal.kind !== 'master' && principal.kind !== 'open') {
       throw new AppError('FORBIDDEN', 'authorization: only the master key may do this');
     }
-    const scope = this.reflector.getAllAndOverride<KeyScope | undefined>(SCOPE, targets);
-    const param = this.reflector.getAllAndOverride<string | undefined>(COLLECTION_PARAM, targets);
-    const name = param ? req.params?.[param] : undefined;
-    if (scope) authorize(principal, scope, typeof name === 'string' ? name : undefined);
+    const name = marks.param ? req.params?.[marks.param] : undefined;
+    if (marks.scope) authorize(principal, marks.scope, typeof name === 'string' ? name : undefined);
     else if (typeof name === 'string') assertCollection(principal, name);
     return true;
+  }
+
+  private marksOf(handler: object, controller: object): RouteMarks {
+    let byController = this.marks.get(handler);
+    let marks = byController?.get(controller);
+    if (marks === undefined) {
+      const targets = [handler, controller] as Array<() => unknown>;
+      marks = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(PUBLIC, targets) === true,
+        masterOnly: this.reflector.getAllAndOverride<boolean>(MASTER, targets) === true,
+        scope: this.reflector.getAllAndOverride<KeyScope | undefined>(SCOPE, targets),
+        param: this.reflector.getAllAndOverride<string | undefined>(COLLECTION_PARAM, targets),
+      };
+      if (byController === undefined) this.marks.set(handler, (byController = new WeakMap()));
+      byController.set(controller, marks);
+    }
+    return marks;
   }
 }
