@@ -2,7 +2,7 @@ import type { EntityGraph } from './graph';
 import { MIN_DF_DISTILLED, type Lexicon, type TermBag } from './lexicon';
 import { FIELD_COUNT } from './params';
 import { postingList, STEP_ITERATIONS, type IndexState, type PostingTable } from './serialize';
-import { IntColumn } from './intcolumn';
+import { ByteColumn } from './intcolumn';
 import { rankOf, termSet } from './termset';
 import { varintLength, writeVarint } from './varint';
 
@@ -50,8 +50,9 @@ const PACK_SCRATCH = new Array<number>(FIELD_COUNT).fill(0);
 export class Postings {
   /** postings of single words: triples (slot, A, B), see PostingTable; `changed` holds the lists made or changed here */
   table: Omit<PostingTable, 'changed'> & { changed: Map<number, number[]> } = { words: termSet(0, () => false), start: NO_INTS, bytes: new Uint8Array(0), changed: new Map() };
-  /** a bulk build's postings, logged until `endBulk` lays them out (see beginBulk) */
-  private bulk: IntColumn | null = null;
+  /** a bulk build's postings, logged until `endBulk` lays them out (see beginBulk), and the slot logged last */
+  private bulk: ByteColumn | null = null;
+  private bulkSlot = 0;
   /** stored postings decoded (they never change: a list that does moves to `changed`), bounded */
   private decoded: { map: Map<number, Int32Array>; ints: number } = { map: new Map(), ints: 0 };
   /** per slot: stamp of the last phrase match that kept it as a candidate (see candidates) */
@@ -139,24 +140,24 @@ export class Postings {
       this.mutablePostings(t).push(slot, a, b);
       return;
     }
-    bulk.grow(bulk.length + 4);
-    const d = bulk.data;
-    const o = bulk.length;
-    d[o] = t;
-    d[o + 1] = slot;
-    d[o + 2] = a;
-    d[o + 3] = b;
-    bulk.length = o + 4;
+    bulk.grow(bulk.length + 20);
+    let o = writeVarint(bulk.data, bulk.length, t);
+    o = writeVarint(bulk.data, o, slot - this.bulkSlot);
+    o = writeVarint(bulk.data, o, a);
+    bulk.length = writeVarint(bulk.data, o, b);
+    this.bulkSlot = slot;
   }
 
   /**
-   * Starts a bulk build's postings: they are logged as (word, slot, A, B) in one typed column, about `expected`
-   * postings, and laid out by `endBulk` as a loaded snapshot holds them. A list of JavaScript numbers per word, as
-   * changes after the build make, took twice the bytes and collections to match (100,000 generated entities of
+   * Starts a bulk build's postings: they are logged in one byte column as varints (word, slot gap from the posting
+   * before, A, B), about `expected` postings, and laid out by `endBulk` as a loaded snapshot holds them. A list of
+   * JavaScript numbers per word, as changes after the build make, took 8 bytes a value and collections to match, and
+   * Int32 (word, slot, A, B) entries 16 bytes a posting where the varints take about 6 (100,000 generated entities of
    * `bench --scale`: 9 M postings).
    */
   beginBulk(expected: number): void {
-    this.bulk = new IntColumn(Math.max(1024, 4 * expected));
+    this.bulk = new ByteColumn(Math.max(1024, 6 * expected));
+    this.bulkSlot = 0;
   }
 
   /**
@@ -169,38 +170,34 @@ export class Postings {
     const bulk = this.bulk;
     if (bulk === null) return;
     this.bulk = null;
-    const log = bulk.data;
-    const n = bulk.length;
     const lex = this.lex;
     const words = termSet(lex.size, (t) => lex.words.data[t] === 1);
     const members = words.base[words.base.length - 1] as number;
+    const log = new VarintCursor(bulk.data, bulk.length);
     // a bulk build indexes a fresh index's slots in increasing order: each word's postings are logged sorted by slot
     const last = new Int32Array(members).fill(-1);
-    for (let i = 0; i < n; i += 4) {
-      const r = rankOf(words, log[i] as number);
-      const slot = log[i + 1] as number;
-      if (slot <= (last[r] as number)) throw new Error(`index invariant broken: the bulk postings of term ${log[i]} are not in slot order`);
-      last[r] = slot;
-    }
     const start = new Int32Array(members + 1);
-    last.fill(0);
-    for (let i = 0; i < n; i += 4) {
-      const r = rankOf(words, log[i] as number);
-      const slot = log[i + 1] as number;
-      start[r + 1] = (start[r + 1] as number) + varintLength(slot - (last[r] as number)) + varintLength(log[i + 2] as number) + varintLength(log[i + 3] as number);
+    for (let slot = 0; log.more(); ) {
+      const r = rankOf(words, log.next());
+      slot += log.next();
+      const a = log.next();
+      const b = log.next();
+      const prev = last[r] as number;
+      if (slot <= prev) throw new Error(`index invariant broken: the bulk postings of word rank ${r} are not in slot order`);
+      start[r + 1] = (start[r + 1] as number) + varintLength(slot - Math.max(0, prev)) + varintLength(a) + varintLength(b);
       last[r] = slot;
     }
     for (let r = 0; r < members; r++) start[r + 1] = (start[r + 1] as number) + (start[r] as number);
     const bytes = new Uint8Array(start[members] as number);
     const cursor = start.slice(0, members);
     last.fill(0);
-    for (let i = 0; i < n; i += 4) {
-      const r = rankOf(words, log[i] as number);
-      const slot = log[i + 1] as number;
-      let o = cursor[r] as number;
-      o = writeVarint(bytes, o, slot - (last[r] as number));
-      o = writeVarint(bytes, o, log[i + 2] as number);
-      cursor[r] = writeVarint(bytes, o, log[i + 3] as number);
+    log.rewind();
+    for (let slot = 0; log.more(); ) {
+      const r = rankOf(words, log.next());
+      slot += log.next();
+      let o = writeVarint(bytes, cursor[r] as number, slot - (last[r] as number));
+      o = writeVarint(bytes, o, log.next());
+      cursor[r] = writeVarint(bytes, o, log.next());
       last[r] = slot;
     }
     this.table = { words, start, bytes, changed: new Map() };
@@ -444,4 +441,29 @@ function numbersOf(a: ArrayLike<number>): number[] {
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) out[i] = a[i] as number;
   return out;
+}
+
+/** Reads the unsigned LEB128 varints of b[0 .. n) in order. */
+class VarintCursor {
+  private p = 0;
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly n: number,
+  ) {}
+  more(): boolean {
+    return this.p < this.n;
+  }
+  next(): number {
+    const b = this.b;
+    let c = b[this.p++] as number;
+    let x = c & 0x7f;
+    for (let shift = 7; c >= 0x80; shift += 7) {
+      c = b[this.p++] as number;
+      x += (c & 0x7f) * 2 ** shift;
+    }
+    return x;
+  }
+  rewind(): void {
+    this.p = 0;
+  }
 }
