@@ -168,6 +168,10 @@ describe('LexIndex answering', () => {
 
   it('round-trips through its binary snapshot with identical tables and answers', () => {
     const bytes = idx.serialize();
+    // the parts a writer takes one by one (header, then each section) are the snapshot's bytes in order
+    const parts = idx.serializeParts();
+    expect(parts.length).toBeGreaterThan(1);
+    expect(Buffer.compare(Buffer.concat(parts), Buffer.from(bytes))).toBe(0);
     const back = LexIndex.deserialize(bytes);
     expect(back.exportTables({ allTerms: true })).toEqual(idx.exportTables({ allTerms: true }));
     expect(back.search('vacuum freeze')).toEqual(idx.search('vacuum freeze'));

@@ -15,7 +15,7 @@ import { Ranker, type RankExplanation } from './ranker';
 import { RunSketch } from './runsketch';
 import { fullScope, viewScope, type Scope } from './scope';
 import { standardPrompt, type StandardPrompt } from './standardize';
-import { decodeIndexStateSteps, encodeIndexState, runSteps, type IndexState } from './serialize';
+import { decodeIndexStateSteps, encodeIndexState, encodeIndexStateParts, runSteps, type IndexState } from './serialize';
 import { learnTitleAffixes, NO_TITLE_AFFIXES, withoutTitleBoilerplate } from './titles';
 import { exportTables, indexStats, type ExportedTables, type IndexStats, type TableSources } from './tables';
 import { Analyzer } from './tokenizer';
@@ -180,6 +180,11 @@ export class LexIndex {
   /** Compact binary snapshot of every table (see serialize.ts). */
   serialize(): Uint8Array {
     return encodeIndexState(this.snapshotState());
+  }
+
+  /** The snapshot as its parts (header, then each section), for a writer that takes them one by one. */
+  serializeParts(): Uint8Array[] {
+    return encodeIndexStateParts(this.snapshotState());
   }
 
   static deserialize(bytes: Uint8Array): LexIndex {

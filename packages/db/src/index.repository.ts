@@ -144,7 +144,7 @@ export class IndexRepository {
    */
   async publish(
     versionId: string,
-    data: Uint8Array,
+    data: Uint8Array | readonly Uint8Array[],
     stats: Record<string, unknown>,
     tables: IndexTables | null,
     chain?: VersionChain,
@@ -215,7 +215,7 @@ export class IndexRepository {
                  "docsAsOf" = COALESCE($7::timestamptz, now()), bridge = decode($8, 'base64')
              WHERE id = $1::uuid`,
             versionId,
-            data.byteLength,
+            byteLengthOf(data),
             toJsonParam(stats),
             chain?.kind ?? 'full',
             chain?.parentVersion ?? null,
@@ -264,17 +264,19 @@ export class IndexRepository {
   }
 
   /**
-   * Writes `data` as chunks of `chunkBytes`, one INSERT each. Bytes travel as base64 text: driver adapters disagree
-   * on binary parameters (PGlite rejects what the query compiler hands it), while decode() is plain SQL everywhere.
+   * Writes `data` (one array, or the parts of one in order) as chunks of `chunkBytes`, one INSERT each, without
+   * joining the parts first: a chunk that spans parts is copied from them alone. Bytes travel as base64 text: driver
+   * adapters disagree on binary parameters (PGlite rejects what the query compiler hands it), while decode() is plain
+   * SQL everywhere.
    */
-  private async writeChunks(run: RawRunner, versionId: string, data: Uint8Array): Promise<void> {
-    for (let seq = 0, offset = 0; offset < data.byteLength; seq++, offset += this.chunkBytes) {
-      const piece = Buffer.from(data.buffer, data.byteOffset + offset, Math.min(this.chunkBytes, data.byteLength - offset));
+  private async writeChunks(run: RawRunner, versionId: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    let seq = 0;
+    for (const piece of chunksOf(data instanceof Uint8Array ? [data] : data, this.chunkBytes)) {
       await run.$executeRawUnsafe(
         `INSERT INTO "IndexChunk" ("versionId", seq, data) VALUES ($1::uuid, $2::int, decode($3, 'base64'))`,
         versionId,
-        seq,
-        piece.toString('base64'),
+        seq++,
+        Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('base64'),
       );
     }
   }
@@ -520,4 +522,52 @@ export class IndexRepository {
       throw toDbError(err, `list index versions of collection ${collectionId}`);
     }
   }
+}
+
+/** Bytes of one array, or of the parts of one. */
+function byteLengthOf(data: Uint8Array | readonly Uint8Array[]): number {
+  if (data instanceof Uint8Array) return data.byteLength;
+  let n = 0;
+  for (const part of data) n += part.byteLength;
+  return n;
+}
+
+/**
+ * The concatenation of `parts` cut into pieces of `size` bytes (the last one shorter): a piece within one part is a
+ * view of it, one that spans parts a copy of those bytes only.
+ */
+export function* chunksOf(parts: readonly Uint8Array[], size: number): Generator<Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  for (const part of parts) {
+    let at = 0;
+    while (at < part.byteLength) {
+      const take = Math.min(size - pendingBytes, part.byteLength - at);
+      const slice = part.subarray(at, at + take);
+      at += take;
+      if (pendingBytes === 0 && take === size) {
+        yield slice;
+        continue;
+      }
+      pending.push(slice);
+      pendingBytes += take;
+      if (pendingBytes === size) {
+        yield joined(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+      }
+    }
+  }
+  if (pendingBytes > 0) yield joined(pending, pendingBytes);
+}
+
+function joined(slices: readonly Uint8Array[], bytes: number): Uint8Array {
+  if (slices.length === 1) return slices[0] as Uint8Array;
+  const out = new Uint8Array(bytes);
+  let off = 0;
+  for (const s of slices) {
+    out.set(s, off);
+    off += s.byteLength;
+  }
+  return out;
 }

@@ -414,6 +414,18 @@ export function storeSuite(harness: StoreHarness): void {
       expect((await store.indexes.readData(e.id)).byteLength).toBe(0);
       expect(await store.prisma.indexChunk.count({ where: { versionId: e.id } })).toBe(0);
 
+      // Given as its parts (a snapshot's header and sections), it is stored as their concatenation, in chunks of the
+      // set size that span parts, and reads back byte for byte.
+      const cuts = [0, 700, 701, 701, 3201, 4500, 25_500];
+      const parts = cuts.slice(1).map((end, i) => data.subarray(cuts[i], end));
+      const p = await small.createVersion(c);
+      const pinfo = await small.publish(p.id, parts, {}, NO_TABLES);
+      expect(pinfo.dataBytes).toBe(25_500);
+      const pchunks = await store.prisma.$queryRaw<{ bytes: number }[]>`
+        SELECT octet_length(data)::int AS bytes FROM "IndexChunk" WHERE "versionId" = ${p.id}::uuid ORDER BY seq`;
+      expect(pchunks.map((r) => r.bytes)).toEqual([...Array.from({ length: 25 }, () => 1000), 500]);
+      expect(Buffer.compare(Buffer.from(await store.indexes.readData(p.id)), Buffer.from(data))).toBe(0);
+
       // Building versions hold no data; a lost chunk is reported, not read as shorter data.
       const b = await small.createVersion(c);
       await expectDbError(store.indexes.readData(b.id), 'NOT_FOUND');

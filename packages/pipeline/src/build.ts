@@ -126,17 +126,18 @@ async function publishFull(
   const t1 = performance.now();
   const ref = await store.createIndexVersion(collection);
   let index: LexIndex;
-  let bytes: Uint8Array;
+  // the snapshot as its parts: the store and the file take them one by one, so no second copy of it is made
+  let parts: Uint8Array[];
   let stats: IndexStats;
   let published: { version: number; publishedAt: Date };
   let t2: number;
   try {
     index = LexIndex.build(entities, options.build, options.onProgress);
     t2 = performance.now();
-    bytes = index.serialize();
+    parts = index.serializeParts();
     stats = index.stats();
     const row: Record<string, unknown> = bridge ? { ...stats, bridge: { upserts: bridge.upserts, deletes: bridge.deletes } } : { ...stats };
-    published = await store.publishIndex(collection, ref, bytes, row, options.sqlTables ? index.exportTables() : null, {
+    published = await store.publishIndex(collection, ref, parts, row, options.sqlTables ? index.exportTables() : null, {
       kind: 'full',
       parentVersion: bridge ? bridge.version : null,
       baseVersion: null,
@@ -150,7 +151,7 @@ async function publishFull(
   // Published: from here on a failure is the caller's to see, but the version stays published.
   const removedVersions = await store.pruneIndexes(collection, retain);
   const defaults = (await store.getCollection(collection))?.defaults;
-  const manifest = await writeSnapshot(dataDir, collection, published.version, bytes, published.publishedAt, retain, undefined, defaults);
+  const manifest = await writeSnapshot(dataDir, collection, published.version, parts, published.publishedAt, retain, undefined, defaults);
   return {
     collection,
     version: published.version,
@@ -158,7 +159,7 @@ async function publishFull(
     entities: entities.length,
     duplicates: dropped.length,
     stats,
-    bytes: bytes.length,
+    bytes: manifest.bytes,
     manifest,
     removedVersions,
     index,

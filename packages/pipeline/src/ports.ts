@@ -102,11 +102,14 @@ export interface PipelineStore {
   /** Deletes a document; `tombstone` (a deletion asked for by a user) keeps a later crawl from bringing it back. */
   removeDocument(collection: string, id: string, options?: { tombstone?: boolean }): Promise<boolean>;
   createIndexVersion(collection: string): Promise<IndexVersionRef>;
-  /** Publishes a version: its bytes (a full snapshot with its SQL tables, or a delta with `tables` null). */
+  /**
+   * Publishes a version: its bytes, as one array or as its parts in order (a full snapshot with its SQL tables, or a
+   * delta with `tables` null).
+   */
   publishIndex(
     collection: string,
     ref: IndexVersionRef,
-    bytes: Uint8Array,
+    bytes: Uint8Array | readonly Uint8Array[],
     stats: unknown,
     tables: unknown,
     chain: PublishChain,

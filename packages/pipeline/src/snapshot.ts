@@ -46,11 +46,12 @@ export function manifestPath(dataDir: string, collection: string): string {
 }
 
 /** Writes `data` to `target` atomically: a temporary file in the same directory, fsynced, then renamed. */
-export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(target: string, data: Uint8Array | string | readonly Uint8Array[]): Promise<void> {
   const tmp = `${target}.${process.pid}.${Date.now().toString(36)}.tmp`;
   const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else for (const part of data) await handle.writeFile(part);
     await handle.sync();
   } finally {
     await handle.close();
@@ -91,7 +92,7 @@ export async function writeSnapshot(
   dataDir: string,
   collection: string,
   version: number,
-  bytes: Uint8Array,
+  bytes: Uint8Array | readonly Uint8Array[],
   publishedAt: Date = new Date(),
   retain: number = DEFAULT_RETAIN_VERSIONS,
   delta?: DeltaChain,
@@ -117,7 +118,8 @@ export async function writeSnapshot(
       if (chain[chain.length - 1] !== file) throw new Error(`the published chain of "${collection}" does not end with version ${version}`);
     }
   }
-  const manifest: SnapshotManifest = { collection, version, file, chain, publishedAt: publishedAt.toISOString(), bytes: bytes.length };
+  const size = bytes instanceof Uint8Array ? bytes.length : bytes.reduce((n, part) => n + part.length, 0);
+  const manifest: SnapshotManifest = { collection, version, file, chain, publishedAt: publishedAt.toISOString(), bytes: size };
   if (defaults) manifest.defaults = { ...defaults };
   await writeFileAtomic(manifestPath(dataDir, collection), `${JSON.stringify(manifest, null, 2)}\n`);
   const prefix = `${collection}.v`;
