@@ -482,6 +482,30 @@ export class Lexicon {
     return { counts: out, words: Int32Array.from(words) };
   }
 
+  /** Restores the word counts, key lookups and counts of terms [from, to) of a snapshot (see `restore`). */
+  private restoreTerms(s: IndexState, from: number, to: number): void {
+    const par = this.parent.data;
+    const words = this.words.data;
+    for (let t = from; t < to; t++) {
+      const p = par[t] as number;
+      // a parent is always created before its children, so its word count is known here
+      const w = p < 0 ? 1 : (words[p] as number) + 1;
+      words[t] = w;
+      if (p < 0) this.termId.set(this.keys.get(t) as string, t);
+      const df = s.df[t] as number;
+      if (w > 1 && df > 0 && df < MIN_DF_DISTILLED) {
+        // snapshots written before the lexicon was distilled hold every run: this one stays 0
+      } else {
+        this.df.set(t, df);
+        this.cnt.set(t, s.cnt[t] as number);
+        if (df > 0) {
+          this.liveTerms++;
+          if (w === 1) this.liveSingles++;
+        }
+      }
+    }
+  }
+
   /**
    * Takes the term columns and surface counts of a snapshot and builds the trie's child lists, the word keys and the
    * surface table. A surface's word is looked up, never made, here.
@@ -507,24 +531,10 @@ export class Lexicon {
     this.liveTerms = 0;
     this.liveSingles = 0;
     const par = this.parent.data;
-    for (let t = 0; t < nTerms; t++) {
-      if ((t & (STEP_ITERATIONS - 1)) === 0) yield;
-      const p = par[t] as number;
-      // a parent is always created before its children, so its word count is known here
-      const w = p < 0 ? 1 : (this.words.data[p] as number) + 1;
-      this.words.data[t] = w;
-      if (p < 0) this.termId.set(this.keys.get(t) as string, t);
-      const df = s.df[t] as number;
-      if (w > 1 && df > 0 && df < MIN_DF_DISTILLED) {
-        // snapshots written before the lexicon was distilled hold every run: this one stays 0
-      } else {
-        this.df.set(t, df);
-        this.cnt.set(t, s.cnt[t] as number);
-        if (df > 0) {
-          this.liveTerms++;
-          if (w === 1) this.liveSingles++;
-        }
-      }
+    // a plain method per step: a loop inside this generator would stay in unoptimized code
+    for (let t = 0; t < nTerms; t += STEP_ITERATIONS) {
+      this.restoreTerms(s, t, Math.min(nTerms, t + STEP_ITERATIONS));
+      yield;
     }
     this.child = yield* Trie.fromColumns(par, this.lastWord, nTerms, room, STEP_ITERATIONS);
     this.exact = false;

@@ -197,13 +197,13 @@ class LineReader {
   /** The next line, or null at the end of the section. */
   next(): string | null {
     if (this.p >= this.end) return null;
-    const nl = this.buf.indexOf(0x0a, this.p);
-    if (nl < 0 || nl >= this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} does not end with a newline)`);
-    if (nl === this.p) {
-      // an empty line (most of the terms section: multi-tokens have no key of their own) needs no decoder
-      this.p = nl + 1;
+    // an empty line (most of the terms section: multi-tokens have no key of their own) needs no search nor decoder
+    if (this.p < this.end && this.buf[this.p] === 0x0a) {
+      this.p++;
       return '';
     }
+    const nl = this.buf.indexOf(0x0a, this.p);
+    if (nl < 0 || nl >= this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} does not end with a newline)`);
     let text: string;
     try {
       text = this.dec.decode(this.buf.subarray(this.p, nl));
@@ -219,56 +219,41 @@ class LineReader {
 }
 
 /**
- * Reads a section's varints: a block of up to READ_BLOCK values is decoded in one tight loop, then handed out one
- * by one, so the per-value call is an array read (and the scratch stays small whatever the section's size).
+ * Reads a section's varints in place: `u()` is small enough to be inlined into the decoding loops, and a value below
+ * 0x80 (most of them) costs one byte read and one comparison.
  */
-const READ_BLOCK = 1 << 16;
-
 class VarReader {
-  private readonly vals = new Int32Array(READ_BLOCK);
-  private n = 0;
-  private i = 0;
   constructor(
     private readonly buf: Uint8Array,
-    private p: number,
+    public p: number,
     private readonly end: number,
     private readonly section: string,
   ) {}
-  private refill(): void {
+  u(): number {
     const b = this.buf;
-    const end = this.end;
-    const vals = this.vals;
     let p = this.p;
-    let n = 0;
-    while (p < end && n < READ_BLOCK) {
-      let c = b[p++] as number;
-      if (c < 0x80) {
-        vals[n++] = c;
-        continue;
-      }
-      let x = c & 0x7f;
-      for (let shift = 7; ; shift += 7) {
-        if (p >= end) throw new SnapshotError(`index snapshot is truncated (section ${this.section})`);
-        c = b[p++] as number;
-        // every stored value is below 2^31: bit operations suffice, and a fifth byte adds bits 28..30
-        x |= (c & 0x7f) << shift;
-        if (c < 0x80) break;
-      }
-      vals[n++] = x;
+    if (p >= this.end) this.truncated();
+    let c = b[p++] as number;
+    if (c < 0x80) {
+      this.p = p;
+      return c;
+    }
+    let x = c & 0x7f;
+    for (let shift = 7; ; shift += 7) {
+      if (p >= this.end) this.truncated();
+      c = b[p++] as number;
+      // every stored value is below 2^31: bit operations suffice, and a fifth byte adds bits 28..30
+      x |= (c & 0x7f) << shift;
+      if (c < 0x80) break;
     }
     this.p = p;
-    this.n = n;
-    this.i = 0;
+    return x;
   }
-  u(): number {
-    if (this.i >= this.n) {
-      this.refill();
-      if (this.n === 0) throw new SnapshotError(`index snapshot is truncated (section ${this.section})`);
-    }
-    return this.vals[this.i++] as number;
+  private truncated(): never {
+    throw new SnapshotError(`index snapshot is truncated (section ${this.section})`);
   }
   done(): void {
-    if (this.i !== this.n || this.p !== this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} has trailing bytes)`);
+    if (this.p !== this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} has trailing bytes)`);
   }
 }
 
@@ -503,31 +488,26 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       if ((inbound.size & 4095) === 0) yield;
     }
     const wr = lines('words');
-    for (let line = wr.next(); line !== null; line = wr.next()) {
-      if (line !== '') wordKeys.set(nTerms, line);
-      if ((++nTerms & (STEP_ITERATIONS - 1)) === 0) yield;
+    for (let more = true; more; ) {
+      const before = nTerms;
+      nTerms = readWordLines(wr, wordKeys, nTerms, STEP_ITERATIONS);
+      more = nTerms - before === STEP_ITERATIONS;
+      yield;
     }
   }
   const slots = loaded.slots;
   const nSlots = slots.length;
 
+  // every loop below is a plain function called per step: a loop inside this generator, resumed a few thousand
+  // times, stays in unoptimized code (two to three times slower)
   const cnt = new Int32Array(nTerms);
   const df = new Int32Array(nTerms);
   const parent = new Int32Array(nTerms);
   const lastWord = new Int32Array(nTerms);
   const tr = need('terms');
-  for (let t = 0; t < nTerms; t++) {
-    const gap = tr.u();
-    if (gap === 0) {
-      parent[t] = -1;
-      lastWord[t] = -1;
-    } else {
-      parent[t] = t - gap;
-      lastWord[t] = tr.u();
-    }
-    df[t] = tr.u();
-    cnt[t] = tr.u();
-    if ((t & (STEP_ITERATIONS - 1)) === 0) yield;
+  for (let t = 0; t < nTerms; t += STEP_ITERATIONS) {
+    readTerms(tr, t, Math.min(nTerms, t + STEP_ITERATIONS), parent, lastWord, df, cnt);
+    yield;
   }
   tr.done();
 
@@ -536,36 +516,23 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   // an offset per single word only (one term in ten or fewer), found by rank
   const postWords = termSet(nTerms, (t) => (parent[t] as number) < 0);
   const postStart = new Int32Array((postWords.base[postWords.base.length - 1] as number) + 1);
-  let word = 0;
-  let o = postFrom;
+  const scan: PostingScan = { t: 0, word: 0, o: postFrom, from: postFrom, to: postTo };
   let par = need('pairs');
   // the section holds each pair once, (t, u) under t < u, by t then u: put in both rows in that order, every row gets
   // its words in ascending order (see PairAdjacencyWriter); the section is read twice, to measure and to write
   const pairWriter = new PairAdjacencyWriter(nTerms);
-  // a step is STEP_ITERATIONS terms or as many postings and pairs, whichever comes first (one word's list can be long)
-  let work = 0;
-  for (let t = 0; t < nTerms; t++) {
-    if (++work >= STEP_ITERATIONS) {
-      work = 0;
-      yield;
-    }
-    if ((parent[t] as number) >= 0) continue;
-    postStart[word++] = o - postFrom;
-    const n = df[t] as number;
-    for (let ends = 3 * n; ends > 0; o++) {
-      if (o >= postTo) throw new SnapshotError('index snapshot is truncated (section postings)');
-      if ((bytes[o] as number) < 0x80) ends--;
-    }
-    work += n + readPairs(par, t, nTerms, pairWriter);
+  while (scan.t < nTerms) {
+    scanPostingsAndPairs(scan, bytes, postStart, parent, df, par, pairWriter);
+    yield;
   }
-  postStart[word] = o - postFrom;
-  if (o !== postTo) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
+  postStart[scan.word] = scan.o - postFrom;
+  if (scan.o !== postTo) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
   par.done();
   pairWriter.layout();
   par = need('pairs');
-  for (let t = 0; t < nTerms; t++) {
-    if ((t & (STEP_ITERATIONS - 1)) === 0) yield;
-    if ((parent[t] as number) < 0) readPairs(par, t, nTerms, pairWriter);
+  for (let t = 0; t < nTerms; t += STEP_ITERATIONS) {
+    readPairRows(par, t, Math.min(nTerms, t + STEP_ITERATIONS), parent, pairWriter);
+    yield;
   }
   par.done();
   const pairs = pairWriter.finish();
@@ -579,26 +546,17 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   let values = 0;
   {
     const [from, to] = section('streams');
-    for (let p = from; p < to; p++) {
-      if ((bytes[p] as number) < 0x80) values++;
-      if ((p & (STEP_ITERATIONS * 64 - 1)) === 0) yield;
+    for (let p = from; p < to; p += STEP_ITERATIONS * 64) {
+      values += varintEnds(bytes, p, Math.min(to, p + STEP_ITERATIONS * 64));
+      yield;
     }
     for (let slot = 0; slot < nSlots; slot++) if (slots.has(slot)) values--;
   }
   const streamData = new Int32Array(Math.max(0, values));
   let at = 0;
-  for (let slot = 0; slot < nSlots; slot++) {
-    if ((slot & 1023) === 0) yield;
-    if (!slots.has(slot)) continue;
-    const n = sr.u();
-    if (at + n > streamData.length) throw new SnapshotError('index snapshot is corrupt (section streams)');
-    for (let i = 0; i < n; i++) {
-      const v = sr.u();
-      streamData[at + i] = v < FIELDS ? -(v + 1) : v - FIELDS;
-    }
-    streamLists[slot] = streamData.subarray(at, at + n);
-    at += n;
-    for (let f = 0; f < FIELDS; f++) lengths[slot * FIELDS + f] = lr.u();
+  for (let slot = 0; slot < nSlots; slot += 1024) {
+    at = readStreams(sr, lr, slots, slot, Math.min(nSlots, slot + 1024), streamData, at, streamLists, lengths);
+    yield;
   }
   sr.done();
   lr.done();
@@ -626,6 +584,125 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
     pairs,
     counters: header.counters,
   };
+}
+
+/**
+ * Reads up to `max` lines of the words section, the keys of terms `t` on (a single word's key into `keys`, an empty
+ * line for a multi-token); returns the term after the last line read.
+ */
+function readWordLines(r: LineReader, keys: Map<number, string>, t: number, max: number): number {
+  for (let i = 0; i < max; i++) {
+    const line = r.next();
+    if (line === null) break;
+    if (line !== '') keys.set(t, line);
+    t++;
+  }
+  return t;
+}
+
+/** Reads the terms section's entries of terms [from, to) into the columns. */
+function readTerms(r: VarReader, from: number, to: number, parent: Int32Array, lastWord: Int32Array, df: Int32Array, cnt: Int32Array): void {
+  for (let t = from; t < to; t++) {
+    const gap = r.u();
+    if (gap === 0) {
+      parent[t] = -1;
+      lastWord[t] = -1;
+    } else {
+      parent[t] = t - gap;
+      lastWord[t] = r.u();
+    }
+    df[t] = r.u();
+    cnt[t] = r.u();
+  }
+}
+
+/**
+ * Where a pass over the single words' postings and pairs is: the next term, word rank and postings byte, in the
+ * postings section bytes[from .. to).
+ */
+interface PostingScan {
+  t: number;
+  word: number;
+  o: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * One step of the first pass over the postings and pairs: from term `scan.t` on, each single word's postings offset
+ * (found by counting the bytes that end a varint) and its pairs measured into `w`, until STEP_ITERATIONS terms or as
+ * many postings and pairs are done (one word's list can be long).
+ */
+function scanPostingsAndPairs(
+  scan: PostingScan,
+  bytes: Uint8Array,
+  postStart: Int32Array,
+  parent: Int32Array,
+  df: Int32Array,
+  par: VarReader,
+  w: PairAdjacencyWriter,
+): void {
+  const nTerms = parent.length;
+  let { t, word, o } = scan;
+  const { from, to } = scan;
+  let work = 0;
+  for (; t < nTerms && work < STEP_ITERATIONS; t++) {
+    work++;
+    if ((parent[t] as number) >= 0) continue;
+    postStart[word++] = o - from;
+    const n = df[t] as number;
+    for (let ends = 3 * n; ends > 0; o++) {
+      if (o >= to) throw new SnapshotError('index snapshot is truncated (section postings)');
+      if ((bytes[o] as number) < 0x80) ends--;
+    }
+    work += n + readPairs(par, t, nTerms, w);
+  }
+  scan.t = t;
+  scan.word = word;
+  scan.o = o;
+}
+
+/** The second pass over the pairs: the rows of the single words among terms [from, to) written into `w`. */
+function readPairRows(par: VarReader, from: number, to: number, parent: Int32Array, w: PairAdjacencyWriter): void {
+  const nTerms = parent.length;
+  for (let t = from; t < to; t++) if ((parent[t] as number) < 0) readPairs(par, t, nTerms, w);
+}
+
+/** The bytes in b[from .. to) that end a varint (below 0x80). */
+function varintEnds(b: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let p = from; p < to; p++) if ((b[p] as number) < 0x80) n++;
+  return n;
+}
+
+/**
+ * Decodes the token streams and field lengths of the live slots in [from, to) into `data` from `at` on (a view of it
+ * per slot in `lists`) and `lengths`; returns the position after them.
+ */
+function readStreams(
+  sr: VarReader,
+  lr: VarReader,
+  slots: EntitySlots,
+  from: number,
+  to: number,
+  data: Int32Array,
+  at: number,
+  lists: Array<Int32Array | undefined>,
+  lengths: number[],
+): number {
+  for (let slot = from; slot < to; slot++) {
+    if (!slots.has(slot)) continue;
+    const n = sr.u();
+    if (at + n > data.length) throw new SnapshotError('index snapshot is corrupt (section streams)');
+    for (let i = 0; i < n; i++) {
+      const v = sr.u();
+      data[at + i] = v < FIELDS ? -(v + 1) : v - FIELDS;
+    }
+    lists[slot] = data.subarray(at, at + n);
+    at += n;
+    for (let f = 0; f < FIELDS; f++) lengths[slot * FIELDS + f] = lr.u();
+  }
+  return at;
 }
 
 /** Reads word t's pairs from the pairs section into both rows of `w`; returns how many there were. */
