@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyDelta, decodeDelta, encodeDelta, isDelta, openChain, openChainSliced } from './delta';
 import { LexIndex } from './lexindex';
+import { SNAPSHOT_FORMAT_VERSION } from './serialize';
 
 function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
   return { id, url: `http://docs.test/${id}`, title, text, category: [], tags: [], links: [], ...extra };
@@ -79,6 +80,26 @@ describe('delta segments', () => {
     }
   });
 
+  it('reads snapshots of format 5, which held each pair once, and writes them back in the current format', () => {
+    // made by format 5's serializer from A, B (with a heading) and C4
+    const old = new Uint8Array(readFileSync(join(__dirname, '../test/fixtures/snapshot-format5.bin')));
+    expect(new DataView(old.buffer, old.byteOffset).getUint32(4, true)).toBe(5);
+    const loaded = LexIndex.deserialize(old);
+    const C4 = ent('c', 'Partial Indexes', 'A partial index is built over a subset of a table. Übersicht: naïve café.', { category: ['SQL'] });
+    const fresh = LexIndex.build([A, { ...B, headings: ['Vacuum freeze'] }, C4]);
+    expect(loaded.stats()).toEqual(fresh.stats());
+    expect(loaded.exportTables({ allTerms: true, minJoint: 1 })).toEqual(fresh.exportTables({ allTerms: true, minJoint: 1 }));
+    // answers but for their timings (the related terms read the pair rows)
+    const answer = (idx: LexIndex, q: string): unknown => ({ ...idx.ask(q), timings: undefined });
+    for (const q of ['vacuum freeze', 'partial index', 'naïve café', 'write ahead']) expect(answer(loaded, q)).toEqual(answer(fresh, q));
+    // its pair rows, read from each pair once, are the rows a build holds, and a rewrite is the build's snapshot
+    const written = loaded.serialize();
+    expect(new DataView(written.buffer).getUint32(4, true)).toBe(SNAPSHOT_FORMAT_VERSION);
+    expect(Buffer.from(written).equals(Buffer.from(fresh.serialize()))).toBe(true);
+    const again = LexIndex.deserialize(written);
+    expect(again.exportTables({ allTerms: true, minJoint: 1 })).toEqual(fresh.exportTables({ allTerms: true, minJoint: 1 }));
+  });
+
   it('reads snapshots of the previous format (4), which kept entities and terms in the header', () => {
     // made by format 4's serializer from A, B (with a heading) and C (removed and added again, so slots were reused)
     const old = new Uint8Array(readFileSync(join(__dirname, '../test/fixtures/snapshot-format4.bin')));
@@ -91,7 +112,7 @@ describe('delta segments', () => {
     for (const q of ['vacuum freeze', 'partial index', 'naïve café', 'write ahead']) expect(loaded.search(q, { k: 10 })).toEqual(fresh.search(q, { k: 10 }));
     // written again, it is the current format and reads back the same
     const again = LexIndex.deserialize(loaded.serialize());
-    expect(new DataView(loaded.serialize().buffer).getUint32(4, true)).toBe(5);
+    expect(new DataView(loaded.serialize().buffer).getUint32(4, true)).toBe(SNAPSHOT_FORMAT_VERSION);
     expect(again.exportTables({ allTerms: true, minJoint: 1 })).toEqual(fresh.exportTables({ allTerms: true, minJoint: 1 }));
   });
 });

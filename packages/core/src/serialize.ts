@@ -20,13 +20,16 @@ import type { BuildOptions } from './params';
  * - `streams`: per live slot, its token stream's length, then each value (a field marker −(f + 1) as f, a word id
  *   w as w + 6).
  * - `lengths`: per live slot, its kept-word length per field.
- * - `pairs`: per single word t, the number of pairs (t, u) with u > t, then per pair the gap of u and the count.
+ * - `pairRows`: per single word, the byte length of its row in `pairs` (0 for a word without a pair).
+ * - `pairs`: the rows of the pair adjacency as a loaded index holds them (see PairAdjacency): per single word with a
+ *   pair, every word paired with it in ascending id order (gap from the previous word, from 0, then the count), so
+ *   loading copies them. Format 5 held each pair once, (t, u) under t < u, and loading wrote both rows.
  * - `surfaces`: per surface of the header's list, its word + 1 (0 for a stopword), so loading stems nothing.
  * Small numbers dominate every section (gaps, counts, word ids), so most take one or two bytes. Loading decodes
  * them into typed arrays (one buffer for all postings, one for all streams).
  */
-export const SNAPSHOT_FORMAT_VERSION = 5;
-/** Format 4 kept entities, inbound links and terms in the header; it is still read. */
+export const SNAPSHOT_FORMAT_VERSION = 6;
+/** Format 4 kept entities, inbound links and terms in the header, format 5 each pair once; both are still read. */
 const OLDEST_READ_FORMAT = 4;
 const MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
 const FIELDS = 6;
@@ -108,7 +111,7 @@ export interface IndexState {
 
 interface Header {
   options: BuildOptions;
-  /** format 4 only (format 5: the `entities`, `inbound` and `words` sections) */
+  /** format 4 only (format 5 on: the `entities`, `inbound` and `words` sections) */
   slots?: Array<Entity | null>;
   inbound?: Array<[string, Array<[string, string]>]>;
   terms?: string;
@@ -306,7 +309,7 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
   }
   const postings = new VarWriter();
   const pairs = new VarWriter();
-  const up: number[] = [];
+  const pairRows = new VarWriter();
   for (let t = 0; t < nTerms; t++) {
     if ((s.parent[t] as number) >= 0) continue;
     if ((s.df[t] as number) > 0) {
@@ -319,18 +322,16 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
         postings.u(p[i + 2] as number);
       }
     }
-    // pairs (t, u) with u > t, by u (a row is in word order, and the renumbering keeps it)
-    up.length = 0;
+    // t's row, renumbered (it is in word order, and the renumbering keeps it)
+    const rowFrom = pairs.n;
+    let prev = 0;
     forEachPair(s.pairs, t, (u, c) => {
-      if (u > t) up.push(ids[u] as number, c);
+      const v = ids[u] as number;
+      pairs.u(v - prev);
+      prev = v;
+      pairs.u(c);
     });
-    pairs.u(up.length >> 1);
-    let prev = ids[t] as number;
-    for (let i = 0; i < up.length; i += 2) {
-      pairs.u((up[i] as number) - prev);
-      prev = up[i] as number;
-      pairs.u(up[i + 1] as number);
-    }
+    pairRows.u(pairs.n - rowFrom);
   }
   const streams = new VarWriter();
   const lengths = new VarWriter();
@@ -366,6 +367,7 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
     ['postings', postings.bytes()],
     ['streams', streams.bytes()],
     ['lengths', lengths.bytes()],
+    ['pairRows', pairRows.bytes()],
     ['pairs', pairs.bytes()],
     ['surfaces', surfaces.bytes()],
   ];
@@ -517,25 +519,49 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   const postWords = termSet(nTerms, (t) => (parent[t] as number) < 0);
   const postStart = new Int32Array((postWords.base[postWords.base.length - 1] as number) + 1);
   const scan: PostingScan = { t: 0, word: 0, o: postFrom, from: postFrom, to: postTo };
-  let par = need('pairs');
-  // the section holds each pair once, (t, u) under t < u, by t then u: put in both rows in that order, every row gets
+  // format 5 holds each pair once, (t, u) under t < u, by t then u: put in both rows in that order, every row gets
   // its words in ascending order (see PairAdjacencyWriter); the section is read twice, to measure and to write
-  const pairWriter = new PairAdjacencyWriter(nTerms);
+  let par = version >= 6 ? null : need('pairs');
+  const pairWriter = new PairAdjacencyWriter(version >= 6 ? 0 : nTerms);
   while (scan.t < nTerms) {
     scanPostingsAndPairs(scan, bytes, postStart, parent, df, par, pairWriter);
     yield;
   }
   postStart[scan.word] = scan.o - postFrom;
   if (scan.o !== postTo) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
-  par.done();
-  pairWriter.layout();
-  par = need('pairs');
-  for (let t = 0; t < nTerms; t += STEP_ITERATIONS) {
-    readPairRows(par, t, Math.min(nTerms, t + STEP_ITERATIONS), parent, pairWriter);
+  let pairs: PairAdjacency;
+  if (par) {
+    par.done();
+    pairWriter.layout();
+    par = need('pairs');
+    for (let t = 0; t < nTerms; t += STEP_ITERATIONS) {
+      readPairRows(par, t, Math.min(nTerms, t + STEP_ITERATIONS), parent, pairWriter);
+      yield;
+    }
+    par.done();
+    pairs = pairWriter.finish();
+  } else {
+    // the rows as they are held: a row length per single word, the rows copied
+    const rr = need('pairRows');
+    const [pairFrom, pairTo] = section('pairs');
+    const rowLength = new Int32Array(nTerms);
+    for (let t = 0; t < nTerms; t += STEP_ITERATIONS) {
+      readRowLengths(rr, t, Math.min(nTerms, t + STEP_ITERATIONS), parent, rowLength);
+      yield;
+    }
+    rr.done();
+    const rows = termSet(nTerms, (t) => (rowLength[t] as number) > 0);
+    const start = rowStarts(rowLength, (rows.base[rows.base.length - 1] as number) + 1);
+    if (start[start.length - 1] !== pairTo - pairFrom) throw new SnapshotError('index snapshot is corrupt (section pairs does not match its rows)');
     yield;
+    let ends = 0;
+    for (let p = pairFrom; p < pairTo; p += STEP_ITERATIONS * 64) {
+      ends += varintEnds(bytes, p, Math.min(pairTo, p + STEP_ITERATIONS * 64));
+      yield;
+    }
+    // a copy, so the snapshot's bytes can go; every entry is two varints
+    pairs = { rows, start, bytes: new Uint8Array(bytes.subarray(pairFrom, pairTo)), entries: ends >> 1 };
   }
-  par.done();
-  const pairs = pairWriter.finish();
 
   const sr = need('streams');
   const lr = need('lengths');
@@ -630,7 +656,7 @@ interface PostingScan {
 
 /**
  * One step of the first pass over the postings and pairs: from term `scan.t` on, each single word's postings offset
- * (found by counting the bytes that end a varint) and its pairs measured into `w`, until STEP_ITERATIONS terms or as
+ * (found by counting the bytes that end a varint) and, from a format 5 `par`, its pairs measured into `w`, until STEP_ITERATIONS terms or as
  * many postings and pairs are done (one word's list can be long).
  */
 function scanPostingsAndPairs(
@@ -639,7 +665,7 @@ function scanPostingsAndPairs(
   postStart: Int32Array,
   parent: Int32Array,
   df: Int32Array,
-  par: VarReader,
+  par: VarReader | null,
   w: PairAdjacencyWriter,
 ): void {
   const nTerms = parent.length;
@@ -655,7 +681,7 @@ function scanPostingsAndPairs(
       if (o >= to) throw new SnapshotError('index snapshot is truncated (section postings)');
       if ((bytes[o] as number) < 0x80) ends--;
     }
-    work += n + readPairs(par, t, nTerms, w);
+    work += n + (par ? readPairs(par, t, nTerms, w) : 0);
   }
   scan.t = t;
   scan.word = word;
@@ -666,6 +692,26 @@ function scanPostingsAndPairs(
 function readPairRows(par: VarReader, from: number, to: number, parent: Int32Array, w: PairAdjacencyWriter): void {
   const nTerms = parent.length;
   for (let t = from; t < to; t++) if ((parent[t] as number) < 0) readPairs(par, t, nTerms, w);
+}
+
+/** Reads the row lengths of the single words among terms [from, to) from the pairRows section into `len`. */
+function readRowLengths(r: VarReader, from: number, to: number, parent: Int32Array, len: Int32Array): void {
+  for (let t = from; t < to; t++) if ((parent[t] as number) < 0) len[t] = r.u();
+}
+
+/** The offset of each row (of length > 0 in `len`, in term order) and, last, their total: `n` values in all. */
+function rowStarts(len: Int32Array, n: number): Int32Array {
+  const start = new Int32Array(n);
+  let total = 0;
+  let r = 0;
+  for (let t = 0; t < len.length; t++) {
+    const l = len[t] as number;
+    if (l === 0) continue;
+    start[r++] = total;
+    total += l;
+  }
+  start[r] = total;
+  return start;
 }
 
 /** The bytes in b[from .. to) that end a varint (below 0x80). */
