@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ByteColumn, CountColumn } from './intcolumn';
+import { ByteColumn, CountColumn, IntColumn } from './intcolumn';
 
 describe('CountColumn', () => {
   it('reads back every count it was given, below and above 16 bits, as it grows and as counts change', () => {
@@ -43,5 +43,22 @@ describe('ByteColumn', () => {
     }
     expect(col.length).toBe(100);
     expect(Array.from(col.data.subarray(0, 100))).toEqual(Array.from({ length: 100 }, (_x, i) => (i % 4) + 1));
+  });
+});
+
+describe('IntColumn.from', () => {
+  it('takes a view with the room asked as its column, and copies one without it', () => {
+    const roomy = new Int32Array(10).subarray(0, 4);
+    roomy.set([1, 2, 3, 4]);
+    const taken = IntColumn.from(roomy, 6);
+    expect(taken.data.buffer).toBe(roomy.buffer);
+    expect(Array.from(taken.view())).toEqual([1, 2, 3, 4]);
+    // appending within the room needs no new array
+    taken.extend(6);
+    expect(taken.data.buffer).toBe(roomy.buffer);
+    const tight = IntColumn.from(roomy, 7);
+    expect(tight.data.buffer).not.toBe(roomy.buffer);
+    expect(tight.data.length).toBeGreaterThanOrEqual(11);
+    expect(Array.from(tight.view())).toEqual([1, 2, 3, 4]);
   });
 });

@@ -28,10 +28,18 @@ export class IntColumn extends GrowableColumn<Int32Array> {
     return new Int32Array(capacity);
   }
   /**
-   * A column holding `a`: an array that owns its whole buffer (a snapshot decoder's) is taken as it is, with no copy
-   * (the caller hands it over); a view into a larger buffer is copied, and so is `a` when `room` more values are asked.
+   * A column holding `a`: an array that owns its whole buffer, or a view at the start of a buffer with room for `room`
+   * more values (a snapshot decoder's), is taken as it is, with no copy (the caller hands it over); any other view is
+   * copied, and so is `a` when `room` more values are asked and its buffer has not that room.
    */
   static from(a: Int32Array, room = 0): IntColumn {
+    if (room > 0 && a.byteOffset === 0 && a.buffer.byteLength >= (a.length + room) * 4) {
+      // a view at the start of an array with the room asked (a snapshot decoder's): the array is taken
+      const c = new IntColumn(0);
+      c.data = new Int32Array(a.buffer);
+      c.length = a.length;
+      return c;
+    }
     if (room > 0) {
       // room for `room` more values: a loaded index's first changes then append without copying every column
       const c = new IntColumn(a.length + room);

@@ -1,21 +1,13 @@
 import { ByteColumn, CountColumn, IntColumn } from './intcolumn';
 import { FIELD_COUNT } from './params';
 import { RunSketch } from './runsketch';
-import { STEP_ITERATIONS, type IndexState } from './serialize';
+import { STEP_ITERATIONS, termRoom, type IndexState } from './serialize';
 import { forEachWord, MT_SEP, normalize, type Analyzer } from './tokenizer';
 import { Trie } from './trie';
 
 /** Multi-tokens at or above this document frequency are "distilled": used for matching and listed in the tables. */
 export const MIN_DF_DISTILLED = 2;
 
-/**
- * Spare capacity of the term columns of a loaded index (1/64 of its terms, 4,096 at least): the terms its first changes
- * make are appended in place, instead of the first new term copying every column (about 60 ms, and twice the memory
- * for a moment, on 1.5 M terms) while a server applies a one-document change between requests.
- */
-export function termRoom(nTerms: number): number {
-  return Math.max(4096, nTerms >> 6);
-}
 
 /**
  * One entity's terms: term ids in first-seen order, and FIELD_COUNT counts per entry (a reused buffer). In a
