@@ -56,4 +56,27 @@ describe('Trie', () => {
       { numRuns: 300 },
     );
   });
+
+  it('finds every child of a term with a long run of children, in any term order', () => {
+    // 300 words; word 0 has a child for each word, made in a scattered order, and each of those a few
+    const words = 300;
+    const parent: number[] = new Array<number>(words).fill(-1);
+    const last: number[] = new Array<number>(words).fill(-1);
+    for (let i = 0; i < words; i++) {
+      parent.push(0);
+      last.push((i * 7919) % words);
+    }
+    for (let i = 0; i < 40; i++) {
+      parent.push(words + ((i * 31) % words));
+      last.push((i * 101) % words);
+    }
+    const n = parent.length;
+    const trie = runSteps(Trie.fromColumns(Int32Array.from(parent), IntColumn.from(Int32Array.from(last), 16), n, 4, 8));
+    const ref = new Map<string, number>();
+    parent.forEach((p, t) => {
+      if (p >= 0) ref.set(`${p},${last[t] as number}`, t);
+    });
+    expect(trie.size).toBe(ref.size);
+    for (let p = 0; p < n; p++) for (let w = 0; w < words; w++) expect(trie.get(p, w)).toBe(ref.get(`${p},${w}`) ?? -1);
+  });
 });
