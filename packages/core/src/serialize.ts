@@ -2,6 +2,20 @@ import type { Entity } from './entity';
 import { SnapshotError } from './errors';
 import { EntitySlots, type LoadedEntities } from './slots';
 import { forEachPair, PairAdjacencyWriter, type PairAdjacency } from './pairs';
+import {
+  LineReader,
+  parseLine,
+  readPairRows,
+  readRowLengths,
+  readStreams,
+  readTerms,
+  readWordLines,
+  rowStarts,
+  scanPostingsAndPairs,
+  VarReader,
+  varintEnds,
+  type PostingScan,
+} from './snapshotread';
 import { rankOf, termSet, type TermSet } from './termset';
 import type { BuildOptions } from './params';
 
@@ -185,78 +199,6 @@ class LineWriter {
   }
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.n);
-  }
-}
-
-/** Reads a section of UTF-8 lines (see LineWriter) one line at a time. */
-class LineReader {
-  private readonly dec = new TextDecoder('utf-8', { fatal: true });
-  constructor(
-    private readonly buf: Uint8Array,
-    private p: number,
-    private readonly end: number,
-    private readonly section: string,
-  ) {}
-  /** The next line, or null at the end of the section. */
-  next(): string | null {
-    if (this.p >= this.end) return null;
-    // an empty line (most of the terms section: multi-tokens have no key of their own) needs no search nor decoder
-    if (this.p < this.end && this.buf[this.p] === 0x0a) {
-      this.p++;
-      return '';
-    }
-    const nl = this.buf.indexOf(0x0a, this.p);
-    if (nl < 0 || nl >= this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} does not end with a newline)`);
-    let text: string;
-    try {
-      text = this.dec.decode(this.buf.subarray(this.p, nl));
-    } catch {
-      throw new SnapshotError(`index snapshot is corrupt (section ${this.section} is not UTF-8)`);
-    }
-    this.p = nl + 1;
-    return text;
-  }
-  done(): void {
-    if (this.p !== this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} has trailing lines)`);
-  }
-}
-
-/**
- * Reads a section's varints in place: `u()` is small enough to be inlined into the decoding loops, and a value below
- * 0x80 (most of them) costs one byte read and one comparison.
- */
-class VarReader {
-  constructor(
-    private readonly buf: Uint8Array,
-    public p: number,
-    private readonly end: number,
-    private readonly section: string,
-  ) {}
-  u(): number {
-    const b = this.buf;
-    let p = this.p;
-    if (p >= this.end) this.truncated();
-    let c = b[p++] as number;
-    if (c < 0x80) {
-      this.p = p;
-      return c;
-    }
-    let x = c & 0x7f;
-    for (let shift = 7; ; shift += 7) {
-      if (p >= this.end) this.truncated();
-      c = b[p++] as number;
-      // every stored value is below 2^31: bit operations suffice, and a fifth byte adds bits 28..30
-      x |= (c & 0x7f) << shift;
-      if (c < 0x80) break;
-    }
-    this.p = p;
-    return x;
-  }
-  private truncated(): never {
-    throw new SnapshotError(`index snapshot is truncated (section ${this.section})`);
-  }
-  done(): void {
-    if (this.p !== this.end) throw new SnapshotError(`index snapshot is corrupt (section ${this.section} has trailing bytes)`);
   }
 }
 
@@ -535,7 +477,7 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   let par = version >= 6 ? null : need('pairs');
   const pairWriter = new PairAdjacencyWriter(version >= 6 ? 0 : nTerms);
   while (scan.t < nTerms) {
-    scanPostingsAndPairs(scan, bytes, postStart, parent, df, par, pairWriter);
+    scanPostingsAndPairs(STEP_ITERATIONS, scan, bytes, postStart, parent, df, par, pairWriter);
     yield;
   }
   postStart[scan.word] = scan.o - postFrom;
@@ -624,171 +566,4 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
     pairs,
     counters: header.counters,
   };
-}
-
-/**
- * Reads up to `max` lines of the words section, the keys of terms `t` on (a single word's key into `keys`, an empty
- * line for a multi-token); returns the term after the last line read.
- */
-function readWordLines(r: LineReader, keys: Map<number, string>, t: number, max: number): number {
-  for (let i = 0; i < max; i++) {
-    const line = r.next();
-    if (line === null) break;
-    if (line !== '') keys.set(t, line);
-    t++;
-  }
-  return t;
-}
-
-/** Reads the terms section's entries of terms [from, to) into the columns. */
-function readTerms(r: VarReader, from: number, to: number, parent: Int32Array, lastWord: Int32Array, df: Int32Array, cnt: Int32Array): void {
-  for (let t = from; t < to; t++) {
-    const gap = r.u();
-    if (gap === 0) {
-      parent[t] = -1;
-      lastWord[t] = -1;
-    } else {
-      parent[t] = t - gap;
-      lastWord[t] = r.u();
-    }
-    df[t] = r.u();
-    cnt[t] = r.u();
-  }
-}
-
-/**
- * Where a pass over the single words' postings and pairs is: the next term, word rank and postings byte, in the
- * postings section bytes[from .. to).
- */
-interface PostingScan {
-  t: number;
-  word: number;
-  o: number;
-  from: number;
-  to: number;
-}
-
-/**
- * One step of the first pass over the postings and pairs: from term `scan.t` on, each single word's postings offset
- * (found by counting the bytes that end a varint) and, from a format 5 `par`, its pairs measured into `w`, until STEP_ITERATIONS terms or as
- * many postings and pairs are done (one word's list can be long).
- */
-function scanPostingsAndPairs(
-  scan: PostingScan,
-  bytes: Uint8Array,
-  postStart: Int32Array,
-  parent: Int32Array,
-  df: Int32Array,
-  par: VarReader | null,
-  w: PairAdjacencyWriter,
-): void {
-  const nTerms = parent.length;
-  let { t, word, o } = scan;
-  const { from, to } = scan;
-  let work = 0;
-  for (; t < nTerms && work < STEP_ITERATIONS; t++) {
-    work++;
-    if ((parent[t] as number) >= 0) continue;
-    postStart[word++] = o - from;
-    const n = df[t] as number;
-    for (let ends = 3 * n; ends > 0; o++) {
-      if (o >= to) throw new SnapshotError('index snapshot is truncated (section postings)');
-      if ((bytes[o] as number) < 0x80) ends--;
-    }
-    work += n + (par ? readPairs(par, t, nTerms, w) : 0);
-  }
-  scan.t = t;
-  scan.word = word;
-  scan.o = o;
-}
-
-/** The second pass over the pairs: the rows of the single words among terms [from, to) written into `w`. */
-function readPairRows(par: VarReader, from: number, to: number, parent: Int32Array, w: PairAdjacencyWriter): void {
-  const nTerms = parent.length;
-  for (let t = from; t < to; t++) if ((parent[t] as number) < 0) readPairs(par, t, nTerms, w);
-}
-
-/**
- * Reads the row lengths of the single words among terms [at.t, to) from the pairRows section into `len`, by their
- * rank (from `at.word` on); `at` then names the next term and rank.
- */
-function readRowLengths(r: VarReader, at: { t: number; word: number }, to: number, parent: Int32Array, len: Int32Array): void {
-  let word = at.word;
-  for (let t = at.t; t < to; t++) if ((parent[t] as number) < 0) len[word++] = r.u();
-  at.t = to;
-  at.word = word;
-}
-
-/** The offset of each row (of length > 0 in `len`, in word order) and, last, their total: `n` values in all. */
-function rowStarts(len: Int32Array, n: number): Int32Array {
-  const start = new Int32Array(n);
-  let total = 0;
-  let r = 0;
-  for (let i = 0; i < len.length; i++) {
-    const l = len[i] as number;
-    if (l === 0) continue;
-    start[r++] = total;
-    total += l;
-  }
-  start[r] = total;
-  return start;
-}
-
-/** The bytes in b[from .. to) that end a varint (below 0x80). */
-function varintEnds(b: Uint8Array, from: number, to: number): number {
-  let n = 0;
-  for (let p = from; p < to; p++) if ((b[p] as number) < 0x80) n++;
-  return n;
-}
-
-/**
- * Decodes the token streams and field lengths of the live slots in [from, to) into `data` from `at` on (a view of it
- * per slot in `lists`) and `lengths`; returns the position after them.
- */
-function readStreams(
-  sr: VarReader,
-  lr: VarReader,
-  slots: EntitySlots,
-  from: number,
-  to: number,
-  data: Int32Array,
-  at: number,
-  lists: Array<Int32Array | undefined>,
-  lengths: number[],
-): number {
-  for (let slot = from; slot < to; slot++) {
-    if (!slots.has(slot)) continue;
-    const n = sr.u();
-    if (at + n > data.length) throw new SnapshotError('index snapshot is corrupt (section streams)');
-    for (let i = 0; i < n; i++) {
-      const v = sr.u();
-      data[at + i] = v < FIELDS ? -(v + 1) : v - FIELDS;
-    }
-    lists[slot] = data.subarray(at, at + n);
-    at += n;
-    for (let f = 0; f < FIELDS; f++) lengths[slot * FIELDS + f] = lr.u();
-  }
-  return at;
-}
-
-/** Reads word t's pairs from the pairs section into both rows of `w`; returns how many there were. */
-function readPairs(r: VarReader, t: number, nTerms: number, w: PairAdjacencyWriter): number {
-  const np = r.u();
-  let u = t;
-  for (let i = 0; i < np; i++) {
-    u += r.u();
-    if (u >= nTerms) throw new SnapshotError('index snapshot is corrupt (section pairs names an unknown word)');
-    const c = r.u();
-    w.put(t, u, c);
-    w.put(u, t, c);
-  }
-  return np;
-}
-
-function parseLine(line: string, section: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    throw new SnapshotError(`index snapshot is corrupt (section ${section} holds a line that does not parse)`);
-  }
 }
