@@ -172,33 +172,29 @@ class LineWriter {
   private readonly enc = new TextEncoder();
   line(text: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit
-    const need = this.n + text.length * 3 + 1;
-    if (need > this.buf.length) {
-      let cap = this.buf.length * 2;
-      while (cap < need) cap *= 2;
-      const b = new Uint8Array(cap);
-      b.set(this.buf.subarray(0, this.n));
-      this.buf = b;
-    }
+    this.room(text.length * 3 + 1);
     this.n += this.enc.encodeInto(text, this.buf.subarray(this.n)).written;
     this.buf[this.n++] = 0x0a;
   }
   /** A line given as its UTF-8 bytes (without the newline). */
   raw(bytes: Uint8Array): void {
-    const need = this.n + bytes.length + 1;
-    if (need > this.buf.length) {
-      let cap = this.buf.length * 2;
-      while (cap < need) cap *= 2;
-      const b = new Uint8Array(cap);
-      b.set(this.buf.subarray(0, this.n));
-      this.buf = b;
-    }
+    this.room(bytes.length + 1);
     this.buf.set(bytes, this.n);
     this.n += bytes.length;
     this.buf[this.n++] = 0x0a;
   }
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.n);
+  }
+  /** Room for `k` more bytes (the buffer doubles). */
+  private room(k: number): void {
+    const need = this.n + k;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const b = new Uint8Array(cap);
+    b.set(this.buf.subarray(0, this.n));
+    this.buf = b;
   }
 }
 

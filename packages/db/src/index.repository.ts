@@ -534,7 +534,7 @@ function byteLengthOf(data: Uint8Array | readonly Uint8Array[]): number {
 
 /**
  * The concatenation of `parts` cut into pieces of `size` bytes (the last one shorter): a piece within one part is a
- * view of it, one that spans parts a copy of those bytes only.
+ * view of it, any other a copy of its bytes alone.
  */
 export function* chunksOf(parts: readonly Uint8Array[], size: number): Generator<Uint8Array> {
   let pending: Uint8Array[] = [];
@@ -552,22 +552,11 @@ export function* chunksOf(parts: readonly Uint8Array[], size: number): Generator
       pending.push(slice);
       pendingBytes += take;
       if (pendingBytes === size) {
-        yield joined(pending, pendingBytes);
+        yield Buffer.concat(pending, pendingBytes);
         pending = [];
         pendingBytes = 0;
       }
     }
   }
-  if (pendingBytes > 0) yield joined(pending, pendingBytes);
-}
-
-function joined(slices: readonly Uint8Array[], bytes: number): Uint8Array {
-  if (slices.length === 1) return slices[0] as Uint8Array;
-  const out = new Uint8Array(bytes);
-  let off = 0;
-  for (const s of slices) {
-    out.set(s, off);
-    off += s.byteLength;
-  }
-  return out;
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
