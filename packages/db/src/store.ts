@@ -41,7 +41,7 @@ export interface StoreOptions {
    * operating system takes). PostgreSQL only.
    */
   connectTimeoutMs?: number;
-  /** Bytes per stored chunk of a serialized index (default 8 MiB); see IndexRepository. */
+  /** Bytes per stored chunk of a serialized index (default 1 MiB); see IndexRepository. */
   indexChunkBytes?: number;
   /**
    * Where a lost idle PostgreSQL connection is reported (a server restart, a failover, an administrator ending it):
