@@ -124,10 +124,12 @@ export class LexIndex {
     // first pass: every entity's token stream (its surfaces and pairs on the way); the sketch counts its runs
     const sketch = new RunSketch(chars >> 3);
     const streamed: Array<{ slot: number; stream: Int32Array; lengths: number[] } | undefined> = [];
+    let streamWords = 0;
     for (const e of unique.values()) {
       const slot = idx.graph.slotOf.get(e.id) as number;
       const s = idx.streamOfSlot(slot, true);
       sketch.addStream(s.stream, idx.lex.maxWords);
+      streamWords += s.stream.length;
       streamed.push({ slot, ...s });
       step();
     }
@@ -135,8 +137,6 @@ export class LexIndex {
     // multi-tokens held by one entity are then dropped (see Lexicon)
     idx.lex.reserve(sketch.admittedEstimate());
     idx.lex.beginExact(sketch);
-    let streamWords = 0;
-    for (const s of streamed) if (s) streamWords += s.stream.length;
     // an entity holds about 0.6 distinct words per word of its stream (abstracts and documentation)
     idx.post.beginBulk(Math.ceil(streamWords * 0.6));
     for (let i = 0; i < streamed.length; i++) {

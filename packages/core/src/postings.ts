@@ -3,6 +3,7 @@ import { MIN_DF_DISTILLED, type Lexicon, type TermBag } from './lexicon';
 import { FIELD_COUNT } from './params';
 import { postingList, STEP_ITERATIONS, type IndexState, type PostingTable } from './serialize';
 import { ByteColumn } from './intcolumn';
+import { VarReader } from './snapshotread';
 import { rankOf, termSet } from './termset';
 import { varintLength, writeVarint } from './varint';
 
@@ -173,15 +174,16 @@ export class Postings {
     const lex = this.lex;
     const words = termSet(lex.size, (t) => lex.words.data[t] === 1);
     const members = words.base[words.base.length - 1] as number;
-    const log = new VarintCursor(bulk.data, bulk.length);
+    // the log is read twice, with the snapshot's varint reader: to size each word's list, then to write it
     // a bulk build indexes a fresh index's slots in increasing order: each word's postings are logged sorted by slot
     const last = new Int32Array(members).fill(-1);
     const start = new Int32Array(members + 1);
-    for (let slot = 0; log.more(); ) {
-      const r = rankOf(words, log.next());
-      slot += log.next();
-      const a = log.next();
-      const b = log.next();
+    let log = new VarReader(bulk.data, 0, bulk.length, 'bulk postings');
+    for (let slot = 0; log.p < bulk.length; ) {
+      const r = rankOf(words, log.u());
+      slot += log.u();
+      const a = log.u();
+      const b = log.u();
       const prev = last[r] as number;
       if (slot <= prev) throw new Error(`index invariant broken: the bulk postings of word rank ${r} are not in slot order`);
       start[r + 1] = (start[r + 1] as number) + varintLength(slot - Math.max(0, prev)) + varintLength(a) + varintLength(b);
@@ -191,13 +193,13 @@ export class Postings {
     const bytes = new Uint8Array(start[members] as number);
     const cursor = start.slice(0, members);
     last.fill(0);
-    log.rewind();
-    for (let slot = 0; log.more(); ) {
-      const r = rankOf(words, log.next());
-      slot += log.next();
+    log = new VarReader(bulk.data, 0, bulk.length, 'bulk postings');
+    for (let slot = 0; log.p < bulk.length; ) {
+      const r = rankOf(words, log.u());
+      slot += log.u();
       let o = writeVarint(bytes, cursor[r] as number, slot - (last[r] as number));
-      o = writeVarint(bytes, o, log.next());
-      cursor[r] = writeVarint(bytes, o, log.next());
+      o = writeVarint(bytes, o, log.u());
+      cursor[r] = writeVarint(bytes, o, log.u());
       last[r] = slot;
     }
     this.table = { words, start, bytes, changed: new Map() };
@@ -441,29 +443,4 @@ function numbersOf(a: ArrayLike<number>): number[] {
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) out[i] = a[i] as number;
   return out;
-}
-
-/** Reads the unsigned LEB128 varints of b[0 .. n) in order. */
-class VarintCursor {
-  private p = 0;
-  constructor(
-    private readonly b: Uint8Array,
-    private readonly n: number,
-  ) {}
-  more(): boolean {
-    return this.p < this.n;
-  }
-  next(): number {
-    const b = this.b;
-    let c = b[this.p++] as number;
-    let x = c & 0x7f;
-    for (let shift = 7; c >= 0x80; shift += 7) {
-      c = b[this.p++] as number;
-      x += (c & 0x7f) * 2 ** shift;
-    }
-    return x;
-  }
-  rewind(): void {
-    this.p = 0;
-  }
 }

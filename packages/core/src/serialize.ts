@@ -17,6 +17,7 @@ import {
   type PostingScan,
 } from './snapshotread';
 import { rankOf, termSet, type TermSet } from './termset';
+import { writeVarint } from './varint';
 import type { BuildOptions } from './params';
 
 /**
@@ -150,15 +151,7 @@ class VarWriter {
   }
   u(v: number): void {
     this.room(5);
-    const b = this.buf;
-    let n = this.n;
-    let x = v >>> 0;
-    while (x >= 0x80) {
-      b[n++] = (x & 0x7f) | 0x80;
-      x >>>= 7;
-    }
-    b[n++] = x;
-    this.n = n;
+    this.n = writeVarint(this.buf, this.n, v);
   }
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.n);
