@@ -1,7 +1,7 @@
-import { contentHash, dedupeEntities } from './dedupe';
+import { contentHash, dedupeEntities, Deduper } from './dedupe';
 import type { Entity } from './entity';
 
-const base = (id: string, text: string): Entity => ({ id, title: 'T', text, category: [], tags: [], links: [] });
+const base = (id: string, text: string, extra: Partial<Entity> = {}): Entity => ({ id, title: 'T', text, category: [], tags: [], links: [], ...extra });
 const long = Array.from({ length: 120 }, (_, i) => `word${i % 37} token${i % 11} item${i}`).join(' ');
 
 describe('dedupe', () => {
@@ -35,5 +35,25 @@ describe('dedupe', () => {
     const r = dedupeEntities([base('a', long), base('b', near), base('c', other)]);
     expect(r.kept.map((e) => e.id)).toEqual(['a', 'c']);
     expect(r.dropped[0]).toMatchObject({ id: 'b', duplicateOf: 'a', kind: 'near' });
+  });
+  it('finds duplicates of entities it holds only as hashes, reading the kept ones back, past the growth of its tables', () => {
+    const texts = Array.from({ length: 1500 }, (_, i) => Array.from({ length: 120 }, (_, j) => `w${i}x${j}`).join(' '));
+    const kept: Entity[] = [];
+    const reads: number[] = [];
+    const deduper = new Deduper((n) => {
+      reads.push(n);
+      return kept[n];
+    });
+    texts.forEach((t, i) => {
+      const e = base(`d${i}`, t);
+      expect(deduper.offer(e)).toBeNull();
+      kept.push(e);
+    });
+    // only hash matches are read back: none among 1,500 distinct texts of one reader
+    expect(reads.length).toBeLessThan(5);
+    expect(deduper.offer(base('copy', texts[7] as string))).toEqual({ duplicateOf: 'd7', kind: 'exact' });
+    expect(deduper.offer(base('near', (texts[1200] as string).replace('w1200x60 ', 'changed ')))).toEqual({ duplicateOf: 'd1200', kind: 'near' });
+    expect(deduper.offer(base('other', texts[3] as string, { acl: ['staff'] }))).toBeNull();
+    expect(deduper.size).toBe(1501);
   });
 });

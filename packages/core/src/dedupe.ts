@@ -87,62 +87,164 @@ export interface DedupeResult {
   dropped: Array<{ id: string; duplicateOf: string; kind: 'exact' | 'near' }>;
 }
 
+/** What the deduplicator found an entity to duplicate, or null when it is kept. */
+export type DuplicateOf = { duplicateOf: string; kind: 'exact' | 'near' } | null;
+
 /** The readers of an entity as a key: '' when public, else its distinct ACL groups sorted. */
 function aclKey(e: Entity): string {
   return e.acl === undefined ? '' : JSON.stringify([...new Set(e.acl)].sort());
 }
 
+/** MinHash bands of a signature: 8 bands of 4 values. */
+const BANDS = 8;
+const BAND_ROWS = 4;
+
+/** A 32-bit hash of a string (FNV-1a, then an avalanche). */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
 /**
- * Drops exact duplicates (same content hash) and near duplicates (word 5-shingle Jaccard ≥ threshold, found through
- * MinHash bands, then verified exactly). The first entity of a group is kept. Texts under 50 words are only
- * checked for exact duplicates: near-duplicate detection on short texts flags legitimate variants. Only entities
- * with the same readers (the same ACL, or both public) are duplicates: dropping one copy must not hide the text from
- * anyone who could read it.
+ * A multimap of 32-bit keys to kept-entity numbers, open addressing with linear probing (a key may be present many
+ * times): 8 bytes an entry at a load of at most one half, where a Map of band strings to arrays took about 100.
+ * Entries are never removed.
  */
-export function dedupeEntities(entities: readonly Entity[], opts: { nearThreshold?: number } = {}): DedupeResult {
-  const threshold = opts.nearThreshold ?? 0.9;
-  const kept: Entity[] = [];
-  const dropped: DedupeResult['dropped'] = [];
-  const byHash = new Map<string, string>();
-  const bands = new Map<string, number[]>();
-  // the shingles of kept entities that a later one may be compared with (texts of 50 words and more)
-  const shingleSets: Array<Uint32Array | null> = [];
-  for (const e of entities) {
-    const readers = aclKey(e);
-    // normalized once for the hash and the shingles (NFKC is the costly part)
-    const title = normalize(e.title);
-    const text = normalize(e.text);
-    const h = readers + hashNormalized(e, title, text);
-    const first = byHash.get(h);
-    if (first !== undefined) {
-      dropped.push({ id: e.id, duplicateOf: first, kind: 'exact' });
-      continue;
+class KeyTable {
+  private keys = new Uint32Array(1024);
+  private vals = new Int32Array(1024).fill(-1);
+  private count = 0;
+
+  add(key: number, val: number): void {
+    if ((this.count + 1) * 2 > this.vals.length) this.grow();
+    this.put(key, val);
+    this.count++;
+  }
+
+  /** The values stored under `key`, ascending (the order they were added in). */
+  get(key: number, out: number[]): number[] {
+    out.length = 0;
+    const mask = this.vals.length - 1;
+    for (let i = key & mask; (this.vals[i] as number) >= 0; i = (i + 1) & mask) if (this.keys[i] === key) out.push(this.vals[i] as number);
+    if (out.length > 1) out.sort((a, b) => a - b);
+    return out;
+  }
+
+  private put(key: number, val: number): void {
+    const mask = this.vals.length - 1;
+    let i = key & mask;
+    while ((this.vals[i] as number) >= 0) i = (i + 1) & mask;
+    this.keys[i] = key;
+    this.vals[i] = val;
+  }
+
+  private grow(): void {
+    const { keys, vals } = this;
+    this.keys = new Uint32Array(keys.length * 2);
+    this.vals = new Int32Array(vals.length * 2).fill(-1);
+    for (let i = 0; i < vals.length; i++) if ((vals[i] as number) >= 0) this.put(keys[i] as number, vals[i] as number);
+  }
+}
+
+/** What the deduplicator derives from one entity. */
+interface Fingerprint {
+  readers: string;
+  /** the readers' key and the content hash */
+  hash: string;
+  shingles: Uint32Array;
+  /** the MinHash signature (texts of 50 words and more), else null */
+  sig: number[] | null;
+}
+
+function fingerprint(e: Entity): Fingerprint {
+  const readers = aclKey(e);
+  // normalized once for the hash and the shingles (NFKC is the costly part)
+  const title = normalize(e.title);
+  const text = normalize(e.text);
+  const sh = shingles(`${title}\n${text}`);
+  return { readers, hash: readers + hashNormalized(e, title, text), shingles: sh, sig: sh.length >= 46 ? minhash(sh) : null };
+}
+
+/** Band `b` of a signature, as its key (the readers' key, the band, its values). */
+function bandKey(readers: string, sig: readonly number[], b: number): string {
+  return `${readers}${b}:${sig.slice(b * BAND_ROWS, b * BAND_ROWS + BAND_ROWS).join(',')}`;
+}
+
+/**
+ * Finds exact duplicates (same content hash) and near duplicates (word 5-shingle Jaccard ≥ threshold, found through
+ * MinHash bands, then verified exactly) among entities offered one by one; the first of a group is kept. Texts
+ * under 50 words are only checked for exact duplicates: near-duplicate detection on short texts flags legitimate
+ * variants. Only entities with the same readers (the same ACL, or both public) are duplicates: dropping one copy
+ * must not hide the text from anyone who could read it.
+ *
+ * It holds about 40 bytes per kept entity, not the entities: 32-bit hashes of each content hash and of each MinHash
+ * band, pointing at the kept entity's number. A match of those hashes is a candidate, checked against the kept
+ * entity, which `keptAt` reads back (a bulk build holds them as lines), so the outcome is that of comparing the
+ * content hashes and band keys themselves: the first kept entity, in the order kept, that shares the content hash;
+ * else the first that shares a band (bands in order) and passes the Jaccard check.
+ */
+export class Deduper {
+  private readonly threshold: number;
+  private readonly exact = new KeyTable();
+  private readonly bands = new KeyTable();
+  private readonly found: number[] = [];
+  private kept = 0;
+
+  constructor(
+    private readonly keptAt: (n: number) => Entity | undefined,
+    opts: { nearThreshold?: number } = {},
+  ) {
+    this.threshold = opts.nearThreshold ?? 0.9;
+  }
+
+  /** Entities kept so far. */
+  get size(): number {
+    return this.kept;
+  }
+
+  /** What entity `e` duplicates among those kept so far, or null: then it is kept, as the next kept entity. */
+  offer(e: Entity): DuplicateOf {
+    const f = fingerprint(e);
+    const h = hash32(f.hash);
+    for (const n of this.exact.get(h, this.found)) {
+      const k = this.keptAt(n) as Entity;
+      if (fingerprint(k).hash === f.hash) return { duplicateOf: k.id, kind: 'exact' };
     }
-    byHash.set(h, e.id);
-    const sh = shingles(`${title}\n${text}`);
-    if (sh.length >= 46) {
-      const sig = minhash(sh);
-      let dup: number | undefined;
-      const keys: string[] = [];
-      for (let b = 0; b < 8; b++) {
-        const key = `${readers}${b}:${sig.slice(b * 4, b * 4 + 4).join(',')}`;
-        keys.push(key);
-        for (const cand of bands.get(key) ?? []) {
-          if (dup === undefined && jaccard(sh, shingleSets[cand] as Uint32Array) >= threshold) dup = cand;
+    const keys: number[] = [];
+    if (f.sig) {
+      for (let b = 0; b < BANDS; b++) {
+        const key = bandKey(f.readers, f.sig, b);
+        const bh = hash32(key);
+        keys.push(bh);
+        for (const n of [...this.bands.get(bh, this.found)]) {
+          const k = this.keptAt(n) as Entity;
+          const kf = fingerprint(k);
+          if (kf.sig && bandKey(kf.readers, kf.sig, b) === key && jaccard(f.shingles, kf.shingles) >= this.threshold) {
+            return { duplicateOf: k.id, kind: 'near' };
+          }
         }
       }
-      if (dup !== undefined) {
-        dropped.push({ id: e.id, duplicateOf: (kept[dup] as Entity).id, kind: 'near' });
-        continue;
-      }
-      for (const key of keys) {
-        const l = bands.get(key);
-        if (l) l.push(kept.length);
-        else bands.set(key, [kept.length]);
-      }
     }
-    shingleSets.push(sh.length >= 46 ? sh : null);
-    kept.push(e);
+    const n = this.kept++;
+    this.exact.add(h, n);
+    for (const bh of keys) this.bands.add(bh, n);
+    return null;
+  }
+}
+
+/** Drops exact and near duplicates from a list of entities (see Deduper); the first entity of a group is kept. */
+export function dedupeEntities(entities: readonly Entity[], opts: { nearThreshold?: number } = {}): DedupeResult {
+  const kept: Entity[] = [];
+  const dropped: DedupeResult['dropped'] = [];
+  const deduper = new Deduper((n) => kept[n], opts);
+  for (const e of entities) {
+    const dup = deduper.offer(e);
+    if (dup) dropped.push({ id: e.id, ...dup });
+    else kept.push(e);
   }
   return { kept, dropped };
 }

@@ -59,10 +59,14 @@ export class EntityGraph {
     return keys;
   }
 
-  /** Gives an entity a slot (a free one first) and its link keys; returns the slot. */
-  register(e: Entity): number {
+  /**
+   * Gives an entity a slot (a free one first) and its link keys; returns the slot. `asLine`: the entity is held as
+   * its JSON line, not as the object (a bulk build, which takes every slot in order; see EntitySlots.appendLine).
+   */
+  register(e: Entity, asLine = false): number {
     const slot = this.freeSlots.length ? (this.freeSlots.pop() as number) : this.entities.length;
-    this.entities.set(slot, e);
+    if (asLine) this.entities.appendLine(slot, e);
+    else this.entities.set(slot, e);
     this.slotOf.set(e.id, slot);
     for (const k of this.entityKeys(e)) if (!this.keySlot.has(k)) this.keySlot.set(k, slot);
     this.live++;

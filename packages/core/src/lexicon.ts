@@ -342,6 +342,19 @@ export class Lexicon {
   distill(): void {
     this.exact = false;
     this.sketch = null;
+    // the build's scratch columns go; a later change or soft match makes them again
+    this.stamp = new IntColumn(0);
+    this.bagSlot = new IntColumn(0);
+    this.stampNow = 0;
+    // the trie as a loaded snapshot holds it (child lists, 8 bytes a term), where the build's hash map took about 37
+    const n = this.size;
+    const trie = Trie.fromColumns(this.parent.data, this.lastWord, n, termRoom(n), STEP_ITERATIONS);
+    for (let r = trie.next(); ; r = trie.next()) {
+      if (r.done) {
+        this.child = r.value;
+        break;
+      }
+    }
     const words = this.words.data;
     for (let t = 0; t < this.size; t++) {
       const d = this.df.get(t);

@@ -4,6 +4,7 @@ import { buildAnswer, type Answer } from './answer';
 import { Associations, type Association, type DocAssociate } from './associations';
 import type { Entity } from './entity';
 import { EntityGraph, linkKey, type OutLink } from './graph';
+import type { EntitySlots } from './slots';
 import { IntColumn } from './intcolumn';
 import { Lexicon } from './lexicon';
 import { Matcher, type PromptMatch, type QueryTerm } from './matcher';
@@ -103,55 +104,104 @@ export class LexIndex {
   ): LexIndex {
     const unique = new Map<string, Entity>();
     for (const e of entities) unique.set(e.id, e);
-    const titleAffixes = opts.titleAffixes ?? learnTitleAffixes([...unique.values()].map((e) => e.title));
-    // recorded in the options (and so in snapshots) when there is boilerplate to keep out of later additions too
-    const idx = new LexIndex(titleAffixes.prefix || titleAffixes.suffix ? { ...opts, titleAffixes } : opts);
-    for (const [id, e] of unique) unique.set(id, withoutTitleBoilerplate(e, titleAffixes));
-    // Register every entity and link first, so each entity is indexed once with all its inbound anchor text.
+    const builder = LexIndex.builder(opts);
+    for (const e of unique.values()) builder.add(e);
+    unique.clear();
+    return builder.finish(onProgress);
+  }
+
+  /**
+   * A bulk build fed one entity at a time, for a caller that reads them in pages: each entity is held as its JSON
+   * line from `add` on (see EntitySlots), so the caller can let the object go. `finish` makes the index; it equals
+   * `build` over the same entities in the same order.
+   */
+  static builder(opts: Partial<BuildOptions> = {}): IndexBuilder {
+    const idx = new LexIndex(opts);
+    // characters of every text, which size the pair table and the run sketch
     let chars = 0;
-    for (const e of unique.values()) {
-      idx.acl.set(idx.graph.register(e), e);
-      for (const [, text] of entityTexts(e)) chars += text.length;
+    let done = false;
+    const open = () => {
+      if (done) throw new Error('this index builder has finished');
+    };
+    return {
+      get size() {
+        return idx.graph.live;
+      },
+      has: (id) => idx.graph.slotOf.has(id),
+      entityAt: (n) => idx.graph.entities.get(n),
+      add(e) {
+        open();
+        if (idx.graph.slotOf.has(e.id)) throw new RangeError(`index builder: entity ${e.id} was already added`);
+        // Registered with its links as it comes, so each entity is indexed once with all its inbound anchor text.
+        const slot = idx.graph.register(e, true);
+        idx.acl.set(slot, e);
+        idx.graph.registerLinks(e);
+        for (const [, text] of entityTexts(e)) chars += text.length;
+      },
+      finish(onProgress) {
+        open();
+        done = true;
+        return idx.finishBulk(chars, onProgress);
+      },
+    };
+  }
+
+  /** The end of a bulk build (see `builder`): the title boilerplate, then the two passes over the entities. */
+  private finishBulk(textChars: number, onProgress?: (done: number, total: number) => void): LexIndex {
+    const ents = this.graph.entities;
+    const total = ents.length;
+    const titleAffixes = this.opts.titleAffixes ?? learnTitleAffixes(titlesOf(ents));
+    let chars = textChars;
+    if (titleAffixes.prefix || titleAffixes.suffix) {
+      // recorded in the options (and so in snapshots) when there is boilerplate to keep out of later additions too
+      this.opts = { ...this.opts, titleAffixes };
+      ents.rewriteLines((e) => {
+        const stripped = withoutTitleBoilerplate(e, titleAffixes);
+        chars -= e.title.length - stripped.title.length;
+        return stripped;
+      });
     }
-    for (const e of unique.values()) idx.graph.registerLinks(e);
-    idx.pairs.reserve(chars >> 4);
+    // about a pair per 16 characters of a small collection; a larger one repeats its pairs, and its table grows
+    // by doubling past this (about 2 M pairs at 100,000 generated entities, where chars >> 4 reserved 16 M entries)
+    this.pairs.reserve(Math.min(chars >> 4, PAIR_RESERVE_MAX));
     // progress counts each entity's two passes as half of it
     let steps = 0;
     const step = () => {
       steps++;
-      if (onProgress && (steps % 400 === 0 || steps === 2 * unique.size)) onProgress(steps >> 1, unique.size);
+      if (onProgress && (steps % 400 === 0 || steps === 2 * total)) onProgress(steps >> 1, total);
     };
     // first pass: every entity's token stream (its surfaces and pairs on the way); the sketch counts its runs
     const sketch = new RunSketch(chars >> 3);
-    const streamed: Array<{ slot: number; stream: Int32Array; lengths: number[] } | undefined> = [];
+    const streamed: Array<{ stream: Int32Array; lengths: number[] } | undefined> = [];
     let streamWords = 0;
-    for (const e of unique.values()) {
-      const slot = idx.graph.slotOf.get(e.id) as number;
-      const s = idx.streamOfSlot(slot, true);
-      sketch.addStream(s.stream, idx.lex.maxWords);
+    for (let slot = 0; slot < total; slot++) {
+      const s = this.streamOfSlot(slot, true);
+      sketch.addStream(s.stream, this.lex.maxWords);
       streamWords += s.stream.length;
-      streamed.push({ slot, ...s });
+      streamed.push(s);
       step();
     }
     // second pass: the terms of each stream, where only the runs that may occur twice are made multi-tokens; the
     // multi-tokens held by one entity are then dropped (see Lexicon)
-    idx.lex.reserve(sketch.admittedEstimate());
-    idx.lex.beginExact(sketch);
+    this.lex.reserve(sketch.admittedEstimate());
+    this.lex.beginExact(sketch);
     // an entity holds about 0.6 distinct words per word of its stream (abstracts and documentation)
-    idx.post.beginBulk(Math.ceil(streamWords * 0.6));
-    for (let i = 0; i < streamed.length; i++) {
-      const s = streamed[i] as { slot: number; stream: Int32Array; lengths: number[] };
-      streamed[i] = undefined;
-      idx.post.index(s.slot, s.stream, s.lengths);
-      idx.version.n++;
+    this.post.beginBulk(Math.ceil(streamWords * 0.6));
+    for (let slot = 0; slot < total; slot++) {
+      const s = streamed[slot] as { stream: Int32Array; lengths: number[] };
+      streamed[slot] = undefined;
+      this.post.index(slot, s.stream, s.lengths);
+      this.version.n++;
       step();
     }
-    idx.post.endBulk();
-    idx.lex.distill();
+    this.post.endBulk();
+    this.lex.distill();
+    // the pairs as a loaded index holds them (rows of varints), and the map that counted them let go
+    this.pairs.adjacency(this.lex.size);
     // recorded in the options like the title boilerplate, so snapshots and later additions keep it
-    const typicalBest = opts.typicalBest ?? idx.learnTypicalBest();
-    if (typicalBest !== undefined) idx.opts = { ...idx.opts, typicalBest };
-    return idx;
+    const typicalBest = this.opts.typicalBest ?? this.learnTypicalBest();
+    if (typicalBest !== undefined) this.opts = { ...this.opts, typicalBest };
+    return this;
   }
 
   /** Build-time options (what the tables hold; see BuildOptions), the learned title boilerplate and typical best score included. */
@@ -626,4 +676,26 @@ export class LexIndex {
 
 function defaultClock(): number {
   return globalThis.performance.now();
+}
+
+/** The most pairs a bulk build reserves room for before it counts them (see finishBulk). */
+const PAIR_RESERVE_MAX = 1 << 21;
+
+/** A bulk build fed one entity at a time (see LexIndex.builder). */
+export interface IndexBuilder {
+  /** Entities added so far. */
+  readonly size: number;
+  /** Whether an entity with this id was added. */
+  has(id: string): boolean;
+  /** The n-th entity added (0-based), read back from its line. */
+  entityAt(n: number): Entity | undefined;
+  /** Adds an entity; its id must be new to this build. */
+  add(e: Entity): void;
+  /** Makes the index (once). */
+  finish(onProgress?: (done: number, total: number) => void): LexIndex;
+}
+
+/** The titles of a bulk build's entities, read from their lines. */
+function* titlesOf(ents: EntitySlots): Generator<string> {
+  for (let slot = 0; slot < ents.length; slot++) yield ents.field(slot, 'title') ?? '';
 }

@@ -279,34 +279,39 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
   }
   const surfaces = new VarWriter();
   for (const w of s.surfaceWord) surfaces.u(w < 0 ? 0 : (ids[w] as number) + 1);
-  const entities = new LineWriter();
-  // a stored line is written back as it was read, an entity held as an object as JSON.stringify writes it
-  for (let slot = 0; slot < ents.length; slot++) {
-    const line = ents.storedLine(slot);
-    if (line) entities.raw(line);
-    else entities.line(JSON.stringify(ents.get(slot) ?? null));
+  // a stored line is written back as it was read, an entity held as an object as JSON.stringify writes it; when
+  // every slot is a stored line, the section is the buffers that hold them
+  let entities = ents.lineParts();
+  if (!entities) {
+    const writer = new LineWriter();
+    for (let slot = 0; slot < ents.length; slot++) {
+      const line = ents.storedLine(slot);
+      if (line) writer.raw(line);
+      else writer.line(JSON.stringify(ents.get(slot) ?? null));
+    }
+    entities = [writer.bytes()];
   }
   const inbound = new LineWriter();
   for (const [k, list] of s.inbound) inbound.line(JSON.stringify([k, list.map((x) => [x.from, x.text])]));
   const words = new LineWriter();
   for (let t = 0; t < nTerms; t++) if ((ids[t] as number) >= 0) words.line(s.wordKeys.get(t) ?? '');
-  const sections: Array<[string, Uint8Array]> = [
-    ['entities', entities.bytes()],
-    ['inbound', inbound.bytes()],
-    ['words', words.bytes()],
-    ['terms', terms.bytes()],
-    ['postings', postings.bytes()],
-    ['streams', streams.bytes()],
-    ['lengths', lengths.bytes()],
-    ['pairRows', pairRows.bytes()],
-    ['pairs', pairs.bytes()],
-    ['surfaces', surfaces.bytes()],
+  const sections: Array<[string, Uint8Array[]]> = [
+    ['entities', entities],
+    ['inbound', [inbound.bytes()]],
+    ['words', [words.bytes()]],
+    ['terms', [terms.bytes()]],
+    ['postings', [postings.bytes()]],
+    ['streams', [streams.bytes()]],
+    ['lengths', [lengths.bytes()]],
+    ['pairRows', [pairRows.bytes()]],
+    ['pairs', [pairs.bytes()]],
+    ['surfaces', [surfaces.bytes()]],
   ];
   const header: Header = {
     options: s.options,
     surfaces: [...s.surfaceCount.entries()],
     counters: s.counters,
-    sections: sections.map(([name, a]) => [name, a.length]),
+    sections: sections.map(([name, parts]) => [name, parts.reduce((n, a) => n + a.length, 0)]),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const head = new Uint8Array(12 + json.length);
@@ -315,7 +320,7 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
   dv.setUint32(4, SNAPSHOT_FORMAT_VERSION, true);
   dv.setUint32(8, json.length, true);
   head.set(json, 12);
-  return [head, ...sections.map(([, a]) => a)];
+  return [head, ...sections.flatMap(([, parts]) => parts)];
 }
 
 /** The snapshot of an index state as one array: the concatenation of {@link encodeIndexStateParts}. */

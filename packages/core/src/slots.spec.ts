@@ -11,10 +11,11 @@ function linesOf(entities: ReadonlyArray<Entity | null>): Uint8Array {
   return new TextEncoder().encode(entities.map((e) => `${JSON.stringify(e)}\n`).join(''));
 }
 
+const a = ent('a', 'Alpha', 'First text.', { category: ['Guide', 'Setup'], acl: ['staff'], meta: { k: 'v' } });
+const b = ent('b', 'Beta "quoted"', 'Second\ntext.', { headings: ['One'], links: [{ url: 'http://docs.test/a', text: 'alpha' }] });
+const c = ent('c', 'Gamma', 'Third.');
+
 describe('EntitySlots', () => {
-  const a = ent('a', 'Alpha', 'First text.', { category: ['Guide', 'Setup'], acl: ['staff'], meta: { k: 'v' } });
-  const b = ent('b', 'Beta "quoted"', 'Second\ntext.', { headings: ['One'], links: [{ url: 'http://docs.test/a', text: 'alpha' }] });
-  const c = ent('c', 'Gamma', 'Third.');
 
   it('reads stored lines lazily: ids, URLs, ACLs and categories at load, an entity or one field when asked', () => {
     const { slots, urls, acls } = runSteps(EntitySlots.fromLines(linesOf([a, null, b]), 1));
@@ -72,6 +73,64 @@ describe('EntitySlots', () => {
     expect(() => runSteps(EntitySlots.fromLines(noId, 1))).toThrow(SnapshotError);
     const broken = new TextEncoder().encode('{"id":"x","title":"y\n');
     expect(() => runSteps(EntitySlots.fromLines(broken, 1))).toThrow(/does not parse/);
+  });
+});
+
+describe('the lines of a bulk build', () => {
+  it('holds appended entities as lines in buffers of their own, read back whole or by field, and hands the buffers to the snapshot', () => {
+    const slots = new EntitySlots();
+    // a line of more than the 16 MiB of a buffer's worth gets a buffer of its own; the next lines start another
+    const huge = ent('huge', 'Huge', 'word '.repeat(1_200_000));
+    const all = [a, b, huge, c, ent('d', 'Délta ünïcode', 'Текст.')];
+    all.forEach((e, slot) => slots.appendLine(slot, e));
+    expect(slots.length).toBe(all.length);
+    all.forEach((e, slot) => {
+      expect(slots.get(slot)).toEqual(e);
+      expect(slots.field(slot, 'title')).toBe(e.title);
+      expect(new TextDecoder().decode(slots.storedLine(slot) as Uint8Array)).toBe(JSON.stringify(e));
+    });
+    expect(slots.category(0)).toEqual(['Guide', 'Setup']);
+    expect(slots.lists(1, 'headings')).toBe(true);
+    const parts = slots.lineParts() as Uint8Array[];
+    expect(parts.length).toBeGreaterThan(1);
+    const joined = new TextDecoder().decode(Buffer.concat(parts));
+    expect(joined).toBe(all.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    expect(() => slots.appendLine(7, c)).toThrow(RangeError);
+    // a slot held as an object: the section is written line by line instead
+    slots.set(1, c);
+    expect(slots.lineParts()).toBeNull();
+  });
+
+  it('rewrites the lines with a change applied, copying those it leaves as they are', () => {
+    const slots = new EntitySlots();
+    [a, b, c].forEach((e, slot) => slots.appendLine(slot, e));
+    slots.rewriteLines((e) => (e.id === 'b' ? { ...e, title: 'Beta' } : e));
+    expect(slots.get(0)).toEqual(a);
+    expect(slots.get(1)).toEqual({ ...b, title: 'Beta' });
+    expect(slots.field(2, 'title')).toBe('Gamma');
+    slots.appendLine(3, ent('d', 'Delta', 'Fourth.'));
+    expect((slots.lineParts() as Uint8Array[]).reduce((n, p) => n + p.length, 0)).toBe(
+      [a, { ...b, title: 'Beta' }, c, ent('d', 'Delta', 'Fourth.')].reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)) + 1, 0),
+    );
+    expect(() => slots.rewriteLines((e) => ({ ...e, id: 'other' }))).toThrow(RangeError);
+  });
+});
+
+describe('the index builder', () => {
+  const docs = [ent('a', 'Alpha', 'Write-ahead logging keeps data safe.'), ent('b', 'Beta', 'Write-ahead logging and checkpoints.', { links: [{ url: 'http://docs.test/a', text: 'the log' }] }), ent('c', 'Gamma', 'Checkpoints flush pages.')];
+
+  it('builds what build builds from the same entities, reading added ones back from their lines', () => {
+    const builder = LexIndex.builder();
+    for (const e of docs) builder.add(e);
+    expect(builder.size).toBe(3);
+    expect(builder.has('b')).toBe(true);
+    expect(builder.entityAt(1)).toEqual(docs[1]);
+    expect(() => builder.add(docs[0] as Entity)).toThrow(/already added/);
+    const idx = builder.finish();
+    expect(Buffer.from(idx.serialize()).equals(Buffer.from(LexIndex.build(docs).serialize()))).toBe(true);
+    expect(idx.ask('write-ahead logging').results.map((r) => r.id)).toEqual(LexIndex.build(docs).ask('write-ahead logging').results.map((r) => r.id));
+    expect(() => builder.finish()).toThrow(/finished/);
+    expect(() => builder.add(ent('d', 'Delta', 'More.'))).toThrow(/finished/);
   });
 });
 

@@ -14,19 +14,34 @@ const NO_CATEGORY: readonly string[] = [];
 const LISTED = { headings: 1, terms: 2 } as const;
 export type ListedField = keyof typeof LISTED;
 const NULL_LINE = 0x6e; // "n" of the line `null` (a free slot)
+/**
+ * Bytes of each buffer a bulk build appends entity lines to: the lines grow in buffers of their own rather than one
+ * that doubles, which would need the old and the new buffer at once (1.3 GB of lines at 1,000,000 entities).
+ */
+const LINE_CHUNK = 16 << 20;
 
 /**
- * The entities of an index by slot. A loaded snapshot's entities stay its UTF-8 JSON lines, one buffer with an
- * offset per slot, and an entity is parsed when it is read (a small cache keeps the last ones parsed); only its id
- * is held as a string. Entities added afterwards, and every entity of a bulk build, are held as objects, which take
- * the place of the line of a slot they reuse. Writing a snapshot writes the stored lines back as they are.
+ * The entities of an index by slot. A loaded snapshot's entities, and those of a bulk build, stay UTF-8 JSON lines
+ * (a loaded snapshot's in one buffer, a bulk build's in buffers of LINE_CHUNK bytes) with an offset per slot, and
+ * an entity is parsed when it is read (a small cache keeps the last ones parsed); only its id is held as a string.
+ * Entities added afterwards are held as objects, which take the place of the line of a slot they reuse. Writing a
+ * snapshot writes the stored lines back as they are.
  */
 export class EntitySlots {
-  /** the stored lines (a copy of a snapshot's entities section), each ended by a newline */
-  private lines: Uint8Array = EMPTY;
-  /** line i is lines[lineStart[i], lineStart[i + 1] − 1), for i < lineCount */
+  /** the buffers of the stored lines (a copy of a snapshot's entities section), each line ended by a newline */
+  private chunks: Uint8Array[] = [];
+  /** offset of each buffer's first byte in the concatenation of the buffers, and after the last */
+  private chunkStart: number[] = [0];
+  /** line i is the bytes [lineStart[i], lineStart[i + 1] − 1) of that concatenation, for i < lineCount */
   private lineStart = new Float64Array(1);
   private lineCount = 0;
+  /** the buffer being appended to by a bulk build, and its bytes used */
+  private tail: Uint8Array = EMPTY;
+  private tailUsed = 0;
+  private readonly encoder = new TextEncoder();
+  /** the buffer of the line read last, and the offsets of that line in it */
+  private chunk: Uint8Array = EMPTY;
+  private readonly at = new Float64Array(2);
   /** per slot: its entity as an object, or undefined (its stored line, or a free slot) */
   private readonly objects: Array<Entity | undefined> = [];
   /** per slot: its entity's id; undefined for a free slot */
@@ -113,7 +128,8 @@ export class EntitySlots {
       this.parsed.set(slot, e);
       return e;
     }
-    e = this.parseValue(this.lineStart[slot] as number, (this.lineStart[slot + 1] as number) - 1) as Entity;
+    this.locate(slot);
+    e = this.parseValue(this.at[0] as number, this.at[1] as number) as Entity;
     this.parsed.set(slot, e);
     if (this.parsed.size > PARSED_ENTITIES) this.parsed.delete(this.parsed.keys().next().value as number);
     return e;
@@ -134,7 +150,8 @@ export class EntitySlots {
       this.names.set(key, name);
     }
     const r = this.ranges;
-    if (!findMembers(this.lines, this.lineStart[slot] as number, (this.lineStart[slot + 1] as number) - 1, name, r)) throw corruptLine();
+    this.locate(slot);
+    if (!findMembers(this.chunk, this.at[0] as number, this.at[1] as number, name, r)) throw corruptLine();
     return r[0] === -1 ? undefined : (this.parseValue(r[0] as number, r[1] as number) as Entity[K]);
   }
 
@@ -145,6 +162,122 @@ export class EntitySlots {
     this.internCategory(slot, e.category);
     this.setListed(slot, (e.headings?.length ? LISTED.headings : 0) | (e.terms?.length ? LISTED.terms : 0));
     this.parsed.delete(slot);
+  }
+
+  /**
+   * Puts entity `e` at `slot` as its JSON line, as a bulk build holds its entities: `slot` is the next slot and
+   * every slot before it is a stored line. The object is not kept.
+   */
+  appendLine(slot: number, e: Entity): void {
+    if (slot !== this.lineCount || slot !== this.ids.length) throw new RangeError(`appendLine: slot ${slot} is not the next line (${this.lineCount})`);
+    this.appendText(slot, JSON.stringify(e));
+    this.ids[slot] = e.id;
+    this.objects[slot] = undefined;
+    this.internCategory(slot, e.category);
+    this.setListed(slot, (e.headings?.length ? LISTED.headings : 0) | (e.terms?.length ? LISTED.terms : 0));
+  }
+
+  /** Appends line `slot`, given as its text or its UTF-8 bytes (without the newline). */
+  private appendText(slot: number, line: string | Uint8Array): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    const most = typeof line === 'string' ? line.length * 3 + 1 : line.length + 1;
+    if (this.tail.length - this.tailUsed < most) {
+      this.closeTail();
+      this.tail = new Uint8Array(Math.max(LINE_CHUNK, most));
+    }
+    const from = (this.chunkStart[this.chunks.length] as number) + this.tailUsed;
+    if (typeof line === 'string') this.tailUsed += this.encoder.encodeInto(line, this.tail.subarray(this.tailUsed)).written;
+    else {
+      this.tail.set(line, this.tailUsed);
+      this.tailUsed += line.length;
+    }
+    this.tail[this.tailUsed++] = 0x0a;
+    if (this.lineStart.length < slot + 2) {
+      const grown = new Float64Array(Math.max(1024, this.lineStart.length * 2));
+      grown.set(this.lineStart);
+      this.lineStart = grown;
+    }
+    this.lineStart[slot] = from;
+    this.lineStart[slot + 1] = (this.chunkStart[this.chunks.length] as number) + this.tailUsed;
+    this.lineCount = slot + 1;
+  }
+
+  /**
+   * Rewrites the stored lines of a bulk build (every slot a line, as `appendLine` makes them) with `change` applied to
+   * each entity: a line whose entity `change` returns unchanged (the same object) is copied as it is. The ids, the
+   * category paths and the lists' presence must stay those of the entity (a bulk build's title boilerplate).
+   */
+  rewriteLines(change: (e: Entity) => Entity): void {
+    const count = this.lineCount;
+    this.closeTail();
+    const chunks = this.chunks;
+    const chunkStart = this.chunkStart;
+    const lineStart = this.lineStart;
+    this.chunks = [];
+    this.chunkStart = [0];
+    this.lineStart = new Float64Array(lineStart.length);
+    this.lineCount = 0;
+    this.parsed.clear();
+    let c = 0;
+    for (let slot = 0; slot < count; slot++) {
+      const from = lineStart[slot] as number;
+      while ((chunkStart[c + 1] as number) <= from) c++;
+      const chunk = chunks[c] as Uint8Array;
+      const line = chunk.subarray(from - (chunkStart[c] as number), (lineStart[slot + 1] as number) - 1 - (chunkStart[c] as number));
+      this.chunk = chunk;
+      const e = JSON.parse(this.decoder.decode(line)) as Entity;
+      const changed = change(e);
+      if (changed.id !== e.id) throw new RangeError('rewriteLines: an entity changed its id');
+      this.appendText(slot, changed === e ? line : JSON.stringify(changed));
+      // the old buffers go as soon as their last line is copied
+      if (from - (chunkStart[c] as number) + line.length + 1 === chunk.length) chunks[c] = EMPTY;
+    }
+  }
+
+  /** Ends the buffer being appended to: its used bytes become a stored buffer. */
+  private closeTail(): void {
+    if (this.tailUsed === 0) return;
+    this.chunks.push(this.tail.subarray(0, this.tailUsed));
+    this.chunkStart.push((this.chunkStart[this.chunks.length - 1] as number) + this.tailUsed);
+    this.tail = EMPTY;
+    this.tailUsed = 0;
+  }
+
+  /** Points `chunk` and `at` at the stored line of `slot` (without its newline). */
+  private locate(slot: number): void {
+    const from = this.lineStart[slot] as number;
+    const to = (this.lineStart[slot + 1] as number) - 1;
+    const starts = this.chunkStart;
+    let c: number;
+    if (this.tailUsed > 0 && from >= (starts[this.chunks.length] as number)) {
+      // in the buffer a bulk build is appending to
+      this.chunk = this.tail;
+      c = this.chunks.length;
+    } else {
+      let lo = 0;
+      let hi = this.chunks.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((starts[mid] as number) <= from) lo = mid;
+        else hi = mid - 1;
+      }
+      c = lo;
+      this.chunk = this.chunks[c] as Uint8Array;
+    }
+    const base = starts[c] as number;
+    this.at[0] = from - base;
+    this.at[1] = to - base;
+  }
+
+  /**
+   * The entities section as the stored buffers, when every slot is a stored line (a bulk build, or a loaded snapshot
+   * no change touched), so a writer takes them without a copy; else null.
+   */
+  lineParts(): Uint8Array[] | null {
+    if (this.lineCount !== this.ids.length) return null;
+    for (let slot = 0; slot < this.lineCount; slot++) if (!this.stored(slot)) return null;
+    this.closeTail();
+    return this.chunks.slice();
   }
 
   /** Frees `slot`. */
@@ -158,12 +291,15 @@ export class EntitySlots {
 
   /** The stored line of the entity at `slot` (without its newline), or null when it is an object or the slot is free. */
   storedLine(slot: number): Uint8Array | null {
-    return this.stored(slot) ? this.lines.subarray(this.lineStart[slot] as number, (this.lineStart[slot + 1] as number) - 1) : null;
+    if (!this.stored(slot)) return null;
+    this.locate(slot);
+    return this.chunk.subarray(this.at[0] as number, this.at[1] as number);
   }
 
+  /** The value of the JSON text at [from, to) of the buffer `locate` pointed at. */
   private parseValue(from: number, to: number): unknown {
     try {
-      return JSON.parse(this.decoder.decode(this.lines.subarray(from, to)));
+      return JSON.parse(this.decoder.decode(this.chunk.subarray(from, to)));
     } catch {
       throw corruptLine();
     }
@@ -182,7 +318,9 @@ export class EntitySlots {
     // a line is scanned to its end unless it has every member, so the lists' presence costs nothing more
     const names = memberNames(['id', 'url', 'acl', 'category', 'headings', 'terms']);
     const r = new Float64Array(12);
-    slots.lines = lines;
+    slots.chunks = [lines];
+    slots.chunkStart = [0, lines.length];
+    slots.chunk = lines;
     for (let p = 0; p < lines.length; ) {
       const nl = lines.indexOf(0x0a, p);
       if (nl < 0) throw new SnapshotError('index snapshot is corrupt (section entities does not end with a newline)');
