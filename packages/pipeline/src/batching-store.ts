@@ -86,9 +86,9 @@ export function batchingStore(inner: PipelineStore, batchSize = 250): BatchingSt
       await flushCollection(collection);
       return new Map(await hashesOf(collection));
     },
-    async listEntities(collection) {
+    async *entityPages(collection) {
       await flushCollection(collection);
-      return inner.listEntities(collection);
+      yield* inner.entityPages(collection);
     },
     async changesSince(collection, since, limit) {
       await flushCollection(collection);

@@ -1,5 +1,5 @@
 import { AppError, DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
-import { dedupeEntities, encodeDelta, LexIndex, type IndexStats } from '@lexigraph/core';
+import { Deduper, encodeDelta, LexIndex, type IndexStats } from '@lexigraph/core';
 import type { ChainLink, PipelineStore, PublishChain } from './ports';
 import { writeSnapshot, type SnapshotManifest } from './snapshot';
 
@@ -112,11 +112,22 @@ async function publishFull(
 ): Promise<BuildReport> {
   const t0 = performance.now();
   const docsAsOf = await store.clock();
-  const stored = await store.listEntities(collection);
-  // Pages of a distributed crawl are stored one by one in no fixed order: near-duplicate removal happens here,
-  // over the documents in id order, so the index does not depend on which worker stored what first.
-  const { kept: entities, dropped } = dedupeEntities(stored);
-  if (entities.length === 0) {
+  // The documents are read in pages and each is held as its JSON line from then on (see LexIndex.builder), so the
+  // build never holds the collection as objects. Pages of a distributed crawl are stored one by one in no fixed
+  // order: near-duplicate removal happens here, over the documents in id order, so the index does not depend on
+  // which worker stored what first.
+  const builder = LexIndex.builder(options.build);
+  const deduper = new Deduper((n) => builder.entityAt(n));
+  const dropped: Array<{ id: string; duplicateOf: string; kind: 'exact' | 'near' }> = [];
+  for await (const page of store.entityPages(collection)) {
+    for (const e of page) {
+      const dup = deduper.offer(e);
+      if (dup) dropped.push({ id: e.id, ...dup });
+      else builder.add(e);
+    }
+  }
+  const entities = builder.size;
+  if (entities === 0) {
     throw new AppError('EMPTY_COLLECTION', `collection "${collection}" has no documents to index; ingest some first`, { collection });
   }
   // The bridge from the published version: its readers take this version in place. Read after the documents, so
@@ -132,7 +143,7 @@ async function publishFull(
   let published: { version: number; publishedAt: Date };
   let t2: number;
   try {
-    index = LexIndex.build(entities, options.build, options.onProgress);
+    index = builder.finish(options.onProgress);
     t2 = performance.now();
     parts = index.serializeParts();
     stats = index.stats();
@@ -156,7 +167,7 @@ async function publishFull(
     collection,
     version: published.version,
     kind: 'full',
-    entities: entities.length,
+    entities,
     duplicates: dropped.length,
     stats,
     bytes: manifest.bytes,

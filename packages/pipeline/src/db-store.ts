@@ -64,9 +64,9 @@ export function fromDbStore(store: Store): PipelineStore {
       const id = await idOf(collection);
       return id ? store.documents.hashes(id) : new Map<string, string>();
     },
-    async listEntities(collection) {
+    async *entityPages(collection) {
       const id = await idOf(collection);
-      return id ? store.documents.listEntities(id) : [];
+      if (id) yield* store.documents.entityPages(id);
     },
     async changesSince(collection, since, limit) {
       const id = await idOf(collection);

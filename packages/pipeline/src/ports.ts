@@ -86,7 +86,11 @@ export interface PipelineStore {
    */
   upsertDocuments(collection: string, docs: StoredDocument[], options?: { explicit?: boolean }): Promise<UpsertCounts>;
   documentHashes(collection: string): Promise<Map<string, string>>;
-  listEntities(collection: string): Promise<Entity[]>;
+  /**
+   * The entities of the live documents, ordered by id (bytewise), in pages: a reader (a full build) holds one page of
+   * objects at a time, never the whole collection.
+   */
+  entityPages(collection: string): AsyncIterable<Entity[]>;
   /** Documents changed at or after `since` (live ones as entities, deleted ones as ids), or null when more than `limit`. */
   changesSince(collection: string, since: Date, limit: number): Promise<DocumentChanges | null>;
   /**
