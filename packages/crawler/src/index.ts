@@ -13,6 +13,6 @@ export { parsePythonLiteral, PythonLiteralError } from './python-literal';
 export type { PyValue } from './python-literal';
 export { markdownToEntity } from './markdown';
 export type { MarkdownOptions } from './markdown';
-export { readJsonl, readJsonlLines, readBeirCorpus, readXllm, decodeCp1252, readFolder, detectFormat } from './readers';
+export { readJsonl, readJsonlLines, readJsonlBatches, readBeirCorpus, readXllm, decodeCp1252, readFolder, detectFormat } from './readers';
 export type { LineError, SourceFormat } from './readers';
 export { readReuters, modApteSplit } from './reuters';

@@ -46,9 +46,29 @@ export function readJsonl(text: string): { entities: Entity[]; errors: LineError
  */
 export async function readJsonlLines(lines: AsyncIterable<string>): Promise<{ entities: Entity[]; errors: LineError[] }> {
   const out = { entities: [] as Entity[], errors: [] as LineError[] };
-  let n = 0;
-  for await (const raw of lines) readJsonlLine(raw, ++n, out);
+  for await (const batch of readJsonlBatches(lines, 4096)) {
+    for (const e of batch.entities) out.entities.push(e);
+    for (const e of batch.errors) out.errors.push(e);
+  }
   return out;
+}
+
+/**
+ * readJsonl over lines that arrive one at a time, handed on in batches of `size` lines (each batch's entities and
+ * the errors of its lines, numbered from the first line of the whole), so a reader can let each batch go before the
+ * next: a file of a million entities is never held as objects at once.
+ */
+export async function* readJsonlBatches(lines: AsyncIterable<string>, size: number): AsyncGenerator<{ entities: Entity[]; errors: LineError[] }> {
+  let out = { entities: [] as Entity[], errors: [] as LineError[] };
+  let n = 0;
+  for await (const raw of lines) {
+    readJsonlLine(raw, ++n, out);
+    if (n % size === 0) {
+      yield out;
+      out = { entities: [], errors: [] };
+    }
+  }
+  if (out.entities.length || out.errors.length) yield out;
 }
 
 /** One line of JSON Lines into `out`: an entity, an error naming the line, or nothing for a blank line. */

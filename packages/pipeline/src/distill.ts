@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { contentHash, dedupeEntities, type Entity } from '@lexigraph/core';
+import { contentHash, Deduper, type Entity } from '@lexigraph/core';
 import type { PipelineStore, StoredDocument } from './ports';
 
 export interface DistillReport {
@@ -41,35 +41,62 @@ export function stableJson(value: unknown): string {
 const BATCH = 250;
 
 /**
- * Deduplicates `entities` (exact and near duplicates, via the engine), hashes each kept entity (documentHash) and upserts into
- * `collection` only those whose hash differs from the stored one, so re-running an ingest writes nothing new.
- * `onProgress(done, total)` counts kept entities handled.
+ * Deduplicates `entities` (exact and near duplicates, via the engine's Deduper), hashes each kept entity
+ * (documentHash) and upserts into `collection` only those whose hash differs from the stored one, so re-running an
+ * ingest writes nothing new. `entities` is a list, or batches read one after the other (a large file read as a
+ * stream): each batch is stored before the next is read, and the kept entities are held by the deduplicator as
+ * lines, never as objects all at once. `onProgress(done, total)` counts kept entities handled (total 0 while
+ * batches are still coming).
  */
 export async function distill(
   store: PipelineStore,
   collection: string,
-  entities: Entity[],
+  entities: readonly Entity[] | AsyncIterable<Entity[]>,
   onProgress?: (done: number, total: number) => void,
 ): Promise<DistillReport> {
-  const { kept, dropped } = dedupeEntities(entities);
+  const listed = Array.isArray(entities) ? (entities as readonly Entity[]) : null;
+  const kept: Entity[] = [];
+  // a list is held by the caller, so the deduplicator reads the kept ones from it
+  const deduper = new Deduper(listed ? (n) => kept[n] : undefined);
   const stored = await store.documentHashes(collection);
-  const changed: StoredDocument[] = [];
-  let unchanged = 0;
-  for (const entity of kept) {
-    const hash = documentHash(entity);
-    if (stored.get(entity.id) === hash) unchanged++;
-    else changed.push({ entity, hash });
+  const report: DistillReport = { received: 0, kept: 0, dropped: [], inserted: 0, updated: 0, unchanged: 0 };
+  let changed: StoredDocument[] = [];
+  const total = () => (listed ? report.kept : 0);
+  const flush = async () => {
+    for (let i = 0; i < changed.length; i += BATCH) {
+      // An upload is explicit: it also brings back documents deleted through the API.
+      const counts = await store.upsertDocuments(collection, changed.slice(i, i + BATCH), { explicit: true });
+      report.inserted += counts.inserted;
+      report.updated += counts.updated;
+      report.unchanged += counts.unchanged;
+      onProgress?.(report.unchanged + report.inserted + report.updated, total());
+    }
+    changed = [];
+  };
+  const take = (batch: readonly Entity[]) => {
+    for (const entity of batch) {
+      report.received++;
+      const dup = deduper.offer(entity);
+      if (dup) {
+        report.dropped.push({ id: entity.id, ...dup });
+        continue;
+      }
+      report.kept++;
+      if (listed) kept.push(entity);
+      const hash = documentHash(entity);
+      if (stored.get(entity.id) === hash) report.unchanged++;
+      else changed.push({ entity, hash });
+    }
+  };
+  if (listed) {
+    take(listed);
+    onProgress?.(report.unchanged, report.kept);
+    await flush();
+  } else {
+    for await (const batch of entities as AsyncIterable<Entity[]>) {
+      take(batch);
+      await flush();
+    }
   }
-  let inserted = 0;
-  let updated = 0;
-  onProgress?.(unchanged, kept.length);
-  for (let i = 0; i < changed.length; i += BATCH) {
-    // An upload is explicit: it also brings back documents deleted through the API.
-    const counts = await store.upsertDocuments(collection, changed.slice(i, i + BATCH), { explicit: true });
-    inserted += counts.inserted;
-    updated += counts.updated;
-    unchanged += counts.unchanged;
-    onProgress?.(Math.min(kept.length, unchanged + inserted + updated), kept.length);
-  }
-  return { received: entities.length, kept: kept.length, dropped, inserted, updated, unchanged };
+  return report;
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ingestSource } from './ingest';
+import { ingestSource, streamSource } from './ingest';
 
 const FIXTURE = path.join(__dirname, '..', 'test', 'fixtures', 'docs.jsonl');
 
@@ -31,5 +31,26 @@ describe('ingestSource, JSON Lines read as a stream', () => {
     expect(streamed.entities.map((e) => e.id)).toEqual(['a', 'b']);
     expect(streamed.badLines.map((b) => b.line)).toEqual([3]);
     expect(await ingestSource({ source: file })).toMatchObject({ entities: streamed.entities, badLines: streamed.badLines });
+  });
+
+  it('hands a large file on in batches, its report filled in as they are read, and reads the same as ingestSource', async () => {
+    const file = path.join(dir, 'many.jsonl');
+    const lines = Array.from({ length: 4500 }, (_, i) => (i === 2500 ? 'not json' : JSON.stringify({ id: `d${i}`, title: `Doc ${i}`, text: `Text ${i}.` })));
+    await fs.writeFile(file, `${lines.join('\n')}\n`);
+    expect(await streamSource({ source: file })).toBeNull();
+    expect(await streamSource({ source: dir, streamAboveBytes: 0 })).toBeNull();
+    const stream = (await streamSource({ source: file, streamAboveBytes: 0 })) as NonNullable<Awaited<ReturnType<typeof streamSource>>>;
+    expect(stream.report.entities).toBe(0);
+    const sizes: number[] = [];
+    const ids: string[] = [];
+    for await (const batch of stream.batches) {
+      sizes.push(batch.length);
+      for (const e of batch) ids.push(e.id);
+    }
+    expect(sizes).toEqual([2000, 1999, 500]);
+    expect(stream.report).toMatchObject({ kind: 'file', format: 'jsonl', entities: 4499 });
+    expect(stream.report.badLines.map((b) => b.line)).toEqual([2501]);
+    const whole = await ingestSource({ source: file });
+    expect(ids).toEqual(whole.entities.map((e) => e.id));
   });
 });

@@ -115,18 +115,11 @@ export async function ingestSource(options: IngestSourceOptions, hooks: IngestHo
     return { kind: 'folder', format, entities, badLines: [], skipped: [], pages: entities.length, duplicates: 0 };
   }
   const format = options.format ?? detect(crawler, source);
-  if (format === 'jsonl' && stat.size > (options.streamAboveBytes ?? STREAM_ABOVE_BYTES)) {
-    const lines = readline.createInterface({ input: createReadStream(source, { encoding: 'utf8' }), crlfDelay: Infinity });
-    let first = true;
-    const withoutBom = (async function* () {
-      for await (const line of lines) {
-        yield first && line.startsWith('\uFEFF') ? line.slice(1) : line;
-        first = false;
-      }
-    })();
-    const read = await crawler.readJsonlLines(withoutBom);
-    hooks.onProgress?.(read.entities.length, read.entities.length);
-    return { kind: 'file', format, entities: read.entities, badLines: read.errors, skipped: [], pages: 1, duplicates: 0 };
+  const stream = await streamSource(options, hooks);
+  if (stream) {
+    const entities: Entity[] = [];
+    for await (const batch of stream.batches) for (const e of batch) entities.push(e);
+    return { ...stream.report, entities };
   }
   const text = decodeText(crawler, await fs.readFile(source));
   let entities: Entity[];
@@ -159,6 +152,50 @@ export async function ingestSource(options: IngestSourceOptions, hooks: IngestHo
   }
   hooks.onProgress?.(entities.length, entities.length);
   return { kind: 'file', format, entities, badLines, skipped: [], pages: 1, duplicates };
+}
+
+/** A source read in batches of entities, with its report filled in as the batches are read. */
+export interface IngestStream {
+  /** What was read so far: `entities` counts them; complete once `batches` is done. */
+  report: Omit<IngestReport, 'entities'> & { entities: number };
+  batches: AsyncIterable<Entity[]>;
+}
+
+/** Lines of a JSON Lines file handed on per batch when it is read as a stream. */
+const STREAM_BATCH_LINES = 2_000;
+
+/**
+ * The source as a stream of entity batches when it is read as one (a JSON Lines file larger than
+ * `streamAboveBytes`, read line by line as UTF-8), so the caller holds one batch at a time; else null (read it with
+ * ingestSource).
+ */
+export async function streamSource(options: IngestSourceOptions, hooks: IngestHooks = {}): Promise<IngestStream | null> {
+  const { source } = options;
+  if (/^https?:\/\//i.test(source)) return null;
+  const stat = await fs.stat(source).catch(() => null);
+  if (!stat?.isFile()) return null;
+  const crawler = await import('@lexigraph/crawler');
+  const format = options.format ?? detect(crawler, source);
+  if (format !== 'jsonl' || stat.size <= (options.streamAboveBytes ?? STREAM_ABOVE_BYTES)) return null;
+  const report: IngestStream['report'] = { kind: 'file', format, entities: 0, badLines: [], skipped: [], pages: 1, duplicates: 0 };
+  const batches = (async function* () {
+    const lines = readline.createInterface({ input: createReadStream(source, { encoding: 'utf8' }), crlfDelay: Infinity });
+    let first = true;
+    const withoutBom = (async function* () {
+      for await (const line of lines) {
+        yield first && line.startsWith('\uFEFF') ? line.slice(1) : line;
+        first = false;
+      }
+    })();
+    for await (const batch of crawler.readJsonlBatches(withoutBom, STREAM_BATCH_LINES)) {
+      report.entities += batch.entities.length;
+      for (const e of batch.errors) report.badLines.push(e);
+      hooks.onProgress?.(report.entities, 0);
+      yield batch.entities;
+    }
+    hooks.onProgress?.(report.entities, report.entities);
+  })();
+  return { report, batches };
 }
 
 async function crawlUrl(

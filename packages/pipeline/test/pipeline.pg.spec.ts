@@ -13,6 +13,7 @@ import {
   distill,
   fromDbStore,
   ingestSource,
+  streamSource,
   loadIndex,
   readManifest,
   type CrawlPageResult,
@@ -76,6 +77,33 @@ describe('pipeline on PostgreSQL', () => {
       await db.close();
     }
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores a file read in batches as it stores the same entities given as a list, duplicates included', async () => {
+    const words = (i: number) => Array.from({ length: 120 }, (_, j) => `w${i}x${j}`).join(' ');
+    const entities: Entity[] = Array.from({ length: 2600 }, (_, i) => ({ id: `d${String(i).padStart(4, '0')}`, title: `Doc ${i}`, text: words(i), category: [], tags: [], links: [] }));
+    // an exact copy within the first batch, one in a later batch, and a near copy across batches
+    entities.splice(50, 0, { ...(entities[3] as Entity), id: 'copy-early' });
+    entities.push({ ...(entities[10] as Entity), id: 'copy-late' });
+    entities.splice(2100, 0, { ...(entities[5] as Entity), id: 'near-late', text: (entities[5] as Entity).text.replace('w5x60 ', 'changed ') });
+    const file = path.join(dataDir, 'batches.jsonl');
+    await fs.writeFile(file, entities.map((e) => JSON.stringify(e)).join('\n'));
+    const crawl = { seeds: [], include: [], exclude: [], maxDepth: 8, maxPages: 10, allowPrivate: false, allowHosts: [] };
+    for (const name of ['from-list', 'from-file']) await store.ensureCollection(name, { name, crawl, defaults: {} });
+    const stream = await streamSource({ source: file, streamAboveBytes: 0 });
+    if (!stream) throw new Error('expected a stream');
+    const progress: Array<[number, number]> = [];
+    const batched = await distill(store, 'from-file', stream.batches, (d, t) => progress.push([d, t]));
+    const listed = await distill(store, 'from-list', entities);
+    expect(batched).toEqual(listed);
+    expect(batched).toMatchObject({ received: 2603, kept: 2600, inserted: 2600 });
+    expect(batched.dropped.map((d) => [d.id, d.duplicateOf, d.kind])).toEqual([
+      ['copy-early', 'd0003', 'exact'],
+      ['near-late', 'd0005', 'near'],
+      ['copy-late', 'd0010', 'exact'],
+    ]);
+    expect(progress.at(-1)).toEqual([2600, 0]);
+    expect(await store.documentHashes('from-file')).toEqual(await store.documentHashes('from-list'));
   });
 
   it('ingests a JSONL file, reports bad lines by number, stores, builds, publishes and loads', async () => {

@@ -8,6 +8,7 @@ import {
   createHandlers,
   distill,
   ingestSource,
+  streamSource,
   type CrawlPageResult,
   type DistillReport,
   type IndexBuildResult,
@@ -209,18 +210,27 @@ export async function runIngest(
       const pages = records.filter((r) => r.job.name === 'crawl.fetch').map((r) => r.result as CrawlPageResult);
       ({ ingest, distilled } = crawlReport(pages, refused));
     } else {
-      const report = await ingestSource(
-        { source: path.resolve(ctx.io.cwd, source), format: opts.crawl.format },
-        { onProgress: (d, t) => crawlBar.update(d, t) },
-      );
-      crawlBar.stop();
+      const sourceOptions = { source: path.resolve(ctx.io.cwd, source), format: opts.crawl.format };
+      const hooks = { onProgress: (d: number, t: number) => crawlBar.update(d, t) };
+      // a large JSON Lines file is read and stored batch by batch; anything else is read whole
+      const stream = await streamSource(sourceOptions, hooks);
+      const report = stream ? null : await ingestSource(sourceOptions, hooks);
+      const format = stream ? stream.report.format : (report as IngestReport).format;
+      if (!stream) crawlBar.stop();
       if (!opts.crawl.format) {
         // Remember the detected format (stats compares xllm collections with the reference).
         const config = await store.getCollection(collection);
-        if (config) await store.ensureCollection(collection, { ...config, crawl: { ...config.crawl, format: report.format } });
+        if (config) await store.ensureCollection(collection, { ...config, crawl: { ...config.crawl, format } });
       }
-      distilled = await distill(store, collection, report.entities, (d, t) => storeBar.update(d, t));
-      ingest = { ...report, entities: report.entities.length };
+      const onStored = (d: number, t: number) => storeBar.update(d, t);
+      if (stream) {
+        distilled = await distill(store, collection, stream.batches, onStored);
+        ingest = stream.report;
+      } else {
+        const read = report as IngestReport;
+        distilled = await distill(store, collection, read.entities, onStored);
+        ingest = { ...read, entities: read.entities.length };
+      }
     }
     crawlBar.stop();
     storeBar.stop();
