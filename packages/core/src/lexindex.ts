@@ -172,13 +172,26 @@ export class LexIndex {
     };
     // first pass: every entity's token stream (its surfaces and pairs on the way); the sketch counts its runs
     const sketch = new RunSketch(chars >> 3);
-    const streamed: Array<{ stream: Int32Array; lengths: number[] } | undefined> = [];
+    // the streams are copied into buffers of STREAM_CHUNK values, each slot's a view of one, as a loaded snapshot
+    // holds them in one buffer (an ArrayBuffer per stream took about 200 bytes more each), with their lengths
+    const streams: Int32Array[] = [];
+    const lengths = new Int32Array(total * FIELD_COUNT);
+    let buf = new Int32Array(0);
+    let used = 0;
     let streamWords = 0;
     for (let slot = 0; slot < total; slot++) {
       const s = this.streamOfSlot(slot, true);
+      const n = s.stream.length;
       sketch.addStream(s.stream, this.lex.maxWords);
-      streamWords += s.stream.length;
-      streamed.push(s);
+      streamWords += n;
+      if (used + n > buf.length) {
+        buf = new Int32Array(Math.max(STREAM_CHUNK, n));
+        used = 0;
+      }
+      buf.set(s.stream, used);
+      streams.push(buf.subarray(used, used + n));
+      used += n;
+      lengths.set(s.lengths, slot * FIELD_COUNT);
       step();
     }
     // second pass: the terms of each stream, where only the runs that may occur twice are made multi-tokens; the
@@ -188,9 +201,7 @@ export class LexIndex {
     // an entity holds about 0.6 distinct words per word of its stream (abstracts and documentation)
     this.post.beginBulk(Math.ceil(streamWords * 0.6));
     for (let slot = 0; slot < total; slot++) {
-      const s = streamed[slot] as { stream: Int32Array; lengths: number[] };
-      streamed[slot] = undefined;
-      this.post.index(slot, s.stream, s.lengths);
+      this.post.index(slot, streams[slot] as Int32Array, lengths.subarray(slot * FIELD_COUNT, (slot + 1) * FIELD_COUNT));
       this.version.n++;
       step();
     }
@@ -291,11 +302,11 @@ export class LexIndex {
 
   private indexSlot(slot: number, withOwn: boolean): void {
     const { stream, lengths } = this.streamOfSlot(slot, withOwn);
-    this.post.index(slot, stream, lengths);
+    this.post.index(slot, stream.slice(), lengths);
     this.version.n++;
   }
 
-  /** The token stream and field lengths of the entity at `slot` (see streamOf). */
+  /** The token stream (a scratch view, see streamOf) and field lengths of the entity at `slot`. */
   private streamOfSlot(slot: number, withOwn: boolean): { stream: Int32Array; lengths: number[] } {
     const e = this.graph.entities.get(slot) as Entity;
     const lengths = new Array<number>(FIELD_COUNT).fill(0);
@@ -323,7 +334,8 @@ export class LexIndex {
    * The token stream of an entity: for every sentence of its texts (own fields, then the anchor texts of links
    * pointing at it), the marker −(field + 1), then the ids of its kept words (stopwords are not kept, so runs bridge
    * them). Adds the kept-word lengths per field to `lengths`; with `withOwn`, also adds the surfaces and pairs of
-   * the entity's own text from the same pass (see applyOwn).
+   * the entity's own text from the same pass (see applyOwn). The stream is a view of a scratch buffer, valid until
+   * the next call: the caller copies it where it keeps it.
    */
   private streamOf(e: Entity, anchors: readonly string[], withOwn: boolean, lengths: number[]): Int32Array {
     const out = this.streamScratch;
@@ -347,7 +359,7 @@ export class LexIndex {
         out.length = o;
       });
     }
-    return out.view().slice();
+    return out.view();
   }
 
   /**
@@ -677,6 +689,9 @@ export class LexIndex {
 function defaultClock(): number {
   return globalThis.performance.now();
 }
+
+/** Values per buffer of a bulk build's token streams (16 MB). */
+const STREAM_CHUNK = 1 << 22;
 
 /** The most pairs a bulk build reserves room for before it counts them (see finishBulk). */
 const PAIR_RESERVE_MAX = 1 << 21;

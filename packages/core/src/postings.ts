@@ -76,7 +76,7 @@ export class Postings {
   ) {}
 
   /** Adds an entity's token stream and field lengths at `slot`, with the terms, counts and postings it holds. */
-  index(slot: number, stream: Int32Array, lengths: readonly number[]): void {
+  index(slot: number, stream: Int32Array, lengths: ArrayLike<number>): void {
     this.streams[slot] = stream;
     const bag = this.lex.bagOf(stream);
     this.applyBag(slot, bag, +1);
