@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Entity } from './entity';
-import { EntitySlots } from './slots';
 import { normalize, wordSurfaces } from './tokenizer';
 
 /** Hex SHA-256 of an entity's content (title, text, category, tags; not its id or url). */
@@ -194,19 +193,16 @@ export class Deduper {
   private readonly bands = new KeyTable();
   private readonly found: number[] = [];
   private kept = 0;
-  private readonly keptAt: (n: number) => Entity | undefined;
-  /** the kept entities as JSON lines, when the caller does not hold them */
-  private readonly lines: EntitySlots | null;
 
   /**
-   * `keptAt(n)`: the n-th kept entity (0-based), where the caller holds them (a list, an index builder); without it,
-   * the deduplicator keeps each kept entity as its JSON line (one buffer of the texts, not objects).
+   * `keptAt(n)`: the n-th kept entity (0-based), read back from where the caller holds them (a list, an index
+   * builder's lines, a file of an upload's).
    */
-  constructor(keptAt?: (n: number) => Entity | undefined, opts: { nearThreshold?: number } = {}) {
+  constructor(
+    private readonly keptAt: (n: number) => Entity | undefined,
+    opts: { nearThreshold?: number } = {},
+  ) {
     this.threshold = opts.nearThreshold ?? 0.9;
-    const lines = keptAt ? null : new EntitySlots();
-    this.lines = lines;
-    this.keptAt = keptAt ?? ((n) => (lines as EntitySlots).get(n));
   }
 
   /** Entities kept so far. */
@@ -238,7 +234,6 @@ export class Deduper {
       }
     }
     const n = this.kept++;
-    this.lines?.appendLine(n, e);
     this.exact.add(h, n);
     for (const bh of keys) this.bands.add(bh, n);
     return null;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { contentHash, Deduper, type Entity } from '@lexigraph/core';
 import type { PipelineStore, StoredDocument } from './ports';
+import { SpillLines } from './spill-lines';
 
 export interface DistillReport {
   received: number;
@@ -44,9 +45,9 @@ const BATCH = 250;
  * Deduplicates `entities` (exact and near duplicates, via the engine's Deduper), hashes each kept entity
  * (documentHash) and upserts into `collection` only those whose hash differs from the stored one, so re-running an
  * ingest writes nothing new. `entities` is a list, or batches read one after the other (a large file read as a
- * stream): each batch is stored before the next is read, and the kept entities are held by the deduplicator as
- * lines, never as objects all at once. `onProgress(done, total)` counts kept entities handled (total 0 while
- * batches are still coming).
+ * stream): each batch is stored before the next is read, and the kept entities wait in a temporary file for the
+ * deduplicator's checks (SpillLines), never held in memory all at once. `onProgress(done, total)` counts kept
+ * entities handled (total 0 while batches are still coming).
  */
 export async function distill(
   store: PipelineStore,
@@ -55,9 +56,26 @@ export async function distill(
   onProgress?: (done: number, total: number) => void,
 ): Promise<DistillReport> {
   const listed = Array.isArray(entities) ? (entities as readonly Entity[]) : null;
+  // a list is held by the caller, so the deduplicator reads the kept ones from it; batches go to a temporary file
   const kept: Entity[] = [];
-  // a list is held by the caller, so the deduplicator reads the kept ones from it
-  const deduper = new Deduper(listed ? (n) => kept[n] : undefined);
+  const spill = listed ? null : new SpillLines();
+  try {
+    return await distillInto(store, collection, entities, listed, kept, spill, onProgress);
+  } finally {
+    spill?.close();
+  }
+}
+
+async function distillInto(
+  store: PipelineStore,
+  collection: string,
+  entities: readonly Entity[] | AsyncIterable<Entity[]>,
+  listed: readonly Entity[] | null,
+  kept: Entity[],
+  spill: SpillLines | null,
+  onProgress?: (done: number, total: number) => void,
+): Promise<DistillReport> {
+  const deduper = new Deduper(spill ? (n) => spill.at(n) : (n) => kept[n]);
   const stored = await store.documentHashes(collection);
   const report: DistillReport = { received: 0, kept: 0, dropped: [], inserted: 0, updated: 0, unchanged: 0 };
   let changed: StoredDocument[] = [];
@@ -82,7 +100,8 @@ export async function distill(
         continue;
       }
       report.kept++;
-      if (listed) kept.push(entity);
+      if (spill) spill.push(entity);
+      else kept.push(entity);
       const hash = documentHash(entity);
       if (stored.get(entity.id) === hash) report.unchanged++;
       else changed.push({ entity, hash });
