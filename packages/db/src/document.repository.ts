@@ -168,16 +168,26 @@ export class DocumentRepository {
     for (;;) {
       let rows: { externalId: string; entity: unknown }[];
       try {
-        rows = await this.raw.$queryRawUnsafe<{ externalId: string; entity: unknown }[]>(
-          `SELECT "externalId", entity FROM "Document"
-           WHERE "collectionId" = $1::uuid AND "deletedAt" IS NULL
-             AND ($2::text IS NULL OR "externalId" COLLATE "C" > $2::text COLLATE "C")
-           ORDER BY "externalId" COLLATE "C"
-           LIMIT $3::int`,
-          collectionId,
-          after,
-          pageRows,
-        );
+        // two statements rather than `$2 IS NULL OR …`, so each page is a range scan of the bytewise index
+        rows =
+          after === null
+            ? await this.raw.$queryRawUnsafe<{ externalId: string; entity: unknown }[]>(
+                `SELECT "externalId", entity FROM "Document"
+                 WHERE "collectionId" = $1::uuid AND "deletedAt" IS NULL
+                 ORDER BY "externalId" COLLATE "C"
+                 LIMIT $2::int`,
+                collectionId,
+                pageRows,
+              )
+            : await this.raw.$queryRawUnsafe<{ externalId: string; entity: unknown }[]>(
+                `SELECT "externalId", entity FROM "Document"
+                 WHERE "collectionId" = $1::uuid AND "deletedAt" IS NULL AND "externalId" COLLATE "C" > $2::text COLLATE "C"
+                 ORDER BY "externalId" COLLATE "C"
+                 LIMIT $3::int`,
+                collectionId,
+                after,
+                pageRows,
+              );
       } catch (err) {
         throw toDbError(err, `list entities of collection ${collectionId}`);
       }
