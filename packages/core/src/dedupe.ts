@@ -224,7 +224,7 @@ export class Deduper {
         const key = bandKey(f.readers, f.sig, b);
         const bh = hash32(key);
         keys.push(bh);
-        for (const n of [...this.bands.get(bh, this.found)]) {
+        for (const n of this.bands.get(bh, this.found)) {
           const k = this.keptAt(n) as Entity;
           const kf = fingerprint(k);
           if (kf.sig && bandKey(kf.readers, kf.sig, b) === key && jaccard(f.shingles, kf.shingles) >= this.threshold) {

@@ -80,13 +80,17 @@ describe('delta segments', () => {
     }
   });
 
+  /** The fixture snapshot of an older format, loaded, and a build of the entities it was made from. */
+  const oldFormat = (format: number): { loaded: LexIndex; fresh: LexIndex } => {
+    const old = new Uint8Array(readFileSync(join(__dirname, `../test/fixtures/snapshot-format${format}.bin`)));
+    expect(new DataView(old.buffer, old.byteOffset).getUint32(4, true)).toBe(format);
+    const C4 = ent('c', 'Partial Indexes', 'A partial index is built over a subset of a table. Übersicht: naïve café.', { category: ['SQL'] });
+    return { loaded: LexIndex.deserialize(old), fresh: LexIndex.build([A, { ...B, headings: ['Vacuum freeze'] }, C4]) };
+  };
+
   it('reads snapshots of format 5, which held each pair once, and writes them back in the current format', () => {
     // made by format 5's serializer from A, B (with a heading) and C4
-    const old = new Uint8Array(readFileSync(join(__dirname, '../test/fixtures/snapshot-format5.bin')));
-    expect(new DataView(old.buffer, old.byteOffset).getUint32(4, true)).toBe(5);
-    const loaded = LexIndex.deserialize(old);
-    const C4 = ent('c', 'Partial Indexes', 'A partial index is built over a subset of a table. Übersicht: naïve café.', { category: ['SQL'] });
-    const fresh = LexIndex.build([A, { ...B, headings: ['Vacuum freeze'] }, C4]);
+    const { loaded, fresh } = oldFormat(5);
     expect(loaded.stats()).toEqual(fresh.stats());
     expect(loaded.exportTables({ allTerms: true, minJoint: 1 })).toEqual(fresh.exportTables({ allTerms: true, minJoint: 1 }));
     // answers but for their timings (the related terms read the pair rows)
@@ -102,11 +106,7 @@ describe('delta segments', () => {
 
   it('reads snapshots of the previous format (4), which kept entities and terms in the header', () => {
     // made by format 4's serializer from A, B (with a heading) and C (removed and added again, so slots were reused)
-    const old = new Uint8Array(readFileSync(join(__dirname, '../test/fixtures/snapshot-format4.bin')));
-    expect(new DataView(old.buffer, old.byteOffset).getUint32(4, true)).toBe(4);
-    const loaded = LexIndex.deserialize(old);
-    const C4 = ent('c', 'Partial Indexes', 'A partial index is built over a subset of a table. Übersicht: naïve café.', { category: ['SQL'] });
-    const fresh = LexIndex.build([A, { ...B, headings: ['Vacuum freeze'] }, C4]);
+    const { loaded, fresh } = oldFormat(4);
     expect(loaded.stats()).toEqual(fresh.stats());
     expect(loaded.exportTables({ allTerms: true, minJoint: 1 })).toEqual(fresh.exportTables({ allTerms: true, minJoint: 1 }));
     for (const q of ['vacuum freeze', 'partial index', 'naïve café', 'write ahead']) expect(loaded.search(q, { k: 10 })).toEqual(fresh.search(q, { k: 10 }));

@@ -1,7 +1,7 @@
 import { ByteColumn, CountColumn, IntColumn } from './intcolumn';
 import { FIELD_COUNT } from './params';
 import { RunSketch } from './runsketch';
-import { STEP_ITERATIONS, termRoom, type IndexState } from './serialize';
+import { runSteps, STEP_ITERATIONS, termRoom, type IndexState } from './serialize';
 import { forEachWord, MT_SEP, normalize, type Analyzer } from './tokenizer';
 import { Trie } from './trie';
 
@@ -348,13 +348,7 @@ export class Lexicon {
     this.stampNow = 0;
     // the trie as a loaded snapshot holds it (child lists, 8 bytes a term), where the build's hash map took about 37
     const n = this.size;
-    const trie = Trie.fromColumns(this.parent.data, this.lastWord, n, termRoom(n), STEP_ITERATIONS);
-    for (let r = trie.next(); ; r = trie.next()) {
-      if (r.done) {
-        this.child = r.value;
-        break;
-      }
-    }
+    this.child = runSteps(Trie.fromColumns(this.parent.data, this.lastWord, n, termRoom(n), STEP_ITERATIONS));
     const words = this.words.data;
     for (let t = 0; t < this.size; t++) {
       const d = this.df.get(t);

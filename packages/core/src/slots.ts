@@ -218,13 +218,14 @@ export class EntitySlots {
     this.lineStart = new Float64Array(lineStart.length);
     this.lineCount = 0;
     this.parsed.clear();
+    // the buffer of the last line read may be an old one, let go below
+    this.chunk = EMPTY;
     let c = 0;
     for (let slot = 0; slot < count; slot++) {
       const from = lineStart[slot] as number;
       while ((chunkStart[c + 1] as number) <= from) c++;
       const chunk = chunks[c] as Uint8Array;
       const line = chunk.subarray(from - (chunkStart[c] as number), (lineStart[slot + 1] as number) - 1 - (chunkStart[c] as number));
-      this.chunk = chunk;
       const e = JSON.parse(this.decoder.decode(line)) as Entity;
       const changed = change(e);
       if (changed.id !== e.id) throw new RangeError('rewriteLines: an entity changed its id');

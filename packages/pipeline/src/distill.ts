@@ -56,26 +56,36 @@ export async function distill(
   onProgress?: (done: number, total: number) => void,
 ): Promise<DistillReport> {
   const listed = Array.isArray(entities) ? (entities as readonly Entity[]) : null;
-  // a list is held by the caller, so the deduplicator reads the kept ones from it; batches go to a temporary file
-  const kept: Entity[] = [];
+  // a list is held by the caller, so the deduplicator reads the kept ones from a list of them; batches go to a
+  // temporary file
   const spill = listed ? null : new SpillLines();
   try {
-    return await distillInto(store, collection, entities, listed, kept, spill, onProgress);
+    return await distillInto(store, collection, entities, spill ?? listKeeper(), onProgress);
   } finally {
     spill?.close();
   }
+}
+
+/** Where distill keeps the entities it kept, for its deduplicator to read back (see SpillLines). */
+interface Keeper {
+  push(e: Entity): void;
+  at(n: number): Entity | undefined;
+}
+
+function listKeeper(): Keeper {
+  const kept: Entity[] = [];
+  return { push: (e) => kept.push(e), at: (n) => kept[n] };
 }
 
 async function distillInto(
   store: PipelineStore,
   collection: string,
   entities: readonly Entity[] | AsyncIterable<Entity[]>,
-  listed: readonly Entity[] | null,
-  kept: Entity[],
-  spill: SpillLines | null,
+  keeper: Keeper,
   onProgress?: (done: number, total: number) => void,
 ): Promise<DistillReport> {
-  const deduper = new Deduper(spill ? (n) => spill.at(n) : (n) => kept[n]);
+  const listed = Array.isArray(entities) ? (entities as readonly Entity[]) : null;
+  const deduper = new Deduper((n) => keeper.at(n));
   const stored = await store.documentHashes(collection);
   const report: DistillReport = { received: 0, kept: 0, dropped: [], inserted: 0, updated: 0, unchanged: 0 };
   let changed: StoredDocument[] = [];
@@ -100,8 +110,7 @@ async function distillInto(
         continue;
       }
       report.kept++;
-      if (spill) spill.push(entity);
-      else kept.push(entity);
+      keeper.push(entity);
       const hash = documentHash(entity);
       if (stored.get(entity.id) === hash) report.unchanged++;
       else changed.push({ entity, hash });

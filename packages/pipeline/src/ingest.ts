@@ -115,7 +115,7 @@ export async function ingestSource(options: IngestSourceOptions, hooks: IngestHo
     return { kind: 'folder', format, entities, badLines: [], skipped: [], pages: entities.length, duplicates: 0 };
   }
   const format = options.format ?? detect(crawler, source);
-  const stream = await streamSource(options, hooks);
+  const stream = await streamSource({ ...options, format }, hooks);
   if (stream) {
     const entities: Entity[] = [];
     for await (const batch of stream.batches) for (const e of batch) entities.push(e);
