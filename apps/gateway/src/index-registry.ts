@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { AppError } from '@lexigraph/contracts';
-import { applyDelta, decodeDelta, openChainSliced, type LexIndex, type QueryParams } from '@lexigraph/core';
+import { applyDelta, decodeDelta, openChainSliced, type ChainSegment, type LexIndex, type QueryParams } from '@lexigraph/core';
 import { deltaDocuments, IN_PLACE_MAX_DOCUMENTS, readManifest, readSnapshotChain, snapshotCollections, storedDefaults } from '@lexigraph/pipeline';
 import type { IndexVersionInfo } from '@lexigraph/db';
 import { isUnavailable, type GatewayDatabase } from './database';
@@ -175,7 +175,7 @@ export class IndexRegistry {
       index,
       version: manifest.version,
       publishedAt: new Date(manifest.publishedAt),
-      bytes: segments.reduce((n, b) => n + b.length, 0),
+      bytes: segments.reduce((n, b) => n + b.byteLength, 0),
       entities: index.size,
       defaults: {},
       configured: false,
@@ -225,7 +225,7 @@ export class IndexRegistry {
         loadMs: performance.now() - t0,
       });
     }
-    let segments: Uint8Array[] | null = null;
+    let segments: ChainSegment[] | null = null;
     let source: ServedIndex['source'] = 'snapshot';
     if (this.dataDir) {
       // A data directory shared with the indexer saves moving the bytes through the database, when it is current.
@@ -242,7 +242,7 @@ export class IndexRegistry {
       index,
       version: published.version,
       publishedAt,
-      bytes: segments.reduce((n, b) => n + b.length, 0),
+      bytes: segments.reduce((n, b) => n + b.byteLength, 0),
       entities: index.size,
       defaults: this.defaultsOf(collection, row.config),
       configured: true,

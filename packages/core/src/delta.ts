@@ -1,6 +1,7 @@
 import type { Entity } from './entity';
 import { LexIndex } from './lexindex';
 import { runSteps, runStepsSliced, SnapshotError } from './serialize';
+import { isSnapshot, type ChainSegment } from './snapshotlayout';
 
 /**
  * A delta segment: the documents of a collection that changed since the version it follows (its parent), each in
@@ -20,7 +21,6 @@ export interface IndexDelta {
 
 export const DELTA_FORMAT_VERSION = 1;
 const DELTA_MAGIC = 0x4447584c; // "LXGD" read as little-endian u32
-const SNAPSHOT_MAGIC = 0x4947584c; // "LXGI"
 
 export function encodeDelta(delta: IndexDelta): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify({ upserts: delta.upserts, deletes: delta.deletes }));
@@ -75,10 +75,10 @@ function* applyDeltaSteps(index: LexIndex, delta: IndexDelta): Generator<void, v
 }
 
 /**
- * Opens an index version from its chain of segments: the full snapshot first, then its deltas in order (each the
- * bytes of one published version).
+ * Opens an index version from its chain of segments: the full snapshot first (its bytes, or its sections as a file
+ * reader gives them), then its deltas in order (each the bytes of one published version).
  */
-export function openChain(segments: readonly Uint8Array[]): LexIndex {
+export function openChain(segments: readonly ChainSegment[]): LexIndex {
   return runSteps(openChainSteps(segments));
 }
 
@@ -87,16 +87,18 @@ export function openChain(segments: readonly Uint8Array[]): LexIndex {
  * keep being answered while a large version is decoded. The index is built apart and returned whole: nothing
  * served sees it half made.
  */
-export function openChainSliced(segments: readonly Uint8Array[], pause: () => Promise<void>, sliceMs?: number): Promise<LexIndex> {
+export function openChainSliced(segments: readonly ChainSegment[], pause: () => Promise<void>, sliceMs?: number): Promise<LexIndex> {
   return runStepsSliced(openChainSteps(segments), pause, sliceMs);
 }
 
-function* openChainSteps(segments: readonly Uint8Array[]): Generator<void, LexIndex, void> {
+function* openChainSteps(segments: readonly ChainSegment[]): Generator<void, LexIndex, void> {
   const [base, ...deltas] = segments;
   if (!base) throw new SnapshotError('an index chain needs its full snapshot');
-  if (magicOf(base) !== SNAPSHOT_MAGIC) throw new SnapshotError('an index chain must start with a full snapshot');
+  if (base instanceof Uint8Array) magicOf(base);
+  if (!isSnapshot(base)) throw new SnapshotError('an index chain must start with a full snapshot');
   const index = yield* LexIndex.deserializeSteps(base);
   for (const bytes of deltas) {
+    if (!(bytes instanceof Uint8Array)) throw new SnapshotError('an index chain holds one full snapshot, first');
     const d = decodeDelta(bytes);
     yield;
     yield* applyDeltaSteps(index, d);

@@ -17,6 +17,7 @@ import { RunSketch } from './runsketch';
 import { fullScope, viewScope, type Scope } from './scope';
 import { standardPrompt, type StandardPrompt } from './standardize';
 import { decodeIndexStateSteps, encodeIndexState, encodeIndexStateParts, runSteps, type IndexState } from './serialize';
+import type { SnapshotLayout } from './snapshotlayout';
 import { learnTitleAffixes, NO_TITLE_AFFIXES, withoutTitleBoilerplate } from './titles';
 import { exportTables, indexStats, type ExportedTables, type IndexStats, type TableSources } from './tables';
 import { Analyzer } from './tokenizer';
@@ -248,7 +249,7 @@ export class LexIndex {
     return encodeIndexStateParts(this.snapshotState());
   }
 
-  static deserialize(bytes: Uint8Array): LexIndex {
+  static deserialize(bytes: Uint8Array | SnapshotLayout): LexIndex {
     return runSteps(LexIndex.deserializeSteps(bytes));
   }
 
@@ -256,7 +257,7 @@ export class LexIndex {
    * `deserialize` as a stepwise task (see `runStepsSliced` in serialize.ts): a server decodes a large index in
    * slices between requests instead of stalling them.
    */
-  static *deserializeSteps(bytes: Uint8Array): Generator<void, LexIndex, void> {
+  static *deserializeSteps(bytes: Uint8Array | SnapshotLayout): Generator<void, LexIndex, void> {
     const s = yield* decodeIndexStateSteps(bytes);
     const idx = new LexIndex(s.options);
     yield* idx.restoreSteps(s);

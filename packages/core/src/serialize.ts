@@ -1,4 +1,3 @@
-import type { Entity } from './entity';
 import { SnapshotError } from './errors';
 import { EntitySlots, type LoadedEntities } from './slots';
 import { forEachPair, PairAdjacencyWriter, type PairAdjacency } from './pairs';
@@ -19,6 +18,7 @@ import {
 import { rankOf, termSet, type TermSet } from './termset';
 import { writeVarint } from './varint';
 import type { BuildOptions } from './params';
+import { layoutOf, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, SNAPSHOT_PREFIX, type SnapshotHeader, type SnapshotLayout } from './snapshotlayout';
 
 /**
  * Binary snapshot of an index: its raw tables, so loading never re-analyzes text.
@@ -41,12 +41,10 @@ import type { BuildOptions } from './params';
  *   loading copies them. Format 5 held each pair once, (t, u) under t < u, and loading wrote both rows.
  * - `surfaces`: per surface of the header's list, its word + 1 (0 for a stopword), so loading stems nothing.
  * Small numbers dominate every section (gaps, counts, word ids), so most take one or two bytes. Loading decodes
- * them into typed arrays (one buffer for all postings, one for all streams).
+ * them into typed arrays (one buffer for all postings, one for all streams). The frame (magic, version, header,
+ * section bounds) is read by snapshotlayout.ts, from whole bytes or from a file one section at a time.
  */
-export const SNAPSHOT_FORMAT_VERSION = 6;
-/** Format 4 kept entities, inbound links and terms in the header, format 5 each pair once; both are still read. */
-const OLDEST_READ_FORMAT = 4;
-const MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
+export { SNAPSHOT_FORMAT_VERSION };
 const FIELDS = 6;
 
 /**
@@ -122,17 +120,6 @@ export interface IndexState {
   lengths: ArrayLike<number>;
   pairs: PairAdjacency;
   counters: { pairCount: number; pairOccurrences: number; tokenOccurrences: number };
-}
-
-interface Header {
-  options: BuildOptions;
-  /** format 4 only (format 5 on: the `entities`, `inbound` and `words` sections) */
-  slots?: Array<Entity | null>;
-  inbound?: Array<[string, Array<[string, string]>]>;
-  terms?: string;
-  surfaces: Array<[string, number]>;
-  counters: IndexState['counters'];
-  sections: Array<[string, number]>;
 }
 
 export { SnapshotError };
@@ -307,19 +294,19 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
     ['pairs', [pairs.bytes()]],
     ['surfaces', [surfaces.bytes()]],
   ];
-  const header: Header = {
+  const header: SnapshotHeader = {
     options: s.options,
     surfaces: [...s.surfaceCount.entries()],
     counters: s.counters,
     sections: sections.map(([name, parts]) => [name, parts.reduce((n, a) => n + a.length, 0)]),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const head = new Uint8Array(12 + json.length);
+  const head = new Uint8Array(SNAPSHOT_PREFIX + json.length);
   const dv = new DataView(head.buffer);
-  dv.setUint32(0, MAGIC, true);
+  dv.setUint32(0, SNAPSHOT_MAGIC, true);
   dv.setUint32(4, SNAPSHOT_FORMAT_VERSION, true);
   dv.setUint32(8, json.length, true);
-  head.set(json, 12);
+  head.set(json, SNAPSHOT_PREFIX);
   return [head, ...sections.flatMap(([, parts]) => parts)];
 }
 
@@ -382,36 +369,32 @@ export async function runStepsSliced<T>(steps: Generator<void, T, void>, pause: 
   }
 }
 
-export function decodeIndexState(bytes: Uint8Array): IndexState {
+export function decodeIndexState(bytes: Uint8Array | SnapshotLayout): IndexState {
   return runSteps(decodeIndexStateSteps(bytes));
 }
 
-/** `decodeIndexState` as a stepwise task: it yields every STEP_ITERATIONS iterations of its loops. */
-export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, IndexState, void> {
-  if (bytes.byteLength < 12) throw new SnapshotError('index snapshot is truncated');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (dv.getUint32(0, true) !== MAGIC) throw new SnapshotError('not a Lexigraph index snapshot (bad magic)');
-  const version = dv.getUint32(4, true);
-  if (version < OLDEST_READ_FORMAT || version > SNAPSHOT_FORMAT_VERSION) {
-    throw new SnapshotError(`index snapshot format ${version} is not supported (expected ${SNAPSHOT_FORMAT_VERSION}): rebuild the index`);
-  }
-  const jsonLen = dv.getUint32(8, true);
-  if (12 + jsonLen > bytes.byteLength) throw new SnapshotError('index snapshot is truncated');
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + jsonLen))) as Header;
-  let off = 12 + jsonLen;
-  const bounds = new Map<string, [number, number]>();
-  for (const [name, len] of header.sections) {
-    if (off + len > bytes.byteLength) throw new SnapshotError('index snapshot is truncated');
-    bounds.set(name, [off, off + len]);
-    off += len;
-  }
-  const section = (n: string): [number, number] => {
-    const b = bounds.get(n);
+/**
+ * `decodeIndexState` as a stepwise task: it yields every STEP_ITERATIONS iterations of its loops. It takes a whole
+ * snapshot's bytes, or a snapshot read by sections (see readSnapshotLayout), whose buffers it keeps as they are.
+ */
+export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Generator<void, IndexState, void> {
+  const layout = input instanceof Uint8Array ? layoutOf(input) : input;
+  const { version, header } = layout;
+  const section = (n: string): Uint8Array => {
+    const b = layout.sections.get(n);
     if (!b) throw new SnapshotError(`index snapshot lacks section ${n}`);
     return b;
   };
-  const need = (n: string): VarReader => new VarReader(bytes, ...section(n), n);
-  const lines = (n: string): LineReader => new LineReader(bytes, ...section(n), n);
+  /** A section's bytes to keep: its own buffer, or a copy of a view of the whole snapshot (so those bytes can go). */
+  const own = (n: string): Uint8Array => (layout.owned ? section(n) : new Uint8Array(section(n)));
+  const need = (n: string): VarReader => {
+    const b = section(n);
+    return new VarReader(b, 0, b.length, n);
+  };
+  const lines = (n: string): LineReader => {
+    const b = section(n);
+    return new LineReader(b, 0, b.length, n);
+  };
 
   let loaded: LoadedEntities;
   // per term its line: a single word's key, '' for a multi-token
@@ -426,9 +409,8 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
       nTerms++;
     }
   } else {
-    // the entities stay their lines (a copy, so the snapshot's bytes can go), parsed when read
-    const [from, to] = section('entities');
-    loaded = yield* EntitySlots.fromLines(new Uint8Array(bytes.subarray(from, to)), 1024);
+    // the entities stay their lines, parsed when read
+    loaded = yield* EntitySlots.fromLines(own('entities'), 1024);
     const ir = lines('inbound');
     for (let line = ir.next(); line !== null; line = ir.next()) {
       const [k, l] = parseLine(line, 'inbound') as [string, Array<[string, string]>];
@@ -461,21 +443,21 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   tr.done();
 
   // the postings stay varints (see PostingTable): each word's are found by counting the bytes that end a varint
-  const [postFrom, postTo] = section('postings');
+  const postBytes = own('postings');
   // an offset per single word only (one term in ten or fewer), found by rank
   const postWords = termSet(nTerms, (t) => (parent[t] as number) < 0);
   const postStart = new Int32Array((postWords.base[postWords.base.length - 1] as number) + 1);
-  const scan: PostingScan = { t: 0, word: 0, o: postFrom, from: postFrom, to: postTo };
+  const scan: PostingScan = { t: 0, word: 0, o: 0, from: 0, to: postBytes.length };
   // format 5 holds each pair once, (t, u) under t < u, by t then u: put in both rows in that order, every row gets
   // its words in ascending order (see PairAdjacencyWriter); the section is read twice, to measure and to write
   let par = version >= 6 ? null : need('pairs');
   const pairWriter = new PairAdjacencyWriter(version >= 6 ? 0 : nTerms);
   while (scan.t < nTerms) {
-    scanPostingsAndPairs(STEP_ITERATIONS, scan, bytes, postStart, parent, df, par, pairWriter);
+    scanPostingsAndPairs(STEP_ITERATIONS, scan, postBytes, postStart, parent, df, par, pairWriter);
     yield;
   }
-  postStart[scan.word] = scan.o - postFrom;
-  if (scan.o !== postTo) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
+  postStart[scan.word] = scan.o;
+  if (scan.o !== postBytes.length) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
   let pairs: PairAdjacency;
   if (par) {
     par.done();
@@ -490,7 +472,7 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   } else {
     // the rows as they are held: a row length per single word, the rows copied
     const rr = need('pairRows');
-    const [pairFrom, pairTo] = section('pairs');
+    const pairBytes = own('pairs');
     // per single word (by rank), its row's length
     const rowLength = new Int32Array(scan.word);
     const rowScan = { t: 0, word: 0 };
@@ -502,15 +484,15 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
     let w = 0;
     const rows = termSet(nTerms, (t) => (parent[t] as number) < 0 && (rowLength[w++] as number) > 0);
     const start = rowStarts(rowLength, (rows.base[rows.base.length - 1] as number) + 1);
-    if (start[start.length - 1] !== pairTo - pairFrom) throw new SnapshotError('index snapshot is corrupt (section pairs does not match its rows)');
+    if (start[start.length - 1] !== pairBytes.length) throw new SnapshotError('index snapshot is corrupt (section pairs does not match its rows)');
     yield;
     let ends = 0;
-    for (let p = pairFrom; p < pairTo; p += STEP_ITERATIONS * 64) {
-      ends += varintEnds(bytes, p, Math.min(pairTo, p + STEP_ITERATIONS * 64));
+    for (let p = 0; p < pairBytes.length; p += STEP_ITERATIONS * 64) {
+      ends += varintEnds(pairBytes, p, Math.min(pairBytes.length, p + STEP_ITERATIONS * 64));
       yield;
     }
-    // a copy, so the snapshot's bytes can go; every entry is two varints
-    pairs = { rows, start, bytes: new Uint8Array(bytes.subarray(pairFrom, pairTo)), entries: ends >> 1 };
+    // every entry is two varints
+    pairs = { rows, start, bytes: pairBytes, entries: ends >> 1 };
   }
 
   const sr = need('streams');
@@ -521,9 +503,9 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
   // with a byte below 0x80, and each live slot's stream starts with its length
   let values = 0;
   {
-    const [from, to] = section('streams');
-    for (let p = from; p < to; p += STEP_ITERATIONS * 64) {
-      values += varintEnds(bytes, p, Math.min(to, p + STEP_ITERATIONS * 64));
+    const b = section('streams');
+    for (let p = 0; p < b.length; p += STEP_ITERATIONS * 64) {
+      values += varintEnds(b, p, Math.min(b.length, p + STEP_ITERATIONS * 64));
       yield;
     }
     for (let slot = 0; slot < nSlots; slot++) if (slots.has(slot)) values--;
@@ -553,8 +535,7 @@ export function* decodeIndexStateSteps(bytes: Uint8Array): Generator<void, Index
     lastWord,
     surfaceCount: new Map(header.surfaces),
     surfaceWord,
-    // a copy, so the snapshot's bytes can go (a Buffer's `slice` would be a view of all of them)
-    postings: { words: postWords, start: postStart, bytes: new Uint8Array(bytes.subarray(postFrom, postTo)), changed: new Map() },
+    postings: { words: postWords, start: postStart, bytes: postBytes, changed: new Map() },
     streams: streamLists,
     lengths,
     pairs,

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { encodeDelta, LexIndex, openChain } from '@lexigraph/core';
 import { manifestPath, readManifest, readSnapshotChain, writeSnapshot } from './snapshot';
 
 describe('snapshot files', () => {
@@ -18,7 +19,7 @@ describe('snapshot files', () => {
     expect(m2).toEqual({ collection: 'docs', version: 2, file: 'docs.v2.lxg', chain: ['docs.v2.lxg'], publishedAt: '2026-01-02T00:00:00.000Z', bytes: 2 });
     const read = await readManifest(dir, 'docs');
     expect(read).toEqual(m2);
-    expect(((await readSnapshotChain(dir, m2)) ?? []).map((b) => Array.from(b))).toEqual([[4, 5]]);
+    expect(((await readSnapshotChain(dir, m2)) ?? []).map((b) => Array.from(b as Uint8Array))).toEqual([[4, 5]]);
     const files = (await fs.readdir(path.join(dir, 'indexes'))).sort();
     expect(files).toEqual(['docs.json', 'docs.v2.lxg']);
   });
@@ -56,7 +57,7 @@ describe('snapshot files', () => {
     await writeSnapshot(dir, 'docs', 2, new Uint8Array([2]), new Date(), 1, { parentVersion: 1, segments: none });
     const m3 = await writeSnapshot(dir, 'docs', 3, new Uint8Array([3]), new Date(), 1, { parentVersion: 2, segments: none });
     expect(m3.chain).toEqual(['docs.v1.lxg', 'docs.v2.lxg', 'docs.v3.lxg']);
-    expect(((await readSnapshotChain(dir, m3)) ?? []).map((b) => Array.from(b))).toEqual([[1], [2], [3]]);
+    expect(((await readSnapshotChain(dir, m3)) ?? []).map((b) => Array.from(b as Uint8Array))).toEqual([[1], [2], [3]]);
     expect(await readManifest(dir, 'docs')).toEqual(m3);
     // a full snapshot starts a new chain: the old one goes with retention 1
     await writeSnapshot(dir, 'docs', 4, new Uint8Array([4]), new Date(), 1);
@@ -71,7 +72,33 @@ describe('snapshot files', () => {
         { version: 6, bytes: new Uint8Array([6]) },
       ],
     });
-    expect(((await readSnapshotChain(dir, m6)) ?? []).map((b) => Array.from(b))).toEqual([[4], [5], [6]]);
+    expect(((await readSnapshotChain(dir, m6)) ?? []).map((b) => Array.from(b as Uint8Array))).toEqual([[4], [5], [6]]);
+  });
+
+  it('reads a full snapshot section by section and its deltas whole, and the chain opens as the index written', async () => {
+    const docs = Array.from({ length: 50 }, (_x, i) => ({
+      id: `d${i}`,
+      url: `http://docs.test/d${i}`,
+      title: `Checkpoint tuning ${i % 7}`,
+      text: `The WAL segment ${i % 5} is recycled after checkpoint ${i}. Vacuum freeze ${i % 3} runs on old tuples.`,
+      category: [],
+      tags: [],
+      links: [],
+    }));
+    const built = LexIndex.build(docs);
+    const bytes = built.serialize();
+    await writeSnapshot(dir, 'docs', 1, bytes, new Date(), 3);
+    const delta = encodeDelta({ upserts: [], deletes: ['d3'] });
+    const m = await writeSnapshot(dir, 'docs', 2, delta, new Date(), 3, { parentVersion: 1, segments: async () => [] });
+    const chain = (await readSnapshotChain(dir, m)) ?? [];
+    expect(chain.map((s) => s instanceof Uint8Array)).toEqual([false, true]);
+    expect(chain.map((s) => s.byteLength)).toEqual([bytes.length, delta.length]);
+    const opened = openChain(chain);
+    built.remove('d3');
+    expect(opened.size).toBe(49);
+    for (const q of ['wal segment 2', 'vacuum freeze old tuples', 'checkpoint tuning 3']) {
+      expect(opened.search(q, { k: 10 })).toEqual(built.search(q, { k: 10 }));
+    }
   });
 
   it('reports a missing manifest or file as null, and a malformed manifest as an error', async () => {

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CollectionName, DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
+import { isSnapshot, readSnapshotLayout, type ChainSegment } from '@lexigraph/core';
 import type { PublishedIndex } from './ports';
 
 /** The manifest that points a cold reader at the published index file of a collection. */
@@ -174,20 +175,46 @@ export async function readManifest(dataDir: string, collection: string): Promise
   return { ...value, chain } as SnapshotManifest;
 }
 
-/** Reads the segments the manifest names (full snapshot first), or null when a file is missing. */
-export async function readSnapshotChain(dataDir: string, manifest: SnapshotManifest): Promise<Uint8Array[] | null> {
-  const out: Uint8Array[] = [];
+/**
+ * Reads the segments the manifest names (full snapshot first), or null when a file is missing. A full snapshot is
+ * read section by section, each into a buffer the decoded index keeps (see readSnapshotLayout); a delta is read whole.
+ */
+export async function readSnapshotChain(dataDir: string, manifest: SnapshotManifest): Promise<ChainSegment[] | null> {
+  const out: ChainSegment[] = [];
   for (const file of manifest.chain) {
     try {
-      // the file's buffer itself: a copy would hold the snapshot twice while it is decoded
-      const b = await fs.readFile(path.join(indexesDir(dataDir), file));
-      out.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      out.push(await readSegmentFile(path.join(indexesDir(dataDir), file)));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
   }
   return out;
+}
+
+/** Largest read asked of the file system at once (a single read is capped below 2 GiB). */
+const READ_MAX = 1 << 30;
+
+async function readSegmentFile(file: string): Promise<ChainSegment> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    // exactly [offset, offset + length) of the file, in a buffer of its own (shorter when the file is)
+    const read = async (offset: number, length: number): Promise<Uint8Array> => {
+      const b = new Uint8Array(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(b, got, Math.min(length - got, READ_MAX), offset + got);
+        if (bytesRead === 0) return b.subarray(0, got);
+        got += bytesRead;
+      }
+      return b;
+    };
+    const head = await read(0, Math.min(4, size));
+    return isSnapshot(head) ? await readSnapshotLayout(read, size) : await read(0, size);
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

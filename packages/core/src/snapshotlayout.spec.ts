@@ -1,0 +1,101 @@
+import type { Entity } from './entity';
+import { encodeDelta, openChain } from './delta';
+import { LexIndex } from './lexindex';
+import { decodeIndexState, SnapshotError } from './serialize';
+import { isSnapshot, layoutOf, readSnapshotLayout, type SnapshotLayout } from './snapshotlayout';
+
+function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
+  return { id, url: `http://docs.test/${id}`, title, text, category: [], tags: [], links: [], ...extra };
+}
+
+const docs = Array.from({ length: 120 }, (_x, i) =>
+  ent(`e${i}`, `Topic ${i % 17} of vacuum`, `Sentence ${i} on checkpoints and WAL segment ${i % 11}. Freeze map ${i % 5} keeps tuples visible.`, {
+    category: i % 3 ? ['Server', `Part ${i % 4}`] : [],
+    links: [{ url: `http://docs.test/e${(i * 7) % 120}`, text: `topic ${i % 13}` }],
+  }),
+);
+const PROMPTS = ['vacuum freeze', 'topic 12 checkpoints', 'wal segment 3', 'freeze map keeps tuples'];
+
+/** A reader of `bytes` as a file system gives them: each call a new buffer, counted. */
+function fileOf(bytes: Uint8Array): { read: (offset: number, length: number) => Promise<Uint8Array>; reads: Array<[number, number]> } {
+  const reads: Array<[number, number]> = [];
+  return {
+    reads,
+    read: async (offset, length) => {
+      reads.push([offset, length]);
+      return bytes.slice(offset, offset + length);
+    },
+  };
+}
+
+describe('snapshots read by sections', () => {
+  const built = LexIndex.build(docs);
+  const bytes = built.serialize();
+
+  it('decode to the index of the whole bytes, same answers and scores, and write back the same snapshot', async () => {
+    const file = fileOf(bytes);
+    const layout = await readSnapshotLayout(file.read, bytes.length);
+    expect(layout.owned).toBe(true);
+    expect(layout.byteLength).toBe(bytes.length);
+    // the prefix, the header, then one read per section, in file order and covering the file exactly
+    expect(file.reads.length).toBe(2 + layout.sections.size);
+    let end = 0;
+    for (const [offset, length] of file.reads.slice(1)) {
+      expect(offset).toBe(Math.max(end, 12));
+      end = offset + length;
+    }
+    expect(end).toBe(bytes.length);
+    const fromSections = LexIndex.deserialize(layout);
+    const fromBytes = LexIndex.deserialize(bytes);
+    for (const q of PROMPTS) {
+      const want = built.search(q, { k: 10 });
+      expect(want.length).toBeGreaterThan(0);
+      expect(fromSections.search(q, { k: 10 })).toEqual(want);
+      expect(fromBytes.search(q, { k: 10 })).toEqual(want);
+    }
+    expect(Buffer.from(fromSections.serialize()).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('keeps the buffers of the sections it was given, and copies the sections of whole bytes', async () => {
+    const layout = await readSnapshotLayout(fileOf(bytes).read, bytes.length);
+    const s = decodeIndexState(layout);
+    expect(s.postings.bytes).toBe(layout.sections.get('postings'));
+    expect(s.pairs.bytes).toBe(layout.sections.get('pairs'));
+    const whole = decodeIndexState(bytes);
+    // a copy: the decoded index does not hold the snapshot's buffer alive
+    expect(whole.postings.bytes.buffer).not.toBe(bytes.buffer);
+    expect(Buffer.from(whole.postings.bytes).equals(Buffer.from(layout.sections.get('postings') as Uint8Array))).toBe(true);
+    expect(layoutOf(bytes).owned).toBe(false);
+  });
+
+  it('opens a chain whose full snapshot was read by sections, with its deltas', async () => {
+    const delta = encodeDelta({ upserts: [ent('new', 'Partial indexes', 'A partial index covers a subset of a table.')], deletes: ['e4', 'e5'] });
+    const layout = await readSnapshotLayout(fileOf(bytes).read, bytes.length);
+    expect(isSnapshot(layout)).toBe(true);
+    const chained = openChain([layout, delta]);
+    const whole = openChain([bytes, delta]);
+    expect(chained.size).toBe(docs.length - 1);
+    for (const q of [...PROMPTS, 'partial index subset']) expect(chained.search(q, { k: 10 })).toEqual(whole.search(q, { k: 10 }));
+    expect(chained.search('partial index subset')[0]?.id).toBe('new');
+    expect(() => openChain([delta, layout])).toThrow(/start with a full snapshot/);
+    expect(() => openChain([bytes, layout])).toThrow(/one full snapshot, first/);
+  });
+
+  it('refuses a truncated, foreign or corrupt file with a SnapshotError', async () => {
+    const read = (b: Uint8Array): Promise<SnapshotLayout> => readSnapshotLayout(fileOf(b).read, b.length);
+    // the sections the header lists run past the end of the file
+    await expect(read(bytes.subarray(0, bytes.length - 1))).rejects.toThrow(/truncated/);
+    await expect(read(bytes.subarray(0, 8))).rejects.toThrow(/truncated/);
+    await expect(read(encodeDelta({ upserts: [], deletes: [] }))).rejects.toThrow(/bad magic/);
+    // a read that comes back short (the file shrank while it was read)
+    const short = { read: async (o: number, l: number) => bytes.slice(o, o + Math.max(0, l - (o > 12 ? 1 : 0))) };
+    await expect(readSnapshotLayout(short.read, bytes.length)).rejects.toThrow(SnapshotError);
+    const bad = bytes.slice();
+    bad[12] = 0x7b + 1; // the header's opening brace
+    await expect(read(bad)).rejects.toThrow(/header does not parse/);
+    const future = bytes.slice();
+    new DataView(future.buffer).setUint32(4, 99, true);
+    await expect(read(future)).rejects.toThrow(/format 99 is not supported/);
+    expect(() => layoutOf(bytes.subarray(0, bytes.length - 1))).toThrow(/truncated/);
+  });
+});

@@ -1,0 +1,113 @@
+import type { Entity } from './entity';
+import { SnapshotError } from './errors';
+import type { BuildOptions } from './params';
+
+/**
+ * The frame of a full snapshot (see serialize.ts): "LXGI" | u32 format version | u32 header length | header (UTF-8
+ * JSON) | sections, in the order and with the lengths the header lists. This module finds the sections, either in
+ * the bytes of a whole snapshot or by reading them one by one from a file, each into a buffer of its own.
+ */
+export const SNAPSHOT_MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
+/** The format written; formats from OLDEST_READ_FORMAT on are read. */
+export const SNAPSHOT_FORMAT_VERSION = 6;
+/** Format 4 kept entities, inbound links and terms in the header, format 5 each pair once; both are still read. */
+export const OLDEST_READ_FORMAT = 4;
+/** Bytes before the header: magic, format version, header length. */
+export const SNAPSHOT_PREFIX = 12;
+
+export interface SnapshotHeader {
+  options: BuildOptions;
+  /** format 4 only (format 5 on: the `entities`, `inbound` and `words` sections) */
+  slots?: Array<Entity | null>;
+  inbound?: Array<[string, Array<[string, string]>]>;
+  terms?: string;
+  surfaces: Array<[string, number]>;
+  counters: { pairCount: number; pairOccurrences: number; tokenOccurrences: number };
+  sections: Array<[string, number]>;
+}
+
+/**
+ * A full snapshot found in its frame: its header and each section's bytes. The sections are views of one array when
+ * the snapshot came whole (`owned` false: decoding copies what it keeps, so that array can go), or buffers of their
+ * own when they were read one by one (`owned` true: decoding keeps them as they are). Reading a large snapshot so
+ * never holds the whole file beside the copies of its sections: at 1,000,000 entities the file is 1.9 GB.
+ */
+export interface SnapshotLayout {
+  readonly version: number;
+  readonly header: SnapshotHeader;
+  readonly sections: ReadonlyMap<string, Uint8Array>;
+  readonly owned: boolean;
+  /** the snapshot's size in bytes */
+  readonly byteLength: number;
+}
+
+/** A segment of an index chain: a delta or a whole snapshot as bytes, or a snapshot read by sections (both have a `byteLength`). */
+export type ChainSegment = Uint8Array | SnapshotLayout;
+
+/** The format version and header length of a snapshot's first SNAPSHOT_PREFIX bytes. */
+function readPrefix(b: Uint8Array): { version: number; headerLength: number } {
+  if (b.byteLength < SNAPSHOT_PREFIX) throw new SnapshotError('index snapshot is truncated');
+  const dv = new DataView(b.buffer, b.byteOffset, SNAPSHOT_PREFIX);
+  if (dv.getUint32(0, true) !== SNAPSHOT_MAGIC) throw new SnapshotError('not a Lexigraph index snapshot (bad magic)');
+  const version = dv.getUint32(4, true);
+  if (version < OLDEST_READ_FORMAT || version > SNAPSHOT_FORMAT_VERSION) {
+    throw new SnapshotError(`index snapshot format ${version} is not supported (expected ${SNAPSHOT_FORMAT_VERSION}): rebuild the index`);
+  }
+  return { version, headerLength: dv.getUint32(8, true) };
+}
+
+function parseHeader(json: Uint8Array): SnapshotHeader {
+  let h: Partial<SnapshotHeader>;
+  try {
+    h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json)) as Partial<SnapshotHeader>;
+  } catch {
+    throw new SnapshotError('index snapshot is corrupt (its header does not parse)');
+  }
+  const sectionsOk = Array.isArray(h.sections) && h.sections.every((s) => Array.isArray(s) && typeof s[0] === 'string' && Number.isSafeInteger(s[1]) && (s[1] as number) >= 0);
+  if (!h || typeof h !== 'object' || !sectionsOk || !Array.isArray(h.surfaces)) throw new SnapshotError('index snapshot is corrupt (its header lacks its sections)');
+  return h as SnapshotHeader;
+}
+
+/** The layout of a whole snapshot held in one array: its sections are views of it. */
+export function layoutOf(bytes: Uint8Array): SnapshotLayout {
+  const { version, headerLength } = readPrefix(bytes);
+  if (SNAPSHOT_PREFIX + headerLength > bytes.byteLength) throw new SnapshotError('index snapshot is truncated');
+  const header = parseHeader(bytes.subarray(SNAPSHOT_PREFIX, SNAPSHOT_PREFIX + headerLength));
+  let off = SNAPSHOT_PREFIX + headerLength;
+  const sections = new Map<string, Uint8Array>();
+  for (const [name, len] of header.sections) {
+    if (off + len > bytes.byteLength) throw new SnapshotError('index snapshot is truncated');
+    sections.set(name, bytes.subarray(off, off + len));
+    off += len;
+  }
+  return { version, header, sections, owned: false, byteLength: bytes.byteLength };
+}
+
+/**
+ * Reads a snapshot of `size` bytes section by section: `read(offset, length)` resolves to exactly those bytes, in a
+ * buffer the layout then owns (a file reader allocates one per call).
+ */
+export async function readSnapshotLayout(read: (offset: number, length: number) => Promise<Uint8Array>, size: number): Promise<SnapshotLayout> {
+  if (size < SNAPSHOT_PREFIX) throw new SnapshotError('index snapshot is truncated');
+  const { version, headerLength } = readPrefix(await read(0, SNAPSHOT_PREFIX));
+  if (SNAPSHOT_PREFIX + headerLength > size) throw new SnapshotError('index snapshot is truncated');
+  const header = parseHeader(await read(SNAPSHOT_PREFIX, headerLength));
+  let off = SNAPSHOT_PREFIX + headerLength;
+  for (const [, len] of header.sections) off += len;
+  if (off > size) throw new SnapshotError('index snapshot is truncated');
+  off = SNAPSHOT_PREFIX + headerLength;
+  const sections = new Map<string, Uint8Array>();
+  for (const [name, len] of header.sections) {
+    const b = await read(off, len);
+    if (b.byteLength !== len) throw new SnapshotError('index snapshot is truncated');
+    sections.set(name, b);
+    off += len;
+  }
+  return { version, header, sections, owned: true, byteLength: size };
+}
+
+/** Whether a segment is a full snapshot (else a delta, or something else). */
+export function isSnapshot(s: ChainSegment): boolean {
+  if (!(s instanceof Uint8Array)) return true;
+  return s.byteLength >= 4 && new DataView(s.buffer, s.byteOffset, 4).getUint32(0, true) === SNAPSHOT_MAGIC;
+}
