@@ -134,7 +134,7 @@ export class Associations {
       for (let i = 0; i < post.length; i += 3) {
         const slot = post[i] as number;
         if (vis[slot] !== 1) continue;
-        const st = streams[slot] as Int32Array;
+        const st = streams.get(slot) as Int32Array;
         let field = 0;
         for (let x = 0; x < st.length; x++) {
           const v = st[x] as number;
@@ -208,7 +208,7 @@ export class Associations {
     const vis = view?.visible;
     for (let i = 0; i < post.length; i += 3) {
       if (vis !== undefined && vis[post[i] as number] !== 1) continue;
-      const st = streams[post[i] as number];
+      const st = streams.get(post[i] as number);
       if (!st) continue;
       // each word counts once per entity: stamp it with this entity's pass
       const now = lex.nextStamp();

@@ -173,25 +173,16 @@ export class LexIndex {
     };
     // first pass: every entity's token stream (its surfaces and pairs on the way); the sketch counts its runs
     const sketch = new RunSketch(chars >> 3);
-    // the streams are copied into buffers of STREAM_CHUNK values, each slot's a view of one, as a loaded snapshot
-    // holds them in one buffer (an ArrayBuffer per stream took about 200 bytes more each), with their lengths
-    const streams: Int32Array[] = [];
+    // the streams are appended to the postings' streams as varints, as a loaded snapshot holds them (an Int32 per
+    // value took twice the bytes), with their lengths
+    const streams = this.post.streams;
     const lengths = new Int32Array(total * FIELD_COUNT);
-    let buf = new Int32Array(0);
-    let used = 0;
     let streamWords = 0;
     for (let slot = 0; slot < total; slot++) {
       const s = this.streamOfSlot(slot, true);
-      const n = s.stream.length;
       sketch.addStream(s.stream, this.lex.maxWords);
-      streamWords += n;
-      if (used + n > buf.length) {
-        buf = new Int32Array(Math.max(STREAM_CHUNK, n));
-        used = 0;
-      }
-      buf.set(s.stream, used);
-      streams.push(buf.subarray(used, used + n));
-      used += n;
+      streamWords += s.stream.length;
+      streams.append(slot, s.stream);
       lengths.set(s.lengths, slot * FIELD_COUNT);
       step();
     }
@@ -202,7 +193,7 @@ export class LexIndex {
     // an entity holds about 0.6 distinct words per word of its stream (abstracts and documentation)
     this.post.beginBulk(Math.ceil(streamWords * 0.6));
     for (let slot = 0; slot < total; slot++) {
-      this.post.index(slot, streams[slot] as Int32Array, lengths.subarray(slot * FIELD_COUNT, (slot + 1) * FIELD_COUNT));
+      this.post.index(slot, streams.get(slot) as Int32Array, lengths.subarray(slot * FIELD_COUNT, (slot + 1) * FIELD_COUNT), true);
       this.version.n++;
       step();
     }
@@ -439,7 +430,7 @@ export class LexIndex {
    * text of links to it): calls `onTerm` with each one's term id, once per occurrence.
    */
   multiTokensNear(slot: number, words: ReadonlySet<number>, maxWords: number, maxSentences: number, onTerm: (t: number) => void): void {
-    const stream = this.post.streams[slot];
+    const stream = this.post.streams.get(slot);
     if (!stream) return;
     const maxW = Math.min(maxWords, this.options.maxWords);
     let from = 0;
@@ -690,9 +681,6 @@ export class LexIndex {
 function defaultClock(): number {
   return globalThis.performance.now();
 }
-
-/** Values per buffer of a bulk build's token streams (16 MB). */
-const STREAM_CHUNK = 1 << 22;
 
 /** The most pairs a bulk build reserves room for before it counts them (see finishBulk). */
 const PAIR_RESERVE_MAX = 1 << 21;

@@ -4,6 +4,7 @@ import { FIELD_COUNT } from './params';
 import { postingList, STEP_ITERATIONS, type IndexState, type PostingTable } from './serialize';
 import { ByteColumn } from './intcolumn';
 import { VarReader } from './snapshotread';
+import { TokenStreams } from './streams';
 import { rankOf, termSet } from './termset';
 import { varintLength, writeVarint } from './varint';
 
@@ -66,7 +67,7 @@ export class Postings {
    */
   private phraseCache: { map: Map<number, Int32Array>; ints: number } = { map: new Map(), ints: 0 };
   // per slot: the token stream and kept-word lengths per field (FIELD_COUNT per slot), and their totals per field
-  streams: Array<Int32Array | undefined> = [];
+  streams = new TokenStreams();
   lengths: number[] = [];
   lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
 
@@ -75,9 +76,12 @@ export class Postings {
     private readonly graph: EntityGraph,
   ) {}
 
-  /** Adds an entity's token stream and field lengths at `slot`, with the terms, counts and postings it holds. */
-  index(slot: number, stream: Int32Array, lengths: ArrayLike<number>): void {
-    this.streams[slot] = stream;
+  /**
+   * Adds an entity's token stream and field lengths at `slot`, with the terms, counts and postings it holds. The
+   * stream is kept as given, unless `stored` (a bulk build's, already appended to the streams).
+   */
+  index(slot: number, stream: Int32Array, lengths: ArrayLike<number>, stored = false): void {
+    if (!stored) this.streams.set(slot, stream);
     const bag = this.lex.bagOf(stream);
     this.applyBag(slot, bag, +1);
     if (bag.pending.length) this.promote(stream, bag.pending);
@@ -90,10 +94,10 @@ export class Postings {
 
   /** Subtracts what the entity at `slot` contributed (found from its token stream) and drops the stream. */
   unindex(slot: number): void {
-    const stream = this.streams[slot];
+    const stream = this.streams.get(slot);
     if (!stream) return;
     this.applyBag(slot, this.lex.bagOf(stream), -1);
-    this.streams[slot] = undefined;
+    this.streams.delete(slot);
     for (let f = 0; f < FIELD_COUNT; f++) {
       this.lengthTotals[f] = (this.lengthTotals[f] as number) - (this.lengths[slot * FIELD_COUNT + f] as number);
       this.lengths[slot * FIELD_COUNT + f] = 0;
@@ -336,7 +340,7 @@ export class Postings {
     for (let p = 0; p < base.length; p += 3) {
       const slot = base[p] as number;
       if (holds && holds[slot] !== this.slotStampNow) continue;
-      const st = this.streams[slot] as Int32Array;
+      const st = this.streams.get(slot) as Int32Array;
       c.fill(0);
       let any = false;
       let field = 0;
@@ -423,7 +427,8 @@ export class Postings {
     this.table = { words: s.postings.words, start: s.postings.start, bytes: s.postings.bytes, changed: new Map() };
     this.decoded = { map: new Map(), ints: 0 };
     this.streams = s.streams;
-    this.lengths = numbersOf(s.lengths);
+    // a decoded snapshot's lengths are a plain array already: taken as they are
+    this.lengths = Array.isArray(s.lengths) ? (s.lengths as number[]) : numbersOf(s.lengths);
     this.lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
     for (let i = 0; i < this.lengths.length; i++) {
       if ((i & (STEP_ITERATIONS * 8 - 1)) === 0) yield;

@@ -6,7 +6,7 @@ import {
   parseLine,
   readPairRows,
   readRowLengths,
-  readStreams,
+  readStreamStarts,
   readTerms,
   readWordLines,
   rowStarts,
@@ -15,6 +15,7 @@ import {
   varintEnds,
   type PostingScan,
 } from './snapshotread';
+import { TokenStreams } from './streams';
 import { rankOf, termSet, type TermSet } from './termset';
 import { writeVarint } from './varint';
 import type { BuildOptions } from './params';
@@ -40,8 +41,8 @@ import { layoutOf, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, SNAPSHOT_PREFIX, typ
  *   pair, every word paired with it in ascending id order (gap from the previous word, from 0, then the count), so
  *   loading copies them. Format 5 held each pair once, (t, u) under t < u, and loading wrote both rows.
  * - `surfaces`: per surface of the header's list, its word + 1 (0 for a stopword), so loading stems nothing.
- * Small numbers dominate every section (gaps, counts, word ids), so most take one or two bytes. Loading decodes
- * them into typed arrays (one buffer for all postings, one for all streams). The frame (magic, version, header,
+ * Small numbers dominate every section (gaps, counts, word ids), so most take one or two bytes. A loaded index keeps
+ * the postings, streams and pair rows as these varints, and decodes the other sections into typed arrays. The frame (magic, version, header,
  * section bounds) is read by snapshotlayout.ts, from whole bytes or from a file one section at a time.
  */
 export { SNAPSHOT_FORMAT_VERSION };
@@ -116,7 +117,7 @@ export interface IndexState {
   /** The word (term id, −1 for a stopword) of each surface of `surfaceCount`, in its order. */
   surfaceWord: Int32Array;
   postings: PostingTable;
-  streams: Array<Int32Array | undefined>;
+  streams: TokenStreams;
   lengths: ArrayLike<number>;
   pairs: PairAdjacency;
   counters: { pairCount: number; pairOccurrences: number; tokenOccurrences: number };
@@ -256,7 +257,7 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
   const ents = s.entities;
   for (let slot = 0; slot < ents.length; slot++) {
     if (!ents.has(slot)) continue;
-    const st = s.streams[slot] as Int32Array;
+    const st = s.streams.get(slot) as Int32Array;
     streams.u(st.length);
     for (let i = 0; i < st.length; i++) {
       const v = st[i] as number;
@@ -495,25 +496,14 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
     pairs = { rows, start, bytes: pairBytes, entries: ends >> 1 };
   }
 
-  const sr = need('streams');
+  // the streams stay the section's varints (see TokenStreams): each live slot's start is found by skipping its values
+  const streamBytes = own('streams');
+  const sr = new VarReader(streamBytes, 0, streamBytes.length, 'streams');
   const lr = need('lengths');
-  const streamLists: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(nSlots).fill(undefined);
+  const streamStart = new Float64Array(nSlots).fill(-1);
   const lengths = new Array<number>(nSlots * FIELDS).fill(0);
-  // one array of exactly the streams' values (a growing one kept up to half of its size spare): every varint ends
-  // with a byte below 0x80, and each live slot's stream starts with its length
-  let values = 0;
-  {
-    const b = section('streams');
-    for (let p = 0; p < b.length; p += STEP_ITERATIONS * 64) {
-      values += varintEnds(b, p, Math.min(b.length, p + STEP_ITERATIONS * 64));
-      yield;
-    }
-    for (let slot = 0; slot < nSlots; slot++) if (slots.has(slot)) values--;
-  }
-  const streamData = new Int32Array(Math.max(0, values));
-  let at = 0;
   for (let slot = 0; slot < nSlots; slot += 1024) {
-    at = readStreams(sr, lr, slots, slot, Math.min(nSlots, slot + 1024), streamData, at, streamLists, lengths);
+    readStreamStarts(sr, lr, slots, slot, Math.min(nSlots, slot + 1024), streamStart, lengths);
     yield;
   }
   sr.done();
@@ -536,7 +526,7 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
     surfaceCount: new Map(header.surfaces),
     surfaceWord,
     postings: { words: postWords, start: postStart, bytes: postBytes, changed: new Map() },
-    streams: streamLists,
+    streams: TokenStreams.fromSection(streamBytes, streamStart),
     lengths,
     pairs,
     counters: header.counters,

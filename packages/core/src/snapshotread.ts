@@ -73,6 +73,16 @@ export class VarReader {
     this.p = p;
     return x;
   }
+  /** Skips `n` varints (each ends with a byte below 0x80). */
+  skip(n: number): void {
+    const b = this.buf;
+    let p = this.p;
+    for (let left = n; left > 0; p++) {
+      if (p >= this.end) this.truncated();
+      if ((b[p] as number) < 0x80) left--;
+    }
+    this.p = p;
+  }
   private truncated(): never {
     throw new SnapshotError(`index snapshot is truncated (section ${this.section})`);
   }
@@ -198,33 +208,16 @@ export function varintEnds(b: Uint8Array, from: number, to: number): number {
 }
 
 /**
- * Decodes the token streams and field lengths of the live slots in [from, to) into `data` from `at` on (a view of it
- * per slot in `lists`) and `lengths`; returns the position after them.
+ * Finds where the token stream of each live slot in [from, to) starts in the streams section (`start[slot]`; a free
+ * slot's stays as it was), skipping its values, and reads its field lengths into `lengths`.
  */
-export function readStreams(
-  sr: VarReader,
-  lr: VarReader,
-  slots: EntitySlots,
-  from: number,
-  to: number,
-  data: Int32Array,
-  at: number,
-  lists: Array<Int32Array | undefined>,
-  lengths: number[],
-): number {
+export function readStreamStarts(sr: VarReader, lr: VarReader, slots: EntitySlots, from: number, to: number, start: Float64Array, lengths: number[]): void {
   for (let slot = from; slot < to; slot++) {
     if (!slots.has(slot)) continue;
-    const n = sr.u();
-    if (at + n > data.length) throw new SnapshotError('index snapshot is corrupt (section streams)');
-    for (let i = 0; i < n; i++) {
-      const v = sr.u();
-      data[at + i] = v < FIELD_COUNT ? -(v + 1) : v - FIELD_COUNT;
-    }
-    lists[slot] = data.subarray(at, at + n);
-    at += n;
+    start[slot] = sr.p;
+    sr.skip(sr.u());
     for (let f = 0; f < FIELD_COUNT; f++) lengths[slot * FIELD_COUNT + f] = lr.u();
   }
-  return at;
 }
 
 /** Reads word t's pairs from the pairs section into both rows of `w`; returns how many there were. */

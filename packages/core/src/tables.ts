@@ -136,7 +136,7 @@ function categoryRows(ix: TableSources, order: ReadonlyArray<{ key: string; t: n
   paths.forEach((path, pi) => {
     const touched: number[] = [];
     for (const slot of byPath.get(path) as number[]) {
-      const bag = lex.bagOf(ix.post.streams[slot] as Int32Array);
+      const bag = lex.bagOf(ix.post.streams.get(slot) as Int32Array);
       bag.ids.forEach((t, i) => {
         let occ = 0;
         for (let f = 0; f < FIELD_COUNT; f++) {

@@ -1,0 +1,68 @@
+import fc from 'fast-check';
+import { FIELD_COUNT } from './params';
+import { TokenStreams } from './streams';
+import { writeVarint } from './varint';
+
+/** A token stream: sentences, each a field marker −(f + 1) then word ids (some large, to take several varint bytes). */
+const streamArb = fc
+  .array(fc.tuple(fc.integer({ min: 0, max: FIELD_COUNT - 1 }), fc.array(fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 2 ** 30 })), { maxLength: 12 })), {
+    maxLength: 6,
+  })
+  .map((sentences) => Int32Array.from(sentences.flatMap(([f, words]) => [-(f + 1), ...words])));
+
+type Op = { kind: 'append' | 'set'; slot: number; stream: Int32Array } | { kind: 'delete'; slot: number };
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant('append' as const), slot: fc.integer({ min: 0, max: 40 }), stream: streamArb }),
+  fc.record({ kind: fc.constant('set' as const), slot: fc.integer({ min: 0, max: 40 }), stream: streamArb }),
+  fc.record({ kind: fc.constant('delete' as const), slot: fc.integer({ min: 0, max: 40 }) }),
+);
+
+describe('token streams', () => {
+  it('read back every stream appended or set, as a map of slots to values would, after any mix of changes', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
+        const streams = new TokenStreams();
+        const want = new Map<number, number[]>();
+        for (const op of ops) {
+          if (op.kind === 'delete') {
+            streams.delete(op.slot);
+            want.delete(op.slot);
+          } else {
+            if (op.kind === 'append') streams.append(op.slot, op.stream);
+            else streams.set(op.slot, op.stream);
+            want.set(op.slot, Array.from(op.stream));
+          }
+        }
+        for (let slot = 0; slot <= 45; slot++) {
+          expect(streams.has(slot)).toBe(want.has(slot));
+          const got = streams.get(slot);
+          expect(got ? Array.from(got) : undefined).toEqual(want.get(slot));
+        }
+      }),
+    );
+  });
+
+  it("read a snapshot's streams section in place, from the start of each slot's", () => {
+    const section = new Uint8Array(64);
+    let p = 0;
+    const start = new Float64Array([-1, -1, -1]);
+    // slot 1: [−1, 5, 300], slot 2: empty; slot 0 free
+    start[1] = p;
+    for (const v of [3, 0, 5 + FIELD_COUNT, 300 + FIELD_COUNT]) p = writeVarint(section, p, v);
+    start[2] = p;
+    p = writeVarint(section, p, 0);
+    const streams = TokenStreams.fromSection(section.subarray(0, p), start);
+    expect(streams.has(0)).toBe(false);
+    expect(streams.get(0)).toBeUndefined();
+    expect(Array.from(streams.get(1) as Int32Array)).toEqual([-1, 5, 300]);
+    expect(Array.from(streams.get(2) as Int32Array)).toEqual([]);
+    // a change after load: slot 1 held as values, slot 2 gone, a new slot appended past the section's slots
+    streams.set(1, Int32Array.from([-2, 7]));
+    streams.delete(2);
+    streams.append(5, Int32Array.from([-3, 1, 2]));
+    expect(Array.from(streams.get(1) as Int32Array)).toEqual([-2, 7]);
+    expect(streams.has(2)).toBe(false);
+    expect(streams.has(4)).toBe(false);
+    expect(Array.from(streams.get(5) as Int32Array)).toEqual([-3, 1, 2]);
+  });
+});

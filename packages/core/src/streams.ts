@@ -1,0 +1,128 @@
+import { FIELD_COUNT } from './params';
+import { writeVarint } from './varint';
+
+/** Bytes of each buffer a bulk build appends streams to (a loaded snapshot's streams are one buffer, its section). */
+const CHUNK = 16 << 20;
+/** Offsets of the streams held as varints: chunk × SPAN + offset in the chunk (a chunk stays below 4 GiB). */
+const SPAN = 2 ** 32;
+const NONE = -1;
+const NO_VALUES = new Int32Array(0);
+
+/**
+ * The token stream of each slot (see Postings): per sentence a field marker −(field + 1), then its kept words' ids.
+ *
+ * A loaded snapshot's streams and a bulk build's stay varints as the snapshot stores them (per stream its count of
+ * values, then each value: a marker as `field`, a word w as w + FIELD_COUNT), in buffers with an offset per slot; the
+ * snapshot's section is kept as it was read. A stream set later (an entity added or re-indexed) is held as an
+ * Int32Array. Reading a stream decodes it into a scratch array, a view of which `get` returns: valid until the next
+ * `get`, so a caller copies what it keeps. Varints take about 2 bytes a value where Int32 took 4, and a load counts
+ * their bytes instead of decoding them.
+ */
+export class TokenStreams {
+  private chunks: Uint8Array[] = [];
+  /** the buffer being appended to, and its bytes used */
+  private tail: Uint8Array | null = null;
+  private tailUsed = 0;
+  /** per slot: where its varint stream starts (see SPAN), or NONE */
+  private at: Float64Array = new Float64Array(0);
+  private count = 0;
+  /** per slot: the stream set as values (absent: a varint stream, or none) */
+  private readonly held = new Map<number, Int32Array>();
+  private scratch = new Int32Array(1024);
+
+  /** The streams of a snapshot's section: `start[slot]` is where the slot's stream starts in `bytes` (−1: none). */
+  static fromSection(bytes: Uint8Array, start: Float64Array): TokenStreams {
+    const s = new TokenStreams();
+    s.chunks = [bytes];
+    s.at = start;
+    s.count = start.length;
+    return s;
+  }
+
+  /** Whether `slot` has a stream. */
+  has(slot: number): boolean {
+    return this.held.has(slot) || (slot < this.count && (this.at[slot] as number) !== NONE);
+  }
+
+  /** The stream of `slot`, or undefined; a varint stream is decoded into a view valid until the next call. */
+  get(slot: number): Int32Array | undefined {
+    const h = this.held.get(slot);
+    if (h) return h;
+    if (slot >= this.count) return undefined;
+    const at = this.at[slot] as number;
+    if (at === NONE) return undefined;
+    const chunk = Math.floor(at / SPAN);
+    return this.decode(this.chunks[chunk] as Uint8Array, at - chunk * SPAN);
+  }
+
+  private decode(b: Uint8Array, from: number): Int32Array {
+    let p = from;
+    let c = b[p++] as number;
+    let n = c & 0x7f;
+    for (let shift = 7; c >= 0x80; shift += 7) {
+      c = b[p++] as number;
+      n |= (c & 0x7f) << shift;
+    }
+    if (n === 0) return NO_VALUES;
+    if (this.scratch.length < n) this.scratch = new Int32Array(Math.max(n, this.scratch.length * 2));
+    const out = this.scratch;
+    for (let i = 0; i < n; i++) {
+      c = b[p++] as number;
+      let x = c & 0x7f;
+      for (let shift = 7; c >= 0x80; shift += 7) {
+        c = b[p++] as number;
+        x |= (c & 0x7f) << shift;
+      }
+      out[i] = x < FIELD_COUNT ? -(x + 1) : x - FIELD_COUNT;
+    }
+    return out.subarray(0, n);
+  }
+
+  /** Sets the stream of `slot` as values (kept as given). */
+  set(slot: number, stream: Int32Array): void {
+    this.unset(slot);
+    this.held.set(slot, stream);
+  }
+
+  /** Appends the stream of `slot` as varints (a bulk build: one call per slot, in any order). */
+  append(slot: number, stream: ArrayLike<number>): void {
+    this.unset(slot);
+    const n = stream.length;
+    const room = 5 * (n + 1);
+    if (!this.tail || this.tailUsed + room > this.tail.length) {
+      this.tail = new Uint8Array(Math.max(CHUNK, room));
+      this.tailUsed = 0;
+      this.chunks.push(this.tail);
+    }
+    this.reserveSlot(slot);
+    this.at[slot] = (this.chunks.length - 1) * SPAN + this.tailUsed;
+    const b = this.tail;
+    let p = writeVarint(b, this.tailUsed, n);
+    for (let i = 0; i < n; i++) {
+      const v = stream[i] as number;
+      p = writeVarint(b, p, v < 0 ? -v - 1 : v + FIELD_COUNT);
+    }
+    this.tailUsed = p;
+  }
+
+  /** Drops the stream of `slot`. */
+  delete(slot: number): void {
+    this.unset(slot);
+  }
+
+  private unset(slot: number): void {
+    this.held.delete(slot);
+    if (slot < this.count) this.at[slot] = NONE;
+  }
+
+  private reserveSlot(slot: number): void {
+    if (slot < this.count) return;
+    if (slot >= this.at.length) {
+      const at = new Float64Array(Math.max(slot + 1, this.at.length * 2, 1024));
+      at.set(this.at.subarray(0, this.count));
+      this.at = at;
+    }
+    this.at.fill(NONE, this.count, slot + 1);
+    this.count = slot + 1;
+  }
+}
