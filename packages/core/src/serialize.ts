@@ -6,6 +6,8 @@ import {
   parseLine,
   readPairRows,
   readRowLengths,
+  readRowStarts,
+  readStreamSpans,
   readStreamStarts,
   readTerms,
   readWordLines,
@@ -33,9 +35,12 @@ import { layoutOf, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, SNAPSHOT_PREFIX, typ
  * The others hold unsigned LEB128 varints:
  * - `terms`: per term, t − parent (0 for a single word), then for a multi-token its last word; df; occurrences.
  * - `postings`: per single word with df > 0 (in id order), its df postings sorted by slot: slot gap, A, B.
+ * - `postRows`: per single word, the byte length of its postings (0 for df 0), so loading finds each list's offset
+ *   without reading the postings (format 7 on; before, loading counted the bytes that end a varint).
  * - `streams`: per live slot, its token stream's length, then each value (a field marker −(f + 1) as f, a word id
  *   w as w + 6).
- * - `lengths`: per live slot, its kept-word length per field.
+ * - `lengths`: per live slot, its kept-word length per field, then (format 7 on) the byte length of its stream, so
+ *   loading finds each stream's offset without reading the streams.
  * - `pairRows`: per single word, the byte length of its row in `pairs` (0 for a word without a pair).
  * - `pairs`: the rows of the pair adjacency as a loaded index holds them (see PairAdjacency): per single word with a
  *   pair, every word paired with it in ascending id order (gap from the previous word, from 0, then the count), so
@@ -227,10 +232,12 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
     terms.u(s.cnt[t] as number);
   }
   const postings = new VarWriter();
+  const postRows = new VarWriter();
   const pairs = new VarWriter();
   const pairRows = new VarWriter();
   for (let t = 0; t < nTerms; t++) {
     if ((s.parent[t] as number) >= 0) continue;
+    const postFrom = postings.n;
     if ((s.df[t] as number) > 0) {
       const p = sortedPostings(s, t);
       let prev = 0;
@@ -241,6 +248,7 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
         postings.u(p[i + 2] as number);
       }
     }
+    postRows.u(postings.n - postFrom);
     // t's row, renumbered (it is in word order, and the renumbering keeps it)
     const rowFrom = pairs.n;
     let prev = 0;
@@ -258,12 +266,14 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
   for (let slot = 0; slot < ents.length; slot++) {
     if (!ents.has(slot)) continue;
     const st = s.streams.get(slot) as Int32Array;
+    const streamFrom = streams.n;
     streams.u(st.length);
     for (let i = 0; i < st.length; i++) {
       const v = st[i] as number;
       streams.u(v < 0 ? -v - 1 : (ids[v] as number) + FIELDS);
     }
     for (let f = 0; f < FIELDS; f++) lengths.u(s.lengths[slot * FIELDS + f] as number);
+    lengths.u(streams.n - streamFrom);
   }
   const surfaces = new VarWriter();
   for (const w of s.surfaceWord) surfaces.u(w < 0 ? 0 : (ids[w] as number) + 1);
@@ -289,6 +299,7 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
     ['words', [words.bytes()]],
     ['terms', [terms.bytes()]],
     ['postings', [postings.bytes()]],
+    ['postRows', [postRows.bytes()]],
     ['streams', [streams.bytes()]],
     ['lengths', [lengths.bytes()]],
     ['pairRows', [pairRows.bytes()]],
@@ -443,22 +454,34 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
   }
   tr.done();
 
-  // the postings stay varints (see PostingTable): each word's are found by counting the bytes that end a varint
+  // the postings stay varints (see PostingTable), with an offset per single word (one term in ten or fewer), found
+  // by rank: from format 7 each list's byte length is stored, before it was found by counting the bytes that end a
+  // varint
   const postBytes = own('postings');
-  // an offset per single word only (one term in ten or fewer), found by rank
   const postWords = termSet(nTerms, (t) => (parent[t] as number) < 0);
-  const postStart = new Int32Array((postWords.base[postWords.base.length - 1] as number) + 1);
-  const scan: PostingScan = { t: 0, word: 0, o: 0, from: 0, to: postBytes.length };
+  const nWords = postWords.base[postWords.base.length - 1] as number;
+  const postStart = new Int32Array(nWords + 1);
   // format 5 holds each pair once, (t, u) under t < u, by t then u: put in both rows in that order, every row gets
   // its words in ascending order (see PairAdjacencyWriter); the section is read twice, to measure and to write
   let par = version >= 6 ? null : need('pairs');
   const pairWriter = new PairAdjacencyWriter(version >= 6 ? 0 : nTerms);
-  while (scan.t < nTerms) {
-    scanPostingsAndPairs(STEP_ITERATIONS, scan, postBytes, postStart, parent, df, par, pairWriter);
-    yield;
+  if (version >= 7) {
+    const rr = need('postRows');
+    for (let w = 0; w < nWords; w += STEP_ITERATIONS) {
+      readRowStarts(rr, postStart, w, Math.min(nWords, w + STEP_ITERATIONS));
+      yield;
+    }
+    rr.done();
+    if (postStart[nWords] !== postBytes.length) throw new SnapshotError('index snapshot is corrupt (section postings does not match its rows)');
+  } else {
+    const scan: PostingScan = { t: 0, word: 0, o: 0, from: 0, to: postBytes.length };
+    while (scan.t < nTerms) {
+      scanPostingsAndPairs(STEP_ITERATIONS, scan, postBytes, postStart, parent, df, par, pairWriter);
+      yield;
+    }
+    postStart[scan.word] = scan.o;
+    if (scan.o !== postBytes.length) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
   }
-  postStart[scan.word] = scan.o;
-  if (scan.o !== postBytes.length) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
   let pairs: PairAdjacency;
   if (par) {
     par.done();
@@ -475,7 +498,7 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
     const rr = need('pairRows');
     const pairBytes = own('pairs');
     // per single word (by rank), its row's length
-    const rowLength = new Int32Array(scan.word);
+    const rowLength = new Int32Array(nWords);
     const rowScan = { t: 0, word: 0 };
     while (rowScan.t < nTerms) {
       readRowLengths(rr, rowScan, Math.min(nTerms, rowScan.t + STEP_ITERATIONS), parent, rowLength);
@@ -496,17 +519,20 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
     pairs = { rows, start, bytes: pairBytes, entries: ends >> 1 };
   }
 
-  // the streams stay the section's varints (see TokenStreams): each live slot's start is found by skipping its values
+  // the streams stay the section's varints (see TokenStreams): from format 7 each live slot's byte length is stored
+  // with its field lengths, before its values were skipped
   const streamBytes = own('streams');
   const sr = new VarReader(streamBytes, 0, streamBytes.length, 'streams');
   const lr = need('lengths');
   const streamStart = new Float64Array(nSlots).fill(-1);
   const lengths = new Array<number>(nSlots * FIELDS).fill(0);
   for (let slot = 0; slot < nSlots; slot += 1024) {
-    readStreamStarts(sr, lr, slots, slot, Math.min(nSlots, slot + 1024), streamStart, lengths);
+    const to = Math.min(nSlots, slot + 1024);
+    if (version >= 7) sr.p = readStreamSpans(lr, slots, slot, to, streamStart, lengths, sr.p);
+    else readStreamStarts(sr, lr, slots, slot, to, streamStart, lengths);
     yield;
   }
-  sr.done();
+  if (sr.p !== streamBytes.length) throw new SnapshotError('index snapshot is corrupt (section streams does not match its lengths)');
   lr.done();
   const wr = need('surfaces');
   const surfaceWord = new Int32Array(header.surfaces.length);

@@ -98,4 +98,14 @@ describe('snapshots read by sections', () => {
     await expect(read(future)).rejects.toThrow(/format 99 is not supported/);
     expect(() => layoutOf(bytes.subarray(0, bytes.length - 1))).toThrow(/truncated/);
   });
+
+  it('refuses sections whose stored byte lengths do not add up to the postings or the streams they measure', () => {
+    const layout = layoutOf(bytes);
+    const swapped = (name: string, b: Uint8Array): SnapshotLayout => ({ ...layout, sections: new Map(layout.sections).set(name, b) });
+    const streams = layout.sections.get('streams') as Uint8Array;
+    expect(() => decodeIndexState(swapped('streams', streams.subarray(0, streams.length - 1)))).toThrow(/streams does not match its lengths/);
+    const postings = layout.sections.get('postings') as Uint8Array;
+    expect(() => decodeIndexState(swapped('postings', postings.subarray(0, postings.length - 1)))).toThrow(/postings does not match its rows/);
+    expect(() => decodeIndexState({ ...layout, sections: new Map([...layout.sections].filter(([n]) => n !== 'postRows')) })).toThrow(/lacks section postRows/);
+  });
 });

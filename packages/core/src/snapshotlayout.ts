@@ -9,8 +9,11 @@ import type { BuildOptions } from './params';
  */
 export const SNAPSHOT_MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
 /** The format written; formats from OLDEST_READ_FORMAT on are read. */
-export const SNAPSHOT_FORMAT_VERSION = 6;
-/** Format 4 kept entities, inbound links and terms in the header, format 5 each pair once; both are still read. */
+export const SNAPSHOT_FORMAT_VERSION = 7;
+/**
+ * Format 4 kept entities, inbound links and terms in the header, format 5 each pair once, format 6 no byte lengths of
+ * postings and streams; all are still read.
+ */
 export const OLDEST_READ_FORMAT = 4;
 /** Bytes before the header: magic, format version, header length. */
 export const SNAPSHOT_PREFIX = 12;

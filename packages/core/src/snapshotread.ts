@@ -220,6 +220,26 @@ export function readStreamStarts(sr: VarReader, lr: VarReader, slots: EntitySlot
   }
 }
 
+/**
+ * Format 7 on: reads the byte length of each live slot's stream in [from, to) after its field lengths (into
+ * `lengths`), and sets `start[slot]` from `at` on; returns the position after the last stream.
+ */
+export function readStreamSpans(lr: VarReader, slots: EntitySlots, from: number, to: number, start: Float64Array, lengths: number[], at: number): number {
+  let p = at;
+  for (let slot = from; slot < to; slot++) {
+    if (!slots.has(slot)) continue;
+    for (let f = 0; f < FIELD_COUNT; f++) lengths[slot * FIELD_COUNT + f] = lr.u();
+    start[slot] = p;
+    p += lr.u();
+  }
+  return p;
+}
+
+/** Reads the byte lengths of rows [from, to) and sets the start of each next one: start[i + 1] = start[i] + length. */
+export function readRowStarts(r: VarReader, start: Int32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) start[i + 1] = (start[i] as number) + r.u();
+}
+
 /** Reads word t's pairs from the pairs section into both rows of `w`; returns how many there were. */
 export function readPairs(r: VarReader, t: number, nTerms: number, w: PairAdjacencyWriter): number {
   const np = r.u();
