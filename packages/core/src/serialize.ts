@@ -27,9 +27,12 @@ import { layoutOf, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, SNAPSHOT_PREFIX, typ
  * Binary snapshot of an index: its raw tables, so loading never re-analyzes text.
  *
  * Layout: "LXGI" | u32 format version | u32 header length | header (UTF-8 JSON: options, surface counts, counters,
- * section sizes) | sections, in the order below. Three hold UTF-8 text, one line per item, so a reader can take them
+ * section sizes) | sections, in the order below. Four hold UTF-8 text, one line per item, so a reader can take them
  * a line at a time (JSON escapes every newline inside a string):
  * - `entities`: per slot, the entity as JSON (`null` for a free slot).
+ * - `keys` (format 7 on): per slot, `null` for a free slot, else [id, URL, ACL, category path, list bits] as JSON,
+ *   what loading rebuilds the slot's place in the index from (ids, link keys, ACL classes, categories) without
+ *   reading the entities; before, each entity's line was searched for them.
  * - `inbound`: per link key, `[key, [[from, text], …]]`.
  * - `words`: per term, its key (a word, or the words of a multi-token).
  * The others hold unsigned LEB128 varints:
@@ -289,12 +292,15 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
     }
     entities = [writer.bytes()];
   }
+  const keys = new LineWriter();
+  for (let slot = 0; slot < ents.length; slot++) keys.line(ents.keyLine(slot));
   const inbound = new LineWriter();
   for (const [k, list] of s.inbound) inbound.line(JSON.stringify([k, list.map((x) => [x.from, x.text])]));
   const words = new LineWriter();
   for (let t = 0; t < nTerms; t++) if ((ids[t] as number) >= 0) words.line(s.wordKeys.get(t) ?? '');
   const sections: Array<[string, Uint8Array[]]> = [
     ['entities', entities],
+    ['keys', [keys.bytes()]],
     ['inbound', [inbound.bytes()]],
     ['words', [words.bytes()]],
     ['terms', [terms.bytes()]],
@@ -422,7 +428,7 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
     }
   } else {
     // the entities stay their lines, parsed when read
-    loaded = yield* EntitySlots.fromLines(own('entities'), 1024);
+    loaded = yield* EntitySlots.fromLines(own('entities'), 1024, version >= 7 ? section('keys') : undefined);
     const ir = lines('inbound');
     for (let line = ir.next(); line !== null; line = ir.next()) {
       const [k, l] = parseLine(line, 'inbound') as [string, Array<[string, string]>];

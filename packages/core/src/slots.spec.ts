@@ -39,6 +39,40 @@ describe('EntitySlots', () => {
     expect(new TextDecoder().decode(slots.storedLine(2) as Uint8Array)).toBe(JSON.stringify(b));
   });
 
+  it("takes each slot's place from the keys section as from the scan of its line, for stored lines and objects alike", () => {
+    const d = ent('d', 'Delta', 'Fourth.', { terms: ['delta term'], acl: ['ops', 'staff'], category: ['Guide'] });
+    const loaded = runSteps(EntitySlots.fromLines(linesOf([a, null, b, c]), 2)).slots;
+    // slot 3 becomes an object, slot 4 a new one: the keys section is written from the objects there
+    loaded.set(3, d);
+    loaded.set(4, c);
+    const lines = linesOf([a, null, b, d, c]);
+    const keys = new TextEncoder().encode([0, 1, 2, 3, 4].map((slot) => `${loaded.keyLine(slot)}\n`).join(''));
+    expect(loaded.keyLine(1)).toBe('null');
+    expect(JSON.parse(loaded.keyLine(3))).toEqual(['d', 'http://docs.test/d', ['ops', 'staff'], ['Guide'], 2]);
+    const viaKeys = runSteps(EntitySlots.fromLines(lines, 2, keys));
+    const viaScan = runSteps(EntitySlots.fromLines(lines, 2));
+    for (const r of [viaKeys, viaScan]) {
+      expect([0, 1, 2, 3, 4].map((slot) => r.slots.idAt(slot))).toEqual(['a', undefined, 'b', 'd', 'c']);
+      expect([0, 1, 2, 3, 4].map((slot) => r.slots.category(slot))).toEqual([['Guide', 'Setup'], [], [], ['Guide'], []]);
+      expect([0, 2, 3].map((slot) => [r.slots.lists(slot, 'headings'), r.slots.lists(slot, 'terms')])).toEqual([
+        [false, false],
+        [true, false],
+        [false, true],
+      ]);
+      expect(r.slots.get(3)).toEqual(d);
+    }
+    expect(viaKeys.urls).toEqual(viaScan.urls);
+    expect(viaKeys.acls).toEqual(viaScan.acls);
+    expect(viaKeys.acls[3]).toEqual(['ops', 'staff']);
+    // keys that do not match the entities are a corrupt snapshot
+    const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
+    const keyLines = [0, 1, 2, 3, 4].map((slot) => loaded.keyLine(slot));
+    expect(() => runSteps(EntitySlots.fromLines(lines, 2, enc(`${keyLines.slice(0, 4).join('\n')}\n`)))).toThrow(/fewer lines than entities/);
+    expect(() => runSteps(EntitySlots.fromLines(lines, 2, enc(`${[...keyLines, 'null'].join('\n')}\n`)))).toThrow(/trailing lines/);
+    expect(() => runSteps(EntitySlots.fromLines(lines, 2, enc(`${['null', ...keyLines.slice(1)].join('\n')}\n`)))).toThrow(/does not match the entities/);
+    expect(() => runSteps(EntitySlots.fromLines(lines, 2, enc(`${['{"id":"a"}', ...keyLines.slice(1)].join('\n')}\n`)))).toThrow(/not a slot key/);
+  });
+
   it('holds an entity put at a slot as an object, in place of its line', () => {
     const { slots } = runSteps(EntitySlots.fromLines(linesOf([a, b]), 1));
     slots.clear(0);

@@ -1,6 +1,7 @@
 import type { Entity } from './entity';
 import { SnapshotError } from './errors';
 import { findMembers, memberNames } from './jsonline';
+import { LineReader, parseLine } from './snapshotread';
 
 /**
  * Entities parsed from their stored lines kept for the next read, least recently used out first: the results of the
@@ -57,6 +58,7 @@ export class EntitySlots {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly names = new Map<string, Uint8Array[]>();
   private readonly ranges = new Float64Array(2);
+  private readonly ranges4 = new Float64Array(4);
 
   constructor() {
     // path 0 is the empty one, so a free slot reads as no category
@@ -307,51 +309,121 @@ export class EntitySlots {
   }
 
   /**
-   * Takes the entities section of a snapshot (`lines`, owned from then on): per line, the id, URL and ACL its
-   * entity's place in the index is rebuilt from (the link keys, the ACL class), found without parsing the rest of
-   * the line. A stepwise task (see `runSteps` in serialize.ts) that yields every `every` lines.
+   * The slot's line of a snapshot's `keys` section (see serialize.ts): `null` for a free slot, else the JSON array
+   * [id, URL, ACL, category path, list bits] (URL and ACL null when absent), what a load rebuilds the slot's place in
+   * the index from without reading its entity. A stored line is searched for its URL and ACL only.
    */
-  static *fromLines(lines: Uint8Array, every: number): Generator<void, LoadedEntities, void> {
+  keyLine(slot: number): string {
+    const id = this.ids[slot];
+    if (id === undefined) return 'null';
+    let url: unknown;
+    let acl: unknown;
+    const o = this.objects[slot] ?? this.parsed.get(slot);
+    if (o !== undefined) {
+      url = o.url;
+      acl = o.acl;
+    } else {
+      const r = this.ranges4;
+      this.locate(slot);
+      if (!findMembers(this.chunk, this.at[0] as number, this.at[1] as number, URL_ACL, r)) throw corruptLine();
+      url = r[0] === -1 ? undefined : this.parseValue(r[0] as number, r[1] as number);
+      acl = r[2] === -1 ? undefined : this.parseValue(r[2] as number, r[3] as number);
+    }
+    return JSON.stringify([id, url ?? null, acl ?? null, this.category(slot), this.listed[slot] ?? 0]);
+  }
+
+  /**
+   * Takes the entities section of a snapshot (`lines`, owned from then on) and what each slot's place in the index is
+   * rebuilt from (the id, the URL for the link keys, the ACL for its class, the category path, whether the headings
+   * and defined terms are empty): from the `keys` section, a short line per slot (format 7 on), or else found in each
+   * entity's line without parsing the rest of it. A stepwise task (see `runSteps` in serialize.ts) that yields every
+   * `every` lines.
+   */
+  static *fromLines(lines: Uint8Array, every: number, keys?: Uint8Array): Generator<void, LoadedEntities, void> {
     const slots = new EntitySlots();
-    const starts: number[] = [];
-    const urls: Array<string | undefined> = [];
-    const acls: Array<readonly string[] | undefined> = [];
-    // a line is scanned to its end unless it has every member, so the lists' presence costs nothing more
-    const names = memberNames(['id', 'url', 'acl', 'category', 'headings', 'terms']);
-    const r = new Float64Array(12);
+    const load: LineLoad = {
+      p: 0,
+      starts: [],
+      urls: [],
+      acls: [],
+      keys: keys ? new LineReader(keys, 0, keys.length, 'keys') : null,
+      // a line is scanned to its end unless it has every member, so the lists' presence costs nothing more
+      names: memberNames(['id', 'url', 'acl', 'category', 'headings', 'terms']),
+      r: new Float64Array(12),
+    };
     slots.chunks = [lines];
     slots.chunkStart = [0, lines.length];
     slots.chunk = lines;
-    for (let p = 0; p < lines.length; ) {
+    // a plain method per step: a loop inside this generator would stay in unoptimized code
+    while (load.p < lines.length) {
+      slots.loadLines(lines, load, every);
+      yield;
+    }
+    load.keys?.done();
+    load.starts.push(lines.length);
+    slots.lineStart = Float64Array.from(load.starts);
+    slots.lineCount = load.starts.length - 1;
+    return { slots, urls: load.urls, acls: load.acls };
+  }
+
+  /** Takes up to `max` lines of a loaded entities section (see fromLines). */
+  private loadLines(lines: Uint8Array, load: LineLoad, max: number): void {
+    for (let i = 0; i < max && load.p < lines.length; i++) {
+      const p = load.p;
       const nl = lines.indexOf(0x0a, p);
       if (nl < 0) throw new SnapshotError('index snapshot is corrupt (section entities does not end with a newline)');
-      starts.push(p);
-      const slot = slots.ids.length;
-      if (lines[p] === NULL_LINE && nl - p === 4) {
-        slots.ids.push(undefined);
-      } else {
-        if (!findMembers(lines, p, nl, names, r) || r[0] === -1) throw corruptLine();
-        const id = slots.parseValue(r[0] as number, r[1] as number);
-        const url = r[2] === -1 ? undefined : slots.parseValue(r[2] as number, r[3] as number);
-        const acl = r[4] === -1 ? undefined : slots.parseValue(r[4] as number, r[5] as number);
-        const empty = r[6] === -1 || (r[7] as number) - (r[6] as number) === 2;
-        const category = empty ? NO_CATEGORY : slots.parseValue(r[6] as number, r[7] as number);
-        if (typeof id !== 'string' || (url !== undefined && typeof url !== 'string') || (acl !== undefined && !Array.isArray(acl))) throw corruptLine();
-        if (!Array.isArray(category)) throw corruptLine();
-        slots.ids.push(id);
-        slots.internCategory(slot, category as string[]);
-        // a list is non-empty when its value is longer than `[]`
-        slots.setListed(slot, ((r[9] as number) - (r[8] as number) > 2 ? LISTED.headings : 0) | ((r[11] as number) - (r[10] as number) > 2 ? LISTED.terms : 0));
-        urls[slot] = url as string | undefined;
-        acls[slot] = acl as string[] | undefined;
-      }
-      p = nl + 1;
-      if (((slot + 1) & (every - 1)) === 0) yield;
+      load.starts.push(p);
+      const slot = this.ids.length;
+      const free = lines[p] === NULL_LINE && nl - p === 4;
+      if (load.keys) this.loadKeyLine(slot, free, load);
+      else if (free) this.ids.push(undefined);
+      else this.scanLine(slot, lines, p, nl, load);
+      load.p = nl + 1;
     }
-    starts.push(lines.length);
-    slots.lineStart = Float64Array.from(starts);
-    slots.lineCount = starts.length - 1;
-    return { slots, urls, acls };
+  }
+
+  /** The place of the entity at `slot` from its line of the `keys` section (see keyLine). */
+  private loadKeyLine(slot: number, free: boolean, load: LineLoad): void {
+    const line = (load.keys as LineReader).next();
+    if (line === null) throw new SnapshotError('index snapshot is corrupt (section keys has fewer lines than entities)');
+    if (line === 'null' || free) {
+      if (line !== 'null' || !free) throw new SnapshotError('index snapshot is corrupt (section keys does not match the entities)');
+      this.ids.push(undefined);
+      return;
+    }
+    const k = parseLine(line, 'keys') as unknown[];
+    const [id, url, acl, category, listed] = Array.isArray(k) ? k : [];
+    const ok =
+      typeof id === 'string' &&
+      (url === null || typeof url === 'string') &&
+      (acl === null || Array.isArray(acl)) &&
+      Array.isArray(category) &&
+      typeof listed === 'number';
+    if (!ok) throw new SnapshotError('index snapshot is corrupt (section keys holds a line that is not a slot key)');
+    this.ids.push(id);
+    this.internCategory(slot, category.length ? (category as string[]) : NO_CATEGORY);
+    this.setListed(slot, listed & (LISTED.headings | LISTED.terms));
+    load.urls[slot] = url ?? undefined;
+    load.acls[slot] = (acl as string[] | null) ?? undefined;
+  }
+
+  /** The place of the entity at `slot` from the members of its line, lines[p, nl). */
+  private scanLine(slot: number, lines: Uint8Array, p: number, nl: number, load: LineLoad): void {
+    const r = load.r;
+    if (!findMembers(lines, p, nl, load.names, r) || r[0] === -1) throw corruptLine();
+    const id = this.parseValue(r[0] as number, r[1] as number);
+    const url = r[2] === -1 ? undefined : this.parseValue(r[2] as number, r[3] as number);
+    const acl = r[4] === -1 ? undefined : this.parseValue(r[4] as number, r[5] as number);
+    const empty = r[6] === -1 || (r[7] as number) - (r[6] as number) === 2;
+    const category = empty ? NO_CATEGORY : this.parseValue(r[6] as number, r[7] as number);
+    if (typeof id !== 'string' || (url !== undefined && typeof url !== 'string') || (acl !== undefined && !Array.isArray(acl))) throw corruptLine();
+    if (!Array.isArray(category)) throw corruptLine();
+    this.ids.push(id);
+    this.internCategory(slot, category as string[]);
+    // a list is non-empty when its value is longer than `[]`
+    this.setListed(slot, ((r[9] as number) - (r[8] as number) > 2 ? LISTED.headings : 0) | ((r[11] as number) - (r[10] as number) > 2 ? LISTED.terms : 0));
+    load.urls[slot] = url as string | undefined;
+    load.acls[slot] = acl as string[] | undefined;
   }
 
   /** Slots of entities given as objects (`undefined`: a free slot), as a bulk build or an older snapshot holds them. */
@@ -376,6 +448,21 @@ export interface LoadedEntities {
   urls: ReadonlyArray<string | undefined>;
   acls: ReadonlyArray<readonly string[] | undefined>;
 }
+
+/** Where a load of an entities section is (see EntitySlots.fromLines). */
+interface LineLoad {
+  /** the next line's first byte */
+  p: number;
+  starts: number[];
+  urls: Array<string | undefined>;
+  acls: Array<readonly string[] | undefined>;
+  /** the `keys` section's lines, when the snapshot has them */
+  keys: LineReader | null;
+  names: Uint8Array[];
+  r: Float64Array;
+}
+
+const URL_ACL = memberNames(['url', 'acl']);
 
 function corruptLine(): SnapshotError {
   return new SnapshotError('index snapshot is corrupt (section entities holds a line that does not parse)');
