@@ -88,32 +88,23 @@ describe('delta segments', () => {
     return { loaded: LexIndex.deserialize(old), fresh: LexIndex.build([A, { ...B, headings: ['Vacuum freeze'] }, C4]) };
   };
 
-  it('reads snapshots of format 5, which held each pair once, and writes them back in the current format', () => {
-    // made by format 5's serializer from A, B (with a heading) and C4
-    const { loaded, fresh } = oldFormat(5);
+  // made by each format's serializer from A, B (with a heading) and C4
+  it.each([
+    [5, 'held each pair once'],
+    [6, 'found the offsets of postings and streams by reading them'],
+  ])('reads snapshots of format %i, which %s, and writes them back in the current format', (format) => {
+    const { loaded, fresh } = oldFormat(format);
     expect(loaded.stats()).toEqual(fresh.stats());
     expect(loaded.exportTables({ allTerms: true, minJoint: 1 })).toEqual(fresh.exportTables({ allTerms: true, minJoint: 1 }));
     // answers but for their timings (the related terms read the pair rows)
     const answer = (idx: LexIndex, q: string): unknown => ({ ...idx.ask(q), timings: undefined });
     for (const q of ['vacuum freeze', 'partial index', 'naïve café', 'write ahead']) expect(answer(loaded, q)).toEqual(answer(fresh, q));
-    // its pair rows, read from each pair once, are the rows a build holds, and a rewrite is the build's snapshot
+    // its pair rows are the rows a build holds (format 5: read from each pair once), and a rewrite is the build's snapshot
     const written = loaded.serialize();
     expect(new DataView(written.buffer).getUint32(4, true)).toBe(SNAPSHOT_FORMAT_VERSION);
     expect(Buffer.from(written).equals(Buffer.from(fresh.serialize()))).toBe(true);
     const again = LexIndex.deserialize(written);
     expect(again.exportTables({ allTerms: true, minJoint: 1 })).toEqual(fresh.exportTables({ allTerms: true, minJoint: 1 }));
-  });
-
-  it('reads snapshots of format 6, which found the offsets of postings and streams by reading them', () => {
-    // made by format 6's serializer from A, B (with a heading) and C4
-    const { loaded, fresh } = oldFormat(6);
-    expect(loaded.stats()).toEqual(fresh.stats());
-    expect(loaded.exportTables({ allTerms: true, minJoint: 1 })).toEqual(fresh.exportTables({ allTerms: true, minJoint: 1 }));
-    const answer = (idx: LexIndex, q: string): unknown => ({ ...idx.ask(q), timings: undefined });
-    for (const q of ['vacuum freeze', 'partial index', 'naïve café', 'write ahead']) expect(answer(loaded, q)).toEqual(answer(fresh, q));
-    const written = loaded.serialize();
-    expect(new DataView(written.buffer).getUint32(4, true)).toBe(SNAPSHOT_FORMAT_VERSION);
-    expect(Buffer.from(written).equals(Buffer.from(fresh.serialize()))).toBe(true);
   });
 
   it('reads snapshots of format 4, which kept entities and terms in the header', () => {
