@@ -94,6 +94,7 @@ export function openChainSliced(segments: readonly ChainSegment[], pause: () => 
 function* openChainSteps(segments: readonly ChainSegment[]): Generator<void, LexIndex, void> {
   const [base, ...deltas] = segments;
   if (!base) throw new SnapshotError('an index chain needs its full snapshot');
+  // bytes too short to hold a magic are reported as truncated
   if (base instanceof Uint8Array) magicOf(base);
   if (!isSnapshot(base)) throw new SnapshotError('an index chain must start with a full snapshot');
   const index = yield* LexIndex.deserializeSteps(base);

@@ -50,8 +50,9 @@ import { layoutOf, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, SNAPSHOT_PREFIX, typ
  *   loading copies them. Format 5 held each pair once, (t, u) under t < u, and loading wrote both rows.
  * - `surfaces`: per surface of the header's list, its word + 1 (0 for a stopword), so loading stems nothing.
  * Small numbers dominate every section (gaps, counts, word ids), so most take one or two bytes. A loaded index keeps
- * the postings, streams and pair rows as these varints, and decodes the other sections into typed arrays. The frame (magic, version, header,
- * section bounds) is read by snapshotlayout.ts, from whole bytes or from a file one section at a time.
+ * the postings, streams and pair rows as these varints, and decodes the other sections into typed arrays. The frame
+ * (magic, version, header, section bounds) is read by snapshotlayout.ts, from whole bytes or from a file one section
+ * at a time.
  */
 export { SNAPSHOT_FORMAT_VERSION };
 const FIELDS = 6;
@@ -532,13 +533,17 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
   const lr = need('lengths');
   const streamStart = new Float64Array(nSlots).fill(-1);
   const lengths = new Array<number>(nSlots * FIELDS).fill(0);
+  let streamEnd = 0;
   for (let slot = 0; slot < nSlots; slot += 1024) {
     const to = Math.min(nSlots, slot + 1024);
-    if (version >= 7) sr.p = readStreamSpans(lr, slots, slot, to, streamStart, lengths, sr.p);
-    else readStreamStarts(sr, lr, slots, slot, to, streamStart, lengths);
+    if (version >= 7) streamEnd = readStreamSpans(lr, slots, slot, to, streamStart, lengths, streamEnd);
+    else {
+      readStreamStarts(sr, lr, slots, slot, to, streamStart, lengths);
+      streamEnd = sr.p;
+    }
     yield;
   }
-  if (sr.p !== streamBytes.length) throw new SnapshotError('index snapshot is corrupt (section streams does not match its lengths)');
+  if (streamEnd !== streamBytes.length) throw new SnapshotError('index snapshot is corrupt (section streams does not match its lengths)');
   lr.done();
   const wr = need('surfaces');
   const surfaceWord = new Int32Array(header.surfaces.length);

@@ -55,10 +55,9 @@ export async function distill(
   entities: readonly Entity[] | AsyncIterable<Entity[]>,
   onProgress?: (done: number, total: number) => void,
 ): Promise<DistillReport> {
-  const listed = Array.isArray(entities) ? (entities as readonly Entity[]) : null;
   // a list is held by the caller, so the deduplicator reads the kept ones from a list of them; batches go to a
   // temporary file
-  const spill = listed ? null : new SpillLines();
+  const spill = Array.isArray(entities) ? null : new SpillLines();
   try {
     return await distillInto(store, collection, entities, spill ?? listKeeper(), onProgress);
   } finally {
