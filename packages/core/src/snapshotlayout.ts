@@ -66,8 +66,12 @@ function parseHeader(json: Uint8Array): SnapshotHeader {
   } catch {
     throw new SnapshotError('index snapshot is corrupt (its header does not parse)');
   }
-  const sectionsOk = Array.isArray(h.sections) && h.sections.every((s) => Array.isArray(s) && typeof s[0] === 'string' && Number.isSafeInteger(s[1]) && (s[1] as number) >= 0);
-  if (!h || typeof h !== 'object' || !sectionsOk || !Array.isArray(h.surfaces)) throw new SnapshotError('index snapshot is corrupt (its header lacks its sections)');
+  const sectionsOk =
+    typeof h === 'object' &&
+    h !== null &&
+    Array.isArray(h.sections) &&
+    h.sections.every((s) => Array.isArray(s) && typeof s[0] === 'string' && Number.isSafeInteger(s[1]) && (s[1] as number) >= 0);
+  if (!sectionsOk || !Array.isArray(h.surfaces)) throw new SnapshotError('index snapshot is corrupt (its header lacks its sections)');
   return h as SnapshotHeader;
 }
 
