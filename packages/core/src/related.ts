@@ -1,4 +1,5 @@
 import type { LexIndex, Scope } from './lexindex';
+import { cmpStr } from './lexicon';
 import { MT_SEP } from './tokenizer';
 
 /**
@@ -69,12 +70,13 @@ export function relatedFromResults(idx: LexIndex, slots: readonly number[], own:
   const out: RelatedToken[] = [];
   // qualified lazily, best first: most candidates are never looked at
   for (let i = 0; i < candidates.length && out.length < limit; ) {
-    // a run of candidates tied on count and support is ordered by df, most first
+    // a run of candidates tied on count and support is ordered by df, most first, then by key: term ids follow the
+    // order of additions, so they must not decide, or an updated index would relate otherwise than a rebuild
     let j = i + 1;
     const c0 = candidates[i] as (typeof candidates)[number];
     while (j < candidates.length && (candidates[j] as typeof c0).count === c0.count && (candidates[j] as typeof c0).support === c0.support) j++;
     const tied = candidates.slice(i, j).filter((c) => qualifies(idx, c.t, ownIds, scope, live));
-    tied.sort((a, b) => scope.df(b.t) - scope.df(a.t) || a.t - b.t);
+    tied.sort((a, b) => scope.df(b.t) - scope.df(a.t) || cmpStr(idx.termKey(a.t), idx.termKey(b.t)));
     for (const c of tied) {
       if (out.length >= limit) break;
       const key = idx.termKey(c.t);
