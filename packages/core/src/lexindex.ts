@@ -12,7 +12,7 @@ import { PairTable, type PairAdjacency } from './pairs';
 import { DEFAULT_BUILD, FIELD_COUNT, resolveParams, type BuildOptions, type PmiVariant, type QueryParams } from './params';
 import { Postings } from './postings';
 import { likelyPrompts } from './prompts';
-import { Ranker, type RankExplanation } from './ranker';
+import { Ranker, type RankExplanation, type RankResult } from './ranker';
 import { RunSketch } from './runsketch';
 import { fullScope, viewScope, type Scope } from './scope';
 import { standardPrompt, type StandardPrompt } from './standardize';
@@ -28,7 +28,7 @@ export { pmiScore } from './associations';
 export { linkKey, type OutLink } from './graph';
 export { MIN_DF_DISTILLED } from './lexicon';
 export type { QueryTerm } from './matcher';
-export type { RankExplanation, TermExplanation } from './ranker';
+export type { RankExplanation, RankResult, TermExplanation } from './ranker';
 export { unpackTf } from './postings';
 export type { Scope } from './scope';
 export type { ExportedTables, IndexStats } from './tables';
@@ -538,9 +538,12 @@ export class LexIndex {
     return this.matcher.matchPrompt(prompt, p, scope);
   }
 
-  /** Ranks entities for prompt terms with field-weighted BM25 (BM25F). Returns the top `k` slots with raw scores. */
-  rank(terms: QueryTerm[], p: QueryParams, k: number, scope?: Scope): { slots: number[]; scores: number[]; maxScore: number } {
-    return this.ranker.rank(terms, p, k, scope);
+  /**
+   * Ranks entities for prompt terms with field-weighted BM25 (BM25F). Returns the top `k` slots with raw scores;
+   * `exhaustive` scores every posting (see Ranker.rank).
+   */
+  rank(terms: QueryTerm[], p: QueryParams, k: number, scope?: Scope, exhaustive = false): RankResult {
+    return this.ranker.rank(terms, p, k, scope, exhaustive);
   }
 
   /** The raw scores of ranked slots decomposed by term and field, with the ranking's scope (see ranker.ts `explain`). */

@@ -325,10 +325,26 @@ export class Postings {
   }
 
   /**
-   * Calls `onHolder(slot, A, B)` for every entity whose token stream holds the word run `ws` within a sentence, with
-   * its packed per-field counts (capped as stored postings are), in the order of the rarest word's postings.
+   * The postings of term `t` that a ranking needs for the slots stamped `now` in `only`: a word's whole list, a
+   * multi-token's cached list, else its word run searched in the token streams of the stamped slots alone (not
+   * cached). Each stamped slot's posting is among them, as postingsOf gives it.
    */
-  private findRun(ws: readonly number[], onHolder: (slot: number, a: number, b: number) => void): void {
+  postingsAmong(t: number, only: Int32Array, now: number): ArrayLike<number> {
+    if (this.lex.df.get(t) === 0) return EMPTY;
+    if (this.lex.words.data[t] === 1) return this.wordPostings(t);
+    const hit = this.phraseCache.map.get(t);
+    if (hit) return hit;
+    const out: number[] = [];
+    this.findRun(this.lex.wordIds(t), (slot, a, b) => out.push(slot, a, b), only, now);
+    return out;
+  }
+
+  /**
+   * Calls `onHolder(slot, A, B)` for every entity whose token stream holds the word run `ws` within a sentence, with
+   * its packed per-field counts (capped as stored postings are), in the order of the rarest word's postings; with
+   * `only`, for the slots stamped `now` in it alone.
+   */
+  private findRun(ws: readonly number[], onHolder: (slot: number, a: number, b: number) => void, only?: Int32Array, now = 0): void {
     const dfs = this.lex.df;
     const n = ws.length;
     let rare = ws[0] as number;
@@ -339,6 +355,7 @@ export class Postings {
     const holds = this.candidates(rare, ws);
     for (let p = 0; p < base.length; p += 3) {
       const slot = base[p] as number;
+      if (only !== undefined && only[slot] !== now) continue;
       if (holds && holds[slot] !== this.slotStampNow) continue;
       const st = this.streams.get(slot) as Int32Array;
       c.fill(0);

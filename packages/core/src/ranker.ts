@@ -34,6 +34,14 @@ function fieldTf(a: number, b: number, w: readonly number[], norms: Float64Array
 export class Ranker {
   /** cache of per-slot length normalizers for one (bBody, bShort) setting and index version */
   private normCache: { key: string; norms: Float64Array } | null = null;
+  /**
+   * Per term, the largest tf̃ of its postings, for one setting of the normalizers and weights and one index version:
+   * learned when a ranking scored all its postings, it tightens the term's bound in later prunings.
+   */
+  private tfMax: { key: string; max: Map<number, number> } = { key: '', max: new Map() };
+  /** slot stamps of the pruned ranking's open slots (see slotStamp) */
+  private stamps = new Int32Array(0);
+  private stampNow = 0;
 
   constructor(
     private readonly lex: Lexicon,
@@ -72,44 +80,48 @@ export class Ranker {
   /**
    * Ranks entities for prompt terms with field-weighted BM25 (BM25F). Returns the top `k` slots with raw scores.
    * With a restricted scope, only the entities the caller sees are scored (so the top k are k of them), and N and
-   * each term's df are counted over them.
+   * each term's df are counted over them. Postings of common terms are skipped where they cannot change the top
+   * (see scorePruned); `exhaustive` scores every posting, the reference the pruned ranking equals.
    */
-  rank(terms: QueryTerm[], p: QueryParams, k: number, scope?: Scope): { slots: number[]; scores: number[]; maxScore: number } {
+  rank(
+    terms: QueryTerm[],
+    p: QueryParams,
+    k: number,
+    scope?: Scope,
+    exhaustive = false,
+  ): RankResult {
     const entities = this.graph.entities;
     const n = entities.length;
     const norms = this.norms(p);
     const scores = new Float64Array(n);
-    const touched: number[] = [];
-    const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
     const view = scope?.view ?? null;
-    const vis = view?.visible;
     const N = Math.max(1, view ? view.live : this.graph.live);
     const k1 = p.k1;
+    const qw = terms.map((q) => q.weight * bm25Idf(N, view ? (scope as Scope).df(q.termId) : this.lex.df.get(q.termId)));
     let maxScore = 0;
+    for (const x of qw) maxScore += x * (k1 + 1);
     const catFilter = p.category ? p.category.toLowerCase() : '';
-    for (const q of terms) {
-      const qw = q.weight * bm25Idf(N, view ? (scope as Scope).df(q.termId) : this.lex.df.get(q.termId));
-      maxScore += qw * (k1 + 1);
-      const post = this.post.postingsOf(q.termId);
-      for (let i = 0; i < post.length; i += 3) {
-        const s = post[i] as number;
-        // an entity the caller may not see is never scored, so the top k are k entities it sees
-        if (vis !== undefined && vis[s] !== 1) continue;
-        const tf = fieldTf(post[i + 1] as number, post[i + 2] as number, w, norms, s * FIELD_COUNT);
-        if (tf <= 0) continue;
-        if (scores[s] === 0) touched.push(s);
-        scores[s] = (scores[s] as number) + (qw * tf * (k1 + 1)) / (k1 + tf);
-      }
-    }
-    // bounded selection of the k best (min-heap on score; ties broken by entity id, so the order does not depend on
-    // which slots additions and removals gave the entities: an updated index ranks as a rebuild does); the soft match
-    // re-scores the top SOFT_MATCH_DEPTH, so it selects at least that many
+    // the soft match re-scores the top SOFT_MATCH_DEPTH, so the selection keeps at least that many
     const soft = p.softMatch > 0;
     const depth = soft ? Math.max(k, SOFT_MATCH_DEPTH) : k;
+    // every path adds a slot's term parts in one order, the terms by increasing df (then prompt order), so that a
+    // pruned ranking's sums are bit for bit the exhaustive one's
+    const df = terms.map((q) => this.lex.df.get(q.termId));
+    const order = terms.map((_, i) => i);
+    order.sort((x, y) => (df[x] as number) - (df[y] as number) || x - y);
+    const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
+    const acc: Accumulation = { scores, norms, w, vis: view?.visible, k1, touched: [], skipped: 0, maxTf: 0 };
+    const tfKey = `${p.bBody}|${p.bShort}|${this.version.n}|${w.join(',')}`;
+    if (this.tfMax.key !== tfKey) this.tfMax = { key: tfKey, max: new Map() };
+    // a category filter drops slots at the selection, after the bounds below would have counted them
+    const prunable = !exhaustive && !catFilter && depth > 0 && qw.every((x) => x >= 0);
+    const candidates = prunable ? this.scorePruned(terms, qw, order, depth, acc) : this.scoreAll(terms, qw, order, acc);
+    // bounded selection of the k best (min-heap on score; ties broken by entity id, so the order does not depend on
+    // which slots additions and removals gave the entities: an updated index ranks as a rebuild does)
     const heap: number[] = [];
     const better = (x: number, y: number) =>
       (scores[x] as number) > (scores[y] as number) || (scores[x] === scores[y] && x !== y && (entities.idAt(x) as string) < (entities.idAt(y) as string));
-    for (const s of touched) {
+    for (const s of candidates) {
       if (catFilter && !categoryStartsWith(entities.category(s), catFilter)) continue;
       if (heap.length < depth) {
         heap.push(s);
@@ -126,9 +138,145 @@ export class Ranker {
       top.sort((x, y) => (better(x, y) ? -1 : 1));
       const ranked = top === heap ? heap : top.concat(heap.slice(SOFT_MATCH_DEPTH));
       if (ranked.length > k) ranked.length = k;
-      return { slots: ranked, scores: ranked.map((s) => scores[s] as number), maxScore };
+      return { slots: ranked, scores: ranked.map((s) => scores[s] as number), maxScore, skipped: acc.skipped };
     }
-    return { slots: heap, scores: heap.map((s) => scores[s] as number), maxScore };
+    return { slots: heap, scores: heap.map((s) => scores[s] as number), maxScore, skipped: acc.skipped };
+  }
+
+  /** Scores every posting of every term, in `order`; returns the slots scored. */
+  private scoreAll(terms: readonly QueryTerm[], qw: readonly number[], order: readonly number[], acc: Accumulation): number[] {
+    for (const i of order) this.scoreTerm((terms[i] as QueryTerm).termId, qw[i] as number, acc);
+    return acc.touched;
+  }
+
+  /** Scores all postings of term `t` (see accumulate); over every entity, its largest tf̃ is learned. */
+  private scoreTerm(t: number, qw: number, acc: Accumulation): void {
+    acc.maxTf = 0;
+    this.accumulate(this.post.postingsOf(t), qw, acc);
+    if (acc.vis === undefined) this.tfMax.max.set(t, acc.maxTf);
+  }
+
+  /** What term `t` adds to a slot at most: qw·(k1 + 1)·m / (k1 + m) for its largest tf̃ m when known, else qw·(k1 + 1). */
+  private bound(t: number, qw: number, k1: number): number {
+    const m = this.tfMax.max.get(t);
+    return m === undefined ? qw * (k1 + 1) : (qw * m * (k1 + 1)) / (k1 + m);
+  }
+
+  /**
+   * MaxScore pruning, term at a time (Turtle and Flood). The terms are scored in `order`, and before each next one the
+   * `depth`-th best score so far, θ, is compared with what the terms left can add at most (see bound):
+   * - once what they can add to a slot not scored yet is below θ, no such slot can reach the top. A multi-token whose
+   *   words were all scored adds nothing to such a slot: its holders hold its words;
+   * - a slot whose score plus what the terms left can add stays below θ cannot reach it either (scores only grow).
+   * The terms left are then read for the other slots only (a multi-token's word run is searched in their token
+   * streams alone), and the rest never enter the selection. θ is a lower bound of the final depth-th score, so the top
+   * `depth` and their scores are the exhaustive ranking's. Returns the slots the selection must consider.
+   */
+  private scorePruned(terms: readonly QueryTerm[], qw: readonly number[], order: readonly number[], depth: number, acc: Accumulation): number[] {
+    const k1 = acc.k1;
+    const scores = acc.scores;
+    const lex = this.lex;
+    // per term: its bound, the postings a full read costs (a multi-token's: its rarest word's, which its search walks),
+    // and a multi-token's words
+    const bounds = terms.map((q, i) => this.bound(q.termId, qw[i] as number, k1));
+    const words = terms.map((q) => (lex.words.data[q.termId] === 1 ? null : lex.wordIds(q.termId)));
+    const cost = terms.map((q, i) => {
+      const ws = words[i];
+      return ws ? Math.min(...ws.map((w) => lex.df.get(w))) : lex.df.get(q.termId);
+    });
+    let restCost = 0;
+    let restBound = 0;
+    for (const i of order) {
+      restCost += cost[i] as number;
+      restBound += bounds[i] as number;
+    }
+    const scored = new Set<number>();
+    // what the terms from the j-th on can add to a slot no term before them scored
+    const unscoredBound = (j: number): number => {
+      let b = 0;
+      for (let x = j; x < order.length; x++) {
+        const i = order[x] as number;
+        const ws = words[i];
+        if (ws && ws.every((w) => scored.has(w))) continue;
+        b += bounds[i] as number;
+      }
+      return b;
+    };
+    // the bound is compared with a margin: sums of the same parts in other orders may differ in their last bits
+    const slack = 1 + 1e-9;
+    let j = 0;
+    let theta = -Infinity;
+    for (; j < order.length; j++) {
+      const touched = acc.touched.length;
+      // finding θ costs a pass over the scored slots: worth it while the postings left are many more
+      if (touched >= depth && restCost > PRUNE_WORK_RATIO * touched) {
+        theta = kthLargest(scores, acc.touched, depth);
+        if (unscoredBound(j) * slack < theta) break;
+      }
+      const i = order[j] as number;
+      const t = (terms[i] as QueryTerm).termId;
+      this.scoreTerm(t, qw[i] as number, acc);
+      scored.add(t);
+      restCost -= cost[i] as number;
+      restBound -= bounds[i] as number;
+    }
+    if (j === order.length) return acc.touched;
+    // the slots that can still reach θ, stamped; the terms left add to them only
+    const stamp = this.slotStamp(scores.length);
+    const now = this.stampNow;
+    const open: number[] = [];
+    for (const s of acc.touched) {
+      if ((scores[s] as number) + restBound * slack >= theta) {
+        stamp[s] = now;
+        open.push(s);
+      }
+    }
+    for (; j < order.length; j++) {
+      const i = order[j] as number;
+      this.accumulateStamped(this.post.postingsAmong((terms[i] as QueryTerm).termId, stamp, now), qw[i] as number, acc, stamp, now);
+    }
+    return open;
+  }
+
+  /** Adds one term's part to every slot of its postings (but those the caller may not see), noting new slots. */
+  private accumulate(post: ArrayLike<number>, qw: number, acc: Accumulation): void {
+    const { scores, norms, w, vis, k1, touched } = acc;
+    let maxTf = acc.maxTf;
+    for (let i = 0; i < post.length; i += 3) {
+      const s = post[i] as number;
+      // an entity the caller may not see is never scored, so the top k are k entities it sees
+      if (vis !== undefined && vis[s] !== 1) continue;
+      const tf = fieldTf(post[i + 1] as number, post[i + 2] as number, w, norms, s * FIELD_COUNT);
+      if (tf <= 0) continue;
+      if (tf > maxTf) maxTf = tf;
+      if (scores[s] === 0) touched.push(s);
+      scores[s] = (scores[s] as number) + (qw * tf * (k1 + 1)) / (k1 + tf);
+    }
+    acc.maxTf = maxTf;
+  }
+
+  /** Adds one term's part to the stamped slots of its postings only. */
+  private accumulateStamped(post: ArrayLike<number>, qw: number, acc: Accumulation, stamp: Int32Array, now: number): void {
+    const { scores, norms, w, k1 } = acc;
+    let skipped = 0;
+    for (let i = 0; i < post.length; i += 3) {
+      const s = post[i] as number;
+      if (stamp[s] !== now) {
+        skipped++;
+        continue;
+      }
+      const tf = fieldTf(post[i + 1] as number, post[i + 2] as number, w, norms, s * FIELD_COUNT);
+      if (tf <= 0) continue;
+      scores[s] = (scores[s] as number) + (qw * tf * (k1 + 1)) / (k1 + tf);
+    }
+    acc.skipped += skipped;
+  }
+
+  /** A per-slot stamp array of at least `n` slots and a fresh stamp (`stampNow`), so it is never cleared. */
+  private slotStamp(n: number): Int32Array {
+    if (this.stamps.length < n) this.stamps = new Int32Array(Math.max(1024, n * 2));
+    this.stampNow++;
+    return this.stamps;
   }
 
   /**
@@ -280,6 +428,70 @@ export interface RankExplanation {
   fields: Record<FieldName, number>;
   /** Share of the score the soft match added (0 when `softMatch` is 0). */
   softMatch: number;
+}
+
+/** What one ranking accumulates into: scores per slot, and the slots scored, in the order first scored. */
+interface Accumulation {
+  scores: Float64Array;
+  norms: Float64Array;
+  w: readonly number[];
+  vis: Uint8Array | undefined;
+  k1: number;
+  touched: number[];
+  /** postings read for the open slots only and left unscored */
+  skipped: number;
+  /** the largest tf̃ scored by accumulate since it was last reset */
+  maxTf: number;
+}
+
+/** The top slots of a ranking, best first, with their raw scores. */
+export interface RankResult {
+  slots: number[];
+  scores: number[];
+  /** The best score the prompt's terms could give (Σ qw·(k1 + 1)). */
+  maxScore: number;
+  /** Postings the pruning read without scoring (0 for an exhaustive ranking). */
+  skipped: number;
+}
+
+/**
+ * The pruned ranking looks for θ while the postings left are more than this many times the slots scored so far (a
+ * search for θ costs about one step per scored slot, a posting skipped saves about one).
+ */
+const PRUNE_WORK_RATIO = 4;
+
+/** The `k`-th largest of `scores` at `slots` (k ≤ slots.length), with a min-heap of k values. */
+function kthLargest(scores: Float64Array, slots: readonly number[], k: number): number {
+  const h = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    h[i] = scores[slots[i] as number] as number;
+    for (let c = i; c > 0; ) {
+      const parent = (c - 1) >> 1;
+      if ((h[parent] as number) <= (h[c] as number)) break;
+      const t = h[parent] as number;
+      h[parent] = h[c] as number;
+      h[c] = t;
+      c = parent;
+    }
+  }
+  for (let i = k; i < slots.length; i++) {
+    const v = scores[slots[i] as number] as number;
+    if (v <= (h[0] as number)) continue;
+    h[0] = v;
+    for (let c = 0; ; ) {
+      const l = 2 * c + 1;
+      const r = l + 1;
+      let m = c;
+      if (l < k && (h[l] as number) < (h[m] as number)) m = l;
+      if (r < k && (h[r] as number) < (h[m] as number)) m = r;
+      if (m === c) break;
+      const t = h[m] as number;
+      h[m] = h[c] as number;
+      h[c] = t;
+      c = m;
+    }
+  }
+  return h[0] as number;
 }
 
 function zeroFields(): Record<FieldName, number> {
