@@ -190,6 +190,7 @@ export class Ranker {
       restCost += cost[i] as number;
       restBound += bounds[i] as number;
     }
+    const totalBound = restBound;
     const scored = new Set<number>();
     // what the terms from the j-th on can add to a slot no term before them scored
     const unscoredBound = (j: number): number => {
@@ -208,10 +209,14 @@ export class Ranker {
     let theta = -Infinity;
     for (; j < order.length; j++) {
       const touched = acc.touched.length;
-      // finding θ costs a pass over the scored slots: worth it while the postings left are many more
+      // finding θ costs a pass over the scored slots: worth it while the postings left are not too few, and only
+      // when it can succeed (θ stays below what the terms scored so far can give, totalBound − restBound)
       if (touched >= depth && restCost > PRUNE_WORK_RATIO * touched) {
-        theta = kthLargest(scores, acc.touched, depth);
-        if (unscoredBound(j) * slack < theta) break;
+        const unscored = unscoredBound(j);
+        if (unscored * slack < totalBound - restBound) {
+          theta = kthLargest(scores, acc.touched, depth);
+          if (unscored * slack < theta) break;
+        }
       }
       const i = order[j] as number;
       const t = (terms[i] as QueryTerm).termId;
@@ -455,10 +460,11 @@ export interface RankResult {
 }
 
 /**
- * The pruned ranking looks for θ while the postings left are more than this many times the slots scored so far (a
- * search for θ costs about one step per scored slot, a posting skipped saves about one).
+ * The pruned ranking looks for θ while the postings left are more than this share of the slots scored so far: a
+ * search for θ costs a read and a comparison per scored slot, where scoring a posting costs about ten times that
+ * (its normalizers, the saturation and the score update, at random slots).
  */
-const PRUNE_WORK_RATIO = 4;
+const PRUNE_WORK_RATIO = 0.25;
 
 /** The `k`-th largest of `scores` at `slots` (k ≤ slots.length), with a min-heap of k values. */
 function kthLargest(scores: Float64Array, slots: readonly number[], k: number): number {
