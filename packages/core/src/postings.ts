@@ -4,7 +4,7 @@ import { FIELD_COUNT } from './params';
 import { postingList, STEP_ITERATIONS, type IndexState, type PostingTable } from './serialize';
 import { ByteColumn } from './intcolumn';
 import { VarReader } from './snapshotread';
-import { TokenStreams } from './streams';
+import { runBytes, TokenStreams } from './streams';
 import { rankOf, termSet } from './termset';
 import { varintLength, writeVarint } from './varint';
 
@@ -353,10 +353,13 @@ export class Postings {
     const first = ws[0] as number;
     const c = PACK_SCRATCH;
     const holds = this.candidates(rare, ws);
+    // most entities that hold the words do not hold them in a run: their streams are searched as bytes first
+    const run = runBytes(ws);
     for (let p = 0; p < base.length; p += 3) {
       const slot = base[p] as number;
       if (only !== undefined && only[slot] !== now) continue;
       if (holds && holds[slot] !== this.slotStampNow) continue;
+      if (!this.streams.mayHold(slot, run)) continue;
       const st = this.streams.get(slot) as Int32Array;
       c.fill(0);
       let any = false;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { FIELD_COUNT } from './params';
-import { TokenStreams } from './streams';
+import { runBytes, TokenStreams } from './streams';
 import { writeVarint } from './varint';
 
 /** A token stream: sentences, each a field marker −(f + 1) then word ids (some large, to take several varint bytes). */
@@ -64,5 +64,48 @@ describe('token streams', () => {
     expect(streams.has(2)).toBe(false);
     expect(streams.has(4)).toBe(false);
     expect(Array.from(streams.get(5) as Int32Array)).toEqual([-3, 1, 2]);
+  });
+
+  it('find a run of words by its bytes in every stream that holds it, and in no varint stream of large words that lacks it', () => {
+    const holds = (st: ArrayLike<number>, run: readonly number[]): boolean => {
+      for (let i = 0; i + run.length <= st.length; i++) if (run.every((w, k) => st[i + k] === w)) return true;
+      return false;
+    };
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 40 }), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 3 })), { maxLength: 20 }), (ops, picks) => {
+        const streams = new TokenStreams();
+        const live = new Map<number, Int32Array>();
+        for (const op of ops) {
+          if (op.kind === 'delete') {
+            streams.delete(op.slot);
+            live.delete(op.slot);
+          } else {
+            if (op.kind === 'append') streams.append(op.slot, op.stream);
+            else streams.set(op.slot, op.stream);
+            live.set(op.slot, op.stream);
+          }
+        }
+        const slots = [...live.keys()];
+        if (!slots.length) return;
+        // runs of words taken from the streams themselves: every stream that holds one may hold it
+        const runs = picks.map(([a, b, n]) => {
+          const st = live.get(slots[a % slots.length] as number) as Int32Array;
+          const from = st.length ? b % st.length : 0;
+          return Array.from(st.subarray(from, from + n)).filter((v) => v >= 0);
+        });
+        for (const run of runs) {
+          if (!run.length) continue;
+          const bytes = runBytes(run);
+          for (const [slot, st] of live) if (holds(st, run)) expect(streams.mayHold(slot, bytes)).toBe(true);
+        }
+        // words of five varint bytes that no stream holds: no appended stream may hold them
+        const absent = [2 ** 30 + 1, 2 ** 30 + 3];
+        for (const [slot, st] of live) {
+          if (st.some((v) => absent.includes(v))) continue;
+          const appended = ops.filter((o) => o.slot === slot).pop()?.kind === 'append';
+          if (appended) expect(streams.mayHold(slot, runBytes(absent))).toBe(false);
+        }
+      }),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { FIELD_COUNT } from './params';
 import { writeVarint } from './varint';
 
@@ -29,6 +30,8 @@ export class TokenStreams {
   /** per slot: the stream set as values (absent: a varint stream, or none) */
   private readonly held = new Map<number, Int32Array>();
   private scratch = new Int32Array(1024);
+  /** per chunk: a Buffer view of it, for native byte searches (see mayHold) */
+  private views: Buffer[] = [];
 
   /** The streams of a snapshot's section: `start[slot]` is where the slot's stream starts in `bytes` (−1: none). */
   static fromSection(bytes: Uint8Array, start: Float64Array): TokenStreams {
@@ -53,6 +56,44 @@ export class TokenStreams {
     if (at === NONE) return undefined;
     const chunk = Math.floor(at / SPAN);
     return this.decode(this.chunks[chunk] as Uint8Array, at - chunk * SPAN);
+  }
+
+  /**
+   * Whether the stream of `slot` may hold `run`: the varint bytes of consecutive values, as {@link runBytes} writes
+   * them. False only when it certainly does not. A varint stream is searched as bytes with the native search, without
+   * decoding it (varints are prefix-free, so a match that starts where a value starts is a run of whole values); a held
+   * stream may hold anything.
+   */
+  mayHold(slot: number, run: Uint8Array): boolean {
+    if (this.held.has(slot)) return true;
+    if (slot >= this.count) return false;
+    const at = this.at[slot] as number;
+    if (at === NONE) return false;
+    const chunk = Math.floor(at / SPAN);
+    const b = this.chunks[chunk] as Uint8Array;
+    const base = chunk * SPAN;
+    let p = at - base;
+    let c = b[p++] as number;
+    let n = c & 0x7f;
+    for (let shift = 7; c >= 0x80; shift += 7) {
+      c = b[p++] as number;
+      n |= (c & 0x7f) << shift;
+    }
+    // the values end within 5 bytes each, and before the next slot's stream when it starts after this one in the
+    // same buffer (streams never overlap); a bound past the end only lets a match in the next stream through
+    let end = Math.min(b.length, p + 5 * n);
+    const next = slot + 1 < this.count ? (this.at[slot + 1] as number) : NONE;
+    if (next !== NONE && next - base > p && next - base < end) end = next - base;
+    let view = this.views[chunk];
+    if (view === undefined || view.buffer !== b.buffer) {
+      view = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      this.views[chunk] = view;
+    }
+    const hay = view.subarray(p, end);
+    for (let i = hay.indexOf(run); i >= 0; i = hay.indexOf(run, i + 1)) {
+      if (i === 0 || (hay[i - 1] as number) < 0x80) return true;
+    }
+    return false;
   }
 
   private decode(b: Uint8Array, from: number): Int32Array {
@@ -125,4 +166,12 @@ export class TokenStreams {
     this.at.fill(NONE, this.count, slot + 1);
     this.count = slot + 1;
   }
+}
+
+/** The varint bytes of a run of words as a varint stream holds them (see TokenStreams.mayHold). */
+export function runBytes(words: readonly number[]): Uint8Array {
+  const out = new Uint8Array(5 * words.length);
+  let p = 0;
+  for (const w of words) p = writeVarint(out, p, w + FIELD_COUNT);
+  return out.subarray(0, p);
 }
