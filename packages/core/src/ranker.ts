@@ -112,7 +112,7 @@ export class Ranker {
     const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
     const acc: Accumulation = { scores, norms, w, vis: view?.visible, k1, touched: [], skipped: 0, maxTf: 0 };
     const tfKey = `${p.bBody}|${p.bShort}|${this.version.n}|${w.join(',')}`;
-    if (this.tfMax.key !== tfKey) this.tfMax = { key: tfKey, max: new Map() };
+    if (this.tfMax.key !== tfKey || this.tfMax.max.size > TF_MAX_TERMS) this.tfMax = { key: tfKey, max: new Map() };
     // a category filter drops slots at the selection, after the bounds below would have counted them
     const prunable = !exhaustive && !catFilter && depth > 0 && qw.every((x) => x >= 0);
     const candidates = prunable ? this.scorePruned(terms, qw, order, depth, acc) : this.scoreAll(terms, qw, order, acc);
@@ -458,6 +458,9 @@ export interface RankResult {
   /** Postings the pruning read without scoring (0 for an exhaustive ranking). */
   skipped: number;
 }
+
+/** Terms whose largest tf̃ the ranker keeps (then it starts over): a few MB, where the lexicon may hold millions. */
+const TF_MAX_TERMS = 1 << 16;
 
 /**
  * The pruned ranking looks for θ while the postings left are more than this share of the slots scored so far: a
