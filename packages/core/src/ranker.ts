@@ -39,6 +39,8 @@ export class Ranker {
    * learned when a ranking scored all its postings, it tightens the term's bound in later prunings.
    */
   private tfMax: { key: string; max: Map<number, number> } = { key: '', max: new Map() };
+  /** the rankings' scores per slot, zero between rankings (see rank) */
+  private scoreArray = new Float64Array(0);
   /** slot stamps of the pruned ranking's open slots (see slotStamp) */
   private stamps = new Int32Array(0);
   private stampNow = 0;
@@ -83,17 +85,33 @@ export class Ranker {
    * each term's df are counted over them. Postings of common terms are skipped where they cannot change the top
    * (see scorePruned); `exhaustive` scores every posting, the reference the pruned ranking equals.
    */
-  rank(
+  rank(terms: QueryTerm[], p: QueryParams, k: number, scope?: Scope, exhaustive = false): RankResult {
+    // one score array, all zeros between rankings: a fresh one per ranking (8 MB at a million slots) cost more in
+    // page faults than the ranking of a pruned prompt
+    const n = this.graph.entities.length;
+    if (this.scoreArray.length < n) this.scoreArray = new Float64Array(Math.max(1024, n * 2));
+    const scores = this.scoreArray;
+    const touched: number[] = [];
+    try {
+      return this.rankInto(scores, touched, terms, p, k, scope, exhaustive);
+    } finally {
+      // every slot a ranking gave a score is in `touched`
+      for (const s of touched) scores[s] = 0;
+    }
+  }
+
+  /** The ranking of `rank`, into `scores` (all zeros on entry), noting in `touched` every slot it gives a score. */
+  private rankInto(
+    scores: Float64Array,
+    touched: number[],
     terms: QueryTerm[],
     p: QueryParams,
     k: number,
-    scope?: Scope,
-    exhaustive = false,
+    scope: Scope | undefined,
+    exhaustive: boolean,
   ): RankResult {
     const entities = this.graph.entities;
-    const n = entities.length;
     const norms = this.norms(p);
-    const scores = new Float64Array(n);
     const view = scope?.view ?? null;
     const N = Math.max(1, view ? view.live : this.graph.live);
     const k1 = p.k1;
@@ -110,7 +128,7 @@ export class Ranker {
     const order = terms.map((_, i) => i);
     order.sort((x, y) => (df[x] as number) - (df[y] as number) || x - y);
     const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
-    const acc: Accumulation = { scores, norms, w, vis: view?.visible, k1, touched: [], skipped: 0, maxTf: 0 };
+    const acc: Accumulation = { scores, norms, w, vis: view?.visible, k1, touched, skipped: 0, maxTf: 0 };
     const tfKey = `${p.bBody}|${p.bShort}|${this.version.n}|${w.join(',')}`;
     if (this.tfMax.key !== tfKey || this.tfMax.max.size > TF_MAX_TERMS) this.tfMax = { key: tfKey, max: new Map() };
     // a category filter drops slots at the selection, after the bounds below would have counted them
