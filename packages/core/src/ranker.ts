@@ -487,38 +487,24 @@ const TF_MAX_TERMS = 1 << 16;
  */
 const PRUNE_WORK_RATIO = 0.25;
 
-/** The `k`-th largest of `scores` at `slots` (k ≤ slots.length), with a min-heap of k values. */
+/**
+ * The `k`-th largest of `scores` at `slots` (k ≤ slots.length): a bounded min-heap of k slots, as the selection keeps
+ * (siftUp, siftDown); a slot no better than the heap's worst is passed over without a call.
+ */
 function kthLargest(scores: Float64Array, slots: readonly number[], k: number): number {
-  const h = new Float64Array(k);
+  const better = (x: number, y: number) => (scores[x] as number) > (scores[y] as number);
+  const heap: number[] = [];
   for (let i = 0; i < k; i++) {
-    h[i] = scores[slots[i] as number] as number;
-    for (let c = i; c > 0; ) {
-      const parent = (c - 1) >> 1;
-      if ((h[parent] as number) <= (h[c] as number)) break;
-      const t = h[parent] as number;
-      h[parent] = h[c] as number;
-      h[c] = t;
-      c = parent;
-    }
+    heap.push(slots[i] as number);
+    siftUp(heap, i, better);
   }
   for (let i = k; i < slots.length; i++) {
-    const v = scores[slots[i] as number] as number;
-    if (v <= (h[0] as number)) continue;
-    h[0] = v;
-    for (let c = 0; ; ) {
-      const l = 2 * c + 1;
-      const r = l + 1;
-      let m = c;
-      if (l < k && (h[l] as number) < (h[m] as number)) m = l;
-      if (r < k && (h[r] as number) < (h[m] as number)) m = r;
-      if (m === c) break;
-      const t = h[m] as number;
-      h[m] = h[c] as number;
-      h[c] = t;
-      c = m;
-    }
+    const s = slots[i] as number;
+    if ((scores[s] as number) <= (scores[heap[0] as number] as number)) continue;
+    heap[0] = s;
+    siftDown(heap, 0, better);
   }
-  return h[0] as number;
+  return scores[heap[0] as number] as number;
 }
 
 function zeroFields(): Record<FieldName, number> {

@@ -44,10 +44,10 @@ const BATCH = 250;
 /**
  * Deduplicates `entities` (exact and near duplicates, via the engine's Deduper), hashes each kept entity
  * (documentHash) and upserts them into `collection`, where the store writes only those whose hash differs from the
- * stored one (and counts the rest unchanged), so re-running an ingest writes nothing new. `entities` is a list, or batches read one after the other (a large file read as a
- * stream): each batch is stored before the next is read, and the kept entities wait in a temporary file for the
- * deduplicator's checks (SpillLines), never held in memory all at once. `onProgress(done, total)` counts kept
- * entities handled (total 0 while batches are still coming).
+ * stored one (and counts the rest unchanged), so re-running an ingest writes nothing new. `entities` is a list, or
+ * batches read one after the other (a large file read as a stream): each batch is stored before the next is read, and
+ * the kept entities wait in a temporary file for the deduplicator's checks (SpillLines), never held in memory all at
+ * once. `onProgress(done, total)` counts kept entities handled (total 0 while batches are still coming).
  */
 export async function distill(
   store: PipelineStore,
