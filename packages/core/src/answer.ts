@@ -228,7 +228,7 @@ function addSections(idx: LexIndex, answer: Answer, terms: QueryTerm[], slots: n
   answer.related = [...fromResults, ...words].slice(0, p.relatedCount);
 
   // See also: the results' explicit see-also links, then the pages several results link to (seealso.ts).
-  answer.seeAlso = seeAlsoOf(idx, answer.results, scope);
+  answer.seeAlso = seeAlsoOf(idx, answer.results, slots, scope);
 
   // Suggestions: multi-tokens of the corpus (distilled, df >= 2) that join a prompt word with a related token, in
   // their display form: each names something the corpus holds, so asking it gets an answer.

@@ -88,10 +88,14 @@ export function openChain(segments: readonly ChainSegment[]): LexIndex {
  * served sees it half made.
  */
 export function openChainSliced(segments: readonly ChainSegment[], pause: () => Promise<void>, sliceMs?: number): Promise<LexIndex> {
-  return runStepsSliced(openChainSteps(segments), pause, sliceMs);
+  return runStepsSliced(openChainSteps(segments, true), pause, sliceMs);
 }
 
-function* openChainSteps(segments: readonly ChainSegment[]): Generator<void, LexIndex, void> {
+/**
+ * The steps of opening a chain; with `prepare`, the index also makes what it would otherwise make when first asked
+ * for (see LexIndex.prepareSteps), as a server does.
+ */
+function* openChainSteps(segments: readonly ChainSegment[], prepare = false): Generator<void, LexIndex, void> {
   const [base, ...deltas] = segments;
   if (!base) throw new SnapshotError('an index chain needs its full snapshot');
   // bytes too short to hold a magic are reported as truncated
@@ -104,5 +108,6 @@ function* openChainSteps(segments: readonly ChainSegment[]): Generator<void, Lex
     yield;
     yield* applyDeltaSteps(index, d);
   }
+  if (prepare) yield* index.prepareSteps();
   return index;
 }

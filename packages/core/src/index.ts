@@ -11,7 +11,7 @@ export * from './lexindex';
 export * from './answer';
 export * from './standardize';
 export * from './serialize';
-export { isSnapshot, readSnapshotLayout, type ChainSegment, type SnapshotLayout } from './snapshotlayout';
+export { isSnapshot, readSnapshotLayout, type ChainSegment, type SectionReader, type SnapshotLayout } from './snapshotlayout';
 export * from './dedupe';
 export * from './metrics';
 export * from './taxonomy';

@@ -14,14 +14,15 @@ export const SEE_ALSO_COUNT = 5;
  * then the pages several results link to, each link weighed by the rarity of links to its target (ln(1 + N / (1 +
  * links to it))), so the pages the whole corpus links to (a bibliography, a chapter every page points at) do not lead;
  * then by the rank of the results linking (Σ 1 / (rank + 1)). The results themselves, links without a title and links
- * to entities the caller may not see are left out.
+ * to entities the caller may not see are left out. `slots` are the results' slots, in their order.
  */
-export function seeAlsoOf(idx: LexIndex, results: ReadonlyArray<{ id: string; url?: string }>, scope: Scope): SeeAlso[] {
+export function seeAlsoOf(idx: LexIndex, results: ReadonlyArray<{ id: string; url?: string }>, slots: readonly number[], scope: Scope): SeeAlso[] {
   const inResults = new Set(results.map((r) => r.url ?? r.id));
   const live = Math.max(1, scope.live);
   const byUrl = new Map<string, { title: string; url: string; explicit: number; results: number; support: number }>();
-  results.forEach((r, rank) => {
-    const e = idx.get(r.id);
+  results.forEach((_r, rank) => {
+    // by its slot (the result's entity), not its id: an answer whose results link nowhere needs no key lookup
+    const e = idx.slotEntity(slots[rank] as number);
     if (!e) return;
     for (const l of idx.outlinks(e)) {
       if (inResults.has(l.url) || inResults.has(l.full) || !l.title.trim()) continue;

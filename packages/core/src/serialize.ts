@@ -1,5 +1,5 @@
 import { SnapshotError } from './errors';
-import { EntitySlots, type LoadedEntities } from './slots';
+import { EntitySlots, escapeLine, type LoadedEntities } from './slots';
 import { forEachPair, PairAdjacencyWriter, type PairAdjacency } from './pairs';
 import {
   LineReader,
@@ -30,9 +30,14 @@ import { layoutOf, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, SNAPSHOT_PREFIX, typ
  * section sizes) | sections, in the order below. Four hold UTF-8 text, one line per item, so a reader can take them
  * a line at a time (JSON escapes every newline inside a string):
  * - `entities`: per slot, the entity as JSON (`null` for a free slot).
- * - `keys` (format 7 on): per slot, `null` for a free slot, else [id, URL, ACL, category path, list bits] as JSON,
+ * - `keys` (format 7 only): per slot, `null` for a free slot, else [id, URL, ACL, category path, list bits] as JSON,
  *   what loading rebuilds the slot's place in the index from (ids, link keys, ACL classes, categories) without
- *   reading the entities; before, each entity's line was searched for them.
+ *   reading the entities; before, each entity's line was searched for them. From format 8 they are five sections
+ *   (see SlotKeySections in slots.ts): `ids`, `paths`, `urls` and `acls` of lines, `slotKeys` of varints, so a
+ *   load decodes the ids at once, parses JSON only for the ACLs there are, and reads the URLs when the link keys
+ *   are made.
+ * - `entityRows` (format 8 on): per slot, the byte length of its line in `entities` (newline included), so loading
+ *   finds each line without reading the section, which a reader of a file may leave there (see deferrable).
  * - `inbound`: per link key, `[key, [[from, text], …]]`.
  * - `words`: per term, its key (a word, or the words of a multi-token).
  * The others hold unsigned LEB128 varints:
@@ -114,7 +119,7 @@ export interface IndexState {
    * A decoded snapshot's only: per slot, the URL and ACL of its entity, read from its line at load for restoring the
    * link keys and ACL classes (the entities themselves stay lines).
    */
-  loaded?: { urls: ReadonlyArray<string | undefined>; acls: ReadonlyArray<readonly string[] | undefined> };
+  loaded?: { urls: LoadedEntities['urls']; acls: ReadonlyArray<readonly string[] | undefined> };
   inbound: Map<string, InboundLink[]>;
   /** the key of each single word (term id → key); the term count is that of the columns below */
   wordKeys: Map<number, string>;
@@ -175,6 +180,10 @@ class LineWriter {
   }
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.n);
+  }
+  /** Bytes written so far. */
+  get length(): number {
+    return this.n;
   }
   /** Room for `k` more bytes (the buffer doubles). */
   private room(k: number): void {
@@ -283,25 +292,33 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
   for (const w of s.surfaceWord) surfaces.u(w < 0 ? 0 : (ids[w] as number) + 1);
   // a stored line is written back as it was read, an entity held as an object as JSON.stringify writes it; when
   // every slot is a stored line, the section is the buffers that hold them
+  const entityRows = new VarWriter();
   let entities = ents.lineParts();
-  if (!entities) {
+  if (entities) for (let slot = 0; slot < ents.length; slot++) entityRows.u(ents.storedLineBytes(slot));
+  else {
     const writer = new LineWriter();
     for (let slot = 0; slot < ents.length; slot++) {
+      const from = writer.length;
       const line = ents.storedLine(slot);
       if (line) writer.raw(line);
       else writer.line(JSON.stringify(ents.get(slot) ?? null));
+      entityRows.u(writer.length - from);
     }
     entities = [writer.bytes()];
   }
-  const keys = new LineWriter();
-  for (let slot = 0; slot < ents.length; slot++) keys.line(ents.keyLine(slot));
+  const slotKeys = encodeSlotKeys(ents);
   const inbound = new LineWriter();
   for (const [k, list] of s.inbound) inbound.line(JSON.stringify([k, list.map((x) => [x.from, x.text])]));
   const words = new LineWriter();
   for (let t = 0; t < nTerms; t++) if ((ids[t] as number) >= 0) words.line(s.wordKeys.get(t) ?? '');
   const sections: Array<[string, Uint8Array[]]> = [
     ['entities', entities],
-    ['keys', [keys.bytes()]],
+    ['entityRows', [entityRows.bytes()]],
+    ['ids', [slotKeys.ids]],
+    ['slotKeys', [slotKeys.slotKeys]],
+    ['paths', [slotKeys.paths]],
+    ['urls', [slotKeys.urls]],
+    ['acls', [slotKeys.acls]],
     ['inbound', [inbound.bytes()]],
     ['words', [words.bytes()]],
     ['terms', [terms.bytes()]],
@@ -327,6 +344,41 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
   dv.setUint32(8, json.length, true);
   head.set(json, SNAPSHOT_PREFIX);
   return [head, ...sections.flatMap(([, parts]) => parts)];
+}
+
+/**
+ * The sections that give each slot's place in the index (see SlotKeySections), as bytes; the category paths are
+ * renumbered in the order the slots first use them, so a changed index writes what a rebuild writes.
+ */
+export function encodeSlotKeys(ents: EntitySlots): Record<'ids' | 'slotKeys' | 'paths' | 'urls' | 'acls', Uint8Array> {
+  const idLines = new LineWriter();
+  const slotKeys = new VarWriter();
+  const paths = new LineWriter();
+  const urls = new LineWriter();
+  const acls = new LineWriter();
+  const pathNumber = new Map<number, number>([[0, 0]]);
+  paths.line('[]');
+  for (let slot = 0; slot < ents.length; slot++) {
+    const k = ents.keyParts(slot);
+    if (!k) {
+      idLines.line('');
+      slotKeys.u(0);
+      urls.line('');
+      acls.line('');
+      continue;
+    }
+    let path = pathNumber.get(k.path);
+    if (path === undefined) {
+      path = pathNumber.size;
+      pathNumber.set(k.path, path);
+      paths.line(JSON.stringify(ents.categoryPath(k.path)));
+    }
+    idLines.line(escapeLine(k.id));
+    slotKeys.u(path * 4 + k.listed);
+    urls.line(k.url === undefined ? '' : escapeLine(k.url));
+    acls.line(k.acl === undefined ? '' : JSON.stringify(k.acl));
+  }
+  return { ids: idLines.bytes(), slotKeys: slotKeys.bytes(), paths: paths.bytes(), urls: urls.bytes(), acls: acls.bytes() };
 }
 
 /** The snapshot of an index state as one array: the concatenation of {@link encodeIndexStateParts}. */
@@ -428,8 +480,13 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
       nTerms++;
     }
   } else {
-    // the entities stay their lines, parsed when read
-    loaded = yield* EntitySlots.fromLines(own('entities'), 1024, version >= 7 ? section('keys') : undefined);
+    // the entities stay their lines, parsed when read; from format 8 each line is found by its stored length, and
+    // the section may have been left in its file
+    if (version >= 8) {
+      const lineBytes = layout.deferred?.get('entities') ?? own('entities');
+      const keys = { ids: section('ids'), slotKeys: need('slotKeys'), paths: section('paths'), urls: own('urls'), acls: section('acls') };
+      loaded = yield* EntitySlots.fromRows(lineBytes, need('entityRows'), keys, 1024);
+    } else loaded = yield* EntitySlots.fromLines(own('entities'), 1024, version >= 7 ? section('keys') : undefined);
     const ir = lines('inbound');
     for (let line = ir.next(); line !== null; line = ir.next()) {
       const [k, l] = parseLine(line, 'inbound') as [string, Array<[string, string]>];

@@ -1,7 +1,10 @@
 import type { Entity } from './entity';
 import { LexIndex } from './lexindex';
-import { runSteps, SnapshotError } from './serialize';
-import { EntitySlots, PARSED_ENTITIES } from './slots';
+import { encodeSlotKeys, runSteps, SnapshotError } from './serialize';
+import { EntitySlots, escapeLine, PARSED_ENTITIES, unescapeLine } from './slots';
+import { LineReader, VarReader } from './snapshotread';
+import type { SectionReader } from './snapshotlayout';
+import { writeVarint } from './varint';
 
 function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
   return { id, url: `http://docs.test/${id}`, title, text, category: [], tags: [], links: [], ...extra };
@@ -14,6 +17,38 @@ function linesOf(entities: ReadonlyArray<Entity | null>): Uint8Array {
 const a = ent('a', 'Alpha', 'First text.', { category: ['Guide', 'Setup'], acl: ['staff'], meta: { k: 'v' } });
 const b = ent('b', 'Beta "quoted"', 'Second\ntext.', { headings: ['One'], links: [{ url: 'http://docs.test/a', text: 'alpha' }] });
 const c = ent('c', 'Gamma', 'Third.');
+
+/** A slot's line of a format 7 `keys` section: [id, URL, ACL, category path, list bits] as JSON, or `null`. */
+function keyLine7(slots: EntitySlots, slot: number): string {
+  const k = slots.keyParts(slot);
+  return k ? JSON.stringify([k.id, k.url ?? null, k.acl ?? null, slots.categoryPath(k.path), k.listed]) : 'null';
+}
+
+/** The `entityRows` section of entities written as by linesOf: each line's byte length with its newline. */
+function rowsOf(entities: ReadonlyArray<Entity | null>): VarReader {
+  const b = new Uint8Array(entities.length * 5);
+  let n = 0;
+  for (const e of entities) n = writeVarint(b, n, new TextEncoder().encode(JSON.stringify(e)).length + 1);
+  return new VarReader(b, 0, n, 'entityRows');
+}
+
+/** The format 8 key sections of `slots`, as fromRows takes them. */
+function keySectionsOf(slots: EntitySlots) {
+  const k = encodeSlotKeys(slots);
+  return { ...k, slotKeys: new VarReader(k.slotKeys, 0, k.slotKeys.length, 'slotKeys') };
+}
+
+/** `bytes` as a section left in its file: every read counted. */
+function deferredOf(bytes: Uint8Array): SectionReader & { reads: number } {
+  return {
+    reads: 0,
+    byteLength: bytes.length,
+    read(offset: number, length: number): Uint8Array {
+      this.reads++;
+      return bytes.slice(offset, offset + length);
+    },
+  };
+}
 
 describe('EntitySlots', () => {
 
@@ -46,9 +81,9 @@ describe('EntitySlots', () => {
     loaded.set(3, d);
     loaded.set(4, c);
     const lines = linesOf([a, null, b, d, c]);
-    const keys = new TextEncoder().encode([0, 1, 2, 3, 4].map((slot) => `${loaded.keyLine(slot)}\n`).join(''));
-    expect(loaded.keyLine(1)).toBe('null');
-    expect(JSON.parse(loaded.keyLine(3))).toEqual(['d', 'http://docs.test/d', ['ops', 'staff'], ['Guide'], 2]);
+    const keys = new TextEncoder().encode([0, 1, 2, 3, 4].map((slot) => `${keyLine7(loaded, slot)}\n`).join(''));
+    expect(keyLine7(loaded, 1)).toBe('null');
+    expect(JSON.parse(keyLine7(loaded, 3))).toEqual(['d', 'http://docs.test/d', ['ops', 'staff'], ['Guide'], 2]);
     const viaKeys = runSteps(EntitySlots.fromLines(lines, 2, keys));
     const viaScan = runSteps(EntitySlots.fromLines(lines, 2));
     for (const r of [viaKeys, viaScan]) {
@@ -66,11 +101,68 @@ describe('EntitySlots', () => {
     expect(viaKeys.acls[3]).toEqual(['ops', 'staff']);
     // keys that do not match the entities are a corrupt snapshot
     const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
-    const keyLines = [0, 1, 2, 3, 4].map((slot) => loaded.keyLine(slot));
+    const keyLines = [0, 1, 2, 3, 4].map((slot) => keyLine7(loaded, slot));
     expect(() => runSteps(EntitySlots.fromLines(lines, 2, enc(`${keyLines.slice(0, 4).join('\n')}\n`)))).toThrow(/fewer lines than entities/);
     expect(() => runSteps(EntitySlots.fromLines(lines, 2, enc(`${[...keyLines, 'null'].join('\n')}\n`)))).toThrow(/trailing lines/);
     expect(() => runSteps(EntitySlots.fromLines(lines, 2, enc(`${['null', ...keyLines.slice(1)].join('\n')}\n`)))).toThrow(/does not match the entities/);
     expect(() => runSteps(EntitySlots.fromLines(lines, 2, enc(`${['{"id":"a"}', ...keyLines.slice(1)].join('\n')}\n`)))).toThrow(/not a slot key/);
+  });
+
+  it('format 8: finds each line by its row length, in a buffer or left in its file, and each place from the key sections', () => {
+    const d = ent('d\nwith a newline', 'Delta', 'Fourth.', { terms: ['delta term'], acl: ['ops', 'staff'], category: ['Guide'] });
+    const e = ent('"quoted"', 'Epsilon', 'Fifth.', { url: '', category: ['Guide', 'Setup'] });
+    const entities = [a, null, b, d, e, c];
+    const source = runSteps(EntitySlots.fromLines(linesOf(entities), 2)).slots;
+    const lines = linesOf(entities);
+    const inFile = deferredOf(lines);
+    for (const given of [lines, inFile]) {
+      const r = runSteps(EntitySlots.fromRows(given, rowsOf(entities), keySectionsOf(source), 2));
+      expect([0, 1, 2, 3, 4, 5].map((slot) => r.slots.idAt(slot))).toEqual(['a', undefined, 'b', 'd\nwith a newline', '"quoted"', 'c']);
+      expect([0, 1, 2, 3, 4, 5].map((slot) => r.slots.category(slot))).toEqual([['Guide', 'Setup'], [], [], ['Guide'], ['Guide', 'Setup'], []]);
+      expect([2, 3].map((slot) => [r.slots.lists(slot, 'headings'), r.slots.lists(slot, 'terms')])).toEqual([
+        [true, false],
+        [false, true],
+      ]);
+      expect(r.acls[0]).toEqual(['staff']);
+      expect(r.acls[3]).toEqual(['ops', 'staff']);
+      expect(r.acls[2]).toBeUndefined();
+      // the URLs stay their section's lines, one per slot, read when asked
+      const urls = r.urls as LineReader;
+      expect([0, 1, 2, 3, 4, 5].map(() => urls.next())).toEqual(['http://docs.test/a', '', 'http://docs.test/b', 'http://docs.test/d\nwith a newline', '""', 'http://docs.test/c'].map((u) => (u.includes('\n') ? JSON.stringify(u) : u)));
+      // nothing of a section left in its file is read at load; an entity asked for is one read of its line
+      if (given === inFile) expect(inFile.reads).toBe(0);
+      expect(r.slots.get(3)).toEqual(d);
+      expect(r.slots.field(2, 'title')).toBe('Beta "quoted"');
+      expect(r.slots.get(1)).toBeUndefined();
+      if (given === inFile) expect(inFile.reads).toBe(2);
+      // written back, each line is the same bytes, and the key sections the same
+      for (const slot of [0, 2, 3, 4, 5]) expect(new TextDecoder().decode(r.slots.storedLine(slot) as Uint8Array)).toBe(JSON.stringify(entities[slot]));
+      expect(encodeSlotKeys(r.slots)).toEqual(encodeSlotKeys(source));
+    }
+    // with no free slot, the section left in its file is written whole as its bytes
+    const whole = [a, b, c];
+    const wholeLines = linesOf(whole);
+    const wholeSource = runSteps(EntitySlots.fromLines(wholeLines, 2)).slots;
+    const r = runSteps(EntitySlots.fromRows(deferredOf(wholeLines), rowsOf(whole), keySectionsOf(wholeSource), 2));
+    expect(Buffer.concat(r.slots.lineParts() as Uint8Array[]).equals(Buffer.from(wholeLines))).toBe(true);
+    expect([0, 1, 2].map((slot) => r.slots.storedLineBytes(slot))).toEqual(whole.map((e) => JSON.stringify(e).length + 1));
+    // rows or key sections that do not match the entities are a corrupt snapshot
+    const short = new TextEncoder().encode(new TextDecoder().decode(lines).slice(0, -1));
+    expect(() => runSteps(EntitySlots.fromRows(short, rowsOf(entities), keySectionsOf(source), 2))).toThrow(/entityRows does not match/);
+    const fewer = runSteps(EntitySlots.fromLines(linesOf([a, null, b]), 2)).slots;
+    expect(() => runSteps(EntitySlots.fromRows(lines, rowsOf(entities), keySectionsOf(fewer), 2))).toThrow(SnapshotError);
+    const shifted = runSteps(EntitySlots.fromLines(linesOf([null, a, b, d, e, c]), 2)).slots;
+    expect(() => runSteps(EntitySlots.fromRows(lines, rowsOf(entities), keySectionsOf(shifted), 2))).toThrow(SnapshotError);
+  });
+
+  it('writes a string as a line of a key section that reads back as it was', () => {
+    for (const text of ['plain', '', '"starts with a quote', 'a\nnewline', 'lone \ud800 surrogate', 'pair \ud83d\ude00', 'tab\tand \\ backslash']) {
+      const line = escapeLine(text);
+      expect(line).not.toContain('\n');
+      expect(line).not.toBe('');
+      expect(unescapeLine(line, 'ids')).toBe(text);
+    }
+    expect(escapeLine('plain')).toBe('plain');
   });
 
   it('holds an entity put at a slot as an object, in place of its line', () => {

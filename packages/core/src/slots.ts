@@ -1,7 +1,8 @@
 import type { Entity } from './entity';
 import { SnapshotError } from './errors';
 import { findMembers, memberNames } from './jsonline';
-import { LineReader, parseLine } from './snapshotread';
+import { LineReader, parseLine, type VarReader } from './snapshotread';
+import type { SectionReader } from './snapshotlayout';
 
 /**
  * Entities parsed from their stored lines kept for the next read, least recently used out first: the results of the
@@ -20,6 +21,8 @@ const NULL_LINE = 0x6e; // "n" of the line `null` (a free slot)
  * that doubles, which would need the old and the new buffer at once (1.3 GB of lines at 1,000,000 entities).
  */
 const LINE_CHUNK = 16 << 20;
+/** Bytes of each read when a section left in its file is written whole (a single read is capped below 2 GiB). */
+const DEFERRED_PIECE = 64 << 20;
 
 /**
  * The entities of an index by slot. A loaded snapshot's entities, and those of a bulk build, stay UTF-8 JSON lines
@@ -36,6 +39,11 @@ export class EntitySlots {
   /** line i is the bytes [lineStart[i], lineStart[i + 1] − 1) of that concatenation, for i < lineCount */
   private lineStart = new Float64Array(1);
   private lineCount = 0;
+  /**
+   * the stored lines when a snapshot's section was left in its file (see SectionReader): each read as it is asked
+   * for, at the offsets of `lineStart`, and `chunks` is empty
+   */
+  private deferred: SectionReader | null = null;
   /** the buffer being appended to by a bulk build, and its bytes used */
   private tail: Uint8Array = EMPTY;
   private tailUsed = 0;
@@ -103,12 +111,17 @@ export class EntitySlots {
   }
 
   private internCategory(slot: number, category: readonly string[]): void {
-    const key = JSON.stringify(category);
-    let c = this.pathId.get(key);
-    if (c === undefined) {
-      c = this.paths.length;
-      this.pathId.set(key, c);
-      this.paths.push(category);
+    // most entities of a large collection have none: path 0, without a key to make
+    let c = 0;
+    if (category.length > 0) {
+      const key = JSON.stringify(category);
+      const known = this.pathId.get(key);
+      if (known !== undefined) c = known;
+      else {
+        c = this.paths.length;
+        this.pathId.set(key, c);
+        this.paths.push(category);
+      }
     }
     while (this.categories.length < slot) this.categories.push(0);
     this.categories[slot] = c;
@@ -210,6 +223,7 @@ export class EntitySlots {
    * category paths and the lists' presence must stay those of the entity (a bulk build's title boilerplate).
    */
   rewriteLines(change: (e: Entity) => Entity): void {
+    if (this.deferred) throw new RangeError('rewriteLines: the lines of a loaded snapshot are rewritten by a build');
     const count = this.lineCount;
     this.closeTail();
     const chunks = this.chunks;
@@ -250,6 +264,14 @@ export class EntitySlots {
   private locate(slot: number): void {
     const from = this.lineStart[slot] as number;
     const to = (this.lineStart[slot + 1] as number) - 1;
+    if (this.deferred) {
+      // a buffer of its own per read: a line handed out (storedLine) stays as it was
+      this.chunk = this.deferred.read(from, to - from);
+      if (this.chunk.length !== to - from) throw new SnapshotError('index snapshot is truncated (section entities)');
+      this.at[0] = 0;
+      this.at[1] = to - from;
+      return;
+    }
     const starts = this.chunkStart;
     let c: number;
     if (this.tailUsed > 0 && from >= (starts[this.chunks.length] as number)) {
@@ -279,8 +301,19 @@ export class EntitySlots {
   lineParts(): Uint8Array[] | null {
     if (this.lineCount !== this.ids.length) return null;
     for (let slot = 0; slot < this.lineCount; slot++) if (!this.stored(slot)) return null;
+    const deferred = this.deferred;
+    if (deferred) {
+      const parts: Uint8Array[] = [];
+      for (let off = 0; off < deferred.byteLength; off += DEFERRED_PIECE) parts.push(deferred.read(off, Math.min(DEFERRED_PIECE, deferred.byteLength - off)));
+      return parts;
+    }
     this.closeTail();
     return this.chunks.slice();
+  }
+
+  /** The byte length of the stored line of `slot`, its newline included (see lineParts: every slot is a stored line). */
+  storedLineBytes(slot: number): number {
+    return (this.lineStart[slot + 1] as number) - (this.lineStart[slot] as number);
   }
 
   /** Frees `slot`. */
@@ -309,13 +342,13 @@ export class EntitySlots {
   }
 
   /**
-   * The slot's line of a snapshot's `keys` section (see serialize.ts): `null` for a free slot, else the JSON array
-   * [id, URL, ACL, category path, list bits] (URL and ACL null when absent), what a load rebuilds the slot's place in
-   * the index from without reading its entity. A stored line is searched for its URL and ACL only.
+   * What a snapshot keeps of the entity at `slot` to rebuild its place in the index without reading it (see
+   * serialize.ts): its id, URL, ACL, category path (as its interned number, see `categoryPath`) and list bits; null
+   * for a free slot. A stored line is searched for its URL and ACL only.
    */
-  keyLine(slot: number): string {
+  keyParts(slot: number): SlotKey | null {
     const id = this.ids[slot];
-    if (id === undefined) return 'null';
+    if (id === undefined) return null;
     let url: unknown;
     let acl: unknown;
     const o = this.objects[slot] ?? this.parsed.get(slot);
@@ -329,7 +362,18 @@ export class EntitySlots {
       url = r[0] === -1 ? undefined : this.parseValue(r[0] as number, r[1] as number);
       acl = r[2] === -1 ? undefined : this.parseValue(r[2] as number, r[3] as number);
     }
-    return JSON.stringify([id, url ?? null, acl ?? null, this.category(slot), this.listed[slot] ?? 0]);
+    return {
+      id,
+      url: url as string | undefined,
+      acl: acl as readonly string[] | undefined,
+      path: this.categories[slot] ?? 0,
+      listed: this.listed[slot] ?? 0,
+    };
+  }
+
+  /** The category path interned as number `path` (see keyParts). */
+  categoryPath(path: number): readonly string[] {
+    return this.paths[path] ?? NO_CATEGORY;
   }
 
   /**
@@ -364,6 +408,74 @@ export class EntitySlots {
     slots.lineStart = Float64Array.from(load.starts);
     slots.lineCount = load.starts.length - 1;
     return { slots, urls: load.urls, acls: load.acls };
+  }
+
+  /**
+   * Format 8 on: the entities section as its bytes, or as a reader of them left in their file (read a line at a time
+   * when an entity is asked for), each slot's line found by its byte length in `rows` (the `entityRows` section), and
+   * each slot's place in the index read from `keys` (see SlotKeySections); the URLs stay their section, read when
+   * the link keys are made (see EntityGraph.keySteps). A stepwise task that yields every `every` slots.
+   */
+  static *fromRows(lines: Uint8Array | SectionReader, rows: VarReader, keys: SlotKeySections, every: number): Generator<void, LoadedEntities, void> {
+    const slots = new EntitySlots();
+    if (lines instanceof Uint8Array) {
+      slots.chunks = [lines];
+      slots.chunkStart = [0, lines.length];
+      slots.chunk = lines;
+    } else slots.deferred = lines;
+    // the ids as one string split at its newlines: a decode per id costs about as much as the rest of a slot's load
+    const ids = decodeText(keys.ids, 'ids').split('\n');
+    const paths: Array<readonly string[]> = [];
+    const pr = new LineReader(keys.paths, 0, keys.paths.length, 'paths');
+    for (let line = pr.next(); line !== null; line = pr.next()) {
+      const path = parseLine(line, 'paths');
+      if (!Array.isArray(path) || !path.every((x) => typeof x === 'string')) throw new SnapshotError('index snapshot is corrupt (section paths holds a line that is not a category path)');
+      paths.push(path as string[]);
+    }
+    const load: RowLoad = { p: 0, starts: [], acls: [], ids, paths, slotKeys: keys.slotKeys, aclLines: new LineReader(keys.acls, 0, keys.acls.length, 'acls') };
+    while (!rows.atEnd()) {
+      slots.loadRows(rows, load, every);
+      yield;
+    }
+    keys.slotKeys.done();
+    load.aclLines.done();
+    // the ids section ends with a newline: its split ends with an empty string
+    if (load.starts.length !== ids.length - 1 || ids[ids.length - 1] !== '') throw new SnapshotError('index snapshot is corrupt (section ids does not match the entities)');
+    if (load.p !== lines.byteLength) throw new SnapshotError('index snapshot is corrupt (section entityRows does not match the entities)');
+    load.starts.push(load.p);
+    slots.lineStart = Float64Array.from(load.starts);
+    slots.lineCount = load.starts.length - 1;
+    return { slots, urls: new LineReader(keys.urls, 0, keys.urls.length, 'urls'), acls: load.acls };
+  }
+
+  /** Takes up to `max` slots of the `entityRows` section (see fromRows). */
+  private loadRows(rows: VarReader, load: RowLoad, max: number): void {
+    for (let i = 0; i < max && !rows.atEnd(); i++) {
+      const n = rows.u();
+      const slot = this.ids.length;
+      load.starts.push(load.p);
+      load.p += n;
+      const key = load.slotKeys.u();
+      const idLine = load.ids[slot];
+      const aclLine = load.aclLines.next();
+      if (idLine === undefined || aclLine === null) throw new SnapshotError('index snapshot is corrupt (its key sections have fewer slots than entities)');
+      // a free slot's line is `null` and its newline (an entity's JSON object is longer), its id line empty
+      if (n === 5 && idLine === '') {
+        if (key !== 0 || aclLine !== '') throw new SnapshotError('index snapshot is corrupt (section slotKeys does not match the entities)');
+        this.ids.push(undefined);
+        continue;
+      }
+      const path = load.paths[key >> 2];
+      if (path === undefined || idLine === '') throw new SnapshotError('index snapshot is corrupt (section slotKeys does not match the entities)');
+      this.ids.push(unescapeLine(idLine, 'ids'));
+      this.internCategory(slot, path);
+      this.setListed(slot, key & (LISTED.headings | LISTED.terms));
+      if (aclLine !== '') {
+        const acl = parseLine(aclLine, 'acls');
+        if (!Array.isArray(acl)) throw new SnapshotError('index snapshot is corrupt (section acls holds a line that is not an ACL)');
+        load.acls[slot] = acl as string[];
+      }
+    }
   }
 
   /** Takes up to `max` lines of a loaded entities section (see fromLines). */
@@ -445,7 +557,8 @@ export class EntitySlots {
 /** The entities of a decoded snapshot, with what restoring the index reads of each (by slot; see EntitySlots.fromLines). */
 export interface LoadedEntities {
   slots: EntitySlots;
-  urls: ReadonlyArray<string | undefined>;
+  /** per slot its URL: as strings, or (format 8 on) the `urls` section's lines, one per slot (see escapeLine) */
+  urls: ReadonlyArray<string | undefined> | LineReader;
   acls: ReadonlyArray<readonly string[] | undefined>;
 }
 
@@ -466,4 +579,67 @@ const URL_ACL = memberNames(['url', 'acl']);
 
 function corruptLine(): SnapshotError {
   return new SnapshotError('index snapshot is corrupt (section entities holds a line that does not parse)');
+}
+
+/**
+ * The sections of a snapshot (format 8 on) that give each slot's place in the index, one entry per slot:
+ * - `ids`: its entity's id as a line (see escapeLine), an empty line for a free slot;
+ * - `slotKeys`: a varint, its category path's number in `paths` times 4 plus its list bits (0 for a free slot);
+ * - `paths`: the category paths (as JSON), the empty one first, then in the order the slots first use them;
+ * - `urls`: its entity's URL as a line (empty when it has none);
+ * - `acls`: its entity's ACL as JSON, an empty line when it has none.
+ */
+export interface SlotKeySections {
+  ids: Uint8Array;
+  slotKeys: VarReader;
+  paths: Uint8Array;
+  urls: Uint8Array;
+  acls: Uint8Array;
+}
+
+/** What a snapshot keeps of an entity for its place in the index (see EntitySlots.keyParts). */
+export interface SlotKey {
+  id: string;
+  url: string | undefined;
+  acl: readonly string[] | undefined;
+  path: number;
+  listed: number;
+}
+
+/** Where a load of the format 8 key sections is (see EntitySlots.fromRows). */
+interface RowLoad {
+  p: number;
+  starts: number[];
+  acls: Array<readonly string[] | undefined>;
+  ids: string[];
+  paths: Array<readonly string[]>;
+  slotKeys: VarReader;
+  aclLines: LineReader;
+}
+
+/** A string that cannot stand as a line as it is: empty, with a newline or a lone surrogate, or starting with a quote. */
+const NOT_A_LINE = /^$|^"|\n|[\ud800-\udfff]/;
+
+/**
+ * A string as a line of a key section: itself, or its JSON when it cannot stand so (see NOT_A_LINE), so an empty line
+ * stays free for "none" and every string comes back as it was (see unescapeLine).
+ */
+export function escapeLine(s: string): string {
+  return NOT_A_LINE.test(s) ? JSON.stringify(s) : s;
+}
+
+/** The string of a line written by escapeLine. */
+export function unescapeLine(line: string, section: string): string {
+  if (line.charCodeAt(0) !== 0x22) return line;
+  const s = parseLine(line, section);
+  if (typeof s !== 'string') throw new SnapshotError(`index snapshot is corrupt (section ${section} holds a line that is not a string)`);
+  return s;
+}
+
+function decodeText(b: Uint8Array, section: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(b);
+  } catch {
+    throw new SnapshotError(`index snapshot is corrupt (section ${section} is not UTF-8)`);
+  }
 }

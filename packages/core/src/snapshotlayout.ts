@@ -9,10 +9,10 @@ import type { BuildOptions } from './params';
  */
 export const SNAPSHOT_MAGIC = 0x4947584c; // "LXGI" read as little-endian u32
 /** The format written; formats from OLDEST_READ_FORMAT on are read. */
-export const SNAPSHOT_FORMAT_VERSION = 7;
+export const SNAPSHOT_FORMAT_VERSION = 8;
 /**
  * Format 4 kept entities, inbound links and terms in the header, format 5 each pair once, format 6 no byte lengths of
- * postings and streams; all are still read.
+ * postings and streams, format 7 no byte length of each entity's line; all are still read.
  */
 export const OLDEST_READ_FORMAT = 4;
 /** Bytes before the header: magic, format version, header length. */
@@ -30,6 +30,25 @@ export interface SnapshotHeader {
 }
 
 /**
+ * Bytes of a section left where they are (in a file) and read when asked: `read` returns exactly
+ * [offset, offset + length) of the section, in a buffer of its own, at once (the entities are read while an answer is
+ * made, which is synchronous).
+ */
+export interface SectionReader {
+  readonly byteLength: number;
+  read(offset: number, length: number): Uint8Array;
+}
+
+/**
+ * The sections a reader may leave in place (see readSnapshotLayout), from format 8 on: the entities, two thirds of a
+ * snapshot, whose lines an answer reads a few at a time (the results and their links), found by the byte lengths of
+ * the `entityRows` section. Earlier formats find each line by its newline, so they read the section.
+ */
+export function deferrable(version: number, section: string): boolean {
+  return version >= 8 && section === 'entities';
+}
+
+/**
  * A full snapshot found in its frame: its header and each section's bytes. The sections are views of one array when
  * the snapshot came whole (`owned` false: decoding copies what it keeps, so that array can go), or buffers of their
  * own when they were read one by one (`owned` true: decoding keeps them as they are). Reading a large snapshot so
@@ -40,6 +59,8 @@ export interface SnapshotLayout {
   readonly header: SnapshotHeader;
   readonly sections: ReadonlyMap<string, Uint8Array>;
   readonly owned: boolean;
+  /** the sections left in place (see deferrable), read when asked; absent from `sections` */
+  readonly deferred?: ReadonlyMap<string, SectionReader>;
   /** the snapshot's size in bytes */
   readonly byteLength: number;
 }
@@ -92,9 +113,14 @@ export function layoutOf(bytes: Uint8Array): SnapshotLayout {
 
 /**
  * Reads a snapshot of `size` bytes section by section: `read(offset, length)` resolves to exactly those bytes, in a
- * buffer the layout then owns (a file reader allocates one per call).
+ * buffer the layout then owns (a file reader allocates one per call). With `leave`, a deferrable section (see
+ * deferrable) is not read: `leave(offset, length)` gives the reader of those bytes of the snapshot, kept by the layout.
  */
-export async function readSnapshotLayout(read: (offset: number, length: number) => Promise<Uint8Array>, size: number): Promise<SnapshotLayout> {
+export async function readSnapshotLayout(
+  read: (offset: number, length: number) => Promise<Uint8Array>,
+  size: number,
+  leave?: (offset: number, length: number) => SectionReader,
+): Promise<SnapshotLayout> {
   if (size < SNAPSHOT_PREFIX) throw new SnapshotError('index snapshot is truncated');
   const { version, headerLength } = readPrefix(await read(0, SNAPSHOT_PREFIX));
   if (SNAPSHOT_PREFIX + headerLength > size) throw new SnapshotError('index snapshot is truncated');
@@ -104,13 +130,17 @@ export async function readSnapshotLayout(read: (offset: number, length: number) 
   if (off > size) throw new SnapshotError('index snapshot is truncated');
   off = SNAPSHOT_PREFIX + headerLength;
   const sections = new Map<string, Uint8Array>();
+  const deferred = new Map<string, SectionReader>();
   for (const [name, len] of header.sections) {
-    const b = await read(off, len);
-    if (b.byteLength !== len) throw new SnapshotError('index snapshot is truncated');
-    sections.set(name, b);
+    if (leave && deferrable(version, name)) deferred.set(name, leave(off, len));
+    else {
+      const b = await read(off, len);
+      if (b.byteLength !== len) throw new SnapshotError('index snapshot is truncated');
+      sections.set(name, b);
+    }
     off += len;
   }
-  return { version, header, sections, owned: true, byteLength: size };
+  return { version, header, sections, owned: true, byteLength: size, ...(deferred.size ? { deferred } : {}) };
 }
 
 /** Whether a segment is a full snapshot (else a delta, or something else). */

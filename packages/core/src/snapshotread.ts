@@ -73,6 +73,10 @@ export class VarReader {
     this.p = p;
     return x;
   }
+  /** Whether every byte of the section was read. */
+  atEnd(): boolean {
+    return this.p >= this.end;
+  }
   /** Skips `n` varints (each ends with a byte below 0x80). */
   skip(n: number): void {
     const b = this.buf;

@@ -101,6 +101,37 @@ describe('snapshot files', () => {
     }
   });
 
+  it("leaves a snapshot's entities in its file, read when an answer needs them, even after the file is removed", async () => {
+    const docs = Array.from({ length: 40 }, (_x, i) => ({
+      id: `d${i}`,
+      url: `http://docs.test/d${i}`,
+      title: `Replication slot ${i % 6}`,
+      text: `A standby ${i % 4} streams the WAL from slot ${i}. Logical decoding ${i % 3} reads the changes.`,
+      category: i % 2 ? ['Server', 'Replication'] : [],
+      tags: [],
+      links: [{ url: `http://docs.test/d${(i + 1) % 40}`, text: `slot ${(i + 1) % 6}` }],
+    }));
+    const built = LexIndex.build(docs);
+    const m = await writeSnapshot(dir, 'docs', 1, built.serialize(), new Date(), 3);
+    const [layout] = (await readSnapshotChain(dir, m)) ?? [];
+    if (!layout || layout instanceof Uint8Array) throw new Error('expected a snapshot read by sections');
+    // the entities section is not among the sections read, but left in the file
+    expect(layout.sections.has('entities')).toBe(false);
+    expect(layout.deferred?.get('entities')?.byteLength).toBeGreaterThan(0);
+    const opened = openChain([layout]);
+    // the file goes (as the retention removes it): the descriptor the index holds still reads it
+    await fs.rm(path.join(dir, 'indexes', m.file));
+    let answered = 0;
+    for (const q of ['replication slot 4', 'logical decoding changes', 'standby streams wal', 'replication slot']) {
+      const got = opened.ask(q, { k: 5 });
+      answered += got.results.length;
+      expect(got).toEqual({ ...built.ask(q, { k: 5 }), timings: got.timings });
+    }
+    expect(answered).toBeGreaterThan(0);
+    expect(opened.get('d7')).toEqual(built.get('d7'));
+    expect(Buffer.from(opened.serialize()).equals(Buffer.from(built.serialize()))).toBe(true);
+  });
+
   it('reports a missing manifest or file as null, and a malformed manifest as an error', async () => {
     expect(await readManifest(dir, 'none')).toBeNull();
     const m = await writeSnapshot(dir, 'docs', 3, new Uint8Array([1]));

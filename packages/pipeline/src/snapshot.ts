@@ -1,7 +1,7 @@
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, open, promises as fs, read as fsRead, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { CollectionName, DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
-import { isSnapshot, readSnapshotLayout, type ChainSegment } from '@lexigraph/core';
+import { isSnapshot, readSnapshotLayout, type ChainSegment, type SectionReader } from '@lexigraph/core';
 import type { PublishedIndex } from './ports';
 
 /** The manifest that points a cold reader at the published index file of a collection. */
@@ -195,25 +195,75 @@ export async function readSnapshotChain(dataDir: string, manifest: SnapshotManif
 /** Largest read asked of the file system at once (a single read is capped below 2 GiB). */
 const READ_MAX = 1 << 30;
 
-async function readSegmentFile(file: string): Promise<ChainSegment> {
-  const fh = await fs.open(file, 'r');
+/**
+ * The descriptors of the files whose sections an index reads in place, closed when the section's reader is collected
+ * (no index holds it any more). A file removed by the retention meanwhile stays readable through its descriptor.
+ */
+const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
   try {
-    const size = (await fh.stat()).size;
+    closeSync(fd);
+  } catch {
+    // already closed: nothing is left to release
+  }
+});
+
+/**
+ * A section of a snapshot file read in place (see SectionReader), `byteLength` bytes from byte `at` of the file: each
+ * read is a positioned read of the descriptor, a few microseconds for an entity's line in the page cache.
+ */
+class FileSection implements SectionReader {
+  constructor(
+    private readonly fd: number,
+    private readonly at: number,
+    readonly byteLength: number,
+  ) {}
+
+  read(offset: number, length: number): Uint8Array {
+    if (offset < 0 || length < 0 || offset + length > this.byteLength) throw new RangeError(`read of [${offset}, ${offset + length}) outside a section of ${this.byteLength} bytes`);
+    const b = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(this.fd, b, got, Math.min(length - got, READ_MAX), this.at + offset + got);
+      if (n === 0) return b.subarray(0, got);
+      got += n;
+    }
+    return b;
+  }
+}
+
+async function readSegmentFile(file: string): Promise<ChainSegment> {
+  const fd = await new Promise<number>((resolve, reject) => open(file, 'r', (err, n) => (err ? reject(err) : resolve(n))));
+  // the entities section of a snapshot (two thirds of it) stays in the file, read an entity at a time (see
+  // deferrable): its reader keeps the descriptor, closed when the reader is collected
+  let left: FileSection | null = null;
+  try {
+    const size = fstatSync(fd).size;
     // exactly [offset, offset + length) of the file, in a buffer of its own (shorter when the file is)
     const read = async (offset: number, length: number): Promise<Uint8Array> => {
       const b = new Uint8Array(length);
       let got = 0;
       while (got < length) {
-        const { bytesRead } = await fh.read(b, got, Math.min(length - got, READ_MAX), offset + got);
-        if (bytesRead === 0) return b.subarray(0, got);
-        got += bytesRead;
+        const want = Math.min(length - got, READ_MAX);
+        const n = await new Promise<number>((resolve, reject) => fsRead(fd, b, got, want, offset + got, (err, k) => (err ? reject(err) : resolve(k))));
+        if (n === 0) return b.subarray(0, got);
+        got += n;
       }
       return b;
     };
+    const leave = (at: number, length: number): SectionReader => {
+      if (left) throw new Error('a snapshot file leaves one section in place');
+      left = new FileSection(fd, at, length);
+      return left;
+    };
     const head = await read(0, Math.min(4, size));
-    return isSnapshot(head) ? await readSnapshotLayout(read, size) : await read(0, size);
+    const segment = isSnapshot(head) ? await readSnapshotLayout(read, size, leave) : await read(0, size);
+    if (left) closeWhenCollected.register(left, fd);
+    return segment;
+  } catch (err) {
+    left = null;
+    throw err;
   } finally {
-    await fh.close();
+    if (!left) closeSync(fd);
   }
 }
 
