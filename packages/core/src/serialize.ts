@@ -21,7 +21,7 @@ import { TokenStreams } from './streams';
 import { rankOf, termSet, type TermSet } from './termset';
 import { writeVarint } from './varint';
 import type { BuildOptions } from './params';
-import { layoutOf, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, SNAPSHOT_PREFIX, type SnapshotHeader, type SnapshotLayout } from './snapshotlayout';
+import { layoutOf, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, SNAPSHOT_PREFIX, type SectionReader, type SnapshotHeader, type SnapshotLayout } from './snapshotlayout';
 
 /**
  * Binary snapshot of an index: its raw tables, so loading never re-analyzes text.
@@ -71,7 +71,8 @@ const FIELDS = 6;
 export interface PostingTable {
   words: TermSet;
   start: Int32Array;
-  bytes: Uint8Array;
+  /** the varints, or (a snapshot file's, format 8 on) a reader of them left in the file, a list read when decoded */
+  bytes: Uint8Array | SectionReader;
   changed: ReadonlyMap<number, ArrayLike<number>>;
 }
 
@@ -82,7 +83,10 @@ export function postingList(p: PostingTable, t: number, df: number): ArrayLike<n
   const changed = p.changed.get(t);
   if (changed) return changed;
   const r = rankOf(p.words, t);
-  return r >= 0 ? decodePostings(p.bytes, p.start[r] as number, df) : NO_POSTINGS;
+  if (r < 0) return NO_POSTINGS;
+  const from = p.start[r] as number;
+  if (p.bytes instanceof Uint8Array) return decodePostings(p.bytes, from, df);
+  return decodePostings(p.bytes.read(from, (p.start[r + 1] as number) - from), 0, df);
 }
 
 /** The `n` postings stored as varints from b[from] on (per posting: slot gap, A, B) as triples (slot, A, B). */
@@ -521,7 +525,8 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
   // the postings stay varints (see PostingTable), with an offset per single word (one term in ten or fewer), found
   // by rank: from format 7 each list's byte length is stored, before it was found by counting the bytes that end a
   // varint
-  const postBytes = own('postings');
+  // left in its file when the reader could (see deferrable): a query reads a few lists, each read when decoded
+  const postBytes = layout.deferred?.get('postings') ?? own('postings');
   const postWords = termSet(nTerms, (t) => (parent[t] as number) < 0);
   const nWords = postWords.base[postWords.base.length - 1] as number;
   const postStart = new Int32Array(nWords + 1);
@@ -536,15 +541,17 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
       yield;
     }
     rr.done();
-    if (postStart[nWords] !== postBytes.length) throw new SnapshotError('index snapshot is corrupt (section postings does not match its rows)');
+    if (postStart[nWords] !== postBytes.byteLength) throw new SnapshotError('index snapshot is corrupt (section postings does not match its rows)');
   } else {
-    const scan: PostingScan = { t: 0, word: 0, o: 0, from: 0, to: postBytes.length };
+    // formats before 7 are never left in a file (see deferrable)
+    const scanned = postBytes instanceof Uint8Array ? postBytes : own('postings');
+    const scan: PostingScan = { t: 0, word: 0, o: 0, from: 0, to: scanned.length };
     while (scan.t < nTerms) {
-      scanPostingsAndPairs(STEP_ITERATIONS, scan, postBytes, postStart, parent, df, par, pairWriter);
+      scanPostingsAndPairs(STEP_ITERATIONS, scan, scanned, postStart, parent, df, par, pairWriter);
       yield;
     }
     postStart[scan.word] = scan.o;
-    if (scan.o !== postBytes.length) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
+    if (scan.o !== scanned.length) throw new SnapshotError('index snapshot is corrupt (section postings has trailing bytes)');
   }
   let pairs: PairAdjacency;
   if (par) {

@@ -2,7 +2,7 @@ import type { Entity } from './entity';
 import { encodeDelta, openChain } from './delta';
 import { LexIndex } from './lexindex';
 import { decodeIndexState, SnapshotError } from './serialize';
-import { isSnapshot, layoutOf, readSnapshotLayout, type SnapshotLayout } from './snapshotlayout';
+import { deferrable, isSnapshot, layoutOf, readSnapshotLayout, type SnapshotLayout } from './snapshotlayout';
 
 function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
   return { id, url: `http://docs.test/${id}`, title, text, category: [], tags: [], links: [], ...extra };
@@ -56,6 +56,36 @@ describe('snapshots read by sections', () => {
     expect(Buffer.from(fromSections.serialize()).equals(Buffer.from(bytes))).toBe(true);
   });
 
+  it('leaves the entities and postings where they are when asked: none is read at load, answers and bytes are the same', async () => {
+    const file = fileOf(bytes);
+    const reads: Array<[number, number]> = [];
+    const leave = (at: number, length: number) => ({
+      byteLength: length,
+      read: (offset: number, n: number): Uint8Array => {
+        reads.push([at + offset, n]);
+        return bytes.slice(at + offset, at + offset + n);
+      },
+    });
+    const layout = await readSnapshotLayout(file.read, bytes.length, leave);
+    expect([...(layout.deferred?.keys() ?? [])].sort()).toEqual(['entities', 'postings']);
+    expect(layout.sections.has('entities') || layout.sections.has('postings')).toBe(false);
+    // the sections read and those left cover the file, once each
+    const left = [...(layout.deferred?.values() ?? [])].reduce((n, d) => n + d.byteLength, 0);
+    expect(file.reads.slice(2).reduce((n, [, l]) => n + l, 0) + left).toBe(bytes.length - file.reads[1]![1] - 12);
+    const opened = LexIndex.deserialize(layout);
+    expect(reads).toEqual([]);
+    for (const q of PROMPTS) {
+      expect(opened.ask(q, { k: 5 })).toEqual({ ...built.ask(q, { k: 5 }), timings: expect.anything() });
+      expect(opened.search(q, { k: 10 })).toEqual(built.search(q, { k: 10 }));
+    }
+    // a list or a line read is one read of its bytes
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every(([, n]) => n < 4096)).toBe(true);
+    expect(Buffer.from(opened.serialize()).equals(Buffer.from(bytes))).toBe(true);
+    // a format 7 snapshot has no rows to find them by: every section is read
+    expect(deferrable(7, 'entities') || deferrable(7, 'postings') || deferrable(8, 'streams')).toBe(false);
+  });
+
   it('keeps the buffers of the sections it was given, and copies the sections of whole bytes', async () => {
     const layout = await readSnapshotLayout(fileOf(bytes).read, bytes.length);
     const s = decodeIndexState(layout);
@@ -63,8 +93,9 @@ describe('snapshots read by sections', () => {
     expect(s.pairs.bytes).toBe(layout.sections.get('pairs'));
     const whole = decodeIndexState(bytes);
     // a copy: the decoded index does not hold the snapshot's buffer alive
-    expect(whole.postings.bytes.buffer).not.toBe(bytes.buffer);
-    expect(Buffer.from(whole.postings.bytes).equals(Buffer.from(layout.sections.get('postings') as Uint8Array))).toBe(true);
+    const wholePostings = whole.postings.bytes as Uint8Array;
+    expect(wholePostings.buffer).not.toBe(bytes.buffer);
+    expect(Buffer.from(wholePostings).equals(Buffer.from(layout.sections.get('postings') as Uint8Array))).toBe(true);
     expect(layoutOf(bytes).owned).toBe(false);
   });
 

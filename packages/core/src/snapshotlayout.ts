@@ -42,10 +42,12 @@ export interface SectionReader {
 /**
  * The sections a reader may leave in place (see readSnapshotLayout), from format 8 on: the entities, two thirds of a
  * snapshot, whose lines an answer reads a few at a time (the results and their links), found by the byte lengths of
- * the `entityRows` section. Earlier formats find each line by its newline, so they read the section.
+ * the `entityRows` section; and the postings, of which a query reads the lists of its words (found by the byte
+ * lengths of `postRows`), each decoded once while the decoded lists' cache holds it. Earlier formats find each line
+ * by its newline, so they read the sections.
  */
 export function deferrable(version: number, section: string): boolean {
-  return version >= 8 && section === 'entities';
+  return version >= 8 && (section === 'entities' || section === 'postings');
 }
 
 /**

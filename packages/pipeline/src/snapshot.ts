@@ -207,13 +207,18 @@ const closeWhenCollected = new FinalizationRegistry<number>((fd) => {
   }
 });
 
+/** A file's descriptor, shared by the sections read in place from it; closed once none of them is left. */
+interface OpenFile {
+  readonly fd: number;
+}
+
 /**
  * A section of a snapshot file read in place (see SectionReader), `byteLength` bytes from byte `at` of the file: each
  * read is a positioned read of the descriptor, a few microseconds for an entity's line in the page cache.
  */
 class FileSection implements SectionReader {
   constructor(
-    private readonly fd: number,
+    private readonly file: OpenFile,
     private readonly at: number,
     readonly byteLength: number,
   ) {}
@@ -223,7 +228,7 @@ class FileSection implements SectionReader {
     const b = new Uint8Array(length);
     let got = 0;
     while (got < length) {
-      const n = readSync(this.fd, b, got, Math.min(length - got, READ_MAX), this.at + offset + got);
+      const n = readSync(this.file.fd, b, got, Math.min(length - got, READ_MAX), this.at + offset + got);
       if (n === 0) return b.subarray(0, got);
       got += n;
     }
@@ -233,9 +238,9 @@ class FileSection implements SectionReader {
 
 async function readSegmentFile(file: string): Promise<ChainSegment> {
   const fd = await new Promise<number>((resolve, reject) => open(file, 'r', (err, n) => (err ? reject(err) : resolve(n))));
-  // the entities section of a snapshot (two thirds of it) stays in the file, read an entity at a time (see
-  // deferrable): its reader keeps the descriptor, closed when the reader is collected
-  let left: FileSection | null = null;
+  // the entities and postings of a snapshot (four fifths of it) stay in the file, read an entity or a list at a
+  // time (see deferrable): their readers keep the descriptor, closed when they are collected
+  let left: OpenFile | null = null;
   try {
     const size = fstatSync(fd).size;
     // exactly [offset, offset + length) of the file, in a buffer of its own (shorter when the file is)
@@ -251,9 +256,8 @@ async function readSegmentFile(file: string): Promise<ChainSegment> {
       return b;
     };
     const leave = (at: number, length: number): SectionReader => {
-      if (left) throw new Error('a snapshot file leaves one section in place');
-      left = new FileSection(fd, at, length);
-      return left;
+      left ??= { fd };
+      return new FileSection(left, at, length);
     };
     const head = await read(0, Math.min(4, size));
     const segment = isSnapshot(head) ? await readSnapshotLayout(read, size, leave) : await read(0, size);
