@@ -9,6 +9,7 @@ import {
   readRowStarts,
   readStreamSpans,
   readStreamStarts,
+  readChildLists,
   readTerms,
   readWordLines,
   rowStarts,
@@ -18,6 +19,8 @@ import {
   type PostingScan,
 } from './snapshotread';
 import { TokenStreams } from './streams';
+import { Trie, type ChildLists } from './trie';
+import { IntColumn } from './intcolumn';
 import { rankOf, termSet, type TermSet } from './termset';
 import { writeVarint } from './varint';
 import type { BuildOptions } from './params';
@@ -42,6 +45,7 @@ import { layoutOf, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, SNAPSHOT_PREFIX, typ
  * - `words`: per term, its key (a word, or the words of a multi-token).
  * The others hold unsigned LEB128 varints:
  * - `terms`: per term, t − parent (0 for a single word), then for a multi-token its last word; df; occurrences.
+ * - `trie` (format 8 on): per term, its children's count, then each child's gap from it, sorted by last word.
  * - `postings`: per single word with df > 0 (in id order), its df postings sorted by slot: slot gap, A, B.
  * - `postRows`: per single word, the byte length of its postings (0 for df 0), so loading finds each list's offset
  *   without reading the postings (format 7 on; before, loading counted the bytes that end a varint).
@@ -131,6 +135,8 @@ export interface IndexState {
   df: Int32Array;
   parent: Int32Array;
   lastWord: Int32Array;
+  /** A decoded snapshot's (format 8 on): the trie's child lists, as stored (see Trie.fromLists). */
+  trie?: ChildLists;
   surfaceCount: Map<string, number>;
   /** The word (term id, −1 for a stopword) of each surface of `surfaceCount`, in its order. */
   surfaceWord: Int32Array;
@@ -292,6 +298,7 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
     for (let f = 0; f < FIELDS; f++) lengths.u(s.lengths[slot * FIELDS + f] as number);
     lengths.u(streams.n - streamFrom);
   }
+  const trie = encodeChildLists(s, ids);
   const surfaces = new VarWriter();
   for (const w of s.surfaceWord) surfaces.u(w < 0 ? 0 : (ids[w] as number) + 1);
   // a stored line is written back as it was read, an entity held as an object as JSON.stringify writes it; when
@@ -325,6 +332,7 @@ export function encodeIndexStateParts(s: IndexState): Uint8Array[] {
     ['acls', [slotKeys.acls]],
     ['inbound', [inbound.bytes()]],
     ['words', [words.bytes()]],
+    ['trie', [trie]],
     ['terms', [terms.bytes()]],
     ['postings', [postings.bytes()]],
     ['postRows', [postRows.bytes()]],
@@ -383,6 +391,34 @@ export function encodeSlotKeys(ents: EntitySlots): Record<'ids' | 'slotKeys' | '
     acls.line(k.acl === undefined ? '' : JSON.stringify(k.acl));
   }
   return { ids: idLines.bytes(), slotKeys: slotKeys.bytes(), paths: paths.bytes(), urls: urls.bytes(), acls: acls.bytes() };
+}
+
+/**
+ * The `trie` section: the trie's child lists in the kept terms' numbering (`ids`), per term its children's count,
+ * then each child (after it, so as its gap from it), sorted by last word, so a load takes them as they are (see
+ * Trie.fromLists) instead of grouping and sorting every multi-token again.
+ */
+function encodeChildLists(s: IndexState, ids: Int32Array): Uint8Array {
+  const nTerms = s.df.length;
+  let nKept = 0;
+  for (let t = 0; t < nTerms; t++) if ((ids[t] as number) >= 0) nKept++;
+  const parent = new Int32Array(nKept);
+  const lastWord = new Int32Array(nKept);
+  for (let t = 0; t < nTerms; t++) {
+    const id = ids[t] as number;
+    if (id < 0) continue;
+    const p = s.parent[t] as number;
+    parent[id] = p < 0 ? -1 : (ids[p] as number);
+    lastWord[id] = p < 0 ? -1 : (ids[s.lastWord[t] as number] as number);
+  }
+  const { start, kids } = runSteps(Trie.fromColumns(parent, IntColumn.from(lastWord, 0), nKept, 0, STEP_ITERATIONS)).childLists();
+  const w = new VarWriter();
+  for (let p = 0; p < nKept; p++) {
+    const to = start[p + 1] as number;
+    w.u(to - (start[p] as number));
+    for (let k = start[p] as number; k < to; k++) w.u((kids[k] as number) - p);
+  }
+  return w.bytes();
 }
 
 /** The snapshot of an index state as one array: the concatenation of {@link encodeIndexStateParts}. */
@@ -521,6 +557,22 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
     yield;
   }
   tr.done();
+  // format 8 on: the trie's child lists as stored
+  let trie: ChildLists | undefined;
+  if (version >= 8) {
+    let multi = 0;
+    for (let t = 0; t < nTerms; t++) if ((parent[t] as number) >= 0) multi++;
+    trie = { start: new Int32Array(nTerms + 1), kids: new Int32Array(multi) };
+    const cr = need('trie');
+    const at = { k: 0 };
+    for (let t = 0; t < nTerms; t += STEP_ITERATIONS) {
+      readChildLists(cr, t, Math.min(nTerms, t + STEP_ITERATIONS), nTerms, trie, at);
+      yield;
+    }
+    cr.done();
+    if (at.k !== multi) throw new SnapshotError('index snapshot is corrupt (section trie does not hold every multi-token)');
+    trie.start[nTerms] = at.k;
+  }
 
   // the postings stay varints (see PostingTable), with an offset per single word (one term in ten or fewer), found
   // by rank: from format 7 each list's byte length is stored, before it was found by counting the bytes that end a
@@ -624,6 +676,7 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
     df,
     parent,
     lastWord,
+    ...(trie ? { trie } : {}),
     surfaceCount: new Map(header.surfaces),
     surfaceWord,
     postings: { words: postWords, start: postStart, bytes: postBytes, changed: new Map() },

@@ -2,6 +2,9 @@ import type { Entity } from './entity';
 import { encodeDelta, openChain } from './delta';
 import { LexIndex } from './lexindex';
 import { decodeIndexState, SnapshotError } from './serialize';
+import { VarReader } from './snapshotread';
+import { DEFAULT_PARAMS } from './params';
+import { MT_SEP } from './tokenizer';
 import { deferrable, isSnapshot, layoutOf, readSnapshotLayout, type SnapshotLayout } from './snapshotlayout';
 
 function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
@@ -138,5 +141,42 @@ describe('snapshots read by sections', () => {
     const postings = layout.sections.get('postings') as Uint8Array;
     expect(() => decodeIndexState(swapped('postings', postings.subarray(0, postings.length - 1)))).toThrow(/postings does not match its rows/);
     expect(() => decodeIndexState({ ...layout, sections: new Map([...layout.sections].filter(([n]) => n !== 'postRows')) })).toThrow(/lacks section postRows/);
+  });
+
+  it("takes the trie's stored child lists: every multi-token found as the built index finds it, a corrupt list refused", () => {
+    const layout = layoutOf(bytes);
+    const s = decodeIndexState(layout);
+    const lists = s.trie;
+    if (!lists) throw new Error('a format 8 snapshot stores the trie');
+    // every multi-token of the snapshot is among its parent's children, which rise by last word
+    let multi = 0;
+    for (let t = 0; t < s.parent.length; t++) {
+      const p = s.parent[t] as number;
+      if (p < 0) continue;
+      multi++;
+      const kids = Array.from(lists.kids.subarray(lists.start[p] as number, lists.start[p + 1] as number));
+      expect(kids).toContain(t);
+      const words = kids.map((k) => s.lastWord[k] as number);
+      expect(words).toEqual([...words].sort((x, y) => x - y));
+    }
+    expect(lists.kids.length).toBe(multi);
+    expect(multi).toBeGreaterThan(0);
+    const loaded = LexIndex.deserialize(bytes);
+    const keys = (idx: LexIndex, q: string): string[] => idx.matchPrompt(q, DEFAULT_PARAMS).terms.map((t) => t.key);
+    // the prompts' multi-tokens are found through the trie
+    for (const q of PROMPTS) expect(keys(loaded, q)).toEqual(keys(built, q));
+    expect(PROMPTS.flatMap((q) => keys(loaded, q)).filter((k) => k.includes(MT_SEP)).length).toBeGreaterThan(0);
+    const trie = layout.sections.get('trie') as Uint8Array;
+    const swapped = (b: Uint8Array): SnapshotLayout => ({ ...layout, sections: new Map(layout.sections).set('trie', b) });
+    // the first term with children: its first child's gap made 0, then past the last term
+    const r = new VarReader(trie, 0, trie.length, 'trie');
+    while (r.u() === 0);
+    const gapAt = r.p;
+    const zero = trie.slice();
+    zero[gapAt] = 0;
+    expect(() => decodeIndexState(swapped(zero))).toThrow(/trie names an unknown term/);
+    expect(() => decodeIndexState(swapped(trie.subarray(0, trie.length - 1)))).toThrow(SnapshotError);
+    const emptied = new Uint8Array(s.parent.length);
+    expect(() => decodeIndexState(swapped(emptied))).toThrow(/trie does not hold every multi-token/);
   });
 });

@@ -2,6 +2,7 @@ import { SnapshotError } from './errors';
 import type { PairAdjacencyWriter } from './pairs';
 import { FIELD_COUNT } from './params';
 import type { EntitySlots } from './slots';
+import type { ChildLists } from './trie';
 
 /**
  * Readers of a snapshot's sections and the loops that decode them (see `decodeIndexStateSteps` in serialize.ts). Each
@@ -123,6 +124,27 @@ export function readTerms(r: VarReader, from: number, to: number, parent: Int32A
     df[t] = r.u();
     cnt[t] = r.u();
   }
+}
+
+/**
+ * Reads the `trie` section's entries of terms [from, to) of `nTerms` into `lists` (see encodeChildLists in
+ * serialize.ts), from child `at.k` on. Each child is checked to be a term after its parent, not to be the child of
+ * its parent in the columns: that reads the columns in a scattered order and took as long as making the lists.
+ */
+export function readChildLists(r: VarReader, from: number, to: number, nTerms: number, lists: ChildLists, at: { k: number }): void {
+  const { start, kids } = lists;
+  let k = at.k;
+  for (let p = from; p < to; p++) {
+    start[p] = k;
+    const n = r.u();
+    if (k + n > kids.length) throw new SnapshotError('index snapshot is corrupt (section trie holds more children than multi-tokens)');
+    for (let i = 0; i < n; i++) {
+      const gap = r.u();
+      if (gap === 0 || p + gap >= nTerms) throw new SnapshotError('index snapshot is corrupt (section trie names an unknown term)');
+      kids[k++] = p + gap;
+    }
+  }
+  at.k = k;
 }
 
 /**

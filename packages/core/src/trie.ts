@@ -106,12 +106,35 @@ export class Trie {
       sortRuns(start, kids, kidWord, from, Math.min(n, from + step), n);
       yield;
     }
+    return Trie.fromLists(lastWord, n, room, { start, kids });
+  }
+
+  /**
+   * The trie of the first `n` terms of a snapshot from their child lists as the snapshot stores them (see
+   * `childLists`), each sorted by the last word in `lastWord`, with room for `room` terms made later.
+   */
+  static fromLists(lastWord: IntColumn, n: number, room: number, lists: ChildLists): Trie {
+    const trie = new Trie(room);
     trie.lastWord = lastWord;
     trie.base = n;
-    trie.start = start;
-    trie.kids = kids;
+    trie.start = lists.start;
+    trie.kids = lists.kids;
     return trie;
   }
+
+  /** The child lists of the terms the trie was made with (see fromLists). */
+  childLists(): ChildLists {
+    return { start: this.start, kids: this.kids };
+  }
+}
+
+/**
+ * The child lists of a trie's snapshot (see Trie.fromLists): per term t its children, sorted by last word, are
+ * kids[start[t] .. start[t + 1]).
+ */
+export interface ChildLists {
+  start: Int32Array;
+  kids: Int32Array;
 }
 
 /** Counts the children of each parent among the terms t in [from, to) into `start` (at the parent); returns them. */
