@@ -63,7 +63,9 @@ export class EntityGraph {
   *keySteps(): Generator<void, KeyMaps, void> {
     if (this.keyMaps) return this.keyMaps;
     const slots = this.entities;
-    const urls = this.restoredUrls;
+    const restored = this.restoredUrls;
+    // a reader of its own: a second making of the maps (a caller that asks for them meanwhile) reads from the start
+    const urls = restored instanceof Uint8Array ? new LineReader(restored, 0, restored.length, 'urls') : restored;
     const slotOf = new Map<string, number>();
     const keySlot = new Map<string, number>();
     for (let slot = 0; slot < slots.length; slot++) {

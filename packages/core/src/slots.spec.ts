@@ -127,7 +127,7 @@ describe('EntitySlots', () => {
       expect(r.acls[3]).toEqual(['ops', 'staff']);
       expect(r.acls[2]).toBeUndefined();
       // the URLs stay their section's lines, one per slot, read when asked
-      const urls = r.urls as LineReader;
+      const urls = new LineReader(r.urls as Uint8Array, 0, (r.urls as Uint8Array).length, 'urls');
       expect([0, 1, 2, 3, 4, 5].map(() => urls.next())).toEqual(['http://docs.test/a', '', 'http://docs.test/b', 'http://docs.test/d\nwith a newline', '""', 'http://docs.test/c'].map((u) => (u.includes('\n') ? JSON.stringify(u) : u)));
       // nothing of a section left in its file is read at load; an entity asked for is one read of its line
       if (given === inFile) expect(inFile.reads).toBe(0);

@@ -445,7 +445,7 @@ export class EntitySlots {
     load.starts.push(load.p);
     slots.lineStart = Float64Array.from(load.starts);
     slots.lineCount = load.starts.length - 1;
-    return { slots, urls: new LineReader(keys.urls, 0, keys.urls.length, 'urls'), acls: load.acls };
+    return { slots, urls: keys.urls, acls: load.acls };
   }
 
   /** Takes up to `max` slots of the `entityRows` section (see fromRows). */
@@ -557,8 +557,8 @@ export class EntitySlots {
 /** The entities of a decoded snapshot, with what restoring the index reads of each (by slot; see EntitySlots.fromLines). */
 export interface LoadedEntities {
   slots: EntitySlots;
-  /** per slot its URL: as strings, or (format 8 on) the `urls` section's lines, one per slot (see escapeLine) */
-  urls: ReadonlyArray<string | undefined> | LineReader;
+  /** per slot its URL: as strings, or (format 8 on) the `urls` section, a line per slot (see escapeLine) */
+  urls: ReadonlyArray<string | undefined> | Uint8Array;
   acls: ReadonlyArray<readonly string[] | undefined>;
 }
 

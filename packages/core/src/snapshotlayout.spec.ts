@@ -143,6 +143,25 @@ describe('snapshots read by sections', () => {
     expect(() => decodeIndexState({ ...layout, sections: new Map([...layout.sections].filter(([n]) => n !== 'postRows')) })).toThrow(/lacks section postRows/);
   });
 
+  it('makes the key maps of a loaded index when first asked for, or stepwise as a server does, with the same lookups', () => {
+    const resolved = (idx: LexIndex): unknown[] =>
+      docs.map((d) => [idx.has(d.id), idx.get(d.id)?.title, idx.outlinks(d).map((l) => [l.full, l.title])]);
+    const want = resolved(built);
+    // asked for at once
+    expect(resolved(LexIndex.deserialize(bytes))).toEqual(want);
+    // a server's making of them, interrupted by a caller who asks first: both read every URL from the start
+    const idx = LexIndex.deserialize(bytes);
+    const steps = idx.prepareSteps();
+    steps.next();
+    expect(idx.get('e5')?.title).toBe(built.get('e5')?.title);
+    while (!steps.next().done);
+    expect(resolved(idx)).toEqual(want);
+    // a change after the maps are made keeps them
+    idx.remove('e7');
+    expect(idx.has('e7')).toBe(false);
+    expect(idx.has('e8')).toBe(true);
+  });
+
   it("takes the trie's stored child lists: every multi-token found as the built index finds it, a corrupt list refused", () => {
     const layout = layoutOf(bytes);
     const s = decodeIndexState(layout);
