@@ -243,9 +243,11 @@ async function readSegmentFile(file: string): Promise<ChainSegment> {
   let left: OpenFile | null = null;
   try {
     const size = fstatSync(fd).size;
-    // exactly [offset, offset + length) of the file, in a buffer of its own (shorter when the file is)
+    // exactly [offset, offset + length) of the file, in a buffer of its own (shorter when the file is); not zeroed
+    // first, as the read fills it (and only what was read is handed on): zeroing the sections read at a million
+    // entities (0.6 GB) cost about a tenth of a load
     const read = async (offset: number, length: number): Promise<Uint8Array> => {
-      const b = new Uint8Array(length);
+      const b = Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
         const want = Math.min(length - got, READ_MAX);
