@@ -557,11 +557,12 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
     yield;
   }
   tr.done();
-  // format 8 on: the trie's child lists as stored
+  const postWords = termSet(nTerms, (t) => (parent[t] as number) < 0);
+  const nWords = postWords.base[postWords.base.length - 1] as number;
+  // format 8 on: the trie's child lists as stored, one child per multi-token
   let trie: ChildLists | undefined;
   if (version >= 8) {
-    let multi = 0;
-    for (let t = 0; t < nTerms; t++) if ((parent[t] as number) >= 0) multi++;
+    const multi = nTerms - nWords;
     trie = { start: new Int32Array(nTerms + 1), kids: new Int32Array(multi) };
     const cr = need('trie');
     const at = { k: 0 };
@@ -579,8 +580,6 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
   // varint
   // left in its file when the reader could (see deferrable): a query reads a few lists, each read when decoded
   const postBytes = layout.deferred?.get('postings') ?? own('postings');
-  const postWords = termSet(nTerms, (t) => (parent[t] as number) < 0);
-  const nWords = postWords.base[postWords.base.length - 1] as number;
   const postStart = new Int32Array(nWords + 1);
   // format 5 holds each pair once, (t, u) under t < u, by t then u: put in both rows in that order, every row gets
   // its words in ascending order (see PairAdjacencyWriter); the section is read twice, to measure and to write

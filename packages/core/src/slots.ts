@@ -432,19 +432,21 @@ export class EntitySlots {
       if (!Array.isArray(path) || !path.every((x) => typeof x === 'string')) throw new SnapshotError('index snapshot is corrupt (section paths holds a line that is not a category path)');
       paths.push(path as string[]);
     }
-    const load: RowLoad = { p: 0, starts: [], acls: [], ids, paths, slotKeys: keys.slotKeys, aclLines: new LineReader(keys.acls, 0, keys.acls.length, 'acls') };
+    // the ids section ends with a newline: its split ends with an empty string, after a line per slot
+    const count = ids.length - 1;
+    if (ids[count] !== '') throw new SnapshotError('index snapshot is corrupt (section ids does not end with a newline)');
+    slots.lineStart = new Float64Array(count + 1);
+    const load: RowLoad = { p: 0, acls: [], ids, paths, slotKeys: keys.slotKeys, aclLines: new LineReader(keys.acls, 0, keys.acls.length, 'acls') };
     while (!rows.atEnd()) {
       slots.loadRows(rows, load, every);
       yield;
     }
     keys.slotKeys.done();
     load.aclLines.done();
-    // the ids section ends with a newline: its split ends with an empty string
-    if (load.starts.length !== ids.length - 1 || ids[ids.length - 1] !== '') throw new SnapshotError('index snapshot is corrupt (section ids does not match the entities)');
+    if (slots.ids.length !== count) throw new SnapshotError('index snapshot is corrupt (section ids does not match the entities)');
     if (load.p !== lines.byteLength) throw new SnapshotError('index snapshot is corrupt (section entityRows does not match the entities)');
-    load.starts.push(load.p);
-    slots.lineStart = Float64Array.from(load.starts);
-    slots.lineCount = load.starts.length - 1;
+    slots.lineStart[count] = load.p;
+    slots.lineCount = count;
     return { slots, urls: keys.urls, acls: load.acls };
   }
 
@@ -453,12 +455,12 @@ export class EntitySlots {
     for (let i = 0; i < max && !rows.atEnd(); i++) {
       const n = rows.u();
       const slot = this.ids.length;
-      load.starts.push(load.p);
-      load.p += n;
       const key = load.slotKeys.u();
-      const idLine = load.ids[slot];
+      const idLine = slot < this.lineStart.length - 1 ? load.ids[slot] : undefined;
       const aclLine = load.aclLines.next();
       if (idLine === undefined || aclLine === null) throw new SnapshotError('index snapshot is corrupt (its key sections have fewer slots than entities)');
+      this.lineStart[slot] = load.p;
+      load.p += n;
       // a free slot's line is `null` and its newline (an entity's JSON object is longer), its id line empty
       if (n === 5 && idLine === '') {
         if (key !== 0 || aclLine !== '') throw new SnapshotError('index snapshot is corrupt (section slotKeys does not match the entities)');
@@ -609,7 +611,6 @@ export interface SlotKey {
 /** Where a load of the format 8 key sections is (see EntitySlots.fromRows). */
 interface RowLoad {
   p: number;
-  starts: number[];
   acls: Array<readonly string[] | undefined>;
   ids: string[];
   paths: Array<readonly string[]>;

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, open, promises as fs, read as fsRead, readSync } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { CollectionName, DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
 import { isSnapshot, readSnapshotLayout, type ChainSegment, type SectionReader } from '@lexigraph/core';
 import type { PublishedIndex } from './ports';
@@ -194,6 +195,10 @@ export async function readSnapshotChain(dataDir: string, manifest: SnapshotManif
 
 /** Largest read asked of the file system at once (a single read is capped below 2 GiB). */
 const READ_MAX = 1 << 30;
+// a numeric descriptor (not a FileHandle): the sections left in the file read it synchronously, and it outlives this
+// module's reads (see closeWhenCollected)
+const openFile = promisify(open);
+const readAt = promisify(fsRead);
 
 /**
  * The descriptors of the files whose sections an index reads in place, closed when the section's reader is collected
@@ -237,7 +242,7 @@ class FileSection implements SectionReader {
 }
 
 async function readSegmentFile(file: string): Promise<ChainSegment> {
-  const fd = await new Promise<number>((resolve, reject) => open(file, 'r', (err, n) => (err ? reject(err) : resolve(n))));
+  const fd = await openFile(file, 'r');
   // the entities and postings of a snapshot (four fifths of it) stay in the file, read an entity or a list at a
   // time (see deferrable): their readers keep the descriptor, closed when they are collected
   let left: OpenFile | null = null;
@@ -250,8 +255,7 @@ async function readSegmentFile(file: string): Promise<ChainSegment> {
       const b = Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
-        const want = Math.min(length - got, READ_MAX);
-        const n = await new Promise<number>((resolve, reject) => fsRead(fd, b, got, want, offset + got, (err, k) => (err ? reject(err) : resolve(k))));
+        const { bytesRead: n } = await readAt(fd, b, got, Math.min(length - got, READ_MAX), offset + got);
         if (n === 0) return b.subarray(0, got);
         got += n;
       }
