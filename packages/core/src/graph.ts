@@ -68,11 +68,13 @@ export class EntityGraph {
     const urls = restored instanceof Uint8Array ? new LineReader(restored, 0, restored.length, 'urls') : restored;
     const slotOf = new Map<string, number>();
     const keySlot = new Map<string, number>();
+    // a change meanwhile makes the maps itself first (see slotOf), so these ids are those the maps are made for
+    const ids = slots.idList();
     for (let slot = 0; slot < slots.length; slot++) {
       if ((slot & (STEP_ITERATIONS - 1)) === 0) yield;
       // a snapshot's `urls` section has a line for every slot: read in step with them
       const line = urls instanceof LineReader ? urls.next() : undefined;
-      const id = slots.idAt(slot);
+      const id = ids[slot];
       if (id === undefined) continue;
       slotOf.set(id, slot);
       const url = urls instanceof LineReader ? (line ? unescapeLine(line, 'urls') : undefined) : urls ? urls[slot] : slots.field(slot, 'url');

@@ -646,7 +646,7 @@ export class LexIndex {
       surfaceWord: surfaces.words,
       postings: post.table,
       streams: post.streams,
-      lengths: post.lengths,
+      lengths: post.lengths.view(),
       pairs: adj,
       counters: {
         pairCount: this.pairs.count,

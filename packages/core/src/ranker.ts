@@ -64,7 +64,7 @@ export class Ranker {
     const n = this.graph.entities.length;
     const out = new Float64Array(n * FIELD_COUNT);
     const live = Math.max(1, this.graph.live);
-    const lengths = this.post.lengths;
+    const lengths = this.post.lengths.data;
     const lengthTotals = this.post.lengthTotals;
     for (let f = 0; f < FIELD_COUNT; f++) {
       const avg = (lengthTotals[f] as number) / live || 1;

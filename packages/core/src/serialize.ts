@@ -142,7 +142,7 @@ export interface IndexState {
   surfaceWord: Int32Array;
   postings: PostingTable;
   streams: TokenStreams;
-  lengths: ArrayLike<number>;
+  lengths: Int32Array;
   pairs: PairAdjacency;
   counters: { pairCount: number; pairOccurrences: number; tokenOccurrences: number };
 }
@@ -647,7 +647,7 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
   const sr = new VarReader(streamBytes, 0, streamBytes.length, 'streams');
   const lr = need('lengths');
   const streamStart = new Float64Array(nSlots).fill(-1);
-  const lengths = new Array<number>(nSlots * FIELDS).fill(0);
+  const lengths = new Int32Array(nSlots * FIELDS);
   let streamEnd = 0;
   for (let slot = 0; slot < nSlots; slot += 1024) {
     const to = Math.min(nSlots, slot + 1024);

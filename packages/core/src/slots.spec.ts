@@ -155,6 +155,39 @@ describe('EntitySlots', () => {
     expect(() => runSteps(EntitySlots.fromRows(lines, rowsOf(entities), keySectionsOf(shifted), 2))).toThrow(SnapshotError);
   });
 
+  it('format 8: holds the ids as their section, reads ids that are not ASCII or long, and ids set or freed after the load', () => {
+    const long = `long-${'x'.repeat(300)}`;
+    const entities = [a, ent('é-ü', 'Umlaut', 'Non-ASCII id.'), null, ent(long, 'Long', 'A long id.'), ent('"q"', 'Quoted', 'An escaped id.'), c];
+    const source = runSteps(EntitySlots.fromLines(linesOf(entities), 2)).slots;
+    const r = runSteps(EntitySlots.fromRows(linesOf(entities), rowsOf(entities), keySectionsOf(source), 2));
+    const ids = ['a', 'é-ü', undefined, long, '"q"', 'c'];
+    expect(ids.map((_id, slot) => r.slots.idAt(slot))).toEqual(ids);
+    expect(ids.map((_id, slot) => r.slots.has(slot))).toEqual([true, true, false, true, true, true]);
+    expect(r.slots.idList()).toEqual(ids);
+    // a loaded slot freed, one reused, a free one taken, and a new slot: ids, places and the written keys follow
+    r.slots.clear(0);
+    r.slots.set(2, b);
+    r.slots.set(5, ent('c2', 'Gamma two', 'Replaced.'));
+    r.slots.set(6, a);
+    const now = [undefined, 'é-ü', 'b', long, '"q"', 'c2', 'a'];
+    expect(now.map((_id, slot) => r.slots.idAt(slot))).toEqual(now);
+    expect(now.map((_id, slot) => r.slots.has(slot))).toEqual([false, true, true, true, true, true, true]);
+    expect(r.slots.idList()).toEqual(now);
+    expect(r.slots.length).toBe(7);
+    expect([0, 2, 6].map((slot) => r.slots.category(slot))).toEqual([[], [], ['Guide', 'Setup']]);
+    expect(r.slots.lists(2, 'headings')).toBe(true);
+    const written = [null, ...[1, 2, 3, 4, 5, 6].map((slot) => r.slots.get(slot) ?? null)];
+    const again = runSteps(EntitySlots.fromRows(linesOf(written), rowsOf(written), keySectionsOf(r.slots), 2));
+    expect(again.slots.idList()).toEqual(now);
+    // an ids section that is not UTF-8, lacks its last newline or holds a quoted line that is not a string is refused
+    const keys = keySectionsOf(source);
+    const withIds = (bytes: Uint8Array) => ({ ...keySectionsOf(source), ids: bytes });
+    const text = new TextDecoder().decode(keys.ids);
+    expect(() => runSteps(EntitySlots.fromRows(linesOf(entities), rowsOf(entities), withIds(Uint8Array.from([...keys.ids.subarray(0, 2), 0xff, ...keys.ids.subarray(2)])), 2))).toThrow(/ids is not UTF-8/);
+    expect(() => runSteps(EntitySlots.fromRows(linesOf(entities), rowsOf(entities), withIds(keys.ids.subarray(0, keys.ids.length - 1)), 2))).toThrow(/ids does not end with a newline/);
+    expect(() => runSteps(EntitySlots.fromRows(linesOf(entities), rowsOf(entities), withIds(new TextEncoder().encode(text.replace('"\\"q\\""', '"q'))), 2))).toThrow(/ids holds a line that does not parse/);
+  });
+
   it('writes a string as a line of a key section that reads back as it was', () => {
     for (const text of ['plain', '', '"starts with a quote', 'a\nnewline', 'lone \ud800 surrogate', 'pair \ud83d\ude00', 'tab\tand \\ backslash']) {
       const line = escapeLine(text);

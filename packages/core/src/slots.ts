@@ -1,6 +1,10 @@
 import type { Entity } from './entity';
 import { SnapshotError } from './errors';
 import { findMembers, memberNames } from './jsonline';
+import { ByteColumn, IntColumn } from './intcolumn';
+import { SlotIds } from './slotids';
+
+export { escapeLine, unescapeLine } from './slotids';
 import { LineReader, parseLine, type VarReader } from './snapshotread';
 import type { SectionReader } from './snapshotlayout';
 
@@ -54,14 +58,14 @@ export class EntitySlots {
   /** per slot: its entity as an object, or undefined (its stored line, or a free slot) */
   private readonly objects: Array<Entity | undefined> = [];
   /** per slot: its entity's id; undefined for a free slot */
-  private readonly ids: Array<string | undefined> = [];
-  /** per slot: its entity's category path, interned (see `category`) */
-  private readonly categories: number[] = [];
+  private ids = new SlotIds();
+  /** per slot: its entity's category path, interned (see `category`); typed columns, as they are 1 M long at 1 M */
+  private readonly categories = new IntColumn(0);
   /** interned category paths, by their JSON */
   private readonly pathId = new Map<string, number>();
   private readonly paths: Array<readonly string[]> = [];
   /** per slot: LISTED bits of the entity's non-empty lists (headings, defined terms) */
-  private readonly listed: number[] = [];
+  private readonly listed = new ByteColumn(0);
   private readonly parsed = new Map<number, Entity>();
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly names = new Map<string, Uint8Array[]>();
@@ -81,12 +85,17 @@ export class EntitySlots {
 
   /** Whether `slot` holds an entity. */
   has(slot: number): boolean {
-    return this.ids[slot] !== undefined;
+    return this.ids.has(slot);
   }
 
   /** The id of the entity at `slot`, or undefined for a free slot. */
   idAt(slot: number): string | undefined {
-    return this.ids[slot];
+    return this.ids.get(slot);
+  }
+
+  /** Every slot's id, in slot order (undefined for a free slot): for a pass over them all, faster than idAt each. */
+  idList(): Array<string | undefined> {
+    return this.ids.all();
   }
 
   /**
@@ -94,7 +103,7 @@ export class EntitySlots {
    * filter reads it for every entity it scores.
    */
   category(slot: number): readonly string[] {
-    return this.paths[this.categories[slot] ?? 0] ?? NO_CATEGORY;
+    return this.paths[this.categories.data[slot] ?? 0] ?? NO_CATEGORY;
   }
 
   /**
@@ -102,34 +111,39 @@ export class EntitySlots {
    * stored line, so a pass over the entities for them (the likely prompts) reads only the lines that hold some.
    */
   lists(slot: number, key: ListedField): boolean {
-    return ((this.listed[slot] ?? 0) & LISTED[key]) !== 0;
+    return ((this.listed.data[slot] ?? 0) & LISTED[key]) !== 0;
   }
 
   private setListed(slot: number, bits: number): void {
-    while (this.listed.length < slot) this.listed.push(0);
-    this.listed[slot] = bits;
+    if (this.listed.length <= slot) this.listed.extend(slot + 1 - this.listed.length);
+    this.listed.data[slot] = bits;
   }
 
   private internCategory(slot: number, category: readonly string[]): void {
+    this.setPath(slot, this.internPath(category));
+  }
+
+  /** The number of category path `category` (see `category`), interned if it is new. */
+  private internPath(category: readonly string[]): number {
     // most entities of a large collection have none: path 0, without a key to make
-    let c = 0;
-    if (category.length > 0) {
-      const key = JSON.stringify(category);
-      const known = this.pathId.get(key);
-      if (known !== undefined) c = known;
-      else {
-        c = this.paths.length;
-        this.pathId.set(key, c);
-        this.paths.push(category);
-      }
-    }
-    while (this.categories.length < slot) this.categories.push(0);
-    this.categories[slot] = c;
+    if (category.length === 0) return 0;
+    const key = JSON.stringify(category);
+    const known = this.pathId.get(key);
+    if (known !== undefined) return known;
+    const c = this.paths.length;
+    this.pathId.set(key, c);
+    this.paths.push(category);
+    return c;
+  }
+
+  private setPath(slot: number, c: number): void {
+    if (this.categories.length <= slot) this.categories.extend(slot + 1 - this.categories.length);
+    this.categories.data[slot] = c;
   }
 
   /** Whether the entity at `slot` is its stored line. */
   private stored(slot: number): boolean {
-    return slot < this.lineCount && this.objects[slot] === undefined && this.ids[slot] !== undefined;
+    return slot < this.lineCount && this.objects[slot] === undefined && this.ids.has(slot);
   }
 
   /** The entity at `slot` (parsed from its line when stored so), or undefined for a free slot. */
@@ -173,7 +187,7 @@ export class EntitySlots {
   /** Puts entity `e` at `slot` (a new slot or a free one), held as an object. */
   set(slot: number, e: Entity): void {
     this.objects[slot] = e;
-    this.ids[slot] = e.id;
+    this.ids.set(slot, e.id);
     this.internCategory(slot, e.category);
     this.setListed(slot, (e.headings?.length ? LISTED.headings : 0) | (e.terms?.length ? LISTED.terms : 0));
     this.parsed.delete(slot);
@@ -186,7 +200,7 @@ export class EntitySlots {
   appendLine(slot: number, e: Entity): void {
     if (slot !== this.lineCount || slot !== this.ids.length) throw new RangeError(`appendLine: slot ${slot} is not the next line (${this.lineCount})`);
     this.appendText(slot, JSON.stringify(e));
-    this.ids[slot] = e.id;
+    this.ids.set(slot, e.id);
     this.objects[slot] = undefined;
     this.internCategory(slot, e.category);
     this.setListed(slot, (e.headings?.length ? LISTED.headings : 0) | (e.terms?.length ? LISTED.terms : 0));
@@ -319,9 +333,9 @@ export class EntitySlots {
   /** Frees `slot`. */
   clear(slot: number): void {
     this.objects[slot] = undefined;
-    this.ids[slot] = undefined;
-    this.categories[slot] = 0;
-    this.listed[slot] = 0;
+    this.ids.set(slot, undefined);
+    if (slot < this.categories.length) this.categories.data[slot] = 0;
+    if (slot < this.listed.length) this.listed.data[slot] = 0;
     this.parsed.delete(slot);
   }
 
@@ -347,7 +361,7 @@ export class EntitySlots {
    * for a free slot. A stored line is searched for its URL and ACL only.
    */
   keyParts(slot: number): SlotKey | null {
-    const id = this.ids[slot];
+    const id = this.ids.get(slot);
     if (id === undefined) return null;
     let url: unknown;
     let acl: unknown;
@@ -366,8 +380,8 @@ export class EntitySlots {
       id,
       url: url as string | undefined,
       acl: acl as readonly string[] | undefined,
-      path: this.categories[slot] ?? 0,
-      listed: this.listed[slot] ?? 0,
+      path: this.categories.data[slot] ?? 0,
+      listed: this.listed.data[slot] ?? 0,
     };
   }
 
@@ -423,27 +437,27 @@ export class EntitySlots {
       slots.chunkStart = [0, lines.length];
       slots.chunk = lines;
     } else slots.deferred = lines;
-    // the ids as one string split at its newlines: a decode per id costs about as much as the rest of a slot's load
-    const ids = decodeText(keys.ids, 'ids').split('\n');
-    const paths: Array<readonly string[]> = [];
+    // the ids stay their section's bytes (see SlotIds)
+    slots.ids = SlotIds.fromSection(keys.ids);
+    const count = slots.ids.length;
+    const pathNumber: number[] = [];
     const pr = new LineReader(keys.paths, 0, keys.paths.length, 'paths');
     for (let line = pr.next(); line !== null; line = pr.next()) {
       const path = parseLine(line, 'paths');
       if (!Array.isArray(path) || !path.every((x) => typeof x === 'string')) throw new SnapshotError('index snapshot is corrupt (section paths holds a line that is not a category path)');
-      paths.push(path as string[]);
+      pathNumber.push(slots.internPath(path as string[]));
     }
-    // the ids section ends with a newline: its split ends with an empty string, after a line per slot
-    const count = ids.length - 1;
-    if (ids[count] !== '') throw new SnapshotError('index snapshot is corrupt (section ids does not end with a newline)');
     slots.lineStart = new Float64Array(count + 1);
-    const load: RowLoad = { p: 0, acls: [], ids, paths, slotKeys: keys.slotKeys, aclLines: new LineReader(keys.acls, 0, keys.acls.length, 'acls') };
+    slots.categories.extend(count);
+    slots.listed.extend(count);
+    const load: RowLoad = { p: 0, slot: 0, acls: [], pathNumber, slotKeys: keys.slotKeys, aclLines: new LineReader(keys.acls, 0, keys.acls.length, 'acls') };
     while (!rows.atEnd()) {
       slots.loadRows(rows, load, every);
       yield;
     }
     keys.slotKeys.done();
     load.aclLines.done();
-    if (slots.ids.length !== count) throw new SnapshotError('index snapshot is corrupt (section ids does not match the entities)');
+    if (load.slot !== count) throw new SnapshotError('index snapshot is corrupt (section ids does not match the entities)');
     if (load.p !== lines.byteLength) throw new SnapshotError('index snapshot is corrupt (section entityRows does not match the entities)');
     slots.lineStart[count] = load.p;
     slots.lineCount = count;
@@ -452,26 +466,26 @@ export class EntitySlots {
 
   /** Takes up to `max` slots of the `entityRows` section (see fromRows). */
   private loadRows(rows: VarReader, load: RowLoad, max: number): void {
+    const categories = this.categories.data;
+    const listed = this.listed.data;
     for (let i = 0; i < max && !rows.atEnd(); i++) {
       const n = rows.u();
-      const slot = this.ids.length;
+      const slot = load.slot++;
       const key = load.slotKeys.u();
-      const idLine = slot < this.lineStart.length - 1 ? load.ids[slot] : undefined;
       const aclLine = load.aclLines.next();
-      if (idLine === undefined || aclLine === null) throw new SnapshotError('index snapshot is corrupt (its key sections have fewer slots than entities)');
+      if (slot >= this.ids.length || aclLine === null) throw new SnapshotError('index snapshot is corrupt (its key sections have fewer slots than entities)');
       this.lineStart[slot] = load.p;
       load.p += n;
+      const free = !this.ids.has(slot);
       // a free slot's line is `null` and its newline (an entity's JSON object is longer), its id line empty
-      if (n === 5 && idLine === '') {
+      if (n === 5 && free) {
         if (key !== 0 || aclLine !== '') throw new SnapshotError('index snapshot is corrupt (section slotKeys does not match the entities)');
-        this.ids.push(undefined);
         continue;
       }
-      const path = load.paths[key >> 2];
-      if (path === undefined || idLine === '') throw new SnapshotError('index snapshot is corrupt (section slotKeys does not match the entities)');
-      this.ids.push(unescapeLine(idLine, 'ids'));
-      this.internCategory(slot, path);
-      this.setListed(slot, key & (LISTED.headings | LISTED.terms));
+      const path = load.pathNumber[key >> 2];
+      if (path === undefined || free) throw new SnapshotError('index snapshot is corrupt (section slotKeys does not match the entities)');
+      categories[slot] = path;
+      listed[slot] = key & (LISTED.headings | LISTED.terms);
       if (aclLine !== '') {
         const acl = parseLine(aclLine, 'acls');
         if (!Array.isArray(acl)) throw new SnapshotError('index snapshot is corrupt (section acls holds a line that is not an ACL)');
@@ -490,7 +504,7 @@ export class EntitySlots {
       const slot = this.ids.length;
       const free = lines[p] === NULL_LINE && nl - p === 4;
       if (load.keys) this.loadKeyLine(slot, free, load);
-      else if (free) this.ids.push(undefined);
+      else if (free) this.ids.set(slot, undefined);
       else this.scanLine(slot, lines, p, nl, load);
       load.p = nl + 1;
     }
@@ -502,7 +516,7 @@ export class EntitySlots {
     if (line === null) throw new SnapshotError('index snapshot is corrupt (section keys has fewer lines than entities)');
     if (line === 'null' || free) {
       if (line !== 'null' || !free) throw new SnapshotError('index snapshot is corrupt (section keys does not match the entities)');
-      this.ids.push(undefined);
+      this.ids.set(slot, undefined);
       return;
     }
     const k = parseLine(line, 'keys') as unknown[];
@@ -514,7 +528,7 @@ export class EntitySlots {
       Array.isArray(category) &&
       typeof listed === 'number';
     if (!ok) throw new SnapshotError('index snapshot is corrupt (section keys holds a line that is not a slot key)');
-    this.ids.push(id);
+    this.ids.set(slot, id);
     this.internCategory(slot, category.length ? (category as string[]) : NO_CATEGORY);
     this.setListed(slot, listed & (LISTED.headings | LISTED.terms));
     load.urls[slot] = url ?? undefined;
@@ -532,7 +546,7 @@ export class EntitySlots {
     const category = empty ? NO_CATEGORY : this.parseValue(r[6] as number, r[7] as number);
     if (typeof id !== 'string' || (url !== undefined && typeof url !== 'string') || (acl !== undefined && !Array.isArray(acl))) throw corruptLine();
     if (!Array.isArray(category)) throw corruptLine();
-    this.ids.push(id);
+    this.ids.set(slot, id);
     this.internCategory(slot, category as string[]);
     // a list is non-empty when its value is longer than `[]`
     this.setListed(slot, ((r[9] as number) - (r[8] as number) > 2 ? LISTED.headings : 0) | ((r[11] as number) - (r[10] as number) > 2 ? LISTED.terms : 0));
@@ -550,7 +564,7 @@ export class EntitySlots {
         slots.set(slot, e);
         urls[slot] = e.url;
         acls[slot] = e.acl;
-      } else slots.ids[slot] = undefined;
+      } else slots.ids.set(slot, undefined);
     });
     return { slots, urls, acls };
   }
@@ -611,36 +625,11 @@ export interface SlotKey {
 /** Where a load of the format 8 key sections is (see EntitySlots.fromRows). */
 interface RowLoad {
   p: number;
+  /** the next slot */
+  slot: number;
   acls: Array<readonly string[] | undefined>;
-  ids: string[];
-  paths: Array<readonly string[]>;
+  /** per path of the `paths` section, its interned number */
+  pathNumber: number[];
   slotKeys: VarReader;
   aclLines: LineReader;
-}
-
-/** A string that cannot stand as a line as it is: empty, with a newline or a lone surrogate, or starting with a quote. */
-const NOT_A_LINE = /^$|^"|\n|[\ud800-\udfff]/;
-
-/**
- * A string as a line of a key section: itself, or its JSON when it cannot stand so (see NOT_A_LINE), so an empty line
- * stays free for "none" and every string comes back as it was (see unescapeLine).
- */
-export function escapeLine(s: string): string {
-  return NOT_A_LINE.test(s) ? JSON.stringify(s) : s;
-}
-
-/** The string of a line written by escapeLine. */
-export function unescapeLine(line: string, section: string): string {
-  if (line.charCodeAt(0) !== 0x22) return line;
-  const s = parseLine(line, section);
-  if (typeof s !== 'string') throw new SnapshotError(`index snapshot is corrupt (section ${section} holds a line that is not a string)`);
-  return s;
-}
-
-function decodeText(b: Uint8Array, section: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(b);
-  } catch {
-    throw new SnapshotError(`index snapshot is corrupt (section ${section} is not UTF-8)`);
-  }
 }

@@ -237,7 +237,7 @@ export function varintEnds(b: Uint8Array, from: number, to: number): number {
  * Finds where the token stream of each live slot in [from, to) starts in the streams section (`start[slot]`; a free
  * slot's stays as it was), skipping its values, and reads its field lengths into `lengths`.
  */
-export function readStreamStarts(sr: VarReader, lr: VarReader, slots: EntitySlots, from: number, to: number, start: Float64Array, lengths: number[]): void {
+export function readStreamStarts(sr: VarReader, lr: VarReader, slots: EntitySlots, from: number, to: number, start: Float64Array, lengths: Int32Array): void {
   for (let slot = from; slot < to; slot++) {
     if (!slots.has(slot)) continue;
     start[slot] = sr.p;
@@ -250,7 +250,7 @@ export function readStreamStarts(sr: VarReader, lr: VarReader, slots: EntitySlot
  * Format 7 on: reads the byte length of each live slot's stream in [from, to) after its field lengths (into
  * `lengths`), and sets `start[slot]` from `at` on; returns the position after the last stream.
  */
-export function readStreamSpans(lr: VarReader, slots: EntitySlots, from: number, to: number, start: Float64Array, lengths: number[], at: number): number {
+export function readStreamSpans(lr: VarReader, slots: EntitySlots, from: number, to: number, start: Float64Array, lengths: Int32Array, at: number): number {
   let p = at;
   for (let slot = from; slot < to; slot++) {
     if (!slots.has(slot)) continue;

@@ -78,7 +78,6 @@ export class Trie {
     room: number,
     step: number,
   ): Generator<void, Trie, void> {
-    const trie = new Trie(room);
     const words = lastWord.data;
     // each pass is a plain function called per step: a loop inside a generator that is resumed rarely stays in
     // unoptimized code. The children are grouped by parent in term order, where a term's parent is mostly near it
