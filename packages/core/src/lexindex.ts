@@ -496,11 +496,6 @@ export class LexIndex {
     return this.graph.outlinks(e);
   }
 
-  /** Per-slot field normalizers 1 / (1 − b + b·len/avglen), flat FIELD_COUNT per slot, cached per b setting. */
-  norms(p: QueryParams): Float64Array {
-    return this.ranker.norms(p);
-  }
-
   /** Associated tokens of a term by PMI (variant chosen per query), strongest first; for a scope, from what it sees. */
   associations(t: number, variant: PmiVariant, minJoint: number, limit: number, scope?: Scope): readonly Association[] {
     return this.assoc.associations(t, variant, minJoint, limit, scope?.view ?? null);
@@ -678,7 +673,10 @@ export class LexIndex {
     let scanned = 0;
     for (let slot = 0; slot < slots.length; slot++) {
       if (!slots.has(slot)) continue;
-      const c = this.acl.set(slot, { acl: s.loaded ? s.loaded.acls[slot] : slots.field(slot, 'acl') });
+      const acl = s.loaded ? s.loaded.acls[slot] : slots.field(slot, 'acl');
+      // a public entity's class is the one a slot has by default after the reset: nothing to record
+      if (acl === undefined) continue;
+      const c = this.acl.set(slot, { acl });
       if (c < 0) continue;
       for (const [, text] of entityTexts(slots.get(slot) as Entity)) {
         if (text) this.lex.scan(text, (_words, sids) => this.acl.addSurfaces(c, sids, 1));

@@ -74,6 +74,8 @@ export class Postings {
   /** a typed column: a JS array of 6 M numbers (at 1 M entities) was 48 MB on the collected heap */
   lengths = new IntColumn(0);
   lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
+  /** per field, a length no slot's exceeds (the longest indexed; a removal leaves it, which only costs table room) */
+  lengthMax = new Array<number>(FIELD_COUNT).fill(0);
 
   constructor(
     private readonly lex: Lexicon,
@@ -96,6 +98,7 @@ export class Postings {
       const v = lengths[f] as number;
       own[slot * FIELD_COUNT + f] = v;
       this.lengthTotals[f] = (this.lengthTotals[f] as number) + v;
+      if (v > (this.lengthMax[f] as number)) this.lengthMax[f] = v;
     }
   }
 
@@ -459,10 +462,13 @@ export class Postings {
     this.lengths = IntColumn.from(s.lengths);
     const own = this.lengths.data;
     this.lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
+    this.lengthMax = new Array<number>(FIELD_COUNT).fill(0);
     for (let i = 0; i < this.lengths.length; i++) {
       if ((i & (STEP_ITERATIONS * 8 - 1)) === 0) yield;
       const f = i % FIELD_COUNT;
-      this.lengthTotals[f] = (this.lengthTotals[f] as number) + (own[i] as number);
+      const v = own[i] as number;
+      this.lengthTotals[f] = (this.lengthTotals[f] as number) + v;
+      if (v > (this.lengthMax[f] as number)) this.lengthMax[f] = v;
     }
   }
 }
