@@ -643,22 +643,25 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
 
   // the streams stay the section's varints (see TokenStreams): from format 7 each live slot's byte length is stored
   // with its field lengths, before its values were skipped
-  const streamBytes = own('streams');
-  const sr = new VarReader(streamBytes, 0, streamBytes.length, 'streams');
+  // (and a one-shot reader may leave them in their file, see deferrable)
+  const streamBytes = layout.deferred?.get('streams') ?? own('streams');
   const lr = need('lengths');
   const streamStart = new Float64Array(nSlots).fill(-1);
   const lengths = new Int32Array(nSlots * FIELDS);
   let streamEnd = 0;
+  // before format 7, each stream's start is found by skipping the one before it
+  let sr: VarReader | null = null;
   for (let slot = 0; slot < nSlots; slot += 1024) {
     const to = Math.min(nSlots, slot + 1024);
     if (version >= 7) streamEnd = readStreamSpans(lr, slots, slot, to, streamStart, lengths, streamEnd);
     else {
+      sr ??= new VarReader(streamBytes as Uint8Array, 0, streamBytes.byteLength, 'streams');
       readStreamStarts(sr, lr, slots, slot, to, streamStart, lengths);
       streamEnd = sr.p;
     }
     yield;
   }
-  if (streamEnd !== streamBytes.length) throw new SnapshotError('index snapshot is corrupt (section streams does not match its lengths)');
+  if (streamEnd !== streamBytes.byteLength) throw new SnapshotError('index snapshot is corrupt (section streams does not match its lengths)');
   lr.done();
   const wr = need('surfaces');
   const surfaceWord = new Int32Array(header.surfaces.length);

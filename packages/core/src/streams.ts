@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { FIELD_COUNT } from './params';
+import type { SectionReader } from './snapshotlayout';
 import { writeVarint } from './varint';
 
 /** Bytes of each buffer a bulk build appends streams to (a loaded snapshot's streams are one buffer, its section). */
@@ -8,6 +9,9 @@ const CHUNK = 16 << 20;
 const SPAN = 2 ** 32;
 const NONE = -1;
 const NO_VALUES = new Int32Array(0);
+const NO_BYTES = new Uint8Array(0);
+/** Slots after a stream left in its file looked at for the next stream's start, which is where it ends. */
+const END_SEARCH = 64;
 
 /**
  * The token stream of each slot (see Postings): per sentence a field marker −(field + 1), then its kept words' ids.
@@ -32,14 +36,47 @@ export class TokenStreams {
   private scratch = new Int32Array(1024);
   /** per chunk: a Buffer view of it, for native byte searches (see mayHold) */
   private views: Buffer[] = [];
+  /**
+   * the section of a snapshot left in its file (see SectionReader), which chunk 0 stands for: a stream is read when it
+   * is asked for (one positioned read), and the one read last is kept for the next call
+   */
+  private deferred: SectionReader | null = null;
+  private lastRead: { slot: number; bytes: Uint8Array } = { slot: NONE, bytes: NO_BYTES };
 
-  /** The streams of a snapshot's section: `start[slot]` is where the slot's stream starts in `bytes` (−1: none). */
-  static fromSection(bytes: Uint8Array, start: Float64Array): TokenStreams {
+  /**
+   * The streams of a snapshot's section, as its bytes or left in its file: `start[slot]` is where the slot's stream
+   * starts in the section (−1: none).
+   */
+  static fromSection(bytes: Uint8Array | SectionReader, start: Float64Array): TokenStreams {
     const s = new TokenStreams();
-    s.chunks = [bytes];
+    if (bytes instanceof Uint8Array) s.chunks = [bytes];
+    else {
+      s.deferred = bytes;
+      // chunk 0 is the section in its file; a bulk build's chunks would follow it
+      s.chunks = [NO_BYTES];
+    }
     s.at = start;
     s.count = start.length;
     return s;
+  }
+
+  /** The bytes of the stream of `slot`, left in its file at `from` of the section. */
+  private readInPlace(slot: number, from: number): Uint8Array {
+    if (this.lastRead.slot === slot) return this.lastRead.bytes;
+    const section = this.deferred as SectionReader;
+    // streams lie in slot order, so the next stream's start is where this one ends
+    let to = -1;
+    for (let s = slot + 1; s < this.count && s <= slot + END_SEARCH; s++) {
+      const next = this.at[s] as number;
+      if (next !== NONE && next < SPAN) {
+        to = next;
+        break;
+      }
+    }
+    const bytes = to < 0 ? counted(section, from) : to > from && to <= section.byteLength ? section.read(from, to - from) : null;
+    if (!bytes) throw new RangeError(`token stream of slot ${slot} at ${from} ends outside its section`);
+    this.lastRead = { slot, bytes };
+    return bytes;
   }
 
   /** Whether `slot` has a stream. */
@@ -55,6 +92,7 @@ export class TokenStreams {
     const at = this.at[slot] as number;
     if (at === NONE) return undefined;
     const chunk = Math.floor(at / SPAN);
+    if (chunk === 0 && this.deferred) return this.decode(this.readInPlace(slot, at), 0);
     return this.decode(this.chunks[chunk] as Uint8Array, at - chunk * SPAN);
   }
 
@@ -70,6 +108,10 @@ export class TokenStreams {
     const at = this.at[slot] as number;
     if (at === NONE) return false;
     const chunk = Math.floor(at / SPAN);
+    if (chunk === 0 && this.deferred) {
+      const own = this.readInPlace(slot, at);
+      return holdsRun(Buffer.from(own.buffer, own.byteOffset, own.byteLength), skipVarint(own, 0), own.length, run);
+    }
     const b = this.chunks[chunk] as Uint8Array;
     const base = chunk * SPAN;
     let p = at - base;
@@ -89,11 +131,7 @@ export class TokenStreams {
       view = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
       this.views[chunk] = view;
     }
-    const hay = view.subarray(p, end);
-    for (let i = hay.indexOf(run); i >= 0; i = hay.indexOf(run, i + 1)) {
-      if (i === 0 || (hay[i - 1] as number) < 0x80) return true;
-    }
-    return false;
+    return holdsRun(view, p, end, run);
   }
 
   private decode(b: Uint8Array, from: number): Int32Array {
@@ -153,6 +191,7 @@ export class TokenStreams {
 
   private unset(slot: number): void {
     this.held.delete(slot);
+    if (this.lastRead.slot === slot) this.lastRead = { slot: NONE, bytes: NO_BYTES };
     if (slot < this.count) this.at[slot] = NONE;
   }
 
@@ -166,6 +205,41 @@ export class TokenStreams {
     this.at.fill(NONE, this.count, slot + 1);
     this.count = slot + 1;
   }
+}
+
+/**
+ * The bytes of the stream at `from` of a section left in its file, found by its count and values (two reads): for a
+ * stream whose next one is further than END_SEARCH slots on.
+ */
+function counted(section: SectionReader, from: number): Uint8Array {
+  const head = section.read(from, Math.min(5, section.byteLength - from));
+  let p = 0;
+  let c = head[p++] as number;
+  let n = c & 0x7f;
+  for (let shift = 7; c >= 0x80 && p < head.length; shift += 7) {
+    c = head[p++] as number;
+    n |= (c & 0x7f) << shift;
+  }
+  // each value takes at most 5 bytes: read that much, then count the values' bytes
+  const most = section.read(from, Math.min(p + 5 * n, section.byteLength - from));
+  let q = p;
+  for (let i = 0; i < n && q < most.length; i++) q = skipVarint(most, q);
+  return most.subarray(0, q);
+}
+
+/** Whether bytes [from, to) of `view` hold `run` starting where a value starts (see mayHold). */
+function holdsRun(view: Buffer, from: number, to: number, run: Uint8Array): boolean {
+  const hay = view.subarray(from, to);
+  for (let i = hay.indexOf(run); i >= 0; i = hay.indexOf(run, i + 1)) {
+    if (i === 0 || (hay[i - 1] as number) < 0x80) return true;
+  }
+  return false;
+}
+
+/** The position after the varint at `p` of `b`. */
+function skipVarint(b: Uint8Array, p: number): number {
+  while (((b[p++] as number) & 0x80) !== 0);
+  return p;
 }
 
 /** The varint bytes of a run of words as a varint stream holds them (see TokenStreams.mayHold). */

@@ -27,6 +27,11 @@ export interface LoadIndexOptions {
   openStore: () => Promise<PipelineStore>;
   /** Snapshot files kept for the collection when the snapshot is rewritten from the database (default 3). */
   retainVersions?: number;
+  /**
+   * The caller answers a prompt and exits (a CLI `ask`): more of the snapshot stays in its file, read where an answer
+   * needs it (see deferrable), so the load reads less and later answers read the file more.
+   */
+  oneShot?: boolean;
 }
 
 /**
@@ -39,7 +44,7 @@ export async function loadIndex(options: LoadIndexOptions): Promise<LoadedIndex>
   const t0 = performance.now();
   const manifest = await readManifest(dataDir, collection);
   if (manifest) {
-    const segments = await readSnapshotChain(dataDir, manifest);
+    const segments = await readSnapshotChain(dataDir, manifest, options.oneShot);
     if (segments) {
       const defaults = storedDefaults(collection, { defaults: manifest.defaults ?? {} });
       return { index: openChain(segments), version: manifest.version, source: 'snapshot', loadMs: performance.now() - t0, defaults };

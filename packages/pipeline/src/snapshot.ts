@@ -179,12 +179,13 @@ export async function readManifest(dataDir: string, collection: string): Promise
 /**
  * Reads the segments the manifest names (full snapshot first), or null when a file is missing. A full snapshot is
  * read section by section, each into a buffer the decoded index keeps (see readSnapshotLayout); a delta is read whole.
+ * `oneShot`: the reader answers a prompt and exits, so it leaves more of the file in place (see deferrable).
  */
-export async function readSnapshotChain(dataDir: string, manifest: SnapshotManifest): Promise<ChainSegment[] | null> {
+export async function readSnapshotChain(dataDir: string, manifest: SnapshotManifest, oneShot = false): Promise<ChainSegment[] | null> {
   const out: ChainSegment[] = [];
   for (const file of manifest.chain) {
     try {
-      out.push(await readSegmentFile(path.join(indexesDir(dataDir), file)));
+      out.push(await readSegmentFile(path.join(indexesDir(dataDir), file), oneShot));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
@@ -241,7 +242,7 @@ class FileSection implements SectionReader {
   }
 }
 
-async function readSegmentFile(file: string): Promise<ChainSegment> {
+async function readSegmentFile(file: string, oneShot: boolean): Promise<ChainSegment> {
   const fd = await openFile(file, 'r');
   // the entities and postings of a snapshot (four fifths of it) stay in the file, read an entity or a list at a
   // time (see deferrable): their readers keep the descriptor, closed when they are collected
@@ -266,7 +267,7 @@ async function readSegmentFile(file: string): Promise<ChainSegment> {
       return new FileSection(left, at, length);
     };
     const head = await read(0, Math.min(4, size));
-    const segment = isSnapshot(head) ? await readSnapshotLayout(read, size, leave) : await read(0, size);
+    const segment = isSnapshot(head) ? await readSnapshotLayout(read, size, leave, oneShot) : await read(0, size);
     if (left) closeWhenCollected.register(left, fd);
     return segment;
   } catch (err) {

@@ -59,7 +59,8 @@ export async function askCommand(ctx: CliContext, prompt: string | undefined, op
   } else {
     prompts = [prompt as string];
   }
-  const { index, version, defaults } = await loadIndex({ dataDir: ctx.dataDir, collection, openStore: () => ctx.storeFor(collection) });
+  // one prompt: the process exits after it, so the load leaves what the answer reads little of in the file
+  const { index, version, defaults } = await loadIndex({ dataDir: ctx.dataDir, collection, openStore: () => ctx.storeFor(collection), oneShot: prompts.length === 1 });
   const served: ServedCollection = { collection, index, version, defaults };
   const profiles = profileLoader(ctx.dataDir);
   const { stdout } = ctx.io;
