@@ -491,12 +491,12 @@ export class Lexicon {
       const w = p < 0 ? 1 : (words[p] as number) + 1;
       words[t] = w;
       if (p < 0) this.termId.set(this.keys.get(t) as string, t);
-      const df = s.df[t] as number;
+      const df = this.df.get(t);
       if (w > 1 && df > 0 && df < MIN_DF_DISTILLED) {
-        // snapshots written before the lexicon was distilled hold every run: this one stays 0
+        // snapshots written before the lexicon was distilled hold every run: this one becomes 0
+        this.df.set(t, 0);
+        this.cnt.set(t, 0);
       } else {
-        this.df.set(t, df);
-        this.cnt.set(t, s.cnt[t] as number);
         if (df > 0) {
           this.liveTerms++;
           if (w === 1) this.liveSingles++;
@@ -513,11 +513,11 @@ export class Lexicon {
     this.keys = s.wordKeys;
     const nTerms = s.df.length;
     const room = termRoom(nTerms);
-    // the counts are narrowed in the loop below, term by term
-    this.cnt = new CountColumn(nTerms + room);
-    this.df = new CountColumn(nTerms + room);
-    this.cnt.length = nTerms;
-    this.df.length = nTerms;
+    // the counts' columns are the snapshot's (decoded with room for later terms), checked in the loop below
+    this.cnt = s.cnt;
+    this.df = s.df;
+    this.cnt.grow(nTerms + room);
+    this.df.grow(nTerms + room);
     this.parent = IntColumn.from(s.parent, room);
     this.lastWord = IntColumn.from(s.lastWord, room);
     this.stamp = new IntColumn(0);

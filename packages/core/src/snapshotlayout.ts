@@ -37,6 +37,12 @@ export interface SnapshotHeader {
 export interface SectionReader {
   readonly byteLength: number;
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Reads [offset, offset + target.length) of the section, or up to its end, into `target`; returns the bytes read.
+   * For a caller that reads often into one buffer of its own (see TokenStreams), where a new buffer per read cost
+   * more than the read.
+   */
+  readInto?(target: Uint8Array, offset: number): number;
 }
 
 /**

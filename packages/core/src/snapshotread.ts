@@ -1,4 +1,5 @@
 import { SnapshotError } from './errors';
+import type { CountColumn } from './intcolumn';
 import type { PairAdjacencyWriter } from './pairs';
 import { FIELD_COUNT } from './params';
 import type { EntitySlots } from './slots';
@@ -111,7 +112,7 @@ export function readWordLines(r: LineReader, keys: Map<number, string>, t: numbe
 }
 
 /** Reads the terms section's entries of terms [from, to) into the columns. */
-export function readTerms(r: VarReader, from: number, to: number, parent: Int32Array, lastWord: Int32Array, df: Int32Array, cnt: Int32Array): void {
+export function readTerms(r: VarReader, from: number, to: number, parent: Int32Array, lastWord: Int32Array, df: CountColumn, cnt: CountColumn): void {
   for (let t = from; t < to; t++) {
     const gap = r.u();
     if (gap === 0) {
@@ -121,8 +122,8 @@ export function readTerms(r: VarReader, from: number, to: number, parent: Int32A
       parent[t] = t - gap;
       lastWord[t] = r.u();
     }
-    df[t] = r.u();
-    cnt[t] = r.u();
+    df.set(t, r.u());
+    cnt.set(t, r.u());
   }
 }
 
@@ -170,7 +171,7 @@ export function scanPostingsAndPairs(
   bytes: Uint8Array,
   postStart: Int32Array,
   parent: Int32Array,
-  df: Int32Array,
+  df: CountColumn,
   par: VarReader | null,
   w: PairAdjacencyWriter,
 ): void {
@@ -182,7 +183,7 @@ export function scanPostingsAndPairs(
     work++;
     if ((parent[t] as number) >= 0) continue;
     postStart[word++] = o - from;
-    const n = df[t] as number;
+    const n = df.get(t);
     for (let ends = 3 * n; ends > 0; o++) {
       if (o >= to) throw new SnapshotError('index snapshot is truncated (section postings)');
       if ((bytes[o] as number) < 0x80) ends--;

@@ -12,6 +12,8 @@ const NO_VALUES = new Int32Array(0);
 const NO_BYTES = new Uint8Array(0);
 /** Slots after a stream left in its file looked at for the next stream's start, which is where it ends. */
 const END_SEARCH = 64;
+/** Bytes read at once from a section left in its file: a stream and those after it (see TokenStreams.readInPlace). */
+const STREAM_WINDOW = 16 << 10;
 
 /**
  * The token stream of each slot (see Postings): per sentence a field marker −(field + 1), then its kept words' ids.
@@ -42,6 +44,8 @@ export class TokenStreams {
    */
   private deferred: SectionReader | null = null;
   private lastRead: { slot: number; bytes: Uint8Array } = { slot: NONE, bytes: NO_BYTES };
+  /** the bytes read last from `deferred` (see STREAM_WINDOW), from byte `from` of the section */
+  private readonly window: { from: number; bytes: Uint8Array; buffer: Uint8Array | null } = { from: 0, bytes: NO_BYTES, buffer: null };
 
   /**
    * The streams of a snapshot's section, as its bytes or left in its file: `start[slot]` is where the slot's stream
@@ -73,8 +77,22 @@ export class TokenStreams {
         break;
       }
     }
-    const bytes = to < 0 ? counted(section, from) : to > from && to <= section.byteLength ? section.read(from, to - from) : null;
-    if (!bytes) throw new RangeError(`token stream of slot ${slot} at ${from} ends outside its section`);
+    if (to >= 0 && (to <= from || to > section.byteLength)) throw new RangeError(`token stream of slot ${slot} at ${from} ends outside its section`);
+    const w = this.window;
+    let bytes: Uint8Array;
+    if (to >= 0 && from >= w.from && to <= w.from + w.bytes.length) bytes = w.bytes.subarray(from - w.from, to - w.from);
+    else if (to >= 0 && to - from <= STREAM_WINDOW) {
+      // the streams after it, in one read: a phrase search reads its candidates' in slot order, and a read costs
+      // about what copying a few thousand bytes more does
+      if (section.readInto) {
+        // into one buffer, kept: the bytes handed out are used before the next read
+        w.buffer ??= new Uint8Array(STREAM_WINDOW);
+        w.bytes = w.buffer.subarray(0, section.readInto(w.buffer, from));
+      } else w.bytes = section.read(from, Math.min(STREAM_WINDOW, section.byteLength - from));
+      w.from = from;
+      if (w.bytes.length < to - from) throw new RangeError(`token stream of slot ${slot} at ${from} ends outside its section`);
+      bytes = w.bytes.subarray(0, to - from);
+    } else bytes = to < 0 ? counted(section, from) : section.read(from, to - from);
     this.lastRead = { slot, bytes };
     return bytes;
   }

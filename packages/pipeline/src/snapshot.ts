@@ -232,13 +232,23 @@ class FileSection implements SectionReader {
   read(offset: number, length: number): Uint8Array {
     if (offset < 0 || length < 0 || offset + length > this.byteLength) throw new RangeError(`read of [${offset}, ${offset + length}) outside a section of ${this.byteLength} bytes`);
     const b = new Uint8Array(length);
+    return b.subarray(0, this.fill(b, offset, length));
+  }
+
+  readInto(target: Uint8Array, offset: number): number {
+    if (offset < 0 || offset > this.byteLength) throw new RangeError(`read at ${offset} outside a section of ${this.byteLength} bytes`);
+    return this.fill(target, offset, Math.min(target.length, this.byteLength - offset));
+  }
+
+  /** Reads `length` bytes from `offset` of the section into the start of `b`; returns the bytes read. */
+  private fill(b: Uint8Array, offset: number, length: number): number {
     let got = 0;
     while (got < length) {
       const n = readSync(this.file.fd, b, got, Math.min(length - got, READ_MAX), this.at + offset + got);
-      if (n === 0) return b.subarray(0, got);
+      if (n === 0) break;
       got += n;
     }
-    return b;
+    return got;
   }
 }
 
