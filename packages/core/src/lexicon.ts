@@ -536,7 +536,7 @@ export class Lexicon {
       yield;
     }
     // a snapshot's stored child lists (format 8 on) are taken as they are; an older one's are grouped and sorted
-    this.child = s.trie ? Trie.fromLists(this.lastWord, nTerms, room, s.trie) : yield* Trie.fromColumns(par, this.lastWord, nTerms, room, STEP_ITERATIONS);
+    this.child = s.trie ? Trie.fromPacked(this.lastWord, nTerms, room, s.trie) : yield* Trie.fromColumns(par, this.lastWord, nTerms, room, STEP_ITERATIONS);
     this.exact = false;
     this.surfId = new Map();
     this.surfStr = [];

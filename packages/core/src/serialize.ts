@@ -9,7 +9,7 @@ import {
   readRowStarts,
   readStreamSpans,
   readStreamStarts,
-  readChildLists,
+  readChildMarks,
   readTerms,
   readWordLines,
   rowStarts,
@@ -19,7 +19,7 @@ import {
   type PostingScan,
 } from './snapshotread';
 import { TokenStreams } from './streams';
-import { Trie, type ChildLists } from './trie';
+import { Trie, TRIE_MARK_EVERY, type PackedChildLists } from './trie';
 import { CountColumn, IntColumn } from './intcolumn';
 import { rankOf, termSet, type TermSet } from './termset';
 import { writeVarint } from './varint';
@@ -136,8 +136,8 @@ export interface IndexState {
   df: CountColumn;
   parent: Int32Array;
   lastWord: Int32Array;
-  /** A decoded snapshot's (format 8 on): the trie's child lists, as stored (see Trie.fromLists). */
-  trie?: ChildLists;
+  /** A decoded snapshot's (format 8 on): the trie's child lists, as stored (see Trie.fromPacked). */
+  trie?: PackedChildLists;
   surfaceCount: Map<string, number>;
   /** The word (term id, −1 for a stopword) of each surface of `surfaceCount`, in its order. */
   surfaceWord: Int32Array;
@@ -565,19 +565,19 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
   const postWords = termSet(nTerms, (t) => (parent[t] as number) < 0);
   const nWords = postWords.base[postWords.base.length - 1] as number;
   // format 8 on: the trie's child lists as stored, one child per multi-token
-  let trie: ChildLists | undefined;
+  let trie: PackedChildLists | undefined;
   if (version >= 8) {
     const multi = nTerms - nWords;
-    trie = { start: new Int32Array(nTerms + 1), kids: new Int32Array(multi) };
-    const cr = need('trie');
+    const bytes = own('trie');
+    trie = { bytes, mark: new Int32Array(Math.ceil(nTerms / TRIE_MARK_EVERY)), multi };
+    const cr = new VarReader(bytes, 0, bytes.length, 'trie');
     const at = { k: 0 };
     for (let t = 0; t < nTerms; t += STEP_ITERATIONS) {
-      readChildLists(cr, t, Math.min(nTerms, t + STEP_ITERATIONS), nTerms, trie, at);
+      readChildMarks(cr, t, Math.min(nTerms, t + STEP_ITERATIONS), nTerms, multi, trie.mark, at);
       yield;
     }
     cr.done();
     if (at.k !== multi) throw new SnapshotError('index snapshot is corrupt (section trie does not hold every multi-token)');
-    trie.start[nTerms] = at.k;
   }
 
   // the postings stay varints (see PostingTable), with an offset per single word (one term in ten or fewer), found

@@ -1,11 +1,13 @@
 import type { Entity } from './entity';
 import { encodeDelta, openChain } from './delta';
 import { LexIndex } from './lexindex';
-import { decodeIndexState, SnapshotError } from './serialize';
+import { decodeIndexState, runSteps, SnapshotError } from './serialize';
 import { VarReader } from './snapshotread';
 import { DEFAULT_PARAMS } from './params';
 import { MT_SEP } from './tokenizer';
 import { deferrable, isSnapshot, layoutOf, readSnapshotLayout, type SnapshotLayout } from './snapshotlayout';
+import { Trie } from './trie';
+import { IntColumn } from './intcolumn';
 
 function ent(id: string, title: string, text: string, extra: Partial<Entity> = {}): Entity {
   return { id, url: `http://docs.test/${id}`, title, text, category: [], tags: [], links: [], ...extra };
@@ -165,8 +167,11 @@ describe('snapshots read by sections', () => {
   it("takes the trie's stored child lists: every multi-token found as the built index finds it, a corrupt list refused", () => {
     const layout = layoutOf(bytes);
     const s = decodeIndexState(layout);
-    const lists = s.trie;
-    if (!lists) throw new Error('a format 8 snapshot stores the trie');
+    if (!s.trie) throw new Error('a format 8 snapshot stores the trie');
+    // the lists stay the section's bytes, read by lookups; made whole, they are the lists a build makes
+    const packed = Trie.fromPacked(IntColumn.from(s.lastWord), s.parent.length, 0, s.trie);
+    const lists = packed.childLists();
+    expect(lists).toEqual(runSteps(Trie.fromColumns(s.parent, IntColumn.from(s.lastWord), s.parent.length, 0, 64)).childLists());
     // every multi-token of the snapshot is among its parent's children, which rise by last word
     let multi = 0;
     for (let t = 0; t < s.parent.length; t++) {
@@ -175,10 +180,23 @@ describe('snapshots read by sections', () => {
       multi++;
       const kids = Array.from(lists.kids.subarray(lists.start[p] as number, lists.start[p + 1] as number));
       expect(kids).toContain(t);
+      expect(packed.get(p, s.lastWord[t] as number)).toBe(t);
       const words = kids.map((k) => s.lastWord[k] as number);
       expect(words).toEqual([...words].sort((x, y) => x - y));
     }
     expect(lists.kids.length).toBe(multi);
+    expect(packed.size).toBe(multi);
+    // a word no child ends with is no child
+    expect(packed.get(0, s.parent.length + 5)).toBe(-1);
+    // with two blocks kept, lookups across every block (each decoded again after it went) find the same children
+    const small = Trie.fromPacked(IntColumn.from(s.lastWord), s.parent.length, 0, s.trie, 2);
+    expect(s.parent.length).toBeGreaterThan(4 * 64);
+    for (let round = 0; round < 2; round++) {
+      for (let t = s.parent.length - 1; t >= 0; t--) {
+        const p = s.parent[t] as number;
+        if (p >= 0) expect(small.get(p, s.lastWord[t] as number)).toBe(t);
+      }
+    }
     expect(multi).toBeGreaterThan(0);
     const loaded = LexIndex.deserialize(bytes);
     const keys = (idx: LexIndex, q: string): string[] => idx.matchPrompt(q, DEFAULT_PARAMS).terms.map((t) => t.key);

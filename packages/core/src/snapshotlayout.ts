@@ -15,6 +15,7 @@ export const SNAPSHOT_FORMAT_VERSION = 8;
  * postings and streams, format 7 no byte length of each entity's line; all are still read.
  */
 export const OLDEST_READ_FORMAT = 4;
+const EMPTY_SECTION = new Uint8Array(0);
 /** Bytes before the header: magic, format version, header length. */
 export const SNAPSHOT_PREFIX = 12;
 
@@ -145,15 +146,23 @@ export async function readSnapshotLayout(
   off = SNAPSHOT_PREFIX + headerLength;
   const sections = new Map<string, Uint8Array>();
   const deferred = new Map<string, SectionReader>();
+  // every read asked at once: a file reader's reads run beside each other (and mostly wait on fresh pages)
+  const reads: Array<Promise<void>> = [];
   for (const [name, len] of header.sections) {
     if (leave && deferrable(version, name, oneShot)) deferred.set(name, leave(off, len));
     else {
-      const b = await read(off, len);
-      if (b.byteLength !== len) throw new SnapshotError('index snapshot is truncated');
-      sections.set(name, b);
+      // the map's order is the header's, whichever read ends first
+      sections.set(name, EMPTY_SECTION);
+      reads.push(
+        read(off, len).then((b) => {
+          if (b.byteLength !== len) throw new SnapshotError('index snapshot is truncated');
+          sections.set(name, b);
+        }),
+      );
     }
     off += len;
   }
+  await Promise.all(reads);
   return { version, header, sections, owned: true, byteLength: size, ...(deferred.size ? { deferred } : {}) };
 }
 

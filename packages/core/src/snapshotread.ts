@@ -3,7 +3,7 @@ import type { CountColumn } from './intcolumn';
 import type { PairAdjacencyWriter } from './pairs';
 import { FIELD_COUNT } from './params';
 import type { EntitySlots } from './slots';
-import type { ChildLists } from './trie';
+import { TRIE_MARK_EVERY } from './trie';
 
 /**
  * Readers of a snapshot's sections and the loops that decode them (see `decodeIndexStateSteps` in serialize.ts). Each
@@ -128,21 +128,21 @@ export function readTerms(r: VarReader, from: number, to: number, parent: Int32A
 }
 
 /**
- * Reads the `trie` section's entries of terms [from, to) of `nTerms` into `lists` (see encodeChildLists in
- * serialize.ts), from child `at.k` on. Each child is checked to be a term after its parent, not to be the child of
- * its parent in the columns: that reads the columns in a scattered order and took as long as making the lists.
+ * Reads the `trie` section's entries of terms [from, to) of `nTerms` (see PackedChildLists in trie.ts), noting where
+ * every TRIE_MARK_EVERY-th term's starts in `mark`, and counting the children in `at.k`. Each child is checked to be a
+ * term after its parent, not to be the child of its parent in the columns: that reads the columns in a scattered
+ * order and took as long as making the lists.
  */
-export function readChildLists(r: VarReader, from: number, to: number, nTerms: number, lists: ChildLists, at: { k: number }): void {
-  const { start, kids } = lists;
+export function readChildMarks(r: VarReader, from: number, to: number, nTerms: number, multi: number, mark: Int32Array, at: { k: number }): void {
   let k = at.k;
   for (let p = from; p < to; p++) {
-    start[p] = k;
+    if (p % TRIE_MARK_EVERY === 0) mark[p / TRIE_MARK_EVERY] = r.p;
     const n = r.u();
-    if (k + n > kids.length) throw new SnapshotError('index snapshot is corrupt (section trie holds more children than multi-tokens)');
+    k += n;
+    if (k > multi) throw new SnapshotError('index snapshot is corrupt (section trie holds more children than multi-tokens)');
     for (let i = 0; i < n; i++) {
       const gap = r.u();
       if (gap === 0 || p + gap >= nTerms) throw new SnapshotError('index snapshot is corrupt (section trie names an unknown term)');
-      kids[k++] = p + gap;
     }
   }
   at.k = k;
