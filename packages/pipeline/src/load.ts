@@ -44,7 +44,9 @@ export async function loadIndex(options: LoadIndexOptions): Promise<LoadedIndex>
   const t0 = performance.now();
   const manifest = await readManifest(dataDir, collection);
   if (manifest) {
-    const segments = await readSnapshotChain(dataDir, manifest, options.oneShot);
+    // a chain with deltas is not read one-shot: applying a delta's additions searches the token streams of every
+    // entity holding their new runs' words (see Postings.promote), which one read per stream made seconds longer
+    const segments = await readSnapshotChain(dataDir, manifest, options.oneShot === true && manifest.chain.length === 1);
     if (segments) {
       const defaults = storedDefaults(collection, { defaults: manifest.defaults ?? {} });
       return { index: openChain(segments), version: manifest.version, source: 'snapshot', loadMs: performance.now() - t0, defaults };
