@@ -56,21 +56,25 @@ export class Trie {
       const t = this.packedChild(this.packed, p, w);
       if (t >= 0) return t;
     } else if (p < this.base) {
-      const words = this.lastWord.data;
-      const kids = this.kids;
-      let lo = this.start[p] as number;
-      let hi = this.start[p + 1] as number;
-      // invariant: a child with word w, if any, lies in kids[lo .. hi)
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        const t = kids[mid] as number;
-        const x = words[t] as number;
-        if (x === w) return t;
-        if (x < w) lo = mid + 1;
-        else hi = mid;
-      }
+      const t = this.childIn(this.kids, this.start[p] as number, this.start[p + 1] as number, w);
+      if (t >= 0) return t;
     }
     return this.added.get(p, w);
+  }
+
+  /** The child in kids[lo .. hi) (sorted by last word) whose last word is `w`, or −1, by binary search. */
+  private childIn(kids: Int32Array, lo: number, hi: number, w: number): number {
+    const words = this.lastWord.data;
+    // invariant: a child with word w, if any, lies in kids[lo .. hi)
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const t = kids[mid] as number;
+      const x = words[t] as number;
+      if (x === w) return t;
+      if (x < w) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
   }
 
   /**
@@ -86,20 +90,8 @@ export class Trie {
       if (this.blocks.size >= this.blocksKept) this.blocks.delete(this.blocks.keys().next().value as number);
     } else this.blocks.delete(n);
     this.blocks.set(n, block);
-    const words = this.lastWord.data;
-    const kids = block.kids;
     const i = p - n * TRIE_MARK_EVERY;
-    let lo = block.start[i] as number;
-    let hi = block.start[i + 1] as number;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const t = kids[mid] as number;
-      const x = words[t] as number;
-      if (x === w) return t;
-      if (x < w) lo = mid + 1;
-      else hi = mid;
-    }
-    return -1;
+    return this.childIn(block.kids, block.start[i] as number, block.start[i + 1] as number, w);
   }
 
   /** The multi-token extending `p` by `w`; when there is none, records `v` as it and returns `v`. */
@@ -185,26 +177,12 @@ export class Trie {
     if (!packed) return { start: this.start, kids: this.kids };
     const start = new Int32Array(this.base + 1);
     const kids = new Int32Array(packed.multi);
-    const b = packed.bytes;
-    let q = 0;
     let k = 0;
-    for (let p = 0; p < this.base; p++) {
-      start[p] = k;
-      let c = b[q++] as number;
-      let n = c & 0x7f;
-      for (let shift = 7; c >= 0x80; shift += 7) {
-        c = b[q++] as number;
-        n |= (c & 0x7f) << shift;
-      }
-      for (let i = 0; i < n; i++) {
-        c = b[q++] as number;
-        let gap = c & 0x7f;
-        for (let shift = 7; c >= 0x80; shift += 7) {
-          c = b[q++] as number;
-          gap |= (c & 0x7f) << shift;
-        }
-        kids[k++] = p + gap;
-      }
+    for (let n = 0; n * TRIE_MARK_EVERY < this.base; n++) {
+      const block = decodeBlock(packed, n, this.base);
+      for (let i = 0; i + 1 < block.start.length; i++) start[n * TRIE_MARK_EVERY + i] = k + (block.start[i] as number);
+      kids.set(block.kids, k);
+      k += block.kids.length;
     }
     start[this.base] = k;
     return { start, kids };
