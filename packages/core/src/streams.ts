@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { FIELD_COUNT } from './params';
 import type { SectionReader } from './snapshotlayout';
+import { VarReader } from './snapshotread';
 import { writeVarint } from './varint';
 
 /** Bytes of each buffer a bulk build appends streams to (a loaded snapshot's streams are one buffer, its section). */
@@ -43,9 +44,13 @@ export class TokenStreams {
    * is asked for (one positioned read), and the one read last is kept for the next call
    */
   private deferred: SectionReader | null = null;
-  private lastRead: { slot: number; bytes: Uint8Array } = { slot: NONE, bytes: NO_BYTES };
-  /** the bytes read last from `deferred` (see STREAM_WINDOW), from byte `from` of the section */
-  private readonly window: { from: number; bytes: Uint8Array; buffer: Uint8Array | null } = { from: 0, bytes: NO_BYTES, buffer: null };
+  private lastSlot = NONE;
+  private lastBytes: Uint8Array = NO_BYTES;
+  /**
+   * the bytes read last from `deferred` (see STREAM_WINDOW), from byte `from` of the section; a reader with readInto
+   * fills one Buffer, whose views mayHold searches as they are
+   */
+  private readonly window: { from: number; bytes: Uint8Array; buffer: Buffer | null } = { from: 0, bytes: NO_BYTES, buffer: null };
 
   /**
    * The streams of a snapshot's section, as its bytes or left in its file: `start[slot]` is where the slot's stream
@@ -66,7 +71,7 @@ export class TokenStreams {
 
   /** The bytes of the stream of `slot`, left in its file at `from` of the section. */
   private readInPlace(slot: number, from: number): Uint8Array {
-    if (this.lastRead.slot === slot) return this.lastRead.bytes;
+    if (this.lastSlot === slot) return this.lastBytes;
     const section = this.deferred as SectionReader;
     // streams lie in slot order, so the next stream's start is where this one ends
     let to = -1;
@@ -86,14 +91,15 @@ export class TokenStreams {
       // about what copying a few thousand bytes more does
       if (section.readInto) {
         // into one buffer, kept: the bytes handed out are used before the next read
-        w.buffer ??= new Uint8Array(STREAM_WINDOW);
+        w.buffer ??= Buffer.allocUnsafe(STREAM_WINDOW);
         w.bytes = w.buffer.subarray(0, section.readInto(w.buffer, from));
       } else w.bytes = section.read(from, Math.min(STREAM_WINDOW, section.byteLength - from));
       w.from = from;
       if (w.bytes.length < to - from) throw new RangeError(`token stream of slot ${slot} at ${from} ends outside its section`);
       bytes = w.bytes.subarray(0, to - from);
     } else bytes = to < 0 ? counted(section, from) : section.read(from, to - from);
-    this.lastRead = { slot, bytes };
+    this.lastSlot = slot;
+    this.lastBytes = bytes;
     return bytes;
   }
 
@@ -128,7 +134,8 @@ export class TokenStreams {
     const chunk = Math.floor(at / SPAN);
     if (chunk === 0 && this.deferred) {
       const own = this.readInPlace(slot, at);
-      return holdsRun(Buffer.from(own.buffer, own.byteOffset, own.byteLength), skipVarint(own, 0), own.length, run);
+      const view = Buffer.isBuffer(own) ? own : Buffer.from(own.buffer, own.byteOffset, own.byteLength);
+      return holdsRun(view, skipVarint(own, 0), own.length, run);
     }
     const b = this.chunks[chunk] as Uint8Array;
     const base = chunk * SPAN;
@@ -209,7 +216,10 @@ export class TokenStreams {
 
   private unset(slot: number): void {
     this.held.delete(slot);
-    if (this.lastRead.slot === slot) this.lastRead = { slot: NONE, bytes: NO_BYTES };
+    if (this.lastSlot === slot) {
+      this.lastSlot = NONE;
+      this.lastBytes = NO_BYTES;
+    }
     if (slot < this.count) this.at[slot] = NONE;
   }
 
@@ -230,14 +240,10 @@ export class TokenStreams {
  * stream whose next one is further than END_SEARCH slots on.
  */
 function counted(section: SectionReader, from: number): Uint8Array {
-  const head = section.read(from, Math.min(5, section.byteLength - from));
-  let p = 0;
-  let c = head[p++] as number;
-  let n = c & 0x7f;
-  for (let shift = 7; c >= 0x80 && p < head.length; shift += 7) {
-    c = head[p++] as number;
-    n |= (c & 0x7f) << shift;
-  }
+  const bytes = section.read(from, Math.min(5, section.byteLength - from));
+  const head = new VarReader(bytes, 0, bytes.length, 'streams');
+  const n = head.u();
+  const p = head.p;
   // each value takes at most 5 bytes: read that much, then count the values' bytes
   const most = section.read(from, Math.min(p + 5 * n, section.byteLength - from));
   let q = p;
