@@ -1,6 +1,6 @@
 import type { PrismaClient } from './client';
 import { DbError, isUniqueViolation, toDbError } from './errors';
-import { jsonBatches, parseJson, toInt, toJsonParam, type RawRunner } from './sql';
+import { jsonBatches, parseJson, toInt, toJsonParam, type DirectTransaction, type RawRunner } from './sql';
 import type { IndexStatusName, IndexTables, IndexVersionInfo, PublishedIndex, VersionChain, VersionRef } from './types';
 
 /** Rows per INSERT of the index tables (one jsonb parameter each). */
@@ -27,6 +27,12 @@ export interface IndexRepositoryOptions {
    * readers concatenate whatever chunks a version has, so changing it never affects stored versions.
    */
   chunkBytes?: number;
+  /**
+   * Transactions on the driver's own connection (see DirectTransaction): when given, a publish writes its chunks
+   * through it, in a transaction of their own before the one that publishes the version (a building version's
+   * chunks are read by nobody); else through Prisma, inside that transaction.
+   */
+  direct?: DirectTransaction;
 }
 
 interface VersionRow {
@@ -71,6 +77,16 @@ function toInfo(row: VersionRow): IndexVersionInfo {
   };
 }
 
+/** The row of a version locked for its publish, which must be building (NOT_FOUND, INVALID_STATE). */
+function checkBuilding<T extends { status: unknown }>(versionId: string, rows: readonly T[]): T {
+  const version = rows[0];
+  if (!version) throw new DbError('NOT_FOUND', `Index version ${versionId} does not exist.`);
+  if (version.status !== 'building') {
+    throw new DbError('INVALID_STATE', `Index version ${versionId} is ${String(version.status)}; only a building version can be published.`);
+  }
+  return version;
+}
+
 function checkFinite(table: string, rows: readonly Record<string, unknown>[], fields: readonly string[]): void {
   rows.forEach((row, i) => {
     if (typeof row.token !== 'string' || row.token === '') {
@@ -94,6 +110,7 @@ function checkFinite(table: string, rows: readonly Record<string, unknown>[], fi
  */
 export class IndexRepository {
   private readonly chunkBytes: number;
+  private readonly direct: DirectTransaction | undefined;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -104,6 +121,7 @@ export class IndexRepository {
       throw new DbError('INVALID_ARGUMENT', `chunkBytes must be an integer from 1 to ${MAX_INDEX_CHUNK_BYTES}, got ${chunkBytes}.`);
     }
     this.chunkBytes = chunkBytes;
+    this.direct = options.direct;
   }
 
   private get raw(): RawRunner {
@@ -144,7 +162,8 @@ export class IndexRepository {
    * read now), sets it `published` and marks the previously published version of the
    * collection `superseded`. Older versions stay until `prune` removes them. Its publishedAt is the clock when the
    * switch is written, at the end of the transaction (not its start, before chunks that take seconds to store),
-   * so it is when readers can first see it.
+   * so it is when readers can first see it. With a DirectTransaction (see IndexRepositoryOptions.direct) the chunks
+   * are committed just before that transaction, while the version is still building.
    * Throws NOT_FOUND for an unknown id, INVALID_STATE when the version is not building, INVALID_ARGUMENT for
    * a row with an empty token or a non-finite number, CONFLICT for a duplicate table key.
    */
@@ -165,6 +184,20 @@ export class IndexRepository {
     const lexicon = jsonBatches(tables.lexicon, TABLE_BATCH_CHARS, TABLE_BATCH_ROWS);
     const xembeddings = jsonBatches(tables.xembeddings, TABLE_BATCH_CHARS, TABLE_BATCH_ROWS);
     const categories = jsonBatches(tables.categories, TABLE_BATCH_CHARS, TABLE_BATCH_ROWS);
+    const direct = this.direct;
+    if (direct) {
+      try {
+        await direct(async (query) => {
+          const rows = await query(`SELECT status::text AS status FROM "IndexVersion" WHERE id = $1::uuid FOR UPDATE`, [versionId]);
+          checkBuilding(versionId, rows as Array<{ status: unknown }>);
+          // a publish tried again after a failed transaction finds none; one that failed after this one committed, its own
+          await query(`DELETE FROM "IndexChunk" WHERE "versionId" = $1::uuid`, [versionId]);
+          await this.writeChunks(query, versionId, data);
+        });
+      } catch (err) {
+        throw toDbError(err, `publish index version ${versionId}`);
+      }
+    }
 
     try {
       return await this.prisma.$transaction(
@@ -175,14 +208,7 @@ export class IndexRepository {
              FROM "IndexVersion" WHERE id = $1::uuid FOR UPDATE`,
             versionId,
           );
-          const version = current[0];
-          if (!version) throw new DbError('NOT_FOUND', `Index version ${versionId} does not exist.`);
-          if (version.status !== 'building') {
-            throw new DbError(
-              'INVALID_STATE',
-              `Index version ${versionId} is ${version.status}; only a building version can be published.`,
-            );
-          }
+          const version = checkBuilding(versionId, current);
           // each table's rows as JSON batches, unpacked by jsonb_to_recordset: one statement per batch
           const inserts: Array<[string, readonly string[]]> = [
             [
@@ -213,7 +239,7 @@ export class IndexRepository {
             version.collectionId,
             versionId,
           );
-          await this.writeChunks(run, versionId, data);
+          if (!direct) await this.writeChunks((sql, params) => run.$executeRawUnsafe(sql, ...params), versionId, data);
           await run.$executeRawUnsafe(
             `UPDATE "IndexVersion"
              SET "dataBytes" = $2::bigint, stats = $3::jsonb, status = 'published', "publishedAt" = clock_timestamp(), error = NULL,
@@ -238,6 +264,16 @@ export class IndexRepository {
         { maxWait: 30_000, timeout: 600_000 },
       );
     } catch (err) {
+      // the chunks committed ahead go with the failed publish, unless it did take place (a reply lost after commit)
+      if (direct) {
+        await direct((query) =>
+          query(
+            `DELETE FROM "IndexChunk" WHERE "versionId" = $1::uuid
+             AND NOT EXISTS (SELECT 1 FROM "IndexVersion" WHERE id = $1::uuid AND status IN ('published', 'superseded'))`,
+            [versionId],
+          ),
+        ).catch(() => undefined);
+      }
       throw toDbError(err, `publish index version ${versionId}`);
     }
   }
@@ -271,19 +307,20 @@ export class IndexRepository {
 
   /**
    * Writes `data` (one array, or the parts of one in order) as chunks of `chunkBytes`, one INSERT each, without
-   * joining the parts first: a chunk that spans parts is copied from them alone. Bytes travel as base64 text: driver
-   * adapters disagree on binary parameters (PGlite rejects what the query compiler hands it), while decode() is plain
-   * SQL everywhere.
+   * joining the parts first: a chunk that spans parts is copied from them alone, through `exec` (Prisma inside the
+   * publish's transaction, or a DirectTransaction). Bytes travel as base64 text: driver adapters disagree on binary
+   * parameters (PGlite rejects what the query compiler hands it; node-postgres sends a Buffer as hex text, which took
+   * twice base64's time), while decode() is plain SQL everywhere.
    */
-  private async writeChunks(run: RawRunner, versionId: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  private async writeChunks(
+    exec: (sql: string, params: readonly unknown[]) => Promise<unknown>,
+    versionId: string,
+    data: Uint8Array | readonly Uint8Array[],
+  ): Promise<void> {
     let seq = 0;
     for (const piece of chunksOf(data instanceof Uint8Array ? [data] : data, this.chunkBytes)) {
-      await run.$executeRawUnsafe(
-        `INSERT INTO "IndexChunk" ("versionId", seq, data) VALUES ($1::uuid, $2::int, decode($3, 'base64'))`,
-        versionId,
-        seq++,
-        Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('base64'),
-      );
+      const base64 = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('base64');
+      await exec(`INSERT INTO "IndexChunk" ("versionId", seq, data) VALUES ($1::uuid, $2::int, decode($3, 'base64'))`, [versionId, seq++, base64]);
     }
   }
 

@@ -5,6 +5,7 @@ export { DocumentRepository } from './document.repository';
 export { SourceRepository, type SourceKindName } from './source.repository';
 export { IndexRepository, DEFAULT_INDEX_CHUNK_BYTES } from './index.repository';
 export type { IndexRepositoryOptions } from './index.repository';
+export type { DirectQuery, DirectTransaction } from './sql';
 export { KeyRepository } from './key.repository';
 export type { ApiKeyRecord, NewApiKey } from './key.repository';
 export { AuditRepository } from './audit.repository';

@@ -14,6 +14,7 @@ import { IndexRepository } from './index.repository';
 import { SourceRepository } from './source.repository';
 import { KeyRepository } from './key.repository';
 import { quoteIdent, runMigrations, type MigrationResult, type SqlSession } from './migrate';
+import type { DirectTransaction } from './sql';
 
 /** Default folder of the embedded database, relative to the working directory. */
 export const DEFAULT_DATA_DIR = './.lexigraph';
@@ -62,6 +63,8 @@ export interface Store {
   keys: KeyRepository;
   /** Who changed what, and when. */
   audit: AuditRepository;
+  /** A transaction on the driver's own connection, for bulk writes (see DirectTransaction). */
+  direct: DirectTransaction;
   /** What opening the store did to the schema. */
   migrations: MigrationResult;
   /** One round trip to the database (`SELECT 1`); rejects with a DbError when it cannot be reached. */
@@ -75,6 +78,7 @@ function buildStore(
   prisma: PrismaClient,
   migrations: MigrationResult,
   opts: StoreOptions,
+  direct: DirectTransaction,
   release: () => Promise<void>,
 ): Store {
   let closing: Promise<void> | null = null;
@@ -83,10 +87,11 @@ function buildStore(
     prisma,
     collections: new CollectionRepository(prisma),
     documents: new DocumentRepository(prisma),
-    indexes: new IndexRepository(prisma, opts.indexChunkBytes === undefined ? {} : { chunkBytes: opts.indexChunkBytes }),
+    indexes: new IndexRepository(prisma, opts.indexChunkBytes === undefined ? { direct } : { chunkBytes: opts.indexChunkBytes, direct }),
     sources: new SourceRepository(prisma),
     keys: new KeyRepository(prisma),
     audit: new AuditRepository(prisma),
+    direct,
     migrations,
     async ping() {
       try {
@@ -153,7 +158,23 @@ async function openPostgres(opts: StoreOptions & { databaseUrl: string }): Promi
   });
   const adapter = new PrismaPg(pool, { schema });
   const prisma = new PrismaClient({ adapter });
-  return buildStore('postgres', prisma, migrations, opts, async () => {
+  const direct: DirectTransaction = async (work) => {
+    const client = await pool.connect();
+    // a connection whose rollback fails is not given back to the pool
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const out = await work(async (sql, params) => (await client.query(sql, params as unknown[])).rows as Array<Record<string, unknown>>);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  };
+  return buildStore('postgres', prisma, migrations, opts, direct, async () => {
     await pool.end();
   });
 }
@@ -192,7 +213,9 @@ async function openPglite(opts: StoreOptions): Promise<Store> {
 
   // pglite-prisma-adapter 0.6 is typed against a different copy of the adapter interfaces: cast.
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) as never });
-  return buildStore('pglite', prisma, migrations, opts, async () => {
+  const direct: DirectTransaction = (work) =>
+    db.transaction((tx) => work(async (sql, params) => (await tx.query<Record<string, unknown>>(sql, params as unknown[])).rows));
+  return buildStore('pglite', prisma, migrations, opts, direct, async () => {
     await db.close();
   });
 }

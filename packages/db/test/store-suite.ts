@@ -372,6 +372,36 @@ export function storeSuite(harness: StoreHarness): void {
       expect(Array.from((await store.indexes.latestPublished(c))!.data)).toEqual([1]);
     });
 
+    it('commits the chunks through the driver ahead of the publish; a publish that fails leaves none', async () => {
+      const c = (await store.collections.ensure('publish-direct')).id;
+      // 30 copies of 1,000 random bytes: the 30 KB chunk of the default size compresses
+      const block = bytesPattern(1000, 5);
+      const data = new Uint8Array(30_000).map((_, i) => block[i % 1000] as number);
+      for (const repo of [store.indexes, new IndexRepository(store.prisma, { chunkBytes: 1000, direct: store.direct })]) {
+        const v = await repo.createVersion(c);
+        const dup = { ...NO_TABLES, lexicon: [0, 1].map((i) => ({ token: 'a', display: 'a', count: i + 1, df: 1 })) };
+        await expectDbError(repo.publish(v.id, data, {}, dup), 'CONFLICT');
+        expect(await store.prisma.indexChunk.count({ where: { versionId: v.id } })).toBe(0);
+        expect((await store.indexes.get(v.id))?.status).toBe('building');
+        // tried again, it stores each chunk once and reads back byte for byte
+        await repo.publish(v.id, data, {}, NO_TABLES);
+        expect(Buffer.compare(Buffer.from(await store.indexes.readData(v.id)), Buffer.from(data))).toBe(0);
+        // a version that is not building takes no chunk
+        await expectDbError(repo.publish(v.id, new Uint8Array([9]), {}, NO_TABLES), 'INVALID_STATE');
+        expect(Buffer.compare(Buffer.from(await store.indexes.readData(v.id)), Buffer.from(data))).toBe(0);
+      }
+      if (harness.kind === 'postgres') {
+        // a server built with LZ4 compresses the stored index with it (the migration), else keeps pglz
+        const [lz4] = await store.prisma.$queryRaw<{ has: boolean }[]>`
+          SELECT 'lz4' = ANY (enumvals) AS has FROM pg_settings WHERE name = 'default_toast_compression'`;
+        const methods = await store.prisma.$queryRaw<{ method: string | null }[]>`
+          SELECT DISTINCT pg_column_compression(k.data) AS method FROM "IndexChunk" k
+          JOIN "IndexVersion" v ON v.id = k."versionId" WHERE v."collectionId" = ${c}::uuid`;
+        // (the 1,000-byte chunks are too small to be compressed at all)
+        expect(methods.map((m) => m.method).filter(Boolean)).toEqual([lz4?.has ? 'lz4' : 'pglz']);
+      }
+    });
+
     it('fails a building version with its reason; a published one cannot fail', async () => {
       const c = (await store.collections.ensure('failing')).id;
       const v = await store.indexes.createVersion(c);
