@@ -18,3 +18,4 @@ export * from './taxonomy';
 export * from './delta';
 export * from './titles';
 export * from './confidence';
+export { RunSketch, inThreadRunCounter, type RunCounter, type RunCounterFactory } from './runsketch';

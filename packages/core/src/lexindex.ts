@@ -13,7 +13,7 @@ import { DEFAULT_BUILD, FIELD_COUNT, resolveParams, type BuildOptions, type PmiV
 import { Postings } from './postings';
 import { likelyPrompts } from './prompts';
 import { Ranker, type RankExplanation, type RankResult } from './ranker';
-import { RunSketch } from './runsketch';
+import { inThreadRunCounter, type RunCounterFactory } from './runsketch';
 import { fullScope, viewScope, type Scope } from './scope';
 import { standardPrompt, type StandardPrompt } from './standardize';
 import { decodeIndexStateSteps, encodeIndexState, encodeIndexStateParts, runSteps, type IndexState } from './serialize';
@@ -114,9 +114,10 @@ export class LexIndex {
   /**
    * A bulk build fed one entity at a time, for a caller that reads them in pages: each entity is held as its JSON
    * line from `add` on (see EntitySlots), so the caller can let the object go. `finish` makes the index; it equals
-   * `build` over the same entities in the same order.
+   * `build` over the same entities in the same order. `runCounter`: where its first pass counts the runs of the token
+   * streams (see RunCounter; on this thread by default).
    */
-  static builder(opts: Partial<BuildOptions> = {}): IndexBuilder {
+  static builder(opts: Partial<BuildOptions> = {}, runCounter: RunCounterFactory = inThreadRunCounter): IndexBuilder {
     const idx = new LexIndex(opts);
     // characters of every text, which size the pair table and the run sketch
     let chars = 0;
@@ -142,13 +143,13 @@ export class LexIndex {
       finish(onProgress) {
         open();
         done = true;
-        return idx.finishBulk(chars, onProgress);
+        return idx.finishBulk(chars, runCounter, onProgress);
       },
     };
   }
 
   /** The end of a bulk build (see `builder`): the title boilerplate, then the two passes over the entities. */
-  private finishBulk(textChars: number, onProgress?: (done: number, total: number) => void): LexIndex {
+  private finishBulk(textChars: number, runCounter: RunCounterFactory, onProgress?: (done: number, total: number) => void): LexIndex {
     const ents = this.graph.entities;
     const total = ents.length;
     const titleAffixes = this.opts.titleAffixes ?? learnTitleAffixes(titlesOf(ents));
@@ -171,23 +172,30 @@ export class LexIndex {
       steps++;
       if (onProgress && (steps % 400 === 0 || steps === 2 * total)) onProgress(steps >> 1, total);
     };
-    // first pass: every entity's token stream (its surfaces and pairs on the way); the sketch counts its runs
-    const sketch = new RunSketch(chars >> 3);
+    // first pass: every entity's token stream (its surfaces and pairs on the way); the sketch counts its runs (on
+    // another thread when the caller gives such a counter)
+    const counter = runCounter(chars >> 3);
     // the streams are appended to the postings' streams as varints, as a loaded snapshot holds them (an Int32 per
     // value took twice the bytes), with their lengths
     const streams = this.post.streams;
     const lengths = new Int32Array(total * FIELD_COUNT);
     let streamWords = 0;
-    for (let slot = 0; slot < total; slot++) {
-      const s = this.streamOfSlot(slot, true);
-      sketch.addStream(s.stream, this.lex.maxWords);
-      streamWords += s.stream.length;
-      streams.append(slot, s.stream);
-      lengths.set(s.lengths, slot * FIELD_COUNT);
-      step();
+    try {
+      for (let slot = 0; slot < total; slot++) {
+        const s = this.streamOfSlot(slot, true);
+        counter.addStream(s.stream, this.lex.maxWords);
+        streamWords += s.stream.length;
+        streams.append(slot, s.stream);
+        lengths.set(s.lengths, slot * FIELD_COUNT);
+        step();
+      }
+    } catch (err) {
+      counter.abort?.();
+      throw err;
     }
     // second pass: the terms of each stream, where only the runs that may occur twice are made multi-tokens; the
     // multi-tokens held by one entity are then dropped (see Lexicon)
+    const sketch = counter.finish();
     this.lex.reserve(sketch.admittedEstimate());
     this.lex.beginExact(sketch);
     // an entity holds about 0.6 distinct words per word of its stream (abstracts and documentation)

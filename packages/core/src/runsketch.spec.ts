@@ -53,3 +53,43 @@ describe('RunSketch', () => {
     expect(sketch.admittedEstimate()).toBeLessThan(2_000);
   });
 });
+
+describe('RunSketch batches', () => {
+  /** Every run's hash state of a stream, as addStream counts them. */
+  const hashes = (stream: Int32Array, maxWords: number) => runsOf(stream, maxWords).map((r) => r.h);
+
+  it('marks in batches what add marks run by run, over arrays of its own or given ones', () => {
+    // 120,000 words of a 3,000-word vocabulary, sentences of 1..30 words: 700,000 slots, several batches
+    let x = 7;
+    const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+    const words: number[] = [];
+    for (let i = 0; i < 120_000; i++) words.push(next() % 30 === 0 ? -1 : (next() >>> 8) % 3_000);
+    const stream = Int32Array.from(words);
+    const runs = 50_000;
+    const byRun = new RunSketch(runs);
+    const counted = [...hashes(stream.subarray(0, 70_000), 4), ...hashes(stream.subarray(70_000), 4)];
+    for (const h of counted) byRun.add(h);
+    const words32 = RunSketch.slotsFor(runs) >>> 5;
+    const given = { once: new Uint32Array(words32), twice: new Uint32Array(words32) };
+    const batched = new RunSketch(runs, given);
+    batched.addStream(stream.subarray(0, 70_000), 4);
+    batched.addStream(stream.subarray(70_000), 4);
+    const all = [...counted];
+    for (let k = 0; k < 1_000; k++) all.push(next());
+    let admitted = 0;
+    let differ = 0;
+    for (const h of all) {
+      if (batched.admits(h) !== byRun.admits(h)) differ++;
+      if (byRun.admits(h)) admitted++;
+    }
+    expect(differ).toBe(0);
+    expect(admitted).toBeGreaterThan(1_000);
+    expect(admitted).toBeLessThan(all.length);
+    expect(batched.admittedEstimate()).toBe(byRun.admittedEstimate());
+    // the given arrays hold the marks, once settled: a sketch over them reads the same
+    batched.settle();
+    const reader = new RunSketch(runs, given);
+    expect(all.filter((h) => reader.admits(h) !== byRun.admits(h))).toEqual([]);
+    expect(() => new RunSketch(runs, { once: new Uint32Array(words32 - 1), twice: new Uint32Array(words32) })).toThrow(RangeError);
+  });
+});

@@ -11,14 +11,38 @@ export class RunSketch {
   private readonly once: Uint32Array;
   private readonly twice: Uint32Array;
   private readonly mask: number;
+  /**
+   * Slots counted by addStream and not yet marked, and the same grouped by region (see flush): a run's two slots
+   * fall anywhere in the arrays, and marking them as they come waits on memory for each; grouped by region, a
+   * batch's marks touch fewer pages at a time (55 M runs of random words at 2^30 slots: 6.1–7.4 s as they came,
+   * 4.6–5.1 s grouped). Counting is the same in any order, so the sketch is the one marked run by run.
+   */
+  private pending: Uint32Array | null = null;
+  private grouped: Uint32Array | null = null;
+  private pendingCount = 0;
+  private readonly regionShift: number;
 
-  /** Sized for about `runs` distinct runs: 16 slots a run (2 bits each), 2^6 .. 2^30 slots. */
-  constructor(runs: number) {
+  /**
+   * Sized for about `runs` distinct runs (see slotsFor). `arrays`: the "seen once" and "seen twice" bits to use, of
+   * `slotsFor(runs) / 32` words each (shared with another thread, see RunCounter); new ones by default.
+   */
+  constructor(runs: number, arrays?: { once: Uint32Array; twice: Uint32Array }) {
+    const slots = RunSketch.slotsFor(runs);
+    this.mask = slots - 1;
+    if (arrays && (arrays.once.length !== slots >>> 5 || arrays.twice.length !== slots >>> 5)) {
+      throw new RangeError(`a sketch of ${slots} slots takes arrays of ${slots >>> 5} words`);
+    }
+    this.once = arrays?.once ?? new Uint32Array(slots >>> 5);
+    this.twice = arrays?.twice ?? new Uint32Array(slots >>> 5);
+    // REGIONS regions of at least 2^17 slots (16 KB of each array)
+    this.regionShift = Math.max(17, 31 - Math.clz32(slots) - REGION_BITS);
+  }
+
+  /** The slots of a sketch for about `runs` distinct runs: 16 a run (2 bits each), a power of two from 2^6 to 2^30. */
+  static slotsFor(runs: number): number {
     let slots = 1 << 6;
     while (slots < runs * 16 && slots < 1 << 30) slots *= 2;
-    this.mask = slots - 1;
-    this.once = new Uint32Array(slots >>> 5);
-    this.twice = new Uint32Array(slots >>> 5);
+    return slots;
   }
 
   /** The hash state of a run of one word. */
@@ -39,11 +63,15 @@ export class RunSketch {
 
   /** Whether the run with hash state `h` may occur twice (false: it surely occurs at most once). */
   admits(h: number): boolean {
+    if (this.pendingCount > 0) this.flush();
     return this.seenTwice(mix(h) & this.mask) && this.seenTwice(mix(h ^ 0x5bd1_e995) & this.mask);
   }
 
   /** Counts every run of 2..maxWords words of a token stream (markers, negative, end a sentence). */
   addStream(stream: Int32Array, maxWords: number): void {
+    const buf = (this.pending ??= new Uint32Array(BATCH_SLOTS));
+    const mask = this.mask;
+    let m = this.pendingCount;
     const n = stream.length;
     for (let i = 0; i < n; i++) {
       const w = stream[i] as number;
@@ -53,13 +81,60 @@ export class RunSketch {
         const next = stream[i + k] as number;
         if (next < 0) break;
         h = RunSketch.extend(h, next);
-        this.add(h);
+        if (m + 2 > BATCH_SLOTS) {
+          this.pendingCount = m;
+          this.flush();
+          m = 0;
+        }
+        // the two slots of add(h)
+        buf[m++] = mix(h) & mask;
+        buf[m++] = mix(h ^ 0x5bd1_e995) & mask;
       }
     }
+    this.pendingCount = m;
+  }
+
+  /** Marks what addStream left pending: the sketch's arrays then hold every run counted (see RunCounter). */
+  settle(): void {
+    if (this.pendingCount > 0) this.flush();
+  }
+
+  /** Marks the slots addStream left pending, region by region (a counting sort on their high bits). */
+  private flush(): void {
+    const buf = this.pending as Uint32Array;
+    const out = (this.grouped ??= new Uint32Array(BATCH_SLOTS));
+    const m = this.pendingCount;
+    const shift = this.regionShift;
+    const at = new Int32Array(REGIONS + 1);
+    for (let i = 0; i < m; i++) {
+      const r = ((buf[i] as number) >>> shift) + 1;
+      at[r] = (at[r] as number) + 1;
+    }
+    for (let r = 1; r <= REGIONS; r++) at[r] = (at[r] as number) + (at[r - 1] as number);
+    for (let i = 0; i < m; i++) {
+      const x = buf[i] as number;
+      const r = x >>> shift;
+      const to = at[r] as number;
+      out[to] = x;
+      at[r] = to + 1;
+    }
+    // without a branch on the bit, so the processor overlaps the cache misses of the marks that follow
+    const once = this.once;
+    const twice = this.twice;
+    for (let i = 0; i < m; i++) {
+      const x = out[i] as number;
+      const word = x >>> 5;
+      const bit = 1 << (x & 31);
+      const o = once[word] as number;
+      twice[word] = (twice[word] as number) | (o & bit);
+      once[word] = o | bit;
+    }
+    this.pendingCount = 0;
   }
 
   /** About how many distinct runs pass (slots seen twice, two a run): the room a build reserves for them. */
   admittedEstimate(): number {
+    if (this.pendingCount > 0) this.flush();
     let set = 0;
     for (const x of this.twice) set += popcount(x);
     return Math.ceil(set / 2);
@@ -77,6 +152,36 @@ export class RunSketch {
     return ((this.twice[i >>> 5] as number) & (1 << (i & 31))) !== 0;
   }
 }
+
+/**
+ * Counts the runs of a bulk build's token streams into a sketch (see RunSketch), as the build's first pass makes the
+ * streams: on this thread (inThreadRunCounter), or on another that counts while this one tokenizes.
+ */
+export interface RunCounter {
+  /** Counts the runs of 2..maxWords words of a stream; the stream may be reused once this returns. */
+  addStream(stream: Int32Array, maxWords: number): void;
+  /** The sketch once every stream given is counted (waits for them). */
+  finish(): RunSketch;
+  /** Stops counting without a sketch (the build failed). */
+  abort?(): void;
+}
+
+/** Makes the run counter of a build whose streams hold about `runs` runs. */
+export type RunCounterFactory = (runs: number) => RunCounter;
+
+/** Counts on the calling thread. */
+export const inThreadRunCounter: RunCounterFactory = (runs) => {
+  const sketch = new RunSketch(runs);
+  return {
+    addStream: (stream, maxWords) => sketch.addStream(stream, maxWords),
+    finish: () => sketch,
+  };
+};
+
+/** Slots a batch of addStream holds before it is marked (two a run), and the regions it is grouped by. */
+const BATCH_SLOTS = 1 << 18;
+const REGION_BITS = 10;
+const REGIONS = 1 << REGION_BITS;
 
 /** A 32-bit finalizer (murmur3's fmix32): spreads the run's hash state over the slot index bits. */
 function mix(h: number): number {

@@ -1,6 +1,7 @@
 import { AppError, DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
-import { Deduper, encodeDelta, LexIndex, type IndexStats } from '@lexigraph/core';
+import { Deduper, encodeDelta, LexIndex, type IndexStats, type RunCounterFactory } from '@lexigraph/core';
 import type { ChainLink, PipelineStore, PublishChain } from './ports';
+import { workerRunCounter } from './run-counter';
 import { writeSnapshot, type SnapshotManifest } from './snapshot';
 
 export interface BuildReport {
@@ -56,6 +57,11 @@ export const DEFAULT_DELTA_POLICY: DeltaPolicy = { maxChain: 64, maxShare: 0.1, 
 export interface BuildIndexOptions {
   /** Build options handed to the engine (see LexIndex.build). */
   build?: Parameters<typeof LexIndex.build>[1];
+  /**
+   * Where a full build counts the runs of its token streams (see RunCounter): by default on a worker thread when the
+   * machine has a second core and the build is large (workerRunCounter), else on the build's thread.
+   */
+  runCounter?: RunCounterFactory;
   /** Progress of the engine build: entities processed out of total. */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -116,7 +122,7 @@ async function publishFull(
   // build never holds the collection as objects. Pages of a distributed crawl are stored one by one in no fixed
   // order: near-duplicate removal happens here, over the documents in id order, so the index does not depend on
   // which worker stored what first.
-  const builder = LexIndex.builder(options.build);
+  const builder = LexIndex.builder(options.build, options.runCounter ?? workerRunCounter());
   const deduper = new Deduper((n) => builder.entityAt(n));
   const dropped: Array<{ id: string; duplicateOf: string; kind: 'exact' | 'near' }> = [];
   for await (const page of store.entityPages(collection)) {

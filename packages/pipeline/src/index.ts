@@ -5,6 +5,7 @@ export * from './snapshot';
 export * from './ingest';
 export * from './distill';
 export * from './build';
+export * from './run-counter';
 export * from './load';
 export * from './handlers';
 export * from './db-store';
