@@ -57,14 +57,14 @@ export class RunSketch {
 
   /** Counts one occurrence of the run with hash state `h`. */
   add(h: number): void {
-    this.mark(mix(h) & this.mask);
-    this.mark(mix(h ^ 0x5bd1_e995) & this.mask);
+    this.mark(firstSlot(h, this.mask));
+    this.mark(secondSlot(h, this.mask));
   }
 
   /** Whether the run with hash state `h` may occur twice (false: it surely occurs at most once). */
   admits(h: number): boolean {
     if (this.pendingCount > 0) this.flush();
-    return this.seenTwice(mix(h) & this.mask) && this.seenTwice(mix(h ^ 0x5bd1_e995) & this.mask);
+    return this.seenTwice(firstSlot(h, this.mask)) && this.seenTwice(secondSlot(h, this.mask));
   }
 
   /** Counts every run of 2..maxWords words of a token stream (markers, negative, end a sentence). */
@@ -86,9 +86,8 @@ export class RunSketch {
           this.flush();
           m = 0;
         }
-        // the two slots of add(h)
-        buf[m++] = mix(h) & mask;
-        buf[m++] = mix(h ^ 0x5bd1_e995) & mask;
+        buf[m++] = firstSlot(h, mask);
+        buf[m++] = secondSlot(h, mask);
       }
     }
     this.pendingCount = m;
@@ -118,17 +117,7 @@ export class RunSketch {
       out[to] = x;
       at[r] = to + 1;
     }
-    // without a branch on the bit, so the processor overlaps the cache misses of the marks that follow
-    const once = this.once;
-    const twice = this.twice;
-    for (let i = 0; i < m; i++) {
-      const x = out[i] as number;
-      const word = x >>> 5;
-      const bit = 1 << (x & 31);
-      const o = once[word] as number;
-      twice[word] = (twice[word] as number) | (o & bit);
-      once[word] = o | bit;
-    }
+    for (let i = 0; i < m; i++) this.mark(out[i] as number);
     this.pendingCount = 0;
   }
 
@@ -182,6 +171,14 @@ export const inThreadRunCounter: RunCounterFactory = (runs) => {
 const BATCH_SLOTS = 1 << 18;
 const REGION_BITS = 10;
 const REGIONS = 1 << REGION_BITS;
+
+/** The two slots of the run with hash state `h` in a sketch of `mask + 1` slots. */
+function firstSlot(h: number, mask: number): number {
+  return mix(h) & mask;
+}
+function secondSlot(h: number, mask: number): number {
+  return mix(h ^ 0x5bd1_e995) & mask;
+}
 
 /** A 32-bit finalizer (murmur3's fmix32): spreads the run's hash state over the slot index bits. */
 function mix(h: number): number {

@@ -65,6 +65,9 @@ function startWorker(runs: number, ringInts: number): RunCounter {
   worker.on('error', (err) => (error = err.message));
   const mask = ringInts - 1;
   let written = 0;
+  const throwIfFailed = (): void => {
+    if (Atomics.load(ctl, FAILED) === 1) throw new Error(`the run counting worker failed${error ? `: ${error}` : ''}`);
+  };
 
   /** Waits for room for `k` more ints in the ring (at most the ring's size), and gives the room there is. */
   const room = (k: number): number => {
@@ -72,7 +75,7 @@ function startWorker(runs: number, ringInts: number): RunCounter {
       const read = Atomics.load(ctl, READ);
       const free = ringInts - ((written - read) | 0);
       if (free >= k) return free;
-      if (Atomics.load(ctl, FAILED) === 1) throw new Error(`the run counting worker failed${error ? `: ${error}` : ''}`);
+      throwIfFailed();
       Atomics.wait(ctl, READ, read, 100);
     }
   };
@@ -104,7 +107,7 @@ function startWorker(runs: number, ringInts: number): RunCounter {
       Atomics.notify(ctl, WRITTEN);
       while (Atomics.load(ctl, DONE) === 0) Atomics.wait(ctl, DONE, 0, 100);
       void worker.terminate();
-      if (Atomics.load(ctl, FAILED) === 1) throw new Error(`the run counting worker failed${error ? `: ${error}` : ''}`);
+      throwIfFailed();
       return sketch;
     },
     abort() {
