@@ -307,10 +307,10 @@ export class Lexicon {
           if (sketch === null) t = this.ensureChild(t, next);
           else {
             h = RunSketch.extend(w === 1 ? RunSketch.first(t) : h, next);
-            const c = this.child.get(t, next);
-            if (c >= 0) t = c;
-            else if (sketch.admits(h)) t = this.ensureChild(t, next);
-            else break;
+            // a run the sketch does not admit has no term (a bulk build makes its multi-tokens only here, and the
+            // sketch does not change meanwhile): it is not looked up, which most runs of 3 and 4 words are spared
+            if (!sketch.admits(h)) break;
+            t = this.ensureChild(t, next);
           }
         } else {
           const c = this.child.get(t, next);
