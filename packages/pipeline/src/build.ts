@@ -2,7 +2,7 @@ import { AppError, DEFAULT_RETAIN_VERSIONS } from '@lexigraph/contracts';
 import { Deduper, encodeDelta, LexIndex, type IndexStats, type RunCounterFactory } from '@lexigraph/core';
 import type { ChainLink, PipelineStore, PublishChain } from './ports';
 import { workerRunCounter } from './run-counter';
-import { writeSnapshot, type SnapshotManifest } from './snapshot';
+import { removeSegmentFile, writeSegmentFile, writeSnapshot, type SnapshotManifest, type WrittenSegment } from './snapshot';
 
 export interface BuildReport {
   collection: string;
@@ -148,10 +148,17 @@ async function publishFull(
   let stats: IndexStats;
   let published: { version: number; publishedAt: Date };
   let t2: number;
+  // the version's file, written while the database stores the same bytes (the file system's threads copy it while
+  // this thread encodes the chunks): no reader opens it before writeSnapshot names it in the manifest
+  let file: Promise<{ written: WrittenSegment } | { failed: unknown }> | null = null;
   try {
     index = builder.finish(options.onProgress);
     t2 = performance.now();
     parts = index.serializeParts();
+    file = writeSegmentFile(dataDir, collection, ref.version, parts).then(
+      (written) => ({ written }),
+      (failed: unknown) => ({ failed }),
+    );
     stats = index.stats();
     const row: Record<string, unknown> = bridge ? { ...stats, bridge: { upserts: bridge.upserts, deletes: bridge.deletes } } : { ...stats };
     published = await store.publishIndex(collection, ref, parts, row, options.sqlTables ? index.exportTables() : null, {
@@ -162,13 +169,20 @@ async function publishFull(
       bridge: bridge?.bytes ?? null,
     });
   } catch (err) {
+    if (file) {
+      await file;
+      await removeSegmentFile(dataDir, collection, ref.version);
+    }
     await store.failIndex(ref, err instanceof Error ? err.message : String(err));
     throw err;
   }
   // Published: from here on a failure is the caller's to see, but the version stays published.
+  const written = await file;
   const removedVersions = await store.pruneIndexes(collection, retain);
   const defaults = (await store.getCollection(collection))?.defaults;
-  const manifest = await writeSnapshot(dataDir, collection, published.version, parts, published.publishedAt, retain, undefined, defaults);
+  // a file that could not be written is written again, as a publish without one would
+  const ready = 'written' in written && published.version === ref.version ? written.written : parts;
+  const manifest = await writeSnapshot(dataDir, collection, published.version, ready, published.publishedAt, retain, undefined, defaults);
   return {
     collection,
     version: published.version,

@@ -72,6 +72,32 @@ function fileOf(collection: string, version: number): string {
   return `${collection}.v${version}.lxg`;
 }
 
+/** A segment file written by writeSegmentFile, for writeSnapshot: its size in bytes. */
+export interface WrittenSegment {
+  readonly writtenBytes: number;
+}
+
+function isWritten(bytes: Uint8Array | readonly Uint8Array[] | WrittenSegment): bytes is WrittenSegment {
+  return 'writtenBytes' in bytes;
+}
+
+/**
+ * Writes the segment of `collection` version `version` as `<dataDir>/indexes/<collection>.v<N>.lxg` (atomically),
+ * and nothing else: a publish writes it while the database stores the same bytes, then writeSnapshot points the
+ * manifest at it. Until then no reader opens it; `removeSegmentFile` takes it back when the publish fails.
+ */
+export async function writeSegmentFile(dataDir: string, collection: string, version: number, bytes: Uint8Array | readonly Uint8Array[]): Promise<WrittenSegment> {
+  const dir = indexesDir(dataDir);
+  await fs.mkdir(dir, { recursive: true });
+  await writeFileAtomic(path.join(dir, fileOf(collection, version)), bytes);
+  return { writtenBytes: bytes instanceof Uint8Array ? bytes.length : bytes.reduce((n, part) => n + part.length, 0) };
+}
+
+/** Removes the segment file of `collection` version `version`, if there is one (a publish that failed). */
+export async function removeSegmentFile(dataDir: string, collection: string, version: number): Promise<void> {
+  await fs.rm(path.join(indexesDir(dataDir), fileOf(collection, version)), { force: true });
+}
+
 async function exists(file: string): Promise<boolean> {
   try {
     await fs.access(file);
@@ -84,7 +110,7 @@ async function exists(file: string): Promise<boolean> {
 
 /**
  * Writes the segment of `collection` version `version` (a full snapshot, or a delta with `delta`) as
- * `<dataDir>/indexes/<collection>.v<N>.lxg`, then points `<collection>.json` at the files that open it (both written
+ * `<dataDir>/indexes/<collection>.v<N>.lxg` (unless writeSegmentFile wrote it: `bytes` says so), then points `<collection>.json` at the files that open it (both written
  * atomically, files first, so a reader never sees a manifest whose files are missing or partial). A delta extends
  * the chain of the manifest when that names its parent and its files are there; else the whole chain is written
  * from `delta.segments()`. Afterwards the collection's other index files are cut to `retain` (default 3, at least
@@ -94,7 +120,7 @@ export async function writeSnapshot(
   dataDir: string,
   collection: string,
   version: number,
-  bytes: Uint8Array | readonly Uint8Array[],
+  bytes: Uint8Array | readonly Uint8Array[] | WrittenSegment,
   publishedAt: Date = new Date(),
   retain: number = DEFAULT_RETAIN_VERSIONS,
   delta?: DeltaChain,
@@ -102,9 +128,8 @@ export async function writeSnapshot(
 ): Promise<SnapshotManifest> {
   if (!Number.isInteger(retain) || retain < 1) throw new Error(`retain must be a positive integer, got ${retain}`);
   const dir = indexesDir(dataDir);
-  await fs.mkdir(dir, { recursive: true });
   const file = fileOf(collection, version);
-  await writeFileAtomic(path.join(dir, file), bytes);
+  const size = (isWritten(bytes) ? bytes : await writeSegmentFile(dataDir, collection, version, bytes)).writtenBytes;
   let chain = [file];
   if (delta) {
     const prev = await readManifest(dataDir, collection);
@@ -120,7 +145,6 @@ export async function writeSnapshot(
       if (chain[chain.length - 1] !== file) throw new Error(`the published chain of "${collection}" does not end with version ${version}`);
     }
   }
-  const size = bytes instanceof Uint8Array ? bytes.length : bytes.reduce((n, part) => n + part.length, 0);
   const manifest: SnapshotManifest = { collection, version, file, chain, publishedAt: publishedAt.toISOString(), bytes: size };
   if (defaults) manifest.defaults = { ...defaults };
   await writeFileAtomic(manifestPath(dataDir, collection), `${JSON.stringify(manifest, null, 2)}\n`);

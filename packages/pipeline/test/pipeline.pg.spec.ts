@@ -305,6 +305,33 @@ describe('pipeline on PostgreSQL', () => {
     expect(ghost[0]?.result).toEqual({ changed: false, deleted: true });
   });
 
+  it('a publish that fails takes back the file it wrote meanwhile; the published version, its manifest and files stay', async () => {
+    const before = await readManifest(dataDir, 'kb');
+    expect(before).not.toBeNull();
+    const dir = path.join(dataDir, 'indexes');
+    const filesBefore = (await fs.readdir(dir)).sort();
+    let tried = 0;
+    const failing: PipelineStore = {
+      ...store,
+      publishIndex: async (_collection, ref) => {
+        tried = ref.version;
+        // the file of the version is written while the database stores it: fail once it is there
+        const file = path.join(dir, `kb.v${ref.version}.lxg`);
+        const until = Date.now() + 10_000;
+        while (!(await fs.stat(file).catch(() => null)) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+        expect((await fs.stat(file)).size).toBeGreaterThan(0);
+        throw new Error('connection lost');
+      },
+    };
+    await expect(buildIndex(failing, dataDir, 'kb', { full: true })).rejects.toThrow('connection lost');
+    expect(tried).toBeGreaterThan(before?.version ?? 0);
+    expect((await fs.readdir(dir)).sort()).toEqual(filesBefore);
+    expect(await readManifest(dataDir, 'kb')).toEqual(before);
+    expect((await store.latestPublished('kb'))?.version).toBe(before?.version);
+    const loaded = await loadIndex({ dataDir, collection: 'kb', openStore: async () => store });
+    expect(loaded.version).toBe(before?.version);
+  });
+
   it('refuses to build an empty collection and to load an unknown one', async () => {
     await store.ensureCollection('empty', { name: 'empty', crawl: { seeds: [], include: [], exclude: [], maxDepth: 1, maxPages: 1, allowPrivate: false, allowHosts: [] }, defaults: {} });
     await expect(buildIndex(store, dataDir, 'empty')).rejects.toMatchObject({ code: 'EMPTY_COLLECTION' });
