@@ -1,5 +1,6 @@
 import type { EntityGraph } from './graph';
 import { MIN_DF_DISTILLED, type Lexicon, type TermBag } from './lexicon';
+import { ListCache } from './listcache';
 import { FIELD_COUNT } from './params';
 import { postingList, STEP_ITERATIONS, type IndexState, type PostingTable } from './serialize';
 import { ByteColumn, IntColumn } from './intcolumn';
@@ -28,15 +29,16 @@ export function unpackTf(a: number, b: number, out: number[]): void {
 const EMPTY: number[] = [];
 const NO_INTS = new Int32Array(0);
 /**
- * Bound of the cache of decoded stored postings, in integers (3 per posting; 64 MB): the lists of a prompt's words,
- * common ones included (a word in half of 1,000,000 entities has 1,500,000), stay decoded while the next prompts
- * need them. A snapshot file's postings are read from the file when decoded, so a miss also costs that read: at a
- * million entities, 2 M integers held about one common list, and 400 prompts took 10 % longer than with the postings
- * in memory; with 16 M, as long.
+ * Bound of the cache of decoded stored postings, in integers (3 per posting; 128 MB), the lists used longest ago going
+ * first (see ListCache): the lists of a prompt's words, common ones included (a word in half of 1,000,000 entities
+ * has 1,500,000), stay decoded while the next prompts need them. A snapshot file's postings are read from the file
+ * when decoded, so a miss also costs that read. At a million entities (the scale bench's 1,000 prompts, asked a
+ * second time), an ask took 95 ms at the median and 411 ms at p99 when a full cache of 16 M integers was emptied;
+ * 83 / 332 ms with the coldest lists going first; 54 / 212 ms with 32 M integers in this cache and in the phrases'.
  */
-const DECODED_CACHE_INTS = 1 << 24;
-/** bound of the multi-token postings cache, in integers (3 per posting) */
-const PHRASE_CACHE_INTS = 1 << 23;
+const DECODED_CACHE_INTS = 1 << 25;
+/** Bound of the multi-token postings cache, in integers (3 per posting; 128 MB), the coldest going first. */
+const PHRASE_CACHE_INTS = 1 << 25;
 /** capped per-field counts of one bag entry (applyBag) or one phrase match */
 const PACK_SCRATCH = new Array<number>(FIELD_COUNT).fill(0);
 
@@ -59,7 +61,7 @@ export class Postings {
   private bulk: ByteColumn | null = null;
   private bulkSlot = 0;
   /** stored postings decoded (they never change: a list that does moves to `changed`), bounded */
-  private decoded: { map: Map<number, Int32Array>; ints: number } = { map: new Map(), ints: 0 };
+  private readonly decoded = new ListCache(DECODED_CACHE_INTS);
   /** per slot: stamp of the last phrase match that kept it as a candidate (see candidates) */
   private slotStamp: Int32Array | null = null;
   private slotStampNow = 0;
@@ -68,7 +70,7 @@ export class Postings {
    * no other term's holders or counts change, so the rest stay valid across versions and the first answers after a
    * one-document change do not search every phrase again.
    */
-  private phraseCache: { map: Map<number, Int32Array>; ints: number } = { map: new Map(), ints: 0 };
+  private readonly phraseCache = new ListCache(PHRASE_CACHE_INTS);
   // per slot: the token stream and kept-word lengths per field (FIELD_COUNT per slot), and their totals per field
   streams = new TokenStreams();
   /** a typed column: a JS array of 6 M numbers (at 1 M entities) was 48 MB on the collected heap */
@@ -123,7 +125,7 @@ export class Postings {
     const lex = this.lex;
     const n = bag.ids.length;
     const tfs = bag.tfs;
-    const phrases = this.phraseCache.map;
+    const phrases = this.phraseCache;
     for (let i = 0; i < n; i++) {
       const t = bag.ids[i] as number;
       const o = i * FIELD_COUNT;
@@ -140,11 +142,7 @@ export class Postings {
         if (sign > 0) this.addPosting(t, slot, c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21), (c[4]! << 16) | c[5]!);
         else this.removePosting(t, slot);
       } else {
-        const found = phrases.get(t);
-        if (found) {
-          phrases.delete(t);
-          this.phraseCache.ints -= found.length;
-        }
+        phrases.delete(t);
       }
       lex.addCounts(t, occ, sign);
     }
@@ -218,7 +216,7 @@ export class Postings {
       last[r] = slot;
     }
     this.table = { words, start, bytes, changed: new Map() };
-    this.decoded = { map: new Map(), ints: 0 };
+    this.decoded.clear();
   }
 
   /** A list of the term's postings that may change: the loaded one is copied on its first change. */
@@ -228,7 +226,7 @@ export class Postings {
     if (!p) {
       p = numbersOf(this.wordPostings(t));
       changed.set(t, p);
-      this.decoded.map.delete(t);
+      this.decoded.delete(t);
     }
     return p;
   }
@@ -265,13 +263,11 @@ export class Postings {
   private wordPostings(t: number): ArrayLike<number> {
     const changed = this.table.changed.get(t);
     if (changed) return changed;
-    const hit = this.decoded.map.get(t);
+    const hit = this.decoded.get(t);
     if (hit) return hit;
     // a stored list is the one the snapshot held, so it has df postings
     const out = postingList(this.table, t, this.lex.df.get(t)) as Int32Array;
-    if (this.decoded.ints + out.length > DECODED_CACHE_INTS) this.decoded = { map: new Map(), ints: 0 };
-    this.decoded.map.set(t, out);
-    this.decoded.ints += out.length;
+    this.decoded.set(t, out);
     return out;
   }
 
@@ -312,13 +308,10 @@ export class Postings {
   /**
    * The postings of a multi-token: the token streams of the entities holding its rarest word are searched for its
    * word run within a sentence, per field, with the same caps as stored postings. Cached until an entity holding it
-   * changes, up to PHRASE_CACHE_INTS integers (then the cache starts over).
+   * changes, up to PHRASE_CACHE_INTS integers (then the lists used longest ago go).
    */
   private phrasePostings(t: number): Int32Array {
-    if (this.phraseCache.ints > PHRASE_CACHE_INTS) {
-      this.phraseCache = { map: new Map(), ints: 0 };
-    }
-    const hit = this.phraseCache.map.get(t);
+    const hit = this.phraseCache.get(t);
     if (hit) return hit;
     const out = new Int32Array(3 * this.lex.df.get(t));
     let o = 0;
@@ -330,8 +323,7 @@ export class Postings {
       o += 3;
     });
     if (o !== out.length) throw new Error(`index invariant broken: multi-token ${t} found in ${o / 3} entities, df ${out.length / 3}`);
-    this.phraseCache.map.set(t, out);
-    this.phraseCache.ints += out.length;
+    this.phraseCache.set(t, out);
     return out;
   }
 
@@ -343,7 +335,7 @@ export class Postings {
   postingsAmong(t: number, only: Int32Array, now: number): ArrayLike<number> {
     if (this.lex.df.get(t) === 0) return EMPTY;
     if (this.lex.words.data[t] === 1) return this.wordPostings(t);
-    const hit = this.phraseCache.map.get(t);
+    const hit = this.phraseCache.get(t);
     if (hit) return hit;
     const out: number[] = [];
     this.findRun(this.lex.wordIds(t), (slot, a, b) => out.push(slot, a, b), only, now);
@@ -456,7 +448,7 @@ export class Postings {
   /** Takes the postings, token streams and field lengths of a snapshot. */
   *restore(s: IndexState): Generator<void, void, void> {
     this.table = { words: s.postings.words, start: s.postings.start, bytes: s.postings.bytes, changed: new Map() };
-    this.decoded = { map: new Map(), ints: 0 };
+    this.decoded.clear();
     this.streams = s.streams;
     // a decoded snapshot's lengths are a column of their own: taken as they are
     this.lengths = IntColumn.from(s.lengths);
