@@ -169,11 +169,11 @@ async function publishFull(
       bridge: bridge?.bytes ?? null,
     });
   } catch (err) {
+    await store.failIndex(ref, err instanceof Error ? err.message : String(err));
     if (file) {
       await file;
       await removeSegmentFile(dataDir, collection, ref.version);
     }
-    await store.failIndex(ref, err instanceof Error ? err.message : String(err));
     throw err;
   }
   // Published: from here on a failure is the caller's to see, but the version stays published.
