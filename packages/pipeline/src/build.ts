@@ -150,15 +150,13 @@ async function publishFull(
   let t2: number;
   // the version's file, written while the database stores the same bytes (the file system's threads copy it while
   // this thread encodes the chunks): no reader opens it before writeSnapshot names it in the manifest
-  let file: Promise<{ written: WrittenSegment } | { failed: unknown }> | null = null;
+  // (null when it could not be written: writeSnapshot writes it again, and reports what fails)
+  let file: Promise<WrittenSegment | null> | null = null;
   try {
     index = builder.finish(options.onProgress);
     t2 = performance.now();
     parts = index.serializeParts();
-    file = writeSegmentFile(dataDir, collection, ref.version, parts).then(
-      (written) => ({ written }),
-      (failed: unknown) => ({ failed }),
-    );
+    file = writeSegmentFile(dataDir, collection, ref.version, parts).catch(() => null);
     stats = index.stats();
     const row: Record<string, unknown> = bridge ? { ...stats, bridge: { upserts: bridge.upserts, deletes: bridge.deletes } } : { ...stats };
     published = await store.publishIndex(collection, ref, parts, row, options.sqlTables ? index.exportTables() : null, {
@@ -177,12 +175,10 @@ async function publishFull(
     throw err;
   }
   // Published: from here on a failure is the caller's to see, but the version stays published.
-  const written = await file;
+  const written = published.version === ref.version ? await file : null;
   const removedVersions = await store.pruneIndexes(collection, retain);
   const defaults = (await store.getCollection(collection))?.defaults;
-  // a file that could not be written is written again, as a publish without one would
-  const ready = 'written' in written && published.version === ref.version ? written.written : parts;
-  const manifest = await writeSnapshot(dataDir, collection, published.version, ready, published.publishedAt, retain, undefined, defaults);
+  const manifest = await writeSnapshot(dataDir, collection, published.version, written ?? parts, published.publishedAt, retain, undefined, defaults);
   return {
     collection,
     version: published.version,
