@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Entity } from './entity';
 import { LexIndex, type Caller } from './lexindex';
+import type { QueryTerm } from './matcher';
 import { resolveParams, type QueryParams } from './params';
 
 // A vocabulary whose words occur with Zipf-like frequencies, so that prompts mix common words (long postings, which
@@ -111,5 +112,22 @@ describe('Ranker: the pruned ranking equals the exhaustive one', () => {
     // the property held where the pruning skipped postings, not only where it could not
     expect(rankings).toBeGreaterThan(0);
     expect(skipped).toBeGreaterThan(0);
+  });
+});
+
+describe('Ranker: the slots a ranking scores', () => {
+  it('are all reset for the next ranking, when scores fall back to zero and rise again past the room it keeps', () => {
+    const idx = LexIndex.build(corpus(7, 360));
+    const p = resolveParams({ softMatch: 0 });
+    const scope = idx.scopeFor({});
+    const rare = idx.matchPrompt('w20', p, scope).terms[0] as QueryTerm;
+    const common = idx.matchPrompt('w0', p, scope).terms;
+    const before = idx.rank(common, p, 10, scope, true);
+    // +rare, −rare, … (scored before the common word, whose df is larger): each holder of the rare word goes back to
+    // zero and is noted again, thousands of times, so the common word's holders are noted past the first room
+    const swings = Array.from({ length: 2000 }, (_, i) => ({ ...rare, weight: i % 2 === 0 ? rare.weight : -rare.weight }));
+    expect(idx.termDf(rare.termId) * 1000).toBeGreaterThan(2048);
+    idx.rank([...swings, ...common], p, 10, scope, true);
+    expect(idx.rank(common, p, 10, scope, true)).toEqual(before);
   });
 });

@@ -63,6 +63,13 @@ export class Ranker {
   private tfMax: { key: string; max: Map<number, number> } = { key: '', max: new Map() };
   /** the rankings' scores per slot, zero between rankings (see rank) */
   private scoreArray = new Float64Array(0);
+  /**
+   * The slots a ranking gave a score, in the order first scored, and the pruned ranking's open slots: typed arrays kept
+   * between rankings. A JS array pushed to cost about 100 ns a slot (its growth and the young generation's copies),
+   * where a ranking of a common word's 100,000 postings notes that many slots.
+   */
+  private touchedSlots: SlotList = { slots: new Int32Array(0), n: 0 };
+  private openSlots = new Int32Array(0);
   /** slot stamps of the pruned ranking's open slots (see slotStamp) */
   private stamps = new Int32Array(0);
   private stampNow = 0;
@@ -113,19 +120,23 @@ export class Ranker {
     const n = this.graph.entities.length;
     if (this.scoreArray.length < n) this.scoreArray = new Float64Array(Math.max(1024, n * 2));
     const scores = this.scoreArray;
-    const touched: number[] = [];
+    const touched = this.touchedSlots;
+    if (touched.slots.length < n) touched.slots = new Int32Array(Math.max(1024, n * 2));
+    touched.n = 0;
     try {
       return this.rankInto(scores, touched, terms, p, k, scope, exhaustive);
     } finally {
       // every slot a ranking gave a score is in `touched`
-      for (const s of touched) scores[s] = 0;
+      const ts = touched.slots;
+      for (let i = 0; i < touched.n; i++) scores[ts[i] as number] = 0;
+      touched.n = 0;
     }
   }
 
   /** The ranking of `rank`, into `scores` (all zeros on entry), noting in `touched` every slot it gives a score. */
   private rankInto(
     scores: Float64Array,
-    touched: number[],
+    touched: SlotList,
     terms: QueryTerm[],
     p: QueryParams,
     k: number,
@@ -184,9 +195,9 @@ export class Ranker {
   }
 
   /** Scores every posting of every term, in `order`; returns the slots scored. */
-  private scoreAll(terms: readonly QueryTerm[], qw: readonly number[], order: readonly number[], acc: Accumulation): number[] {
+  private scoreAll(terms: readonly QueryTerm[], qw: readonly number[], order: readonly number[], acc: Accumulation): Int32Array {
     for (const i of order) this.scoreTerm((terms[i] as QueryTerm).termId, qw[i] as number, acc);
-    return acc.touched;
+    return touchedView(acc);
   }
 
   /** Scores all postings of term `t` (see accumulate); over every entity, its largest tf̃ is learned. */
@@ -212,7 +223,7 @@ export class Ranker {
    * streams alone), and the rest never enter the selection. θ is a lower bound of the final depth-th score, so the top
    * `depth` and their scores are the exhaustive ranking's. Returns the slots the selection must consider.
    */
-  private scorePruned(terms: readonly QueryTerm[], qw: readonly number[], order: readonly number[], depth: number, acc: Accumulation): number[] {
+  private scorePruned(terms: readonly QueryTerm[], qw: readonly number[], order: readonly number[], depth: number, acc: Accumulation): Int32Array {
     const k1 = acc.k1;
     const scores = acc.scores;
     const lex = this.lex;
@@ -248,13 +259,13 @@ export class Ranker {
     let j = 0;
     let theta = -Infinity;
     for (; j < order.length; j++) {
-      const touched = acc.touched.length;
+      const touched = acc.touched.n;
       // finding θ costs a pass over the scored slots: worth it while the postings left are not too few, and only
       // when it can succeed (θ stays below what the terms scored so far can give, totalBound − restBound)
       if (touched >= depth && restCost > PRUNE_WORK_RATIO * touched) {
         const unscored = unscoredBound(j);
         if (unscored * slack < totalBound - restBound) {
-          theta = kthLargest(scores, acc.touched, depth);
+          theta = kthLargest(scores, touchedView(acc), depth);
           if (unscored * slack < theta) break;
         }
       }
@@ -265,27 +276,33 @@ export class Ranker {
       restCost -= cost[i] as number;
       restBound -= bounds[i] as number;
     }
-    if (j === order.length) return acc.touched;
+    if (j === order.length) return touchedView(acc);
     // the slots that can still reach θ, stamped; the terms left add to them only
     const stamp = this.slotStamp(scores.length);
     const now = this.stampNow;
-    const open: number[] = [];
-    for (const s of acc.touched) {
+    const touched = acc.touched;
+    if (this.openSlots.length < touched.n) this.openSlots = new Int32Array(touched.slots.length);
+    const open = this.openSlots;
+    let nOpen = 0;
+    for (let x = 0; x < touched.n; x++) {
+      const s = touched.slots[x] as number;
       if ((scores[s] as number) + restBound * slack >= theta) {
         stamp[s] = now;
-        open.push(s);
+        open[nOpen++] = s;
       }
     }
     for (; j < order.length; j++) {
       const i = order[j] as number;
       this.accumulateStamped(this.post.postingsAmong((terms[i] as QueryTerm).termId, stamp, now), qw[i] as number, acc, stamp, now);
     }
-    return open;
+    return open.subarray(0, nOpen);
   }
 
   /** Adds one term's part to every slot of its postings (but those the caller may not see), noting new slots. */
   private accumulate(post: ArrayLike<number>, qw: number, acc: Accumulation): void {
     const { scores, norms, w, vis, k1, touched } = acc;
+    let ts = touched.slots;
+    let nt = touched.n;
     let maxTf = acc.maxTf;
     for (let i = 0; i < post.length; i += 3) {
       const s = post[i] as number;
@@ -294,9 +311,18 @@ export class Ranker {
       const tf = fieldTf(post[i + 1] as number, post[i + 2] as number, w, norms, s * FIELD_COUNT);
       if (tf <= 0) continue;
       if (tf > maxTf) maxTf = tf;
-      if (scores[s] === 0) touched.push(s);
+      if (scores[s] === 0) {
+        // a slot is noted once while its score grows; a negative part could bring it back to 0 and note it again
+        if (nt === ts.length) {
+          const more = new Int32Array(ts.length * 2);
+          more.set(ts);
+          ts = touched.slots = more;
+        }
+        ts[nt++] = s;
+      }
       scores[s] = (scores[s] as number) + (qw * tf * (k1 + 1)) / (k1 + tf);
     }
+    touched.n = nt;
     acc.maxTf = maxTf;
   }
 
@@ -482,11 +508,22 @@ interface Accumulation {
   w: readonly number[];
   vis: Uint8Array | undefined;
   k1: number;
-  touched: number[];
+  touched: SlotList;
   /** postings read for the open slots only and left unscored */
   skipped: number;
   /** the largest tf̃ scored by accumulate since it was last reset */
   maxTf: number;
+}
+
+/** A list of slots in a typed array: the first `n` of `slots`. */
+interface SlotList {
+  slots: Int32Array;
+  n: number;
+}
+
+/** The slots a ranking scored so far (a view, valid until the ranking notes another). */
+function touchedView(acc: Accumulation): Int32Array {
+  return acc.touched.slots.subarray(0, acc.touched.n);
 }
 
 /** The top slots of a ranking, best first, with their raw scores. */
@@ -513,7 +550,7 @@ const PRUNE_WORK_RATIO = 0.25;
  * The `k`-th largest of `scores` at `slots` (k ≤ slots.length): a bounded min-heap of k slots, as the selection keeps
  * (siftUp, siftDown); a slot no better than the heap's worst is passed over without a call.
  */
-function kthLargest(scores: Float64Array, slots: readonly number[], k: number): number {
+function kthLargest(scores: Float64Array, slots: ArrayLike<number>, k: number): number {
   const better = (x: number, y: number) => (scores[x] as number) > (scores[y] as number);
   const heap: number[] = [];
   for (let i = 0; i < k; i++) {
