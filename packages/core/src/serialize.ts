@@ -15,7 +15,6 @@ import {
   rowStarts,
   scanPostingsAndPairs,
   VarReader,
-  varintEnds,
   type PostingScan,
 } from './snapshotread';
 import { TokenStreams } from './streams';
@@ -637,13 +636,10 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
     const start = rowStarts(rowLength, (rows.base[rows.base.length - 1] as number) + 1);
     if (start[start.length - 1] !== pairBytes.length) throw new SnapshotError('index snapshot is corrupt (section pairs does not match its rows)');
     yield;
-    let ends = 0;
-    for (let p = 0; p < pairBytes.length; p += STEP_ITERATIONS * 64) {
-      ends += varintEnds(pairBytes, p, Math.min(pairBytes.length, p + STEP_ITERATIONS * 64));
-      yield;
-    }
-    // every entry is two varints
-    pairs = { rows, start, bytes: pairBytes, entries: ends >> 1 };
+    // each pair is in the rows of both its words: twice the header's count of pairs stands for the entries, which the
+    // pair table reads only to choose when to settle its changes (counting the section's entries took 47 ms of a cold
+    // ask at 1,000,000 entities)
+    pairs = { rows, start, bytes: pairBytes, entries: 2 * header.counters.pairCount };
   }
 
   // the streams stay the section's varints (see TokenStreams): from format 7 each live slot's byte length is stored

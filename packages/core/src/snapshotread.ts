@@ -227,13 +227,6 @@ export function rowStarts(len: Int32Array, n: number): Int32Array {
   return start;
 }
 
-/** The bytes in b[from .. to) that end a varint (below 0x80). */
-export function varintEnds(b: Uint8Array, from: number, to: number): number {
-  let n = 0;
-  for (let p = from; p < to; p++) if ((b[p] as number) < 0x80) n++;
-  return n;
-}
-
 /**
  * Finds where the token stream of each live slot in [from, to) starts in the streams section (`start[slot]`; a free
  * slot's stays as it was), skipping its values, and reads its field lengths into `lengths`.
