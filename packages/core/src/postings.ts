@@ -10,6 +10,36 @@ import { rankOf, termSet } from './termset';
 import { varintLength, writeVarint } from './varint';
 
 /**
+ * Counts the occurrences of the word run `ws` (whose first word is `first`) within a sentence of token stream `st`,
+ * per field, capped as stored postings are, into `c`; returns whether there was any.
+ */
+function runCounts(st: Int32Array, ws: readonly number[], first: number, c: number[]): boolean {
+  const n = ws.length;
+  c.fill(0);
+  let any = false;
+  let field = 0;
+  const end = st.length - n;
+  for (let i = 0; i < st.length; i++) {
+    const v = st[i] as number;
+    if (v < 0) {
+      field = -v - 1;
+      continue;
+    }
+    if (v !== first || i > end) continue;
+    // markers are negative, so a run never crosses a sentence
+    let k = 1;
+    while (k < n && st[i + k] === ws[k]) k++;
+    if (k === n) {
+      c[field] = (c[field] as number) + 1;
+      any = true;
+    }
+  }
+  if (!any) return false;
+  for (let f = 0; f < FIELD_COUNT; f++) if ((c[f] as number) > FIELD_CAP[f]!) c[f] = FIELD_CAP[f]!;
+  return true;
+}
+
+/**
  * Postings and per-entity vectors pack the per-field counts of a term in two 31-bit integers:
  *   A = title | heading << 7 | category << 14 | tags << 21   (each capped at 127)
  *   B = anchor << 16 | body                                  (anchor capped at 32767, body at 65535)
@@ -349,7 +379,6 @@ export class Postings {
    */
   private findRun(ws: readonly number[], onHolder: (slot: number, a: number, b: number) => void, only?: Int32Array, now = 0): void {
     const dfs = this.lex.df;
-    const n = ws.length;
     let rare = ws[0] as number;
     for (const w of ws) if (dfs.get(w) < dfs.get(rare)) rare = w;
     const base = this.postingsOf(rare);
@@ -363,30 +392,26 @@ export class Postings {
       if (only !== undefined && only[slot] !== now) continue;
       if (holds && holds[slot] !== this.slotStampNow) continue;
       if (!this.streams.mayHold(slot, run)) continue;
-      const st = this.streams.get(slot) as Int32Array;
-      c.fill(0);
-      let any = false;
-      let field = 0;
-      const end = st.length - n;
-      for (let i = 0; i < st.length; i++) {
-        const v = st[i] as number;
-        if (v < 0) {
-          field = -v - 1;
-          continue;
-        }
-        if (v !== first || i > end) continue;
-        // markers are negative, so a run never crosses a sentence
-        let k = 1;
-        while (k < n && st[i + k] === ws[k]) k++;
-        if (k === n) {
-          c[field] = (c[field] as number) + 1;
-          any = true;
-        }
-      }
-      if (!any) continue;
-      for (let f = 0; f < FIELD_COUNT; f++) if ((c[f] as number) > FIELD_CAP[f]!) c[f] = FIELD_CAP[f]!;
+      if (!runCounts(this.streams.get(slot) as Int32Array, ws, first, c)) continue;
       onHolder(slot, c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21), (c[4]! << 16) | c[5]!);
     }
+  }
+
+  /**
+   * The packed per-field counts (A, B, see unpackTf) of term `t` in the entity at `slot`, found in its token stream
+   * as its posting holds them (0, 0 when it holds none): for a ranking that completes the scores of a few slots
+   * without reading the term's postings.
+   */
+  countsIn(slot: number, t: number, out: number[]): void {
+    out[0] = 0;
+    out[1] = 0;
+    const st = this.streams.get(slot);
+    if (!st || this.lex.df.get(t) === 0) return;
+    const ws = this.lex.words.data[t] === 1 ? [t] : this.lex.wordIds(t);
+    const c = PACK_SCRATCH;
+    if (!runCounts(st, ws, ws[0] as number, c)) return;
+    out[0] = c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21);
+    out[1] = (c[4]! << 16) | c[5]!;
   }
 
   /**

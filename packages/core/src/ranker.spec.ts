@@ -55,6 +55,7 @@ const CALLERS: Caller[] = [{}, { aclGroups: ['g1'] }];
 describe('Ranker: the pruned ranking equals the exhaustive one', () => {
   it('gives the same top slots and bit-identical scores, for random corpora, changes, prompts and parameters (property)', () => {
     let skipped = 0;
+    let completed = 0;
     let rankings = 0;
     fc.assert(
       fc.property(
@@ -101,6 +102,7 @@ describe('Ranker: the pruned ranking equals the exhaustive one', () => {
               expect(pruned.scores).toEqual(full.scores);
               expect(pruned.maxScore).toBe(full.maxScore);
               skipped += pruned.skipped;
+              if (pruned.completed) completed++;
               rankings++;
             }
             expect(full.skipped).toBe(0);
@@ -112,6 +114,36 @@ describe('Ranker: the pruned ranking equals the exhaustive one', () => {
     // the property held where the pruning skipped postings, not only where it could not
     expect(rankings).toBeGreaterThan(0);
     expect(skipped).toBeGreaterThan(0);
+    expect(completed).toBeGreaterThan(0);
+  });
+
+  it("completes a slot's score from its token stream with the counts its postings hold, after changes (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 40 }), fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), (seed, removals, picks) => {
+        const docs = corpus(seed, 120);
+        const idx = LexIndex.build(docs);
+        for (let i = 0; i < removals; i++) idx.remove(`e${(i * 7 + seed) % docs.length}`);
+        for (const e of corpus(seed + 1, 10)) idx.add({ ...e, id: `n-${e.id}` });
+        const post = idx['post'];
+        const slots = idx['graph'].entities.length;
+        const counts = [0, 0];
+        for (const at of picks) {
+          // the words of an entity's text from a position on: they hold its multi-tokens
+          const text = (docs[at % docs.length] as Entity).text.split(' ');
+          const { terms } = idx.matchPrompt(text.slice(at % text.length, (at % text.length) + 4).join(' '), resolveParams(), idx.scopeFor({}));
+          for (const q of terms) {
+            const held = new Map<number, [number, number]>();
+            const list = idx.postingsOf(q.termId);
+            for (let i = 0; i < list.length; i += 3) held.set(list[i] as number, [list[i + 1] as number, list[i + 2] as number]);
+            for (let slot = 0; slot < slots; slot++) {
+              post.countsIn(slot, q.termId, counts);
+              expect(counts).toEqual(held.get(slot) ?? [0, 0]);
+            }
+          }
+        }
+      }),
+      { numRuns: 30 },
+    );
   });
 });
 

@@ -161,7 +161,7 @@ export class Ranker {
     const order = terms.map((_, i) => i);
     order.sort((x, y) => (df[x] as number) - (df[y] as number) || x - y);
     const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
-    const acc: Accumulation = { scores, norms, w, vis: view?.visible, k1, touched, skipped: 0, maxTf: 0 };
+    const acc: Accumulation = { scores, norms, w, vis: view?.visible, k1, touched, skipped: 0, maxTf: 0, completed: false };
     const tfKey = `${p.bBody}|${p.bShort}|${this.version.n}|${w.join(',')}`;
     if (this.tfMax.key !== tfKey || this.tfMax.max.size > TF_MAX_TERMS) this.tfMax = { key: tfKey, max: new Map() };
     // a category filter drops slots at the selection, after the bounds below would have counted them
@@ -189,9 +189,9 @@ export class Ranker {
       top.sort((x, y) => (better(x, y) ? -1 : 1));
       const ranked = top === heap ? heap : top.concat(heap.slice(SOFT_MATCH_DEPTH));
       if (ranked.length > k) ranked.length = k;
-      return { slots: ranked, scores: ranked.map((s) => scores[s] as number), maxScore, skipped: acc.skipped };
+      return { slots: ranked, scores: ranked.map((s) => scores[s] as number), maxScore, skipped: acc.skipped, completed: acc.completed };
     }
-    return { slots: heap, scores: heap.map((s) => scores[s] as number), maxScore, skipped: acc.skipped };
+    return { slots: heap, scores: heap.map((s) => scores[s] as number), maxScore, skipped: acc.skipped, completed: acc.completed };
   }
 
   /** Scores every posting of every term, in `order`; returns the slots scored. */
@@ -219,7 +219,10 @@ export class Ranker {
    * - once what they can add to a slot not scored yet is below θ, no such slot can reach the top. A multi-token whose
    *   words were all scored adds nothing to such a slot: its holders hold its words;
    * - a slot whose score plus what the terms left can add stays below θ cannot reach it either (scores only grow).
-   * The terms left are then read for the other slots only (a multi-token's word run is searched in their token
+   * While the scores so far cannot reach what the terms left may give a slot not scored yet, θ is taken once from the
+   * best `depth` slots so far, their scores completed from their token streams (see completedTheta): a prompt's rare
+   * phrase is scored first, and its holders' complete scores let its common words be read for the open slots alone.
+   * The terms left are then read for the open slots only (the second point keeps them; a multi-token's word run is searched in their token
    * streams alone), and the rest never enter the selection. θ is a lower bound of the final depth-th score, so the top
    * `depth` and their scores are the exhaustive ranking's. Returns the slots the selection must consider.
    */
@@ -258,16 +261,23 @@ export class Ranker {
     const slack = 1 + 1e-9;
     let j = 0;
     let theta = -Infinity;
+    let primed = false;
     for (; j < order.length; j++) {
       const touched = acc.touched.n;
-      // finding θ costs a pass over the scored slots: worth it while the postings left are not too few, and only
-      // when it can succeed (θ stays below what the terms scored so far can give, totalBound − restBound)
+      // finding θ costs a pass over the scored slots: worth it while the postings left are not too few
       if (touched >= depth && restCost > PRUNE_WORK_RATIO * touched) {
         const unscored = unscoredBound(j);
-        if (unscored * slack < totalBound - restBound) {
-          theta = kthLargest(scores, touchedView(acc), depth);
-          if (unscored * slack < theta) break;
+        // the depth-th score so far can succeed only below what the terms scored so far can give
+        if (unscored * slack < totalBound - restBound) theta = Math.max(theta, kthLargest(scores, touchedView(acc), depth));
+        else if (!primed) {
+          // else the best `depth` slots so far are completed once, their terms left found in their token streams: the
+          // least of their complete scores is reached by every slot of the top (a rare phrase's holders hold its
+          // words, so a prompt's common words need not be scored for every entity that holds them)
+          primed = true;
+          acc.completed = true;
+          theta = Math.max(theta, this.completedTheta(terms, qw, order, j, depth, acc) / slack);
         }
+        if (unscored * slack < theta) break;
       }
       const i = order[j] as number;
       const t = (terms[i] as QueryTerm).termId;
@@ -296,6 +306,28 @@ export class Ranker {
       this.accumulateStamped(this.post.postingsAmong((terms[i] as QueryTerm).termId, stamp, now), qw[i] as number, acc, stamp, now);
     }
     return open.subarray(0, nOpen);
+  }
+
+  /**
+   * The least complete score of the `depth` slots scored best by the terms before the j-th (in `order`): each one's
+   * parts of the terms left are added from its token stream's counts (see Postings.countsIn). Every slot of the top
+   * `depth` scores at least that much.
+   */
+  private completedTheta(terms: readonly QueryTerm[], qw: readonly number[], order: readonly number[], j: number, depth: number, acc: Accumulation): number {
+    const { scores, norms, w, k1 } = acc;
+    const counts = [0, 0];
+    let least = Infinity;
+    for (const s of bestSlots(scores, touchedView(acc), depth)) {
+      let score = scores[s] as number;
+      for (let x = j; x < order.length; x++) {
+        const i = order[x] as number;
+        this.post.countsIn(s, (terms[i] as QueryTerm).termId, counts);
+        const tf = fieldTf(counts[0] as number, counts[1] as number, w, norms, s * FIELD_COUNT);
+        if (tf > 0) score += ((qw[i] as number) * tf * (k1 + 1)) / (k1 + tf);
+      }
+      if (score < least) least = score;
+    }
+    return least;
   }
 
   /** Adds one term's part to every slot of its postings (but those the caller may not see), noting new slots. */
@@ -511,6 +543,8 @@ interface Accumulation {
   touched: SlotList;
   /** postings read for the open slots only and left unscored */
   skipped: number;
+  /** whether the pruning completed the best slots' scores from their token streams (see completedTheta) */
+  completed: boolean;
   /** the largest tf̃ scored by accumulate since it was last reset */
   maxTf: number;
 }
@@ -534,6 +568,8 @@ export interface RankResult {
   maxScore: number;
   /** Postings the pruning read without scoring (0 for an exhaustive ranking). */
   skipped: number;
+  /** Whether the pruning completed its best slots' scores from their token streams to find its threshold. */
+  completed: boolean;
 }
 
 /** Terms whose largest tf̃ the ranker keeps (then it starts over): a few MB, where the lexicon may hold millions. */
@@ -546,11 +582,17 @@ const TF_MAX_TERMS = 1 << 16;
  */
 const PRUNE_WORK_RATIO = 0.25;
 
-/**
- * The `k`-th largest of `scores` at `slots` (k ≤ slots.length): a bounded min-heap of k slots, as the selection keeps
- * (siftUp, siftDown); a slot no better than the heap's worst is passed over without a call.
- */
+/** The `k`-th largest of `scores` at `slots` (k ≤ slots.length), see bestSlots. */
 function kthLargest(scores: Float64Array, slots: ArrayLike<number>, k: number): number {
+  return scores[bestSlots(scores, slots, k)[0] as number] as number;
+}
+
+/**
+ * The `k` slots of `slots` (k ≤ slots.length) with the largest `scores`: a bounded min-heap of k slots, as the
+ * selection keeps (siftUp, siftDown), the k-th largest first; a slot no better than the heap's worst is passed over
+ * without a call.
+ */
+function bestSlots(scores: Float64Array, slots: ArrayLike<number>, k: number): number[] {
   const better = (x: number, y: number) => (scores[x] as number) > (scores[y] as number);
   const heap: number[] = [];
   for (let i = 0; i < k; i++) {
@@ -563,7 +605,7 @@ function kthLargest(scores: Float64Array, slots: ArrayLike<number>, k: number): 
     heap[0] = s;
     siftDown(heap, 0, better);
   }
-  return scores[heap[0] as number] as number;
+  return heap;
 }
 
 function zeroFields(): Record<FieldName, number> {
