@@ -397,17 +397,21 @@ export class Postings {
     }
   }
 
+  /** The word run of term `t`: the word itself, or a multi-token's words (see countsIn). */
+  runOf(t: number): number[] {
+    return this.lex.words.data[t] === 1 ? [t] : this.lex.wordIds(t);
+  }
+
   /**
    * The packed per-field counts (A, B, see unpackTf) of term `t` in the entity at `slot`, found in its token stream
    * as its posting holds them (0, 0 when it holds none): for a ranking that completes the scores of a few slots
-   * without reading the term's postings.
+   * without reading the term's postings. `ws` is the term's run (runOf), when the caller has it.
    */
-  countsIn(slot: number, t: number, out: number[]): void {
+  countsIn(slot: number, t: number, out: number[], ws: readonly number[] = this.runOf(t)): void {
     out[0] = 0;
     out[1] = 0;
     const st = this.streams.get(slot);
     if (!st || this.lex.df.get(t) === 0) return;
-    const ws = this.lex.words.data[t] === 1 ? [t] : this.lex.wordIds(t);
     const c = PACK_SCRATCH;
     if (!runCounts(st, ws, ws[0] as number, c)) return;
     out[0] = c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21);

@@ -301,11 +301,20 @@ export class Ranker {
         open[nOpen++] = s;
       }
     }
+    const opened = open.subarray(0, nOpen);
+    // a term's part for a few open slots is found in their token streams (see accumulateOpen) when scanning them
+    // costs less than a walk of its postings: a stream holds the entity's kept words and a marker per sentence
+    const live = Math.max(1, this.graph.live);
+    let kept = 0;
+    for (const x of this.post.lengthTotals) kept += x;
+    const streamCost = (kept / live) * STREAM_WORD_COST;
     for (; j < order.length; j++) {
       const i = order[j] as number;
-      this.accumulateStamped(this.post.postingsAmong((terms[i] as QueryTerm).termId, stamp, now), qw[i] as number, acc, stamp, now);
+      const t = (terms[i] as QueryTerm).termId;
+      if (nOpen * streamCost < (cost[i] as number)) this.accumulateOpen(opened, t, qw[i] as number, acc);
+      else this.accumulateStamped(this.post.postingsAmong(t, stamp, now), qw[i] as number, acc, stamp, now);
     }
-    return open.subarray(0, nOpen);
+    return opened;
   }
 
   /**
@@ -316,12 +325,13 @@ export class Ranker {
   private completedTheta(terms: readonly QueryTerm[], qw: readonly number[], order: readonly number[], j: number, depth: number, acc: Accumulation): number {
     const { scores, norms, w, k1 } = acc;
     const counts = [0, 0];
+    const runs = order.map((i, x) => (x < j ? [] : this.post.runOf((terms[i] as QueryTerm).termId)));
     let least = Infinity;
     for (const s of bestSlots(scores, touchedView(acc), depth)) {
       let score = scores[s] as number;
       for (let x = j; x < order.length; x++) {
         const i = order[x] as number;
-        this.post.countsIn(s, (terms[i] as QueryTerm).termId, counts);
+        this.post.countsIn(s, (terms[i] as QueryTerm).termId, counts, runs[x]);
         const tf = fieldTf(counts[0] as number, counts[1] as number, w, norms, s * FIELD_COUNT);
         if (tf > 0) score += ((qw[i] as number) * tf * (k1 + 1)) / (k1 + tf);
       }
@@ -356,6 +366,23 @@ export class Ranker {
     }
     touched.n = nt;
     acc.maxTf = maxTf;
+  }
+
+  /**
+   * Adds one term's part to the `open` slots, each one's counts found in its token stream (see Postings.countsIn): the
+   * same part as its posting gives.
+   */
+  private accumulateOpen(open: Int32Array, t: number, qw: number, acc: Accumulation): void {
+    const { scores, norms, w, k1 } = acc;
+    const ws = this.post.runOf(t);
+    const counts = [0, 0];
+    for (let x = 0; x < open.length; x++) {
+      const s = open[x] as number;
+      this.post.countsIn(s, t, counts, ws);
+      const tf = fieldTf(counts[0] as number, counts[1] as number, w, norms, s * FIELD_COUNT);
+      if (tf <= 0) continue;
+      scores[s] = (scores[s] as number) + (qw * tf * (k1 + 1)) / (k1 + tf);
+    }
   }
 
   /** Adds one term's part to the stamped slots of its postings only. */
@@ -581,6 +608,12 @@ const TF_MAX_TERMS = 1 << 16;
  * (its normalizers, the saturation and the score update, at random slots).
  */
 const PRUNE_WORK_RATIO = 0.25;
+
+/**
+ * What scanning a token stream costs per kept word of its entity, in postings walked (see accumulateOpen): a stream
+ * value is read and compared as a posting's slot is, and a marker opens each sentence.
+ */
+const STREAM_WORD_COST = 1.2;
 
 /** The `k`-th largest of `scores` at `slots` (k ≤ slots.length), see bestSlots. */
 function kthLargest(scores: Float64Array, slots: ArrayLike<number>, k: number): number {
