@@ -219,7 +219,7 @@ export class Ranker {
    * - once what they can add to a slot not scored yet is below θ, no such slot can reach the top. A multi-token whose
    *   words were all scored adds nothing to such a slot: its holders hold its words;
    * - a slot whose score plus what the terms left can add stays below θ cannot reach it either (scores only grow).
-   * While the scores so far cannot reach what the terms left may give a slot not scored yet, θ is taken once from the
+   * While the scores so far cannot reach what the terms left may give a slot not scored yet, θ is taken from the
    * best `depth` slots so far, their scores completed from their token streams (see completedTheta): a prompt's rare
    * phrase is scored first, and its holders' complete scores let its common words be read for the open slots alone.
    * The terms left are then read for the open slots only (the second point keeps them; a multi-token's word run is searched in their token
@@ -261,7 +261,6 @@ export class Ranker {
     const slack = 1 + 1e-9;
     let j = 0;
     let theta = -Infinity;
-    let primed = false;
     for (; j < order.length; j++) {
       const touched = acc.touched.n;
       // finding θ costs a pass over the scored slots: worth it while the postings left are not too few
@@ -269,11 +268,11 @@ export class Ranker {
         const unscored = unscoredBound(j);
         // the depth-th score so far can succeed only below what the terms scored so far can give
         if (unscored * slack < totalBound - restBound) theta = Math.max(theta, kthLargest(scores, touchedView(acc), depth));
-        else if (!primed) {
-          // else the best `depth` slots so far are completed once, their terms left found in their token streams: the
-          // least of their complete scores is reached by every slot of the top (a rare phrase's holders hold its
-          // words, so a prompt's common words need not be scored for every entity that holds them)
-          primed = true;
+        else {
+          // else the best `depth` slots so far are completed, their terms left found in their token streams: the least
+          // of their complete scores is reached by every slot of the top (a rare phrase's holders hold its words, so a
+          // prompt's common words need not be scored for every entity that holds them). Completing them costs a few
+          // streams' scans, far less than the next term's postings, so it is done again before each term
           acc.completed = true;
           theta = Math.max(theta, this.completedTheta(terms, qw, order, j, depth, acc) / slack);
         }
