@@ -482,11 +482,14 @@ export class LexIndex {
     return this.graph.inbound.get(linkKey(url))?.length ?? 0;
   }
 
-  /** Whether the entity at `slot` holds term `t` (a walk of the term's postings). */
+  /**
+   * Whether the entity at `slot` holds term `t`: its counts in the entity's token stream (see Postings.countsIn), a
+   * scan of one stream where a walk of a common word's postings read hundreds of thousands.
+   */
   slotHolds(slot: number, t: number): boolean {
-    const post = this.post.postingsOf(t);
-    for (let i = 0; i < post.length; i += 3) if (post[i] === slot) return true;
-    return false;
+    const counts = [0, 0];
+    this.post.countsIn(slot, t, counts);
+    return counts[0] !== 0 || counts[1] !== 0;
   }
 
   /** Postings of a term as triples (slot, A, B): stored for single words, found by phrase matching for multi-tokens. */

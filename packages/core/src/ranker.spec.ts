@@ -118,6 +118,7 @@ describe('Ranker: the pruned ranking equals the exhaustive one', () => {
   });
 
   it("completes a slot's score from its token stream with the counts its postings hold, after changes (property)", () => {
+    // and an answer's confidence asks whether its top entity holds a term the same way (LexIndex.slotHolds)
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 40 }), fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), (seed, removals, picks) => {
         const docs = corpus(seed, 120);
@@ -138,6 +139,7 @@ describe('Ranker: the pruned ranking equals the exhaustive one', () => {
             for (let slot = 0; slot < slots; slot++) {
               post.countsIn(slot, q.termId, counts);
               expect(counts).toEqual(held.get(slot) ?? [0, 0]);
+              expect(idx.slotHolds(slot, q.termId)).toBe(held.has(slot));
             }
           }
         }
