@@ -222,9 +222,10 @@ export class Ranker {
    * While the scores so far cannot reach what the terms left may give a slot not scored yet, θ is taken from the
    * best `depth` slots so far, their scores completed from their token streams (see completedTheta): a prompt's rare
    * phrase is scored first, and its holders' complete scores let its common words be read for the open slots alone.
-   * The terms left are then read for the open slots only (the second point keeps them; a multi-token's word run is searched in their token
-   * streams alone), and the rest never enter the selection. θ is a lower bound of the final depth-th score, so the top
-   * `depth` and their scores are the exhaustive ranking's. Returns the slots the selection must consider.
+   * The terms left are then read for the open slots only, those the second point keeps (a multi-token's word run is
+   * searched in their token streams alone), and the rest never enter the selection. θ is a lower bound of the final
+   * depth-th score, so the top `depth` and their scores are the exhaustive ranking's. Returns the slots the selection
+   * must consider.
    */
   private scorePruned(terms: readonly QueryTerm[], qw: readonly number[], order: readonly number[], depth: number, acc: Accumulation): Int32Array {
     const k1 = acc.k1;
