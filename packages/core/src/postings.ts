@@ -47,6 +47,16 @@ function runCounts(st: Int32Array, ws: readonly number[], first: number, c: numb
  */
 export const FIELD_CAP = [127, 127, 127, 127, 32767, 65535];
 
+/** A of capped per-field counts `c` (see above). */
+function packA(c: readonly number[]): number {
+  return (c[0] as number) | ((c[1] as number) << 7) | ((c[2] as number) << 14) | ((c[3] as number) << 21);
+}
+
+/** B of capped per-field counts `c` (see above). */
+function packB(c: readonly number[]): number {
+  return ((c[4] as number) << 16) | (c[5] as number);
+}
+
 export function unpackTf(a: number, b: number, out: number[]): void {
   out[0] = a & 127;
   out[1] = (a >>> 7) & 127;
@@ -169,7 +179,7 @@ export class Postings {
         occ += c[f]!;
       }
       if (lex.words.data[t] === 1) {
-        if (sign > 0) this.addPosting(t, slot, c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21), (c[4]! << 16) | c[5]!);
+        if (sign > 0) this.addPosting(t, slot, packA(c), packB(c));
         else this.removePosting(t, slot);
       } else {
         phrases.delete(t);
@@ -393,29 +403,24 @@ export class Postings {
       if (holds && holds[slot] !== this.slotStampNow) continue;
       if (!this.streams.mayHold(slot, run)) continue;
       if (!runCounts(this.streams.get(slot) as Int32Array, ws, first, c)) continue;
-      onHolder(slot, c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21), (c[4]! << 16) | c[5]!);
+      onHolder(slot, packA(c), packB(c));
     }
-  }
-
-  /** The word run of term `t`: the word itself, or a multi-token's words (see countsIn). */
-  runOf(t: number): number[] {
-    return this.lex.words.data[t] === 1 ? [t] : this.lex.wordIds(t);
   }
 
   /**
    * The packed per-field counts (A, B, see unpackTf) of term `t` in the entity at `slot`, found in its token stream
    * as its posting holds them (0, 0 when it holds none): for a ranking that completes the scores of a few slots
-   * without reading the term's postings. `ws` is the term's run (runOf), when the caller has it.
+   * without reading the term's postings. `ws` is the term's words (Lexicon.wordIds), when the caller has them.
    */
-  countsIn(slot: number, t: number, out: number[], ws: readonly number[] = this.runOf(t)): void {
+  countsIn(slot: number, t: number, out: number[], ws: readonly number[] = this.lex.wordIds(t)): void {
     out[0] = 0;
     out[1] = 0;
     const st = this.streams.get(slot);
     if (!st || this.lex.df.get(t) === 0) return;
     const c = PACK_SCRATCH;
     if (!runCounts(st, ws, ws[0] as number, c)) return;
-    out[0] = c[0]! | (c[1]! << 7) | (c[2]! << 14) | (c[3]! << 21);
-    out[1] = (c[4]! << 16) | c[5]!;
+    out[0] = packA(c);
+    out[1] = packB(c);
   }
 
   /**

@@ -231,14 +231,11 @@ export class Ranker {
     const k1 = acc.k1;
     const scores = acc.scores;
     const lex = this.lex;
-    // per term: its bound, the postings a full read costs (a multi-token's: its rarest word's, which its search walks),
-    // and a multi-token's words
+    // per term: its bound, its words (a single word's is itself) and the postings a full read costs (a multi-token's:
+    // its rarest word's, which its search walks)
     const bounds = terms.map((q, i) => this.bound(q.termId, qw[i] as number, k1));
-    const words = terms.map((q) => (lex.words.data[q.termId] === 1 ? null : lex.wordIds(q.termId)));
-    const cost = terms.map((q, i) => {
-      const ws = words[i];
-      return ws ? Math.min(...ws.map((w) => lex.df.get(w))) : lex.df.get(q.termId);
-    });
+    const runs = terms.map((q) => lex.wordIds(q.termId));
+    const cost = runs.map((ws) => Math.min(...ws.map((w) => lex.df.get(w))));
     let restCost = 0;
     let restBound = 0;
     for (const i of order) {
@@ -252,8 +249,8 @@ export class Ranker {
       let b = 0;
       for (let x = j; x < order.length; x++) {
         const i = order[x] as number;
-        const ws = words[i];
-        if (ws && ws.every((w) => scored.has(w))) continue;
+        const ws = runs[i] as number[];
+        if (ws.length > 1 && ws.every((w) => scored.has(w))) continue;
         b += bounds[i] as number;
       }
       return b;
@@ -275,7 +272,7 @@ export class Ranker {
           // prompt's common words need not be scored for every entity that holds them). Completing them costs a few
           // streams' scans, far less than the next term's postings, so it is done again before each term
           acc.completed = true;
-          theta = Math.max(theta, this.completedTheta(terms, qw, order, j, depth, acc) / slack);
+          theta = Math.max(theta, this.completedTheta(terms, runs, qw, order, j, depth, acc) / slack);
         }
         if (unscored * slack < theta) break;
       }
@@ -311,7 +308,7 @@ export class Ranker {
     for (; j < order.length; j++) {
       const i = order[j] as number;
       const t = (terms[i] as QueryTerm).termId;
-      if (nOpen * streamCost < (cost[i] as number)) this.accumulateOpen(opened, t, qw[i] as number, acc);
+      if (nOpen * streamCost < (cost[i] as number)) this.accumulateOpen(opened, t, runs[i] as number[], qw[i] as number, acc);
       else this.accumulateStamped(this.post.postingsAmong(t, stamp, now), qw[i] as number, acc, stamp, now);
     }
     return opened;
@@ -319,19 +316,26 @@ export class Ranker {
 
   /**
    * The least complete score of the `depth` slots scored best by the terms before the j-th (in `order`): each one's
-   * parts of the terms left are added from its token stream's counts (see Postings.countsIn). Every slot of the top
-   * `depth` scores at least that much.
+   * parts of the terms left (whose words are `runs`) are added from its token stream's counts (see Postings.countsIn).
+   * Every slot of the top `depth` scores at least that much.
    */
-  private completedTheta(terms: readonly QueryTerm[], qw: readonly number[], order: readonly number[], j: number, depth: number, acc: Accumulation): number {
+  private completedTheta(
+    terms: readonly QueryTerm[],
+    runs: readonly number[][],
+    qw: readonly number[],
+    order: readonly number[],
+    j: number,
+    depth: number,
+    acc: Accumulation,
+  ): number {
     const { scores, norms, w, k1 } = acc;
     const counts = [0, 0];
-    const runs = order.map((i, x) => (x < j ? [] : this.post.runOf((terms[i] as QueryTerm).termId)));
     let least = Infinity;
     for (const s of bestSlots(scores, touchedView(acc), depth)) {
       let score = scores[s] as number;
       for (let x = j; x < order.length; x++) {
         const i = order[x] as number;
-        this.post.countsIn(s, (terms[i] as QueryTerm).termId, counts, runs[x]);
+        this.post.countsIn(s, (terms[i] as QueryTerm).termId, counts, runs[i]);
         const tf = fieldTf(counts[0] as number, counts[1] as number, w, norms, s * FIELD_COUNT);
         if (tf > 0) score += ((qw[i] as number) * tf * (k1 + 1)) / (k1 + tf);
       }
@@ -369,12 +373,11 @@ export class Ranker {
   }
 
   /**
-   * Adds one term's part to the `open` slots, each one's counts found in its token stream (see Postings.countsIn): the
-   * same part as its posting gives.
+   * Adds the part of term `t` (whose words are `ws`) to the `open` slots, each one's counts found in its token stream
+   * (see Postings.countsIn): the same part as its posting gives.
    */
-  private accumulateOpen(open: Int32Array, t: number, qw: number, acc: Accumulation): void {
+  private accumulateOpen(open: Int32Array, t: number, ws: readonly number[], qw: number, acc: Accumulation): void {
     const { scores, norms, w, k1 } = acc;
-    const ws = this.post.runOf(t);
     const counts = [0, 0];
     for (let x = 0; x < open.length; x++) {
       const s = open[x] as number;
