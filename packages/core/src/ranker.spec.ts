@@ -165,3 +165,33 @@ describe('Ranker: the slots a ranking scores', () => {
     expect(idx.rank(common, p, 10, scope, true)).toEqual(before);
   });
 });
+
+describe("Ranker: a posting's tf̃", () => {
+  it('is the BM25F sum over the fields it counts, for title and body words and for every other field and length', () => {
+    const long = Array.from({ length: 70_000 }, (_, i) => (i % 9 === 0 ? 'alpha' : `filler${i % 50}`)).join(' ');
+    const docs: Entity[] = [
+      { id: 'title-body', title: 'Alpha beta', text: 'Alpha and beta and gamma.', category: [], tags: [], links: [] },
+      { id: 'body-only', title: 'Other', text: 'Beta beta alpha delta.', category: [], tags: [], links: [] },
+      { id: 'tagged', title: 'Tagged', text: 'Gamma delta.', category: ['Alpha'], tags: ['alpha', 'beta'], links: [] },
+      { id: 'anchored', title: 'Anchored', text: 'Delta alpha.', category: [], tags: [], links: [] },
+      { id: 'linking', title: 'Linking', text: 'See the page.', category: [], tags: [], links: [{ url: 'anchored', text: 'alpha beta page' }] },
+      { id: 'long-body', title: 'Alpha long', text: long, category: [], tags: [], links: [] },
+      { id: 'long-title', title: Array.from({ length: 70_000 }, () => 'beta').join(' '), text: 'Alpha once.', category: [], tags: [], links: [] },
+    ];
+    const idx = LexIndex.build(docs);
+    const p = resolveParams({ softMatch: 0, wTitle: 3, wTags: 2, wCategory: 1.5, wAnchor: 1.2, wBody: 0.9 });
+    const scope = idx.scopeFor({});
+    const { terms } = idx.matchPrompt('alpha beta', p, scope);
+    for (const exhaustive of [true, false]) {
+      const r = idx.rank(terms, p, 10, scope, exhaustive);
+      expect(r.slots.length).toBe(docs.length - 1);
+      // explain reads every field's length apart (Postings.lengths): an independent sum of the same parts
+      const ex = idx.explainRanked(terms, p, r.slots, r.scores, scope);
+      ex.forEach((e, i) => {
+        const parts = e.terms.reduce((a, t) => a + t.score, 0);
+        expect(parts).toBeGreaterThan(0);
+        expect(parts).toBeCloseTo(r.scores[i] as number, 9);
+      });
+    }
+  });
+});
