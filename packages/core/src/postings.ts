@@ -67,6 +67,11 @@ export function unpackTf(a: number, b: number, out: number[]): void {
 }
 
 const EMPTY: number[] = [];
+
+/** Whether slot `s` is marked in a bitset of slots (bit s & 31 of entry s >>> 5), as a ranking marks its open slots. */
+export function slotIn(bits: Int32Array, s: number): boolean {
+  return ((bits[s >>> 5] as number) & (1 << (s & 31))) !== 0;
+}
 const NO_INTS = new Int32Array(0);
 /**
  * Bound of the cache of decoded stored postings, in integers (3 per posting; 512 MB), the lists used longest ago going
@@ -371,26 +376,26 @@ export class Postings {
   }
 
   /**
-   * The postings of term `t` that a ranking needs for the slots stamped `now` in `only`: a word's whole list, a
-   * multi-token's cached list, else its word run searched in the token streams of the stamped slots alone (not
-   * cached). Each stamped slot's posting is among them, as postingsOf gives it.
+   * The postings of term `t` that a ranking needs for the slots marked in `only` (see slotIn): a word's whole list, a
+   * multi-token's cached list, else its word run searched in the token streams of the marked slots alone (not
+   * cached). Each marked slot's posting is among them, as postingsOf gives it.
    */
-  postingsAmong(t: number, only: Int32Array, now: number): ArrayLike<number> {
+  postingsAmong(t: number, only: Int32Array): ArrayLike<number> {
     if (this.lex.df.get(t) === 0) return EMPTY;
     if (this.lex.words.data[t] === 1) return this.wordPostings(t);
     const hit = this.phraseCache.get(t);
     if (hit) return hit;
     const out: number[] = [];
-    this.findRun(this.lex.wordIds(t), (slot, a, b) => out.push(slot, a, b), only, now);
+    this.findRun(this.lex.wordIds(t), (slot, a, b) => out.push(slot, a, b), only);
     return out;
   }
 
   /**
    * Calls `onHolder(slot, A, B)` for every entity whose token stream holds the word run `ws` within a sentence, with
    * its packed per-field counts (capped as stored postings are), in the order of the rarest word's postings; with
-   * `only`, for the slots stamped `now` in it alone.
+   * `only`, for the slots marked in it alone (see slotIn).
    */
-  private findRun(ws: readonly number[], onHolder: (slot: number, a: number, b: number) => void, only?: Int32Array, now = 0): void {
+  private findRun(ws: readonly number[], onHolder: (slot: number, a: number, b: number) => void, only?: Int32Array): void {
     const dfs = this.lex.df;
     let rare = ws[0] as number;
     for (const w of ws) if (dfs.get(w) < dfs.get(rare)) rare = w;
@@ -402,7 +407,7 @@ export class Postings {
     const run = runBytes(ws);
     for (let p = 0; p < base.length; p += 3) {
       const slot = base[p] as number;
-      if (only !== undefined && only[slot] !== now) continue;
+      if (only !== undefined && !slotIn(only, slot)) continue;
       if (holds && holds[slot] !== this.slotStampNow) continue;
       if (!this.streams.mayHold(slot, run)) continue;
       if (!runCounts(this.streams.get(slot) as Int32Array, ws, first, c)) continue;
