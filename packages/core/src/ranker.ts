@@ -654,7 +654,10 @@ function accumulateBody(post: ArrayLike<number>, qw: number, acc: Accumulation, 
   return nRest;
 }
 
-/** The postings accumulateBody left (their indexes the first `nRest` of `rest`), scored through fieldTf. */
+/**
+ * The postings accumulateBody left (their indexes the first `nRest` of `rest`), scored through fieldTf. A score is
+ * added as accumulateBody adds it, written out in both: a call from accumulateBody's loop is what doubled its time.
+ */
 function accumulateRest(post: ArrayLike<number>, rest: Int32Array, nRest: number, qw: number, acc: Accumulation, only: Int32Array | null): void {
   const { scores, norms, w, vis, k1, touched } = acc;
   const ts = touched.slots;
