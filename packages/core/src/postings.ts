@@ -72,6 +72,17 @@ const EMPTY: number[] = [];
 export function slotIn(bits: Int32Array, s: number): boolean {
   return ((bits[s >>> 5] as number) & (1 << (s & 31))) !== 0;
 }
+
+/** Marks slot `s` in a bitset of slots (see slotIn). */
+export function markSlot(bits: Int32Array, s: number): void {
+  bits[s >>> 5] = (bits[s >>> 5] as number) | (1 << (s & 31));
+}
+
+/** Clears a bitset of slots (see slotIn) whose marked slots are all among the first `n` of `slots`. */
+export function clearSlots(bits: Int32Array, slots: Int32Array, n: number): void {
+  for (let x = 0; x < n; x++) bits[(slots[x] as number) >>> 5] = 0;
+}
+
 const NO_INTS = new Int32Array(0);
 /**
  * Bound of the cache of decoded stored postings, in integers (3 per posting; 512 MB), the lists used longest ago going

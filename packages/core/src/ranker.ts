@@ -3,7 +3,7 @@ import type { EntityGraph } from './graph';
 import type { Lexicon } from './lexicon';
 import type { QueryTerm } from './matcher';
 import { FIELD_COUNT, FIELDS, SOFT_MATCH_DEPTH, type FieldName, type QueryParams } from './params';
-import { slotIn, unpackTf, type Postings } from './postings';
+import { clearSlots, markSlot, slotIn, unpackTf, type Postings } from './postings';
 import type { Scope } from './scope';
 import type { IndexVersion } from './version';
 
@@ -328,7 +328,7 @@ export class Ranker {
     for (let x = 0; x < touched.n; x++) {
       const s = touched.slots[x] as number;
       if ((scores[s] as number) + restBound * slack >= theta) {
-        bits[s >>> 5] = (bits[s >>> 5] as number) | (1 << (s & 31));
+        markSlot(bits, s);
         open[nOpen++] = s;
       }
     }
@@ -344,10 +344,10 @@ export class Ranker {
         const i = order[j] as number;
         const t = (terms[i] as QueryTerm).termId;
         if (nOpen * streamCost < (cost[i] as number)) this.accumulateOpen(opened, t, runs[i] as number[], qw[i] as number, acc);
-        else this.accumulateMarked(this.post.postingsAmong(t, bits), qw[i] as number, acc, bits);
+        else this.accumulate(this.post.postingsAmong(t, bits), qw[i] as number, acc, bits);
       }
     } finally {
-      for (let x = 0; x < nOpen; x++) bits[(open[x] as number) >>> 5] = 0;
+      clearSlots(bits, open, nOpen);
     }
     return opened;
   }
@@ -382,20 +382,23 @@ export class Ranker {
     return least;
   }
 
-  /** Adds one term's part to every slot of its postings (but those the caller may not see), noting new slots. */
-  private accumulate(post: ArrayLike<number>, qw: number, acc: Accumulation): void {
+  /**
+   * Adds one term's part to every slot of its postings (but those the caller may not see), noting new slots; with
+   * `only`, to the slots marked in it alone (see slotIn), which were all noted before.
+   */
+  private accumulate(post: ArrayLike<number>, qw: number, acc: Accumulation, only: Int32Array | null = null): void {
     const n = post.length / 3;
     const touched = acc.touched;
     // room for a new slot per posting, so the loops note slots without a check
-    if (touched.n + n > touched.slots.length) {
+    if (only === null && touched.n + n > touched.slots.length) {
       const more = new Int32Array(Math.max(touched.slots.length * 2, touched.n + n));
       more.set(touched.slots.subarray(0, touched.n));
       touched.slots = more;
     }
     if (this.restScratch.length < n) this.restScratch = new Int32Array(n);
     const rest = this.restScratch;
-    const nRest = accumulateBody(post, qw, acc, rest, null);
-    if (nRest > 0) accumulateRest(post, rest, nRest, qw, acc, null);
+    const nRest = accumulateBody(post, qw, acc, rest, only);
+    if (nRest > 0) accumulateRest(post, rest, nRest, qw, acc, only);
   }
 
   /**
@@ -412,15 +415,6 @@ export class Ranker {
       if (tf <= 0) continue;
       scores[s] = (scores[s] as number) + (qw * tf * (k1 + 1)) / (k1 + tf);
     }
-  }
-
-  /** Adds one term's part to the slots of its postings marked in `bits` (see slotIn) only. */
-  private accumulateMarked(post: ArrayLike<number>, qw: number, acc: Accumulation, bits: Int32Array): void {
-    const n = post.length / 3;
-    if (this.restScratch.length < n) this.restScratch = new Int32Array(n);
-    const rest = this.restScratch;
-    const nRest = accumulateBody(post, qw, acc, rest, bits);
-    if (nRest > 0) accumulateRest(post, rest, nRest, qw, acc, bits);
   }
 
   /**
@@ -602,9 +596,9 @@ function touchedView(acc: Accumulation): Int32Array {
 }
 
 /**
- * The part of accumulate (and, with `only`, of accumulateMarked) for the postings of title and body words alone, their
- * tf̃ read through Norms.titleBody (the same sum as fieldTf's, whose other parts are zeros); the index of each other
- * posting is left in `rest`, their count returned, for accumulateRest. Each posting adds to its own slot, so the
+ * The part of Ranker.accumulate for the postings of title and body words alone, their tf̃ read through
+ * Norms.titleBody (the same sum as fieldTf's, whose other parts are zeros); the index of each other posting is left
+ * in `rest`, their count returned, for accumulateRest. Each posting adds to its own slot, so the
  * order in which a term's postings are added does not change a sum. At a million slots, `lengths` (24 MB) does not
  * stay in the CPU's caches while a ranking reads it at random, and a loop that calls nothing is compiled tighter: an
  * exhaustive ranking of six common words and two multi-tokens of the scale bench's million entities (1.1 M postings)
