@@ -78,6 +78,11 @@ export function markSlot(bits: Int32Array, s: number): void {
   bits[s >>> 5] = (bits[s >>> 5] as number) | (1 << (s & 31));
 }
 
+/** Unmarks slot `s` in a bitset of slots (see slotIn). */
+export function unmarkSlot(bits: Int32Array, s: number): void {
+  bits[s >>> 5] = (bits[s >>> 5] as number) & ~(1 << (s & 31));
+}
+
 /** Clears a bitset of slots (see slotIn) whose marked slots are all among the first `n` of `slots`. */
 export function clearSlots(bits: Int32Array, slots: Int32Array, n: number): void {
   for (let x = 0; x < n; x++) bits[(slots[x] as number) >>> 5] = 0;
@@ -318,6 +323,17 @@ export class Postings {
     return this.wordPostings(t);
   }
 
+  /**
+   * The postings of single word `t` when they are decoded already (see wordPostings) and lie in slot order (its stored
+   * list), for a caller that searches them for a few slots and would rather not decode a long list for them; null for
+   * a multi-token, a list not decoded, or one changed since it was stored (its postings are then in any order, see
+   * removePosting).
+   */
+  decodedPostingsOf(t: number): Int32Array | null {
+    if (this.lex.df.get(t) === 0 || this.lex.words.data[t] !== 1 || this.table.changed.has(t)) return null;
+    return this.decoded.get(t) ?? null;
+  }
+
   /** The postings of a single word: its changed list, or its stored one, decoded once while the cache holds it. */
   private wordPostings(t: number): ArrayLike<number> {
     const changed = this.table.changed.get(t);
@@ -432,9 +448,16 @@ export class Postings {
    * without reading the term's postings. `ws` is the term's words (Lexicon.wordIds), when the caller has them.
    */
   countsIn(slot: number, t: number, out: number[], ws: readonly number[] = this.lex.wordIds(t)): void {
+    this.countsInStream(this.streams.get(slot), t, out, ws);
+  }
+
+  /**
+   * countsIn of term `t` in token stream `st` (an entity's, see TokenStreams.get): a caller that counts several terms
+   * in one entity decodes its stream once.
+   */
+  countsInStream(st: Int32Array | undefined, t: number, out: number[], ws: readonly number[] = this.lex.wordIds(t)): void {
     out[0] = 0;
     out[1] = 0;
-    const st = this.streams.get(slot);
     if (!st || this.lex.df.get(t) === 0) return;
     const c = PACK_SCRATCH;
     if (!runCounts(st, ws, ws[0] as number, c)) return;

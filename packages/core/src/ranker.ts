@@ -3,7 +3,7 @@ import type { EntityGraph } from './graph';
 import type { Lexicon } from './lexicon';
 import type { QueryTerm } from './matcher';
 import { FIELD_COUNT, FIELDS, SOFT_MATCH_DEPTH, type FieldName, type QueryParams } from './params';
-import { clearSlots, markSlot, slotIn, unpackTf, type Postings } from './postings';
+import { clearSlots, markSlot, slotIn, unmarkSlot, unpackTf, type Postings } from './postings';
 import type { Scope } from './scope';
 import type { IndexVersion } from './version';
 
@@ -194,7 +194,7 @@ export class Ranker {
     const order = terms.map((_, i) => i);
     order.sort((x, y) => (df[x] as number) - (df[y] as number) || x - y);
     const w = [p.wTitle, p.wHeading, p.wCategory, p.wTags, p.wAnchor, p.wBody];
-    const acc: Accumulation = { scores, norms, w, vis: view?.visible, k1, touched, skipped: 0, maxTf: 0, completed: false };
+    const acc: Accumulation = { scores, norms, w, vis: view?.visible, k1, touched, skipped: 0, sought: 0, maxTf: 0, completed: false };
     const tfKey = `${p.bBody}|${p.bShort}|${this.version.n}|${w.join(',')}`;
     if (this.tfMax.key !== tfKey || this.tfMax.max.size > TF_MAX_TERMS) this.tfMax = { key: tfKey, max: new Map() };
     // a category filter drops slots at the selection, after the bounds below would have counted them
@@ -222,9 +222,9 @@ export class Ranker {
       top.sort((x, y) => (better(x, y) ? -1 : 1));
       const ranked = top === heap ? heap : top.concat(heap.slice(SOFT_MATCH_DEPTH));
       if (ranked.length > k) ranked.length = k;
-      return { slots: ranked, scores: ranked.map((s) => scores[s] as number), maxScore, skipped: acc.skipped, completed: acc.completed };
+      return { slots: ranked, scores: ranked.map((s) => scores[s] as number), maxScore, skipped: acc.skipped, sought: acc.sought, completed: acc.completed };
     }
-    return { slots: heap, scores: heap.map((s) => scores[s] as number), maxScore, skipped: acc.skipped, completed: acc.completed };
+    return { slots: heap, scores: heap.map((s) => scores[s] as number), maxScore, skipped: acc.skipped, sought: acc.sought, completed: acc.completed };
   }
 
   /** Scores every posting of every term, in `order`; returns the slots scored. */
@@ -332,7 +332,6 @@ export class Ranker {
         open[nOpen++] = s;
       }
     }
-    const opened = open.subarray(0, nOpen);
     try {
       // a term's part for a few open slots is found in their token streams (see accumulateOpen) when scanning them
       // costs less than a walk of its postings: a stream holds the entity's kept words and a marker per sentence
@@ -340,16 +339,30 @@ export class Ranker {
       let kept = 0;
       for (const x of this.post.lengthTotals) kept += x;
       const streamCost = (kept / live) * STREAM_WORD_COST;
+      // whether the open slots are in slot order (sorted once, the first time a word's list is searched for them)
+      let sorted = false;
       for (; j < order.length; j++) {
         const i = order[j] as number;
         const t = (terms[i] as QueryTerm).termId;
-        if (nOpen * streamCost < (cost[i] as number)) this.accumulateOpen(opened, t, runs[i] as number[], qw[i] as number, acc);
+        const opened = open.subarray(0, nOpen);
+        // far fewer open slots than the postings of a word decoded already: each open slot's is searched for
+        const list = nOpen * SEEK_RATIO < (cost[i] as number) ? this.post.decodedPostingsOf(t) : null;
+        if (list !== null) {
+          if (!sorted) opened.sort();
+          sorted = true;
+          accumulateSought(list, opened, qw[i] as number, acc);
+        } else if (nOpen * streamCost < (cost[i] as number)) this.accumulateOpen(opened, t, runs[i] as number[], qw[i] as number, acc);
         else this.accumulate(this.post.postingsAmong(t, bits), qw[i] as number, acc, bits);
+        // the open slots that cannot reach θ with what the terms after this one add at most are let go, so those terms
+        // add to fewer; the bound is summed again, not decreased, so that it is exactly 0 after the last term
+        let left = 0;
+        for (let x = j + 1; x < order.length; x++) left += bounds[order[x] as number] as number;
+        nOpen = narrowOpen(open, nOpen, bits, scores, left * slack, theta);
       }
     } finally {
       clearSlots(bits, open, nOpen);
     }
-    return opened;
+    return open.subarray(0, nOpen);
   }
 
   /**
@@ -371,9 +384,11 @@ export class Ranker {
     let least = Infinity;
     for (const s of bestSlots(scores, touchedView(acc), depth)) {
       let score = scores[s] as number;
+      // the slot's stream decoded once for every term left
+      const stream = this.post.streams.get(s);
       for (let x = j; x < order.length; x++) {
         const i = order[x] as number;
-        this.post.countsIn(s, (terms[i] as QueryTerm).termId, counts, runs[i]);
+        this.post.countsInStream(stream, (terms[i] as QueryTerm).termId, counts, runs[i]);
         const tf = fieldTf(counts[0] as number, counts[1] as number, w, norms, s);
         if (tf > 0) score += ((qw[i] as number) * tf * (k1 + 1)) / (k1 + tf);
       }
@@ -576,8 +591,10 @@ interface Accumulation {
   vis: Uint8Array | undefined;
   k1: number;
   touched: SlotList;
-  /** postings read for the open slots only and left unscored */
+  /** postings read for the open slots only and left unscored, or passed over by a search for them */
   skipped: number;
+  /** open slots whose postings were searched for in a word's list (see accumulateSought) */
+  sought: number;
   /** whether the pruning completed the best slots' scores from their token streams (see completedTheta) */
   completed: boolean;
   /** the largest tf̃ scored by accumulate since it was last reset */
@@ -671,14 +688,65 @@ function accumulateRest(post: ArrayLike<number>, rest: Int32Array, nRest: number
   acc.maxTf = maxTf;
 }
 
+/**
+ * Adds one word's part to the open slots `open` (in slot order, all marked) from its postings `post` in slot order:
+ * each slot's posting is found by a galloping search from the last one found (a doubling step, then a binary search),
+ * so `m` open slots cost about m·log(n/m) reads of `n` postings where a walk reads them all. The part is fieldTf's,
+ * the same sum as accumulateBody's for a posting of title and body words.
+ */
+function accumulateSought(post: ArrayLike<number>, open: Int32Array, qw: number, acc: Accumulation): void {
+  const { scores, norms, w, vis, k1 } = acc;
+  const n = post.length / 3;
+  let lo = 0;
+  let found = 0;
+  for (let x = 0; x < open.length && lo < n; x++) {
+    const s = open[x] as number;
+    // every posting before lo is of a slot below s; find the first at or after lo whose slot is not
+    let hi = lo;
+    for (let step = 1; hi < n && (post[3 * hi] as number) < s; step *= 2) {
+      lo = hi + 1;
+      hi = lo + step;
+    }
+    if (hi > n) hi = n;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      if ((post[3 * m] as number) < s) lo = m + 1;
+      else hi = m;
+    }
+    if (lo >= n || post[3 * lo] !== s) continue;
+    found++;
+    const tf = fieldTf(post[3 * lo + 1] as number, post[3 * lo + 2] as number, w, norms, s);
+    if (tf <= 0 || (vis !== undefined && vis[s] !== 1)) continue;
+    scores[s] = (scores[s] as number) + (qw * tf * (k1 + 1)) / (k1 + tf);
+  }
+  acc.sought += open.length;
+  acc.skipped += n - found;
+}
+
+/**
+ * Keeps the first `n` of `open` (marked in `bits`) whose score plus `left` reaches `theta`, in their order, and unmarks
+ * the others; returns how many are kept.
+ */
+function narrowOpen(open: Int32Array, n: number, bits: Int32Array, scores: Float64Array, left: number, theta: number): number {
+  let kept = 0;
+  for (let x = 0; x < n; x++) {
+    const s = open[x] as number;
+    if ((scores[s] as number) + left >= theta) open[kept++] = s;
+    else unmarkSlot(bits, s);
+  }
+  return kept;
+}
+
 /** The top slots of a ranking, best first, with their raw scores. */
 export interface RankResult {
   slots: number[];
   scores: number[];
   /** The best score the prompt's terms could give (Σ qw·(k1 + 1)). */
   maxScore: number;
-  /** Postings the pruning read without scoring (0 for an exhaustive ranking). */
+  /** Postings the pruning read or passed over without scoring (0 for an exhaustive ranking). */
   skipped: number;
+  /** Open slots whose postings the pruning searched for in a word's list instead of walking it (see accumulateSought). */
+  sought: number;
   /** Whether the pruning completed its best slots' scores from their token streams to find its threshold. */
   completed: boolean;
 }
@@ -692,6 +760,12 @@ const TF_MAX_TERMS = 1 << 16;
  * (its normalizers, the saturation and the score update, at random slots).
  */
 const PRUNE_WORK_RATIO = 0.25;
+
+/**
+ * A word's postings are searched for the open slots (see accumulateSought) when they are more than this many times
+ * the open slots: a search step reads a posting at a scattered place, where a walk reads the next one.
+ */
+const SEEK_RATIO = 16;
 
 /**
  * What scanning a token stream costs per kept word of its entity, in postings walked (see accumulateOpen): a stream
