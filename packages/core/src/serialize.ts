@@ -568,11 +568,12 @@ export function* decodeIndexStateSteps(input: Uint8Array | SnapshotLayout): Gene
   if (version >= 8) {
     const multi = nTerms - nWords;
     const bytes = own('trie');
-    trie = { bytes, mark: new Int32Array(Math.ceil(nTerms / TRIE_MARK_EVERY)), multi };
+    const blocks = Math.ceil(nTerms / TRIE_MARK_EVERY);
+    trie = { bytes, mark: new Int32Array(blocks), kidMark: new Int32Array(blocks), multi };
     const cr = new VarReader(bytes, 0, bytes.length, 'trie');
     const at = { k: 0 };
     for (let t = 0; t < nTerms; t += STEP_ITERATIONS) {
-      readChildMarks(cr, t, Math.min(nTerms, t + STEP_ITERATIONS), nTerms, multi, trie.mark, at);
+      readChildMarks(cr, t, Math.min(nTerms, t + STEP_ITERATIONS), nTerms, multi, trie.mark, trie.kidMark, at);
       yield;
     }
     cr.done();

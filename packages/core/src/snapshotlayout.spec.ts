@@ -188,15 +188,17 @@ describe('snapshots read by sections', () => {
     expect(packed.size).toBe(multi);
     // a word no child ends with is no child
     expect(packed.get(0, s.parent.length + 5)).toBe(-1);
-    // with two blocks kept, lookups across every block (each decoded again after it went) find the same children
-    const small = Trie.fromPacked(IntColumn.from(s.lastWord), s.parent.length, 0, s.trie, 2);
+    // a trie read block by block from the last term back (each block decoded when a lookup first reads it, the next
+    // block's lists not yet) finds the same children, and then holds the lists a build makes
+    const lazy = Trie.fromPacked(IntColumn.from(s.lastWord), s.parent.length, 0, s.trie);
     expect(s.parent.length).toBeGreaterThan(4 * 64);
     for (let round = 0; round < 2; round++) {
       for (let t = s.parent.length - 1; t >= 0; t--) {
         const p = s.parent[t] as number;
-        if (p >= 0) expect(small.get(p, s.lastWord[t] as number)).toBe(t);
+        if (p >= 0) expect(lazy.get(p, s.lastWord[t] as number)).toBe(t);
       }
     }
+    expect(lazy.childLists()).toEqual(lists);
     expect(multi).toBeGreaterThan(0);
     const loaded = LexIndex.deserialize(bytes);
     const keys = (idx: LexIndex, q: string): string[] => idx.matchPrompt(q, DEFAULT_PARAMS).terms.map((t) => t.key);

@@ -129,14 +129,27 @@ export function readTerms(r: VarReader, from: number, to: number, parent: Int32A
 
 /**
  * Reads the `trie` section's entries of terms [from, to) of `nTerms` (see PackedChildLists in trie.ts), noting where
- * every TRIE_MARK_EVERY-th term's starts in `mark`, and counting the children in `at.k`. Each child is checked to be a
+ * every TRIE_MARK_EVERY-th term's starts in `mark` and how many children the terms before it have in `kidMark`, and
+ * counting the children in `at.k`. Each child is checked to be a
  * term after its parent, not to be the child of its parent in the columns: that reads the columns in a scattered
  * order and took as long as making the lists.
  */
-export function readChildMarks(r: VarReader, from: number, to: number, nTerms: number, multi: number, mark: Int32Array, at: { k: number }): void {
+export function readChildMarks(
+  r: VarReader,
+  from: number,
+  to: number,
+  nTerms: number,
+  multi: number,
+  mark: Int32Array,
+  kidMark: Int32Array,
+  at: { k: number },
+): void {
   let k = at.k;
   for (let p = from; p < to; p++) {
-    if (p % TRIE_MARK_EVERY === 0) mark[p / TRIE_MARK_EVERY] = r.p;
+    if (p % TRIE_MARK_EVERY === 0) {
+      mark[p / TRIE_MARK_EVERY] = r.p;
+      kidMark[p / TRIE_MARK_EVERY] = k;
+    }
     const n = r.u();
     k += n;
     if (k > multi) throw new SnapshotError('index snapshot is corrupt (section trie holds more children than multi-tokens)');

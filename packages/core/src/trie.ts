@@ -4,11 +4,6 @@ import { IntPairMap } from './intmap';
 const NONE = new Int32Array(0);
 /** Terms per mark of packed child lists (see PackedChildLists): a lookup skips the entries of at most this many less one. */
 export const TRIE_MARK_EVERY = 64;
-/**
- * Blocks of packed child lists kept decoded (see Trie.packedChild): up to 8192 · 64 terms, a ninth of the terms at
- * 1,000,000 entities, where the prompts' and results' words and their extensions fall in far fewer.
- */
-const TRIE_BLOCKS_KEPT = 8192;
 
 /**
  * The multi-token trie: (term, next word) → the multi-token that extends the term by the word (term ids).
@@ -28,11 +23,13 @@ export class Trie {
   private kids: Int32Array = NONE;
   /** the lexicon's column of each term's last word, which the child lists are sorted by */
   private lastWord = new IntColumn(0);
-  /** a loaded snapshot's child lists as its `trie` section (see PackedChildLists), in place of `start` and `kids` */
+  /**
+   * a loaded snapshot's child lists as its `trie` section (see PackedChildLists), decoded into `start` and `kids` a
+   * block of TRIE_MARK_EVERY terms at a time when a lookup first reads the block
+   */
   private packed: PackedChildLists | null = null;
-  /** blocks of packed child lists decoded (see packedChild), least recently read first */
-  private readonly blocks = new Map<number, ChildLists>();
-  private blocksKept = TRIE_BLOCKS_KEPT;
+  /** per block of packed child lists, 1 once it is decoded */
+  private decoded: Uint8Array = new Uint8Array(0);
   private readonly added: IntPairMap;
 
   /** An empty trie with room for `capacity` multi-tokens. */
@@ -52,10 +49,9 @@ export class Trie {
 
   /** The multi-token extending term `p` by word `w`, or −1. */
   get(p: number, w: number): number {
-    if (p < this.base && this.packed) {
-      const t = this.packedChild(this.packed, p, w);
-      if (t >= 0) return t;
-    } else if (p < this.base) {
+    if (p < this.base) {
+      const n = Math.floor(p / TRIE_MARK_EVERY);
+      if (this.packed !== null && this.decoded[n] === 0) this.decodeBlock(this.packed, n);
       const t = this.childIn(this.kids, this.start[p] as number, this.start[p + 1] as number, w);
       if (t >= 0) return t;
     }
@@ -78,20 +74,41 @@ export class Trie {
   }
 
   /**
-   * The child of base term `p` whose last word is `w` in packed child lists, or −1: by binary search in the lists of
-   * p's block of TRIE_MARK_EVERY terms, decoded when first read and kept while TRIE_BLOCKS_KEPT others are not.
+   * Decodes block `n` of packed child lists into `start` (its terms' and the next term's) and `kids` (its children, from
+   * packed.kidMark[n] on): once, and kept. The whole lists take 8 bytes a term (31 MB at 1,000,000 entities), which a
+   * load does not pay when it reads a few blocks; a bound on the blocks kept decoded cost more than they hold: a
+   * least-recently-used map of 8,192 blocks took a tenth of a full answer in its lookups and let the related tokens of
+   * the scale bench's prompts decode their blocks again (up to 26 ms of one answer).
    */
-  private packedChild(packed: PackedChildLists, p: number, w: number): number {
-    const n = Math.floor(p / TRIE_MARK_EVERY);
-    let block = this.blocks.get(n);
-    if (block === undefined) {
-      block = decodeBlock(packed, n, this.base);
-      // the block read least recently goes: Map keeps insertion order, and a hit moves the block to the end
-      if (this.blocks.size >= this.blocksKept) this.blocks.delete(this.blocks.keys().next().value as number);
-    } else this.blocks.delete(n);
-    this.blocks.set(n, block);
-    const i = p - n * TRIE_MARK_EVERY;
-    return this.childIn(block.kids, block.start[i] as number, block.start[i + 1] as number, w);
+  private decodeBlock(packed: PackedChildLists, n: number): void {
+    const b = packed.bytes;
+    const first = n * TRIE_MARK_EVERY;
+    const terms = Math.min(TRIE_MARK_EVERY, this.base - first);
+    const start = this.start;
+    const kids = this.kids;
+    let k = packed.kidMark[n] as number;
+    let q = packed.mark[n] as number;
+    for (let i = 0; i < terms; i++) {
+      start[first + i] = k;
+      let c = b[q++] as number;
+      let count = c & 0x7f;
+      for (let shift = 7; c >= 0x80; shift += 7) {
+        c = b[q++] as number;
+        count |= (c & 0x7f) << shift;
+      }
+      for (let j = 0; j < count; j++) {
+        c = b[q++] as number;
+        let gap = c & 0x7f;
+        for (let shift = 7; c >= 0x80; shift += 7) {
+          c = b[q++] as number;
+          gap |= (c & 0x7f) << shift;
+        }
+        kids[k++] = first + i + gap;
+      }
+    }
+    // the end of the block's last list, which is where the next block's first starts
+    start[first + terms] = k;
+    this.decoded[n] = 1;
   }
 
   /** The multi-token extending `p` by `w`; when there is none, records `v` as it and returns `v`. */
@@ -159,64 +176,27 @@ export class Trie {
 
   /**
    * The trie of the first `n` terms of a snapshot from their child lists left as the snapshot stores them (see
-   * PackedChildLists), each read when a lookup needs it, with room for `room` terms made later; `blocksKept` blocks
-   * of them are kept decoded.
+   * PackedChildLists), each block decoded when a lookup first needs it, with room for `room` terms made later. The
+   * decoded lists' arrays are made at once and filled as blocks are read: the pages of blocks never read stay
+   * untouched.
    */
-  static fromPacked(lastWord: IntColumn, n: number, room: number, packed: PackedChildLists, blocksKept = TRIE_BLOCKS_KEPT): Trie {
+  static fromPacked(lastWord: IntColumn, n: number, room: number, packed: PackedChildLists): Trie {
     const trie = new Trie(room);
-    trie.blocksKept = blocksKept;
     trie.lastWord = lastWord;
     trie.base = n;
     trie.packed = packed;
+    trie.start = new Int32Array(n + 1);
+    trie.kids = new Int32Array(packed.multi);
+    trie.decoded = new Uint8Array(Math.ceil(n / TRIE_MARK_EVERY));
     return trie;
   }
 
   /** The child lists of the terms the trie was made with (see fromLists), made from packed ones if need be. */
   childLists(): ChildLists {
     const packed = this.packed;
-    if (!packed) return { start: this.start, kids: this.kids };
-    const start = new Int32Array(this.base + 1);
-    const kids = new Int32Array(packed.multi);
-    let k = 0;
-    for (let n = 0; n * TRIE_MARK_EVERY < this.base; n++) {
-      const block = decodeBlock(packed, n, this.base);
-      for (let i = 0; i + 1 < block.start.length; i++) start[n * TRIE_MARK_EVERY + i] = k + (block.start[i] as number);
-      kids.set(block.kids, k);
-      k += block.kids.length;
-    }
-    start[this.base] = k;
-    return { start, kids };
+    if (packed) for (let n = 0; n * TRIE_MARK_EVERY < this.base; n++) if (this.decoded[n] === 0) this.decodeBlock(packed, n);
+    return { start: this.start, kids: this.kids };
   }
-}
-
-/** The child lists of the terms of block `n` (see TRIE_MARK_EVERY) of packed lists, of the `base` terms they cover. */
-function decodeBlock(packed: PackedChildLists, n: number, base: number): ChildLists {
-  const b = packed.bytes;
-  const first = n * TRIE_MARK_EVERY;
-  const terms = Math.min(TRIE_MARK_EVERY, base - first);
-  const start = new Int32Array(terms + 1);
-  const kids: number[] = [];
-  let q = packed.mark[n] as number;
-  for (let i = 0; i < terms; i++) {
-    start[i] = kids.length;
-    let c = b[q++] as number;
-    let count = c & 0x7f;
-    for (let shift = 7; c >= 0x80; shift += 7) {
-      c = b[q++] as number;
-      count |= (c & 0x7f) << shift;
-    }
-    for (let k = 0; k < count; k++) {
-      c = b[q++] as number;
-      let gap = c & 0x7f;
-      for (let shift = 7; c >= 0x80; shift += 7) {
-        c = b[q++] as number;
-        gap |= (c & 0x7f) << shift;
-      }
-      kids.push(first + i + gap);
-    }
-  }
-  start[terms] = kids.length;
-  return { start, kids: Int32Array.from(kids) };
 }
 
 /**
@@ -228,6 +208,8 @@ export interface PackedChildLists {
   bytes: Uint8Array;
   /** mark[i]: where the entry of term i · TRIE_MARK_EVERY starts in `bytes` */
   mark: Int32Array;
+  /** kidMark[i]: the children of the terms before term i · TRIE_MARK_EVERY, in all */
+  kidMark: Int32Array;
   /** the multi-tokens the lists hold */
   multi: number;
 }
