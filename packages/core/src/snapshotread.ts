@@ -130,9 +130,8 @@ export function readTerms(r: VarReader, from: number, to: number, parent: Int32A
 /**
  * Reads the `trie` section's entries of terms [from, to) of `nTerms` (see PackedChildLists in trie.ts), noting where
  * every TRIE_MARK_EVERY-th term's starts in `mark` and how many children the terms before it have in `kidMark`, and
- * counting the children in `at.k`. Each child is checked to be a
- * term after its parent, not to be the child of its parent in the columns: that reads the columns in a scattered
- * order and took as long as making the lists.
+ * counting the children in `at.k`. Each child is checked to be a term after its parent, not to be the child of its
+ * parent in the columns: that reads the columns in a scattered order and took as long as making the lists.
  */
 export function readChildMarks(
   r: VarReader,
