@@ -18,4 +18,5 @@ export * from './taxonomy';
 export * from './delta';
 export * from './titles';
 export * from './confidence';
-export { RunSketch, inThreadRunCounter, type RunCounter, type RunCounterFactory } from './runsketch';
+export { RunSketch, inThreadRunCounter, type RunCounter, type RunCounterFactory, type RunCounterSize } from './runsketch';
+export { PairTable, type PairCounts } from './pairs';

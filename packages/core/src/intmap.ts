@@ -25,6 +25,27 @@ export class IntPairMap {
     this.mask = cap - 1;
   }
 
+  /**
+   * The map whose cells are `cells` (of another map's `raw()`, e.g. filled on another thread and transferred),
+   * owned from then on.
+   */
+  static fromRaw(raw: { cells: Int32Array; size: number }): IntPairMap {
+    const entries = raw.cells.length >> 2;
+    if (entries < 16 || (entries & (entries - 1)) !== 0 || raw.cells.length !== entries * 4 || raw.size > entries * MAX_LOAD) {
+      throw new RangeError(`not the cells of an IntPairMap: ${raw.cells.length} cells holding ${raw.size} entries`);
+    }
+    const m = new IntPairMap(0);
+    m.cells = raw.cells;
+    m.mask = entries - 1;
+    m.size = raw.size;
+    return m;
+  }
+
+  /** The map's cells and size as they are (see fromRaw): the map must not be used after they are handed over. */
+  raw(): { cells: Int32Array; size: number } {
+    return { cells: this.cells, size: this.size };
+  }
+
   private static empty(entries: number): Int32Array {
     const c = new Int32Array(entries * 4);
     // (−1, 0, 0, 0) repeated: doubling copies run at memory speed, where a loop over millions of cells took seconds

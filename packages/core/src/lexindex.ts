@@ -79,6 +79,8 @@ export class LexIndex {
   private readonly matcher: Matcher;
   private readonly ranker: Ranker;
   private readonly acl = new AclTable();
+  /** during a bulk build's first pass: the pairs are counted from the streams by its run counter, not per sentence */
+  private pairsFromStreams = false;
   /** ACL class of the entity whose own text is being scanned (−1: public), for its surfaces */
   private ownClass = -1;
   /** scratch of one entity's token stream while it is built */
@@ -163,18 +165,19 @@ export class LexIndex {
         return stripped;
       });
     }
-    // about a pair per 16 characters of a small collection; a larger one repeats its pairs, and its table grows
-    // by doubling past this (about 2 M pairs at 100,000 generated entities, where chars >> 4 reserved 16 M entries)
-    this.pairs.reserve(Math.min(chars >> 4, PAIR_RESERVE_MAX));
     // progress counts each entity's two passes as half of it
     let steps = 0;
     const step = () => {
       steps++;
       if (onProgress && (steps % 400 === 0 || steps === 2 * total)) onProgress(steps >> 1, total);
     };
-    // first pass: every entity's token stream (its surfaces and pairs on the way); the sketch counts its runs (on
-    // another thread when the caller gives such a counter)
-    const counter = runCounter(chars >> 3);
+    // first pass: every entity's token stream (its surfaces on the way); the counter counts its runs into a sketch
+    // and the pairs of its own text (on another thread when the caller gives such a counter: the pairs took about a
+    // seventh of the build's thread at 1,000,000 entities). About a pair per 16 characters of a small collection; a
+    // larger one repeats its pairs, and its table grows by doubling past the room reserved (about 2 M pairs at
+    // 100,000 generated entities, where chars >> 4 reserved 16 M entries).
+    const counter = runCounter({ runs: chars >> 3, window: this.options.pairWindow, pairs: Math.min(chars >> 4, PAIR_RESERVE_MAX) });
+    this.pairsFromStreams = true;
     // the streams are appended to the postings' streams as varints, as a loaded snapshot holds them (an Int32 per
     // value took twice the bytes), with their lengths
     const streams = this.post.streams;
@@ -192,10 +195,13 @@ export class LexIndex {
     } catch (err) {
       counter.abort?.();
       throw err;
+    } finally {
+      this.pairsFromStreams = false;
     }
     // second pass: the terms of each stream, where only the runs that may occur twice are made multi-tokens; the
     // multi-tokens held by one entity are then dropped (see Lexicon)
-    const sketch = counter.finish();
+    const { sketch, pairs } = counter.finish();
+    this.pairs.adopt(pairs);
     this.lex.reserve(sketch.admittedEstimate());
     this.lex.beginExact(sketch);
     // an entity holds about 0.6 distinct words per word of its stream (abstracts and documentation)
@@ -385,7 +391,7 @@ export class LexIndex {
   private ownSentence(field: number, sids: readonly number[], words: readonly number[], sign: 1 | -1): void {
     this.lex.addSurfaces(sids, sign);
     if (this.ownClass >= 0) this.acl.addSurfaces(this.ownClass, sids, sign);
-    if (field === F_CATEGORY || field === F_TAGS || words.length < 2) return;
+    if (field === F_CATEGORY || field === F_TAGS || words.length < 2 || this.pairsFromStreams) return;
     this.pairs.addSentence(words, sign);
   }
 

@@ -1,3 +1,4 @@
+import { F_ANCHOR, F_CATEGORY, F_TAGS } from './analyze';
 import { IntPairMap } from './intmap';
 import { rankOf, termSet, type TermSet } from './termset';
 import { varintLength, writeVarint } from './varint';
@@ -111,6 +112,17 @@ export class PairAdjacencyWriter {
   }
 }
 
+/** A bulk build's pair counts as plain values, which another thread can hand over (see PairTable.counts). */
+export interface PairCounts {
+  /** the cells of the IntPairMap of (min, max) word ids → count (see IntPairMap.raw) */
+  cells: Int32Array;
+  size: number;
+  /** distinct pairs with a non-zero count */
+  count: number;
+  /** pair occurrences */
+  occurrences: number;
+}
+
 /**
  * The pair table behind the x-embeddings: single words 1..window positions apart in a sentence of an entity's own
  * text, counted per occurrence. While an index is built in bulk, a map of unordered (min, max) word ids → count
@@ -139,10 +151,30 @@ export class PairTable {
 
   /** Adds or subtracts the pairs of one sentence's kept words. */
   addSentence(words: readonly number[], sign: 1 | -1): void {
-    const n = words.length;
+    this.addWords(words, 0, words.length, sign);
+  }
+
+  /**
+   * Adds the pairs of an entity's own text from its token stream (see LexIndex.streamOf: a marker −(field + 1), then
+   * a sentence's word ids): the sentences of the fields addSentence is given (not anchors, categories nor tags), so
+   * a bulk build counts them from the streams it hands its run counter, on that counter's thread.
+   */
+  addOwnStream(stream: Int32Array): void {
+    const n = stream.length;
+    for (let i = 0; i < n; ) {
+      const field = -(stream[i] as number) - 1;
+      let end = i + 1;
+      while (end < n && (stream[end] as number) >= 0) end++;
+      if (field !== F_ANCHOR && field !== F_CATEGORY && field !== F_TAGS) this.addWords(stream, i + 1, end, 1);
+      i = end;
+    }
+  }
+
+  private addWords(words: ArrayLike<number>, from: number, to: number, sign: 1 | -1): void {
+    const n = to;
     const win = this.window;
     const pm = this.map;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const a = words[i] as number;
       for (let j = i + 1; j <= i + win && j < n; j++) {
         const b = words[j] as number;
@@ -274,6 +306,29 @@ export class PairTable {
     // the adjacency now holds every pair: changes go to the overlay, and the map is let go
     this.map = null;
     return this.csr;
+  }
+
+  /**
+   * The bulk build's counts (the table must still count in its map, see `reserve`), handed over whole: the table is
+   * not used afterwards (see fromCounts).
+   */
+  counts(): PairCounts {
+    if (!this.map) throw new Error('pair table: counts() of a table past its bulk build');
+    const { cells, size } = this.map.raw();
+    this.map = null;
+    return { cells, size, count: this.count, occurrences: this.occurrences };
+  }
+
+  /** Takes a bulk build's counts (see `counts`, made on this thread or another) in place of what it counted. */
+  adopt(c: PairCounts): void {
+    const map = IntPairMap.fromRaw(c);
+    if (map.size !== c.count) throw new RangeError(`pair counts: ${c.count} pairs in a map of ${map.size}`);
+    this.map = map;
+    this.csr = null;
+    this.overlay = new Map();
+    this.overlayEntries = 0;
+    this.count = c.count;
+    this.occurrences = c.occurrences;
   }
 
   /** Takes the adjacency and counters of a snapshot (see IndexState). */

@@ -1,3 +1,5 @@
+import { PairTable, type PairCounts } from './pairs';
+
 /**
  * Which word runs of a bulk build can be multi-tokens, known before any is made a term. A multi-token is kept only
  * when two entities hold it (MIN_DF_DISTILLED), so it occurs at least twice; a first pass over the token streams
@@ -143,27 +145,43 @@ export class RunSketch {
 }
 
 /**
- * Counts the runs of a bulk build's token streams into a sketch (see RunSketch), as the build's first pass makes the
- * streams: on this thread (inThreadRunCounter), or on another that counts while this one tokenizes.
+ * Counts what a bulk build's first pass counts from its token streams, as the pass makes them: their runs into a
+ * sketch (see RunSketch) and the pairs of the entities' own text (see PairTable.addOwnStream), on this thread
+ * (inThreadRunCounter) or on another that counts while this one tokenizes.
  */
 export interface RunCounter {
-  /** Counts the runs of 2..maxWords words of a stream; the stream may be reused once this returns. */
+  /**
+   * Counts the runs of 2..maxWords words of an entity's stream and the pairs of its own text; the stream may be
+   * reused once this returns.
+   */
   addStream(stream: Int32Array, maxWords: number): void;
-  /** The sketch once every stream given is counted (waits for them). */
-  finish(): RunSketch;
-  /** Stops counting without a sketch (the build failed). */
+  /** The sketch and the pair counts once every stream given is counted (waits for them). */
+  finish(): { sketch: RunSketch; pairs: PairCounts };
+  /** Stops counting (the build failed). */
   abort?(): void;
 }
 
-/** Makes the run counter of a build whose streams hold about `runs` runs. */
-export type RunCounterFactory = (runs: number) => RunCounter;
+/** What a run counter is made for: about `runs` runs, and pairs `window` words apart at most (room for `pairs`). */
+export interface RunCounterSize {
+  runs: number;
+  window: number;
+  pairs: number;
+}
+
+/** Makes the run counter of a build (see RunCounterSize). */
+export type RunCounterFactory = (size: RunCounterSize) => RunCounter;
 
 /** Counts on the calling thread. */
-export const inThreadRunCounter: RunCounterFactory = (runs) => {
+export const inThreadRunCounter: RunCounterFactory = ({ runs, window, pairs }) => {
   const sketch = new RunSketch(runs);
+  const table = new PairTable(window);
+  table.reserve(pairs);
   return {
-    addStream: (stream, maxWords) => sketch.addStream(stream, maxWords),
-    finish: () => sketch,
+    addStream: (stream, maxWords) => {
+      sketch.addStream(stream, maxWords);
+      table.addOwnStream(stream);
+    },
+    finish: () => ({ sketch, pairs: table.counts() }),
   };
 };
 

@@ -1,5 +1,12 @@
-import { inThreadRunCounter, LexIndex, RunSketch, type Entity } from '@lexigraph/core';
+import { inThreadRunCounter, LexIndex, PairTable, RunSketch, type Entity, type PairCounts } from '@lexigraph/core';
 import { workerRunCounter } from './run-counter';
+
+/** The (a, b, count) entries of pair counts, sorted. */
+function pairEntries(c: PairCounts): string[] {
+  const out: string[] = [];
+  for (let o = 0; o < c.cells.length; o += 4) if ((c.cells[o] as number) !== -1) out.push(`${c.cells[o]},${c.cells[o + 1]},${c.cells[o + 2]}`);
+  return out.sort();
+}
 
 /** The hash state of every run of 2..maxWords words of a stream (markers, negative, end a sentence). */
 function runHashes(stream: Int32Array, maxWords: number): number[] {
@@ -16,14 +23,18 @@ function runHashes(stream: Int32Array, maxWords: number): number[] {
 }
 
 describe('workerRunCounter', () => {
-  it('counts on a worker the sketch the build thread counts, through a ring that wraps and streams larger than it', () => {
+  it('counts on a worker the sketch and pairs the build thread counts, through a ring that wraps and streams larger than it', () => {
     let x = 11;
     const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
-    // 400 streams of 0..300 words of a 500-word vocabulary, sentences of about 12 words; a ring of 64 ints
-    const streams = Array.from({ length: 400 }, () => Int32Array.from({ length: next() % 301 }, () => (next() % 12 === 0 ? -1 : (next() >>> 8) % 500)));
-    const runs = 20_000;
-    const onWorker = workerRunCounter({ minRuns: 0, ringInts: 64 })(runs);
-    const here = inThreadRunCounter(runs);
+    // 400 streams of 0..300 words of a 500-word vocabulary, sentences of about 12 words each led by a field marker
+    // (−1 .. −6: title, heading, category, tags, anchor, body); a ring of 64 ints
+    const marker = () => -1 - (next() % 6);
+    const makeStreams = () =>
+      Array.from({ length: 400 }, () => Int32Array.from({ length: next() % 301 }, (_v, i) => (i === 0 || next() % 12 === 0 ? marker() : (next() >>> 8) % 500)));
+    const streams = makeStreams();
+    const size = { runs: 20_000, window: 3, pairs: 1_000 };
+    const onWorker = workerRunCounter({ minRuns: 0, ringInts: 64 })(size);
+    const here = inThreadRunCounter(size);
     for (const [i, s] of streams.entries()) {
       const maxWords = 2 + (i % 3);
       onWorker.addStream(s, maxWords);
@@ -31,13 +42,29 @@ describe('workerRunCounter', () => {
       // the caller may reuse a stream once it is given
       s.fill(-1);
     }
-    const a = onWorker.finish();
-    const b = here.finish();
+    const { sketch: a, pairs: pa } = onWorker.finish();
+    const { sketch: b, pairs: pb } = here.finish();
     const all: number[] = [];
     for (const s of Array.from({ length: 400 }, (_v, i) => i)) all.push(s * 7919);
     x = 11;
-    const again = Array.from({ length: 400 }, () => Int32Array.from({ length: next() % 301 }, () => (next() % 12 === 0 ? -1 : (next() >>> 8) % 500)));
+    const again = makeStreams();
     again.forEach((s, i) => all.push(...runHashes(s, 2 + (i % 3))));
+    // the pairs of the own-text sentences (not anchors, categories nor tags), as an index counts them sentence by sentence
+    const bySentence = new PairTable(3);
+    for (const s of again) {
+      for (let i = 0; i < s.length; ) {
+        let end = i + 1;
+        while (end < s.length && (s[end] as number) >= 0) end++;
+        if (![-3, -4, -5].includes(s[i] as number)) bySentence.addSentence(Array.from(s.subarray(i + 1, end)), 1);
+        i = end;
+      }
+    }
+    const expected = bySentence.counts();
+    expect(expected.count).toBeGreaterThan(5_000);
+    for (const got of [pa, pb]) {
+      expect({ count: got.count, occurrences: got.occurrences }).toEqual({ count: expected.count, occurrences: expected.occurrences });
+      expect(pairEntries(got)).toEqual(pairEntries(expected));
+    }
     expect(all.length).toBeGreaterThan(20_000);
     expect(all.filter((h) => a.admits(h) !== b.admits(h))).toEqual([]);
     expect(all.filter((h) => b.admits(h)).length).toBeGreaterThan(1_000);

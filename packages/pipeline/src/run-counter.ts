@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { inThreadRunCounter, RunSketch, type RunCounter, type RunCounterFactory } from '@lexigraph/core';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { inThreadRunCounter, RunSketch, type PairCounts, type RunCounter, type RunCounterFactory, type RunCounterSize } from '@lexigraph/core';
 
 /**
- * A bulk build's run counting on a worker thread (see RunCounter in the core): the build's first pass tokenizes each
- * entity and hands its token stream over through a ring of shared memory; the worker counts the runs into a sketch
- * whose arrays are shared, so the build reads it as it is once the worker is done. On a generated corpus of
- * 1,000,000 entities the counting took 56 of the build's 352 s (a CPU profile), all of it on the build's thread
- * before; a machine with a second core now does it beside the tokenizing. The sketch is the one counted on the
- * build's thread: counting is the same in any order, and only the worker marks (a stream larger than the ring goes
- * through it in pieces).
+ * A bulk build's run and pair counting on a worker thread (see RunCounter in the core): the build's first pass
+ * tokenizes each entity and hands its token stream over through a ring of shared memory; the worker counts the runs
+ * into a sketch whose arrays are shared, so the build reads it as it is once the worker is done, and the pairs of
+ * the entities' own text into a pair map whose cells it hands over (transferred, not copied) when it is done. On a
+ * generated corpus of 1,000,000 entities the run counting took 56 of the build's 352 s and the pair counting 50 of
+ * 368 s (CPU profiles), all of it on the build's thread before; a machine with a second core now does them beside
+ * the tokenizing. The sketch and the pairs are the ones counted on the build's thread: counting is the same in any
+ * order, and only the worker counts (a stream larger than the ring goes through it in pieces).
  */
 
 /** Ints of the ring (a power of two): 16 MB, a few thousand streams ahead. */
@@ -48,17 +49,23 @@ export function workerRunCounter(options: WorkerRunCounterOptions = {}): RunCoun
   const minRuns = options.minRuns ?? WORKER_MIN_RUNS;
   const ringInts = options.ringInts ?? RING_INTS;
   if (!Number.isInteger(Math.log2(ringInts)) || ringInts < 64) throw new RangeError(`ringInts must be a power of two of at least 64, got ${ringInts}`);
-  return (runs) => (runs < minRuns || availableParallelism() < 2 ? inThreadRunCounter(runs) : startWorker(runs, ringInts));
+  return (size) => (size.runs < minRuns || availableParallelism() < 2 ? inThreadRunCounter(size) : startWorker(size, ringInts));
 }
 
-function startWorker(runs: number, ringInts: number): RunCounter {
+function startWorker({ runs, window, pairs }: RunCounterSize, ringInts: number): RunCounter {
   const words = RunSketch.slotsFor(runs) >>> 5;
   const once = new Uint32Array(new SharedArrayBuffer(words * 4));
   const twice = new Uint32Array(new SharedArrayBuffer(words * 4));
   const ring = new Int32Array(new SharedArrayBuffer(ringInts * 4));
   const ctl = new Int32Array(new SharedArrayBuffer(8 * 4));
   const sketch = new RunSketch(runs, { once, twice });
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { core: CORE_ENTRY, runs, once, twice, ring, ctl } });
+  // the pair counts come back through a port, read synchronously once the worker is done
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { core: CORE_ENTRY, runs, window, pairs, once, twice, ring, ctl, port: port2 },
+    transferList: [port2],
+  });
   // a build that fails before it finishes must not be kept alive by its worker
   worker.unref();
   let error: string | undefined;
@@ -108,26 +115,34 @@ function startWorker(runs: number, ringInts: number): RunCounter {
       while (Atomics.load(ctl, DONE) === 0) Atomics.wait(ctl, DONE, 0, 100);
       void worker.terminate();
       throwIfFailed();
-      return sketch;
+      // posted before the worker said it is done
+      const counted = receiveMessageOnPort(port1);
+      port1.close();
+      if (!counted) throw new Error('the run counting worker ended without its pair counts');
+      return { sketch, pairs: counted.message as PairCounts };
     },
     abort() {
       void worker.terminate();
+      port1.close();
     },
   };
 }
 
 /**
  * The worker: reads each stream of the ring (its length, its longest run, then its values, wrapped at the ring's end
- * and in as many pieces as the build wrote them) and counts it into a sketch over the shared arrays; marks what it left pending and says it is done once the build
- * said it gave everything and the ring is empty.
+ * and in as many pieces as the build wrote them) and counts its runs into a sketch over the shared arrays and its
+ * pairs into its own table; once the build said it gave everything and the ring is empty, marks what it left pending,
+ * posts the pair counts and says it is done.
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { core, runs, once, twice, ring, ctl } = workerData;
+const { core, runs, window, pairs, once, twice, ring, ctl, port } = workerData;
 const [WRITTEN, READ, CLOSED, DONE, FAILED] = [${WRITTEN}, ${READ}, ${CLOSED}, ${DONE}, ${FAILED}];
 try {
-  const { RunSketch } = require(core);
+  const { RunSketch, PairTable } = require(core);
   const sketch = new RunSketch(runs, { once, twice });
+  const table = new PairTable(window);
+  table.reserve(pairs);
   const mask = ring.length - 1;
   let scratch = new Int32Array(4096);
   // the stream being read: its length (-1: a header comes next), its longest run, the values read of it
@@ -162,10 +177,13 @@ try {
     Atomics.notify(ctl, READ);
     if (n >= 0 && got === n) {
       sketch.addStream(scratch.subarray(0, n), maxWords);
+      table.addOwnStream(scratch.subarray(0, n));
       n = -1;
     }
   }
   sketch.settle();
+  const counts = table.counts();
+  port.postMessage(counts, [counts.cells.buffer]);
 } catch (err) {
   Atomics.store(ctl, FAILED, 1);
   throw err;
