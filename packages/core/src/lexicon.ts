@@ -543,10 +543,18 @@ export class Lexicon {
     this.surfWord = new IntColumn(1 << 10);
     this.surfCnt = new IntColumn(1 << 10);
     this.wordSurfaces = [];
-    let i = 0;
-    for (const [sf, c] of s.surfaceCount) {
-      if ((i & (STEP_ITERATIONS - 1)) === 0) yield;
-      const id = this.newSurface(sf, s.surfaceWord[i++]);
+    const surfaces = s.surfaceCount.entries();
+    for (let i = 0; i < s.surfaceCount.size; i += STEP_ITERATIONS) {
+      yield;
+      this.restoreSurfaces(surfaces, s.surfaceWord, i, Math.min(s.surfaceCount.size, i + STEP_ITERATIONS));
+    }
+  }
+
+  /** Interns the next `to − from` surfaces of a snapshot (the from-th on) with their words and counts. */
+  private restoreSurfaces(surfaces: Iterator<[string, number]>, surfaceWord: ArrayLike<number>, from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      const [sf, c] = surfaces.next().value as [string, number];
+      const id = this.newSurface(sf, surfaceWord[i]);
       this.addSurface(id, 1);
       this.surfCnt.data[id] = c;
     }

@@ -531,13 +531,23 @@ export class Postings {
     const own = this.lengths.data;
     this.lengthTotals = new Array<number>(FIELD_COUNT).fill(0);
     this.lengthMax = new Array<number>(FIELD_COUNT).fill(0);
-    for (let i = 0; i < this.lengths.length; i++) {
-      if ((i & (STEP_ITERATIONS * 8 - 1)) === 0) yield;
-      const f = i % FIELD_COUNT;
-      const v = own[i] as number;
-      this.lengthTotals[f] = (this.lengthTotals[f] as number) + v;
-      if (v > (this.lengthMax[f] as number)) this.lengthMax[f] = v;
+    // a plain function per step: a loop inside this generator stays in unoptimized code (about 90 ms at 1,000,000
+    // entities, a fifteenth of a cold ask)
+    const step = STEP_ITERATIONS * 8;
+    for (let i = 0; i < this.lengths.length; i += step) {
+      yield;
+      sumLengths(own, i, Math.min(this.lengths.length, i + step), this.lengthTotals, this.lengthMax);
     }
+  }
+}
+
+/** Adds the field lengths lengths[from, to) (FIELD_COUNT per slot) to each field's total and maximum. */
+function sumLengths(lengths: Int32Array, from: number, to: number, totals: number[], max: number[]): void {
+  for (let i = from; i < to; i++) {
+    const f = i % FIELD_COUNT;
+    const v = lengths[i] as number;
+    totals[f] = (totals[f] as number) + v;
+    if (v > (max[f] as number)) max[f] = v;
   }
 }
 

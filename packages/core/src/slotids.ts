@@ -1,3 +1,4 @@
+import { Buffer, isAscii, isUtf8 } from 'node:buffer';
 import { SnapshotError } from './errors';
 import { parseLine } from './snapshotread';
 
@@ -78,34 +79,29 @@ export class SlotIds {
   static fromSection(lines: Uint8Array): SlotIds {
     const ids = new SlotIds();
     ids.lines = lines;
-    let count = 0;
-    let high = false;
-    for (let p = 0; p < lines.length; p++) {
-      const b = lines[p] as number;
-      if (b === NEWLINE) count++;
-      else if (b >= 0x80) high = true;
-    }
     if (lines.length > 0 && lines[lines.length - 1] !== NEWLINE) throw new SnapshotError('index snapshot is corrupt (section ids does not end with a newline)');
-    if (high) {
-      try {
-        ids.decoder.decode(lines);
-      } catch {
-        throw new SnapshotError('index snapshot is corrupt (section ids is not UTF-8)');
-      }
+    // Node's native checks and newline search (memchr): two byte loops in JS took about 60 ms at 1,000,000 entities
+    if (!isAscii(lines)) {
+      if (!isUtf8(lines)) throw new SnapshotError('index snapshot is corrupt (section ids is not UTF-8)');
       ids.ascii = false;
     }
-    const start = new Float64Array(count + 1);
-    let slot = 0;
-    let lineStart = 0;
-    for (let p = 0; p < lines.length; p++) {
-      if (lines[p] !== NEWLINE) continue;
-      start[slot++] = lineStart;
+    const buf = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength);
+    let starts = new Float64Array(1024);
+    let count = 0;
+    for (let lineStart = 0; lineStart < lines.length; count++) {
+      const end = buf.indexOf(NEWLINE, lineStart);
+      if (count + 1 >= starts.length) {
+        const grown = new Float64Array(starts.length * 2);
+        grown.set(starts);
+        starts = grown;
+      }
+      starts[count] = lineStart;
       // a quoted line is an escaped id (rare): checked now, so a corrupt one is refused at load
-      if (lines[lineStart] === QUOTE) unescapeLine(ids.decoder.decode(lines.subarray(lineStart, p)), 'ids');
-      lineStart = p + 1;
+      if (lines[lineStart] === QUOTE) unescapeLine(ids.decoder.decode(lines.subarray(lineStart, end)), 'ids');
+      lineStart = end + 1;
     }
-    start[count] = lines.length;
-    ids.start = start;
+    starts[count] = lines.length;
+    ids.start = starts.length === count + 1 ? starts : starts.slice(0, count + 1);
     ids.loaded = count;
     return ids;
   }
