@@ -1,6 +1,6 @@
 import type { PrismaClient } from './client';
 import { DbError, isUniqueViolation, toDbError } from './errors';
-import { jsonBatches, parseJson, toInt, toJsonParam, type DirectTransaction, type RawRunner } from './sql';
+import { jsonBatches, parseJson, toInt, toJsonParam, type DirectQuery, type DirectTransaction, type RawRunner } from './sql';
 import type { IndexStatusName, IndexTables, IndexVersionInfo, PublishedIndex, VersionChain, VersionRef } from './types';
 
 /** Rows per INSERT of the index tables (one jsonb parameter each). */
@@ -33,6 +33,13 @@ export interface IndexRepositoryOptions {
    * chunks are read by nobody); else through Prisma, inside that transaction.
    */
   direct?: DirectTransaction;
+  /**
+   * Connections a publish writes its chunks on at once through `direct` (default 1; a PostgreSQL store uses 2): the
+   * server decodes, compresses and logs one chunk per connection, so two connections use a second core. On a
+   * PostgreSQL 15 of 2 cores, 300 chunks of a real index took 6.9–7.5 ms each on two connections against 9.2–10.4
+   * ms on one.
+   */
+  writers?: number;
 }
 
 interface VersionRow {
@@ -111,6 +118,7 @@ function checkFinite(table: string, rows: readonly Record<string, unknown>[], fi
 export class IndexRepository {
   private readonly chunkBytes: number;
   private readonly direct: DirectTransaction | undefined;
+  private readonly writers: number;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -122,6 +130,8 @@ export class IndexRepository {
     }
     this.chunkBytes = chunkBytes;
     this.direct = options.direct;
+    this.writers = options.writers ?? 1;
+    if (!Number.isInteger(this.writers) || this.writers < 1) throw new DbError('INVALID_ARGUMENT', `writers must be a positive integer, got ${this.writers}.`);
   }
 
   private get raw(): RawRunner {
@@ -187,14 +197,17 @@ export class IndexRepository {
     const direct = this.direct;
     if (direct) {
       try {
+        // committed before the chunks are written: the row lock and the deleted keys would hold up the writers'
+        // foreign-key checks and inserts on their own connections until the end of this transaction
         await direct(async (query) => {
           const rows = await query(`SELECT status::text AS status FROM "IndexVersion" WHERE id = $1::uuid FOR UPDATE`, [versionId]);
           checkBuilding(versionId, rows as Array<{ status: unknown }>);
           // a publish tried again after a failed transaction finds none; one that failed after this one committed, its own
           await query(`DELETE FROM "IndexChunk" WHERE "versionId" = $1::uuid`, [versionId]);
-          await this.writeChunks(query, versionId, data);
         });
+        await this.writeChunksDirect(direct, versionId, data);
       } catch (err) {
+        await this.dropUnpublishedChunks(direct, versionId);
         throw toDbError(err, `publish index version ${versionId}`);
       }
     }
@@ -239,7 +252,7 @@ export class IndexRepository {
             version.collectionId,
             versionId,
           );
-          if (!direct) await this.writeChunks((sql, params) => run.$executeRawUnsafe(sql, ...params), versionId, data);
+          if (!direct) await this.writeChunks((sql, params) => run.$executeRawUnsafe(sql, ...params), versionId, chunkSource(data, this.chunkBytes));
           await run.$executeRawUnsafe(
             `UPDATE "IndexVersion"
              SET "dataBytes" = $2::bigint, stats = $3::jsonb, status = 'published', "publishedAt" = clock_timestamp(), error = NULL,
@@ -264,18 +277,44 @@ export class IndexRepository {
         { maxWait: 30_000, timeout: 600_000 },
       );
     } catch (err) {
-      // the chunks committed ahead go with the failed publish, unless it did take place (a reply lost after commit)
-      if (direct) {
-        await direct((query) =>
-          query(
-            `DELETE FROM "IndexChunk" WHERE "versionId" = $1::uuid
-             AND NOT EXISTS (SELECT 1 FROM "IndexVersion" WHERE id = $1::uuid AND status IN ('published', 'superseded'))`,
-            [versionId],
-          ),
-        ).catch(() => undefined);
-      }
+      if (direct) await this.dropUnpublishedChunks(direct, versionId);
       throw toDbError(err, `publish index version ${versionId}`);
     }
+  }
+
+  /**
+   * Removes the chunks committed ahead of a failed publish, unless it did take place (a reply lost after commit);
+   * best effort (what stays goes with the failed version).
+   */
+  private async dropUnpublishedChunks(direct: DirectTransaction, versionId: string): Promise<void> {
+    await direct((query) =>
+      query(
+        `DELETE FROM "IndexChunk" WHERE "versionId" = $1::uuid
+         AND NOT EXISTS (SELECT 1 FROM "IndexVersion" WHERE id = $1::uuid AND status IN ('published', 'superseded'))`,
+        [versionId],
+      ),
+    ).catch(() => undefined);
+  }
+
+  /**
+   * writeChunks on `writers` connections of `direct` at once, each in a transaction of its own, taking the chunks in
+   * turn; a writer that fails stops the others at their next chunk, and the first failure is thrown once all ended.
+   */
+  private async writeChunksDirect(direct: DirectTransaction, versionId: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const chunks = chunkSource(data, this.chunkBytes);
+    let failed = false;
+    const source: ChunkSource = { next: () => (failed ? null : chunks.next()) };
+    const writer = (query: DirectQuery) => this.writeChunks(query, versionId, source);
+    const ends = await Promise.allSettled(
+      Array.from({ length: this.writers }, () =>
+        direct(writer).catch((err: unknown) => {
+          failed = true;
+          throw err;
+        }),
+      ),
+    );
+    const failure = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   /**
@@ -306,23 +345,23 @@ export class IndexRepository {
   }
 
   /**
-   * Writes `data` (one array, or the parts of one in order) as chunks of `chunkBytes`, one INSERT each, without
-   * joining the parts first: a chunk that spans parts is copied from them alone, through `exec` (Prisma inside the
-   * publish's transaction, or a DirectTransaction). Bytes travel as base64 text: driver adapters disagree on binary
+   * Writes the chunks `source` gives (see chunkSource: of `chunkBytes`, without joining the parts of an index first,
+   * a chunk that spans parts copied from them alone), one INSERT each, through `exec` (Prisma inside the publish's
+   * transaction, or a DirectTransaction). Bytes travel as base64 text: driver adapters disagree on binary
    * parameters (PGlite rejects what the query compiler hands it; node-postgres sends a Buffer as hex text, which took
    * twice base64's time), while decode() is plain SQL everywhere.
    */
   private async writeChunks(
     exec: (sql: string, params: readonly unknown[]) => Promise<unknown>,
     versionId: string,
-    data: Uint8Array | readonly Uint8Array[],
+    source: ChunkSource,
   ): Promise<void> {
-    let seq = 0;
-    for (const piece of chunksOf(data instanceof Uint8Array ? [data] : data, this.chunkBytes)) {
-      const base64 = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('base64');
-      await exec(`INSERT INTO "IndexChunk" ("versionId", seq, data) VALUES ($1::uuid, $2::int, decode($3, 'base64'))`, [versionId, seq++, base64]);
+    for (let c = source.next(); c; c = source.next()) {
+      const base64 = Buffer.from(c.piece.buffer, c.piece.byteOffset, c.piece.byteLength).toString('base64');
+      await exec(`INSERT INTO "IndexChunk" ("versionId", seq, data) VALUES ($1::uuid, $2::int, decode($3, 'base64'))`, [versionId, c.seq, base64]);
     }
   }
+
 
   /**
    * The serialized index of a version, byte for byte as published: its chunks read one query each, in `seq` order,
@@ -573,6 +612,22 @@ function byteLengthOf(data: Uint8Array | readonly Uint8Array[]): number {
   let n = 0;
   for (const part of data) n += part.byteLength;
   return n;
+}
+
+/** The chunks of a serialized index one at a time, numbered from 0, for one writer or several taking turns. */
+interface ChunkSource {
+  next(): { seq: number; piece: Uint8Array } | null;
+}
+
+function chunkSource(data: Uint8Array | readonly Uint8Array[], size: number): ChunkSource {
+  const pieces = chunksOf(data instanceof Uint8Array ? [data] : data, size);
+  let seq = 0;
+  return {
+    next: () => {
+      const r = pieces.next();
+      return r.done ? null : { seq: seq++, piece: r.value };
+    },
+  };
 }
 
 /**

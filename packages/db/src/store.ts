@@ -87,7 +87,8 @@ function buildStore(
     prisma,
     collections: new CollectionRepository(prisma),
     documents: new DocumentRepository(prisma),
-    indexes: new IndexRepository(prisma, opts.indexChunkBytes === undefined ? { direct } : { chunkBytes: opts.indexChunkBytes, direct }),
+    // PostgreSQL writes a publish's chunks on two connections at once; the embedded database has one
+    indexes: new IndexRepository(prisma, { direct, writers: kind === 'postgres' ? 2 : 1, ...(opts.indexChunkBytes === undefined ? {} : { chunkBytes: opts.indexChunkBytes }) }),
     sources: new SourceRepository(prisma),
     keys: new KeyRepository(prisma),
     audit: new AuditRepository(prisma),

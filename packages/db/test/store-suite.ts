@@ -1,4 +1,4 @@
-import { DbError, IndexRepository, type IndexTables, type Store } from '../src';
+import { DbError, IndexRepository, type DirectTransaction, type IndexTables, type Store } from '../src';
 import { makeDoc } from './fixtures';
 
 /** How a spec opens its store; `open` may be called again after `close` (re-open). */
@@ -377,7 +377,13 @@ export function storeSuite(harness: StoreHarness): void {
       // 30 copies of 1,000 random bytes: the 30 KB chunk of the default size compresses
       const block = bytesPattern(1000, 5);
       const data = new Uint8Array(30_000).map((_, i) => block[i % 1000] as number);
-      for (const repo of [store.indexes, new IndexRepository(store.prisma, { chunkBytes: 1000, direct: store.direct })]) {
+      const repos = [
+        store.indexes,
+        new IndexRepository(store.prisma, { chunkBytes: 1000, direct: store.direct }),
+        // three connections taking the 30 chunks in turn (the embedded database runs their transactions one by one)
+        new IndexRepository(store.prisma, { chunkBytes: 1000, direct: store.direct, writers: 3 }),
+      ];
+      for (const repo of repos) {
         const v = await repo.createVersion(c);
         const dup = { ...NO_TABLES, lexicon: [0, 1].map((i) => ({ token: 'a', display: 'a', count: i + 1, df: 1 })) };
         await expectDbError(repo.publish(v.id, data, {}, dup), 'CONFLICT');
@@ -400,6 +406,30 @@ export function storeSuite(harness: StoreHarness): void {
         // (the 1,000-byte chunks are too small to be compressed at all)
         expect(methods.map((m) => m.method).filter(Boolean)).toEqual([lz4?.has ? 'lz4' : 'pglz']);
       }
+    });
+
+    it('stops every chunk writer when one fails, and leaves no chunk of the failed publish', async () => {
+      const c = (await store.collections.ensure('publish-writers')).id;
+      const data = bytesPattern(40_000, 7);
+      // the 12th chunk insert fails, on whichever connection takes it
+      let inserts = 0;
+      const failing: DirectTransaction = (work) =>
+        store.direct((query) =>
+          work(async (sql, params) => {
+            if (sql.includes('INSERT INTO "IndexChunk"') && ++inserts === 12) throw new Error('connection lost');
+            return query(sql, params);
+          }),
+        );
+      const repo = new IndexRepository(store.prisma, { chunkBytes: 1000, direct: failing, writers: 2 });
+      const v = await repo.createVersion(c);
+      await expect(repo.publish(v.id, data, {}, NO_TABLES)).rejects.toThrow(/connection lost/);
+      // the other writer stopped at its next chunk: far fewer than the 40 chunks were tried
+      expect(inserts).toBeLessThan(20);
+      expect(await store.prisma.indexChunk.count({ where: { versionId: v.id } })).toBe(0);
+      expect((await store.indexes.get(v.id))?.status).toBe('building');
+      await repo.publish(v.id, data, {}, NO_TABLES);
+      expect(Buffer.compare(Buffer.from(await store.indexes.readData(v.id)), Buffer.from(data))).toBe(0);
+      expect(() => new IndexRepository(store.prisma, { writers: 0 })).toThrow(DbError);
     });
 
     it('fails a building version with its reason; a published one cannot fail', async () => {
