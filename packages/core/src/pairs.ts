@@ -116,8 +116,7 @@ export class PairAdjacencyWriter {
 export interface PairCounts {
   /** the cells of the IntPairMap of (min, max) word ids → count (see IntPairMap.raw) */
   cells: Int32Array;
-  size: number;
-  /** distinct pairs with a non-zero count */
+  /** distinct pairs with a non-zero count: the map's entries (a bulk build only adds) */
   count: number;
   /** pair occurrences */
   occurrences: number;
@@ -171,12 +170,11 @@ export class PairTable {
   }
 
   private addWords(words: ArrayLike<number>, from: number, to: number, sign: 1 | -1): void {
-    const n = to;
     const win = this.window;
     const pm = this.map;
-    for (let i = from; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const a = words[i] as number;
-      for (let j = i + 1; j <= i + win && j < n; j++) {
+      for (let j = i + 1; j <= i + win && j < to; j++) {
         const b = words[j] as number;
         if (a === b) continue;
         const before = pm ? (a < b ? pm.add(a, b, sign) : pm.add(b, a, sign)) : this.patch(a, b, sign);
@@ -310,20 +308,18 @@ export class PairTable {
 
   /**
    * The bulk build's counts (the table must still count in its map, see `reserve`), handed over whole: the table is
-   * not used afterwards (see fromCounts).
+   * not used afterwards (see `adopt`).
    */
   counts(): PairCounts {
     if (!this.map) throw new Error('pair table: counts() of a table past its bulk build');
-    const { cells, size } = this.map.raw();
+    const { cells } = this.map.raw();
     this.map = null;
-    return { cells, size, count: this.count, occurrences: this.occurrences };
+    return { cells, count: this.count, occurrences: this.occurrences };
   }
 
   /** Takes a bulk build's counts (see `counts`, made on this thread or another) in place of what it counted. */
   adopt(c: PairCounts): void {
-    const map = IntPairMap.fromRaw(c);
-    if (map.size !== c.count) throw new RangeError(`pair counts: ${c.count} pairs in a map of ${map.size}`);
-    this.map = map;
+    this.map = IntPairMap.fromRaw({ cells: c.cells, size: c.count });
     this.csr = null;
     this.overlay = new Map();
     this.overlayEntries = 0;
